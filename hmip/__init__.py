@@ -1,0 +1,1 @@
+"""hmip: HMIP inspection rating rules and analysis."""

@@ -1,0 +1,144 @@
+"""The ``hmip`` command line.
+
+    hmip rate FILE.csv [--format table|csv] [--rounding none|whole_percent]
+    hmip simulate [--out DIR] [--seed N] [--effect RR] [--national N]
+    hmip reports build [--catalogue reports.toml] [--jobs N] [--only NAME] [--list] ...
+
+Exit statuses: 0 success; 1 a report or check failed; 2 bad input or usage (the message names the
+file, row and column); 3 another build holds the reports lock; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_LOCKED = 0, 1, 2, 3
+
+
+def _rate(args) -> int:
+    import pandas as pd
+
+    from hmip.data import _read_table, load_cases, load_counts, load_standard_ratings
+    from hmip.data import key_question_counts
+    from hmip.framework import default_framework
+    from hmip.rate import rate_pdus, rate_standards
+
+    fw = default_framework()
+    path = Path(args.file)
+    header, _ = _read_table(path)
+    if "case_id" in header:
+        counts = key_question_counts(load_cases(path))
+    elif "key_question" in header:
+        counts = load_counts(path)
+    elif "rating" in header:
+        counts = None
+        standards = load_standard_ratings(path)
+    else:
+        from hmip.data import DataValidationError, Problem
+
+        raise DataValidationError([Problem(str(path), None, None,
+            "not a recognised file: give key-question counts (columns pdu, standard, key_question, yes, no), "
+            "standard ratings (columns pdu, standard, rating) or case-level records (with case_id)")])
+    if counts is not None:
+        rated = rate_standards(counts, rounding=args.rounding)
+        standards = rated[["pdu", "standard", "rating"]]
+    else:
+        rated = None
+    overall = rate_pdus(standards) if standards["standard"].isin([s.id for s in fw.judgement_standards]).any() else None
+    if args.format == "csv":
+        out = standards.merge(rated[["pdu", "standard", "limiting", "limiting_yes", "limiting_n"]], how="left") if rated is not None else standards.copy()
+        out["standard_name"] = [fw.standard(s).name for s in out["standard"]]
+        if overall is not None:
+            out = out.merge(overall[["pdu", "points", "max_points", "overall_rating"]], on="pdu", how="left")
+        out.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return EXIT_OK
+    for pdu in standards["pdu"].drop_duplicates():
+        print(f"\n{pdu}\n{'=' * len(pdu)}")
+        g = standards[standards["pdu"] == pdu]
+        width = max(len(fw.standard(s).label()) for s in g["standard"])
+        for r in g.itertuples():
+            label = "unknown" if pd.isna(r.rating) else r.rating
+            print(f"  {fw.standard(r.standard).label():<{width}}  {label}")
+        if overall is not None:
+            o = overall[overall["pdu"] == pdu].iloc[0]
+            if pd.notna(o["points"]):
+                print(f"  {'Points':<{width}}  {o['points']} of {o['max_points']}")
+                print(f"  {'Overall':<{width}}  {o['overall_rating']} ({o['code']})")
+            print(f"\n  {o['explanation']}")
+        else:
+            print("\n  Overall: not computed: the file has no domain-one (judgement) ratings.")
+        if rated is not None:
+            for r in rated[rated["pdu"] == pdu].itertuples():
+                print(f"\n  {r.explanation}")
+    return EXIT_OK
+
+
+def _simulate(args) -> int:
+    from hmip.simulate import national_scenario, write_london_sample, write_scenario
+
+    if args.national:
+        paths = write_scenario(national_scenario(args.national, seed=args.seed, ethnicity_effect=args.effect), args.out)
+    else:
+        paths = write_london_sample(args.out, seed=args.seed, ethnicity_effect=args.effect)
+    for p in paths:
+        print(f"wrote {p} (SIMULATED)")
+    return EXIT_OK
+
+
+def _reports(args) -> int:
+    from hmip import reports
+
+    return reports.cli(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from hmip.simulate import DEFAULT_ETHNICITY_EFFECT, DEFAULT_SEED
+
+    p = argparse.ArgumentParser(prog="hmip", description="HMIP rating rules, analysis and reports")
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("rate", help="rate every PDU in a CSV of key-question counts, cases or standard ratings")
+    r.add_argument("file")
+    r.add_argument("--format", choices=("table", "csv"), default="table")
+    r.add_argument("--rounding", choices=("none", "whole_percent"), default="none",
+                   help="compare unrounded shares with 50/65/80%% (default) or round to whole percent first")
+    r.set_defaults(func=_rate)
+    s = sub.add_parser("simulate", help="write the seeded SIMULATED case sample")
+    s.add_argument("--out", default=None, help="folder (default: data/)")
+    s.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    s.add_argument("--effect", type=float, default=DEFAULT_ETHNICITY_EFFECT,
+                   help="risk ratio of a sufficient judgement, minority vs White, on the affected key questions")
+    s.add_argument("--national", type=int, default=0, metavar="N", help="instead, N unconstrained simulated PDUs")
+    s.set_defaults(func=_simulate)
+    rep = sub.add_parser("reports", help="build the report catalogue")
+    rep_sub = rep.add_subparsers(dest="reports_command", required=True)
+    b = rep_sub.add_parser("build", help="execute and publish every report in the catalogue")
+    from hmip.reports import add_build_arguments
+
+    add_build_arguments(b)
+    b.set_defaults(func=_reports)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from hmip.data import DataValidationError
+    from hmip.framework import FrameworkError
+    from hmip.rules import RatingError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (DataValidationError, RatingError, FrameworkError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # e.g. `hmip rate ... | head`
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

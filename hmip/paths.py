@@ -1,0 +1,37 @@
+"""File locations, resolved from the project root, never from the current working directory.
+
+nbval and papermill start kernels in different working directories, so notebooks ask hmip for
+paths. Set ``HMIP_PROJECT_ROOT`` to point at another checkout or data folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def project_root() -> Path:
+    env = os.environ.get("HMIP_PROJECT_ROOT")
+    if env:
+        return Path(env).resolve()
+    return Path(__file__).resolve().parents[1]
+
+
+def data_dir() -> Path:
+    return project_root() / "data"
+
+
+def reports_dir() -> Path:
+    return project_root() / "reports"
+
+
+def notebooks_dir() -> Path:
+    return project_root() / "notebooks"
+
+
+def resolve(path: str | os.PathLike | None, default: Path | None = None) -> Path | None:
+    """An absolute path: relative paths are taken from the project root."""
+    if path is None or str(path) == "":
+        return default
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else project_root() / p
