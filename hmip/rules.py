@@ -62,6 +62,10 @@ class Rating(IntEnum):
     def __str__(self) -> str:
         return self.label
 
+    def __bool__(self) -> bool:
+        # An IntEnum with value 0 would be falsy: `if rating:` must never treat Inadequate as missing.
+        return True
+
     @classmethod
     def parse(cls, value) -> Rating:
         """Parse the usual spellings: 'Requires improvement', 'requires improvement', 'RI', 'G', 2."""

@@ -120,6 +120,7 @@ def test_rating_parse_spellings_and_properties():
     assert I < RI < G < O and [r.score for r in Rating] == [0, 1, 2, 3]
     assert [r.code for r in Rating] == ["I", "RI", "G", "O"]
     assert len({r.colour for r in Rating}) == 4 and str(G) == "Good"
+    assert all(bool(r) for r in Rating)  # Inadequate (score 0) is a rating, not a missing value
 
 
 counts = st.tuples(st.integers(0, 60), st.integers(0, 60)).filter(lambda t: sum(t) > 0)
