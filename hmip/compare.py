@@ -259,7 +259,7 @@ class ComparisonData:
         return list(dict.fromkeys(self.overall["pdu"].tolist() + self.counts["pdu"].tolist()))
 
 
-def load_comparison(region: str = "London", *, cases_path: str = "", counts_path: str = "", ratings_path: str = "",
+def load_comparison(region: str | None = "London", *, cases_path: str = "", counts_path: str = "", ratings_path: str = "",
                     framework: Framework | None = None) -> ComparisonData:
     """Load and validate the data for a regional comparison (default: published + the simulated sample)."""
     from hmip import data as d
@@ -269,8 +269,11 @@ def load_comparison(region: str = "London", *, cases_path: str = "", counts_path
     fw = framework or default_framework()
     published = d.load_published(framework=fw)
     overall_all = published.attrs["overall"]
-    check_choice("region", region, sorted(overall_all["region"].unique()))
-    overall = overall_all[overall_all["region"] == region].reset_index(drop=True)
+    if region is None:  # every region
+        overall = overall_all.reset_index(drop=True)
+    else:
+        check_choice("region", region, sorted(overall_all["region"].unique()))
+        overall = overall_all[overall_all["region"] == region].reset_index(drop=True)
     published = published[published["pdu"].isin(overall["pdu"])].reset_index(drop=True)
     cases_file, counts_file = check_path("cases_path", cases_path), check_path("counts_path", counts_path)
     if cases_file and counts_file:

@@ -97,7 +97,7 @@ def ratings_grid(grid: pd.DataFrame, *, title: str | None = None, highlight: str
     known = sum(counts.values())
     title = title or (f"{counts[Rating.INADEQUATE]} of {known} known standard ratings are Inadequate"
                       + (f"; {unknown} not published" if unknown else ""))
-    ax.set_title(_wrap(title, 70), loc="left", pad=12)
+    ax.set_title(_wrap(title, 62), loc="left", pad=12)
     ax.legend(handles=rating_legend_handles(), loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
               title=f"Palette: {PALETTE_NAME}")
     alt = (f"Grid of {n_rows} PDUs by {n_cols} rated standards. " + "; ".join(
@@ -133,7 +133,7 @@ def points_chart(summary: pd.DataFrame, *, max_points: int = 27, framework: Fram
     ax.set_xlabel(f"Total points (0-{max_points}; Inadequate 0, RI 1, Good 2, Outstanding 3 per standard)")
     n_inad = sum(1 for r in summary.itertuples() if str(r.published_rating).startswith("Inadequate"))
     title = f"{n_inad} of {len(summary)} PDUs score in the Inadequate band (0-4 points)"
-    ax.set_title(_wrap(title, 70), loc="left")
+    ax.set_title(_wrap(title, 62), loc="left")
     fig.legend(handles=[Patch(facecolor=NEUTRAL, label="published points"),
                         Patch(facecolor="white", edgecolor=NEUTRAL, hatch="///", label="recomputed from the case data (not published)")]
                + [Patch(facecolor=Rating.parse(b.rating).colour, alpha=0.4, label=f"{Rating.parse(b.rating).code} = {b.rating} band")
@@ -172,10 +172,10 @@ def key_question_shares(shares: pd.DataFrame, standard: str, *, highlight: str |
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     method = f"{sub['method'].iloc[0]} {100 * sub['level'].iloc[0]:g}% interval" if len(sub) else ""
-    ax.set_xlabel(f"Share of cases judged sufficient (%) with {method}")
+    ax.set_xlabel(_wrap(f"Share of cases judged sufficient (%) with {method}", 80))
     below = int((sub.groupby("pdu")["share"].min() < float(fw.thresholds[0][1])).sum())
     title = f"{std.name}: {below} of {len(pdus)} PDUs have a key question below 50% (Inadequate)"
-    ax.set_title(_wrap(title, 70), loc="left")
+    ax.set_title(_wrap(title, 62), loc="left")
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, frameon=False, title="key question")
     alt = f"{std.name} key-question shares by PDU with {method}s: " + "; ".join(
         f"{r.pdu} {fw.key_question(std.id, r.key_question).short} {r.share:.0%} ({r.lower:.0%}-{r.upper:.0%}, n={r.n})"
@@ -221,7 +221,7 @@ def funnel_plot(funnel: pd.DataFrame, *, measure: str, label: str = "pdu", highl
     n_out = int(out.sum())
     title = (f"{measure}: {n_out} of {len(funnel)} PDUs outside the 95% limits" if n_out else
              f"{measure}: every PDU within the 95% limits (differences consistent with chance)")
-    ax.set_title(_wrap(title, 80), loc="left")
+    ax.set_title(_wrap(title, 62), loc="left")
     ax.legend(handles=ax.get_legend_handles_labels()[0] + [
         Patch(facecolor=SERIES[0], edgecolor="black", label="PDU inside 95% limits"),
         Patch(facecolor=SERIES[5], edgecolor="black", label="PDU outside (labelled)")], frameon=False, loc="upper right")
@@ -244,13 +244,13 @@ def rank_plot(ranks: pd.DataFrame, *, measure: str, label: str = "pdu") -> Figur
     ax.set_xlabel("Rank (1 = highest share); bar = 95% range, dot = observed rank")
     widest = int((ranks["rank_upper"] - ranks["rank_lower"]).max())
     title = f"{measure}: rank ranges span up to {widest + 1} places, so most league-table positions are uncertain"
-    ax.set_title(_wrap(title, 80), loc="left")
+    ax.set_title(_wrap(title, 62), loc="left")
     alt = f"Rank ranges on {measure}: " + "; ".join(f"{getattr(r, label)} rank {r.rank} (range {r.rank_lower}-{r.rank_upper})" for r in ranks.itertuples())
     return _finish(fig, alt, title)
 
 
 # --- Issue 5: sample size sensitivity ----------------------------------------------------------------------
-def probability_bars(table: pd.DataFrame, *, title: str, xlabel: str = "Probability (%)", label_width: int = 40) -> Figure:
+def probability_bars(table: pd.DataFrame, *, title: str, xlabel: str = "Probability (%)", label_width: int = 40) -> Figure:  # noqa: E501
     """Stacked horizontal bars of probabilities over ratings (columns = Rating labels), letters on segments."""
     fig, ax = _fig(8.5, 1.3 + 0.45 * len(table))
     left = np.zeros(len(table))
@@ -266,8 +266,8 @@ def probability_bars(table: pd.DataFrame, *, title: str, xlabel: str = "Probabil
     ax.set_ylim(len(table) - 0.5, -0.5)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_xlabel(xlabel)
-    ax.set_title(_wrap(title, 85), loc="left")
+    ax.set_xlabel(_wrap(xlabel, 80))
+    ax.set_title(_wrap(title, 62), loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     alt = f"{title}. " + "; ".join(f"{idx}: " + ", ".join(f"{r.code} {table.loc[idx, r.label]:.0%}" for r in Rating if r.label in table)
                                    for idx in table.index)
@@ -288,8 +288,8 @@ def shares_with_bands(table: pd.DataFrame, *, title: str, framework: Framework |
     ax.set_ylim(len(table) - 0.5, -1.2)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_xlabel(f"Share judged sufficient (%), {table['method'].iloc[0]} {100 * table['level'].iloc[0]:g}% interval")
-    ax.set_title(_wrap(title, 85), loc="left")
+    ax.set_xlabel(_wrap(f"Share judged sufficient (%), {table['method'].iloc[0]} {100 * table['level'].iloc[0]:g}% interval", 80))
+    ax.set_title(_wrap(title, 62), loc="left")
     alt = f"{title}. " + "; ".join(f"{i}: {r.share:.0%} ({r.lower:.0%}-{r.upper:.0%})" for i, r in table.iterrows())
     return _finish(fig, alt, title)
 
@@ -312,7 +312,7 @@ def accuracy_curves(curve: pd.DataFrame, *, mark_n: int = 42, target_lines=(0.8,
     at = curve[curve["n"] == mark_n]
     worst = at["p_correct"].min() if len(at) else np.nan
     title = f"At n = {mark_n}, a true share near a boundary is banded correctly only {worst:.0%} of the time"
-    ax.set_title(_wrap(title, 85), loc="left")
+    ax.set_title(_wrap(title, 62), loc="left")
     ax.legend(frameon=False, loc="lower right")
     alt = f"{title}. " + "; ".join(f"true share {r.true_share:.0%}: {r.p_correct:.0%} at n={mark_n}" for r in at.itertuples())
     return _finish(fig, alt, f"{title}. Method: {curve['method'].iloc[0]}; the saw-tooth comes from whole-number counts.")
@@ -340,7 +340,7 @@ def points_distribution(points: pd.Series, *, pdu: str, observed: int | None = N
     best = max(probs, key=probs.get)
     title = f"{pdu}: with a different sample, {best.label} {probs[best]:.0%}; " + ", ".join(
         f"{r.code} {p:.0%}" for r, p in probs.items() if r != best)
-    ax.set_title(_wrap(title, 85), loc="left")
+    ax.set_title(_wrap(title, 62), loc="left")
     return _finish(fig, f"Distribution of total points for {pdu}: " + ", ".join(f"{r.label} {p:.1%}" for r, p in probs.items()), title)
 
 
@@ -358,8 +358,8 @@ def group_dot_plot(table: pd.DataFrame, *, title: str, marker: str = "[c]") -> F
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     meth = table["method"].dropna().iloc[0] if table["method"].notna().any() else ""
-    ax.set_xlabel(f"Share of cases judged sufficient (%), {meth}")
-    ax.set_title(_wrap(title, 85), loc="left")
+    ax.set_xlabel(_wrap(f"Share of cases judged sufficient (%), {meth}", 80))
+    ax.set_title(_wrap(title, 62), loc="left")
     alt = f"{title}. " + "; ".join(
         f"{r.label}: " + ("suppressed" if getattr(r, 'suppressed', False) or pd.isna(r.share) else f"{r.share:.0%} ({r.lower:.0%}-{r.upper:.0%})")
         for r in table.itertuples())
@@ -381,8 +381,8 @@ def forest_plot(table: pd.DataFrame, *, title: str, xlabel: str = "Relative rate
     ax.set_xlim(0.1, 10)
     ax.set_yticks(range(len(table)), [_wrap(x, 44) for x in table["label"]])
     ax.set_ylim(len(table) - 0.5, -0.5)
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(_wrap(xlabel, 80))
     ax.text(0.11, -0.45, "< 1: minority group less often sufficient", fontsize=8.5, va="top")
-    ax.set_title(_wrap(title, 85), loc="left")
+    ax.set_title(_wrap(title, 62), loc="left")
     alt = f"{title}. " + "; ".join(f"{r.label}: {r.estimate:.2f} ({r.lower:.2f}-{r.upper:.2f})" for r in table.itertuples() if pd.notna(r.estimate))
     return _finish(fig, alt, title)
