@@ -20,8 +20,13 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_LOCKED = 0, 1, 2, 3
 def _rate(args) -> int:
     import pandas as pd
 
-    from hmip.data import _read_table, load_cases, load_counts, load_standard_ratings
-    from hmip.data import key_question_counts
+    from hmip.data import (
+        _read_table,
+        key_question_counts,
+        load_cases,
+        load_counts,
+        load_standard_ratings,
+    )
     from hmip.framework import default_framework
     from hmip.rate import rate_pdus, rate_standards
 

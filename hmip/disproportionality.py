@@ -277,7 +277,7 @@ def pooled_analysis(counts: pd.DataFrame, grouping: Grouping, *, level: float = 
     for (std, kq), g in counts.groupby(["standard", "key_question"], sort=False):
         for group in [x for x in g["group"].unique() if x not in (grouping.reference, NOT_RECORDED)]:
             tabs, dropped = [], 0
-            for pdu, h in g.groupby("pdu", sort=False):
+            for _, h in g.groupby("pdu", sort=False):
                 grp, ref = h[h["group"] == group], h[h["group"] == grouping.reference]
                 if grp.empty or ref.empty or grp["n"].iloc[0] == 0 or ref["n"].iloc[0] == 0:
                     dropped += 1

@@ -180,7 +180,7 @@ def key_question_shares(shares: pd.DataFrame, standard: str, *, highlight: str |
     alt = f"{std.name} key-question shares by PDU with {method}s: " + "; ".join(
         f"{r.pdu} {fw.key_question(std.id, r.key_question).short} {r.share:.0%} ({r.lower:.0%}-{r.upper:.0%}, n={r.n})"
         for r in sub.itertuples())
-    return _finish(fig, alt, title)
+    return _finish(fig, alt, f"{title}. Intervals: {method}.")
 
 
 def funnel_plot(funnel: pd.DataFrame, *, measure: str, label: str = "pdu", highlight: str | None = None) -> Figure:
@@ -271,7 +271,7 @@ def probability_bars(table: pd.DataFrame, *, title: str, xlabel: str = "Probabil
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     alt = f"{title}. " + "; ".join(f"{idx}: " + ", ".join(f"{r.code} {table.loc[idx, r.label]:.0%}" for r in Rating if r.label in table)
                                    for idx in table.index)
-    return _finish(fig, alt, title)
+    return _finish(fig, alt, f"{title}. {xlabel}.")
 
 
 def shares_with_bands(table: pd.DataFrame, *, title: str, framework: Framework | None = None) -> Figure:
@@ -291,7 +291,7 @@ def shares_with_bands(table: pd.DataFrame, *, title: str, framework: Framework |
     ax.set_xlabel(_wrap(f"Share judged sufficient (%), {table['method'].iloc[0]} {100 * table['level'].iloc[0]:g}% interval", 80))
     ax.set_title(_wrap(title, 62), loc="left")
     alt = f"{title}. " + "; ".join(f"{i}: {r.share:.0%} ({r.lower:.0%}-{r.upper:.0%})" for i, r in table.iterrows())
-    return _finish(fig, alt, title)
+    return _finish(fig, alt, f"{title}. Intervals: {table['method'].iloc[0]} {100 * table['level'].iloc[0]:g}%.")
 
 
 def accuracy_curves(curve: pd.DataFrame, *, mark_n: int = 42, target_lines=(0.8, 0.9)) -> Figure:

@@ -509,7 +509,14 @@ def prepare(*, pdu: str = "Lewisham and Bromley", n: int = 42, caseload: int = 0
     """Validate the sensitivity notebook's parameters and load its data, with readable errors."""
     from hmip import data as d
     from hmip.compare import load_comparison
-    from hmip.params import ParameterError, check_level, check_optional_int, check_path, check_pdu, check_positive_int
+    from hmip.params import (
+        ParameterError,
+        check_level,
+        check_optional_int,
+        check_path,
+        check_pdu,
+        check_positive_int,
+    )
     from hmip.rate import overall_for_pdu
 
     fw = framework or default_framework()

@@ -30,8 +30,17 @@ import numpy as np
 from scipy import stats
 
 from hmip.data import (
-    ASIAN, BLACK, MIXED, NOT_RECORDED, ONS_DETAILED, OTHER, PUBLISHED_STANDARDS_FILE,
-    SIMULATED_CASES_FILE, SIMULATED_RATINGS_FILE, case_columns, load_published,
+    ASIAN,
+    BLACK,
+    MIXED,
+    NOT_RECORDED,
+    ONS_DETAILED,
+    OTHER,
+    PUBLISHED_STANDARDS_FILE,
+    SIMULATED_CASES_FILE,
+    SIMULATED_RATINGS_FILE,
+    case_columns,
+    load_published,
 )
 from hmip.framework import Framework, default_framework
 from hmip.paths import data_dir

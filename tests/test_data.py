@@ -4,12 +4,18 @@ import pandas as pd
 import pytest
 
 from hmip.data import (
-    NOT_RECORDED, DataValidationError, key_question_counts, load_cases, load_counts, load_published,
-    load_published_overall, load_simulated_ratings, load_standard_ratings, map_ethnicity,
+    NOT_RECORDED,
+    DataValidationError,
+    load_cases,
+    load_counts,
+    load_published,
+    load_published_overall,
+    load_simulated_ratings,
+    load_standard_ratings,
+    map_ethnicity,
 )
 from hmip.framework import default_framework
 from hmip.rate import combine_ratings, rate_pdus, rate_standards
-from hmip.rules import Rating
 
 from .conftest import BAD
 

@@ -5,7 +5,13 @@ import pandas as pd
 import pytest
 
 from hmip.disclosure import (
-    MARKER, DisclosureError, get_rule, protect, protect_table, protected_share, rounded_values,
+    MARKER,
+    DisclosureError,
+    get_rule,
+    protect,
+    protect_table,
+    protected_share,
+    rounded_values,
 )
 
 

@@ -7,12 +7,21 @@ from scipy import stats
 from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.power import NormalIndPower
 
-from hmip.data import key_question_counts, load_cases
+from hmip.data import load_cases
 from hmip.disproportionality import (
-    MINORITY, assign_groups, compare_groups, exact_power, exact_test, group_counts, make_grouping,
-    min_detectable_difference, mh_risk_ratio, not_recorded_table, pooled_analysis,
+    MINORITY,
+    assign_groups,
+    compare_groups,
+    exact_power,
+    exact_test,
+    group_counts,
+    make_grouping,
+    mh_risk_ratio,
+    min_detectable_difference,
+    not_recorded_table,
+    pooled_analysis,
 )
-from hmip.simulate import DEFAULT_AFFECTED, national_scenario, simulate_cases
+from hmip.simulate import DEFAULT_AFFECTED, national_scenario
 
 
 def test_binary_grouping_follows_moj_practice_and_is_an_option(cases):
@@ -87,8 +96,9 @@ def test_bh_adjusted_and_unadjusted_both_shown(cases):
 
 
 def _national(effect):
-    from hmip.simulate import write_scenario
     import tempfile
+
+    from hmip.simulate import write_scenario
     with tempfile.TemporaryDirectory() as d:
         paths = write_scenario(national_scenario(110, ethnicity_effect=effect, seed=11), d)
         return load_cases(paths[0])

@@ -5,7 +5,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from hmip.intervals import IntervalError, newcombe_difference, proportion_interval, ratio_interval, share_table
+from hmip.intervals import (
+    IntervalError,
+    newcombe_difference,
+    proportion_interval,
+    ratio_interval,
+    share_table,
+)
 
 
 def test_wilson_matches_the_closed_form():

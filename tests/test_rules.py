@@ -7,8 +7,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hmip.rules import (
-    Rating, RatingError, band, band_counts, count_thresholds, explain, overall_band, overall_rating,
-    overall_score, standard_rating,
+    Rating,
+    RatingError,
+    band,
+    band_counts,
+    count_thresholds,
+    explain,
+    overall_band,
+    overall_rating,
+    overall_score,
+    standard_rating,
 )
 
 I, RI, G, O = Rating.INADEQUATE, Rating.REQUIRES_IMPROVEMENT, Rating.GOOD, Rating.OUTSTANDING
@@ -142,7 +150,7 @@ def test_raising_a_yes_count_never_lowers_the_standard_rating(kqs, which, extra)
 
 @given(st.lists(st.sampled_from(list(Rating)), min_size=9, max_size=9), st.integers(0, 8))
 def test_raising_any_standard_never_lowers_the_overall_rating(ratings, which):
-    base = dict(zip(NINE, ratings))
+    base = dict(zip(NINE, ratings, strict=True))
     before = overall_rating(base)
     up = dict(base)
     up[NINE[which]] = Rating(min(3, base[NINE[which]] + 1))

@@ -9,9 +9,20 @@ from scipy import stats
 
 from hmip.rules import Rating, overall_rating
 from hmip.sampling import (
-    SamplingError, accuracy_curve, band_probabilities, compare_samples, correlation_effect, improvement_verdict,
-    overall_distribution, p_correct_band, p_improved, pdu_rating_distribution, rating_distribution_correlated,
-    rating_distribution_independent, sample_size_for_accuracy, stability,
+    SamplingError,
+    accuracy_curve,
+    band_probabilities,
+    compare_samples,
+    correlation_effect,
+    improvement_verdict,
+    overall_distribution,
+    p_correct_band,
+    p_improved,
+    pdu_rating_distribution,
+    rating_distribution_correlated,
+    rating_distribution_independent,
+    sample_size_for_accuracy,
+    stability,
 )
 
 I, RI, G, O = list(Rating)

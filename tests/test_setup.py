@@ -38,3 +38,13 @@ def test_papermill_executes_with_the_venv_kernel(tmp_path):
 def test_committed_notebooks_are_clean(root):
     problems = [p for nb in sorted((root / "notebooks").glob("*.ipynb")) for p in notebook_problems(nb)]
     assert problems == []
+
+
+def test_papermill_sees_every_parameter_of_every_notebook(root):
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        names = [line.split(":")[0] for line in cell.source.splitlines() if line.strip() and not line.startswith("#")]
+        inspected = pm.inspect_notebook(str(path))
+        assert list(inspected) == names, path.name  # a comment with '=' makes papermill skip the line
+        assert all(p["help"] for p in inspected.values()), path.name
