@@ -57,6 +57,8 @@ def table_html(df: pd.DataFrame, caption: str | None = None, *, index: bool = Fa
             out[c] = [("" if pd.isna(v) else f"{100 * v:.1f}%") for v in out[c]]
         elif pd.api.types.is_float_dtype(out[c]):
             out[c] = [("" if pd.isna(v) else float_format.format(v)) for v in out[c]]
+        else:  # pandas' <NA> is not for readers: an unknown value is an empty cell
+            out[c] = [("" if (v is pd.NA or (isinstance(v, float) and pd.isna(v))) else v) for v in out[c]]
     body = out.to_html(index=index, escape=True, na_rep="", border=0, classes="hmip-table")
     cap = f"<p class='hmip-caption'><strong>{esc(caption)}</strong></p>" if caption else ""
     return f"<div class='hmip-table-wrap'>{cap}{body}</div>"

@@ -1,0 +1,238 @@
+"""The report runner: catalogue validation, parallel build, atomic publishing, failure injection, HTML quality."""
+
+import hashlib
+import html
+import re
+import subprocess
+import sys
+import textwrap
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from hmip.reports import CatalogueError, build, load_catalogue, validate_jobs
+
+TINY = "tests/fixtures/tiny.ipynb"
+
+
+def catalogue(tmp_path, body: str, name="cat.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(body))
+    return p
+
+
+def tiny_catalogue(tmp_path, *, fail=False, keep=5, name="cat.toml"):
+    return catalogue(tmp_path, f"""
+        [settings]
+        keep = {keep}
+        timeout = 120
+        [[report]]
+        name = "tiny-one"
+        title = "Tiny one"
+        notebook = "{TINY}"
+        parameters = {{ message = "first" }}
+        [[report]]
+        name = "tiny-two"
+        title = "Tiny two"
+        notebook = "{TINY}"
+        parameters = {{ message = "second", fail = {str(fail).lower()} }}
+    """, name)
+
+
+def snapshot(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and "logs" not in p.parts and "failed" not in p.parts
+            and p.name != ".lock"}
+
+
+def test_default_catalogue_fans_out_over_the_london_pdus(root):
+    jobs, settings = load_catalogue(root / "reports.toml")
+    names = [j.name for j in jobs]
+    assert len([n for n in names if n.startswith("sample-size-")]) == 6
+    assert "sample-size-lewisham-and-bromley" in names and settings.kernel == "hmip"
+    validate_jobs(jobs)  # every parameter is known and well typed
+
+
+def test_unknown_parameters_and_wrong_types_are_refused_before_anything_runs(tmp_path):
+    cat = catalogue(tmp_path, f"""
+        [[report]]
+        name = "a"
+        title = "A"
+        notebook = "{TINY}"
+        parameters = {{ mesage = "x", count = "three" }}
+    """)
+    out = tmp_path / "out"
+    with pytest.raises(CatalogueError) as err:
+        build(cat, out=out)
+    assert "unknown parameter 'mesage'" in str(err.value) and "'count' must be int" in str(err.value)
+    assert not out.exists()
+    r = subprocess.run([sys.executable, "-m", "hmip.cli", "reports", "build", "--catalogue", str(cat), "--out", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "refused before anything ran" in r.stderr
+
+
+def test_list_runs_nothing(tmp_path, capsys):
+    status, summary = build(tiny_catalogue(tmp_path), list_only=True, out=tmp_path / "out")
+    assert status == 0 and len(summary["jobs"]) == 2 and not (tmp_path / "out").exists()
+    assert "tiny-two" in capsys.readouterr().out
+
+
+@pytest.mark.e2e
+def test_a_failed_report_leaves_published_reports_byte_identical(tmp_path):
+    out = tmp_path / "reports"
+    status, first = build(tiny_catalogue(tmp_path), out=out, jobs=2)
+    assert status == 0 and (out / "index.html").is_file() and (out / "latest").resolve().name == first["run_id"]
+    before = snapshot(out)
+    latest_before = (out / "latest").resolve()
+    status, failed = build(tiny_catalogue(tmp_path, fail=True, name="bad.toml"), out=out, jobs=2)
+    assert status == 1
+    assert snapshot(out) == before and (out / "latest").resolve() == latest_before
+    kept = Path(failed["failed_dir"]) / "tiny-two.ipynb"
+    assert kept.is_file() and "injected failure" in kept.read_text()
+    log = Path(failed["log"]).read_text()
+    assert str(kept) in log and "nothing was published" in log
+    # the CLI gives a non-zero status and names the kept notebook
+    r = subprocess.run([sys.executable, "-m", "hmip.cli", "reports", "build", "--catalogue", str(tmp_path / "bad.toml"),
+                        "--out", str(out), "--only", "tiny-two"], capture_output=True, text=True)
+    assert r.returncode == 1 and "tiny-two.ipynb" in r.stdout and snapshot(out) == before
+
+
+@pytest.mark.e2e
+def test_old_runs_are_pruned_and_the_lock_stops_a_second_build(tmp_path):
+    import fcntl
+    out = tmp_path / "reports"
+    cat = tiny_catalogue(tmp_path, keep=1)
+    build(cat, out=out, jobs=2, only=["tiny-one"])
+    status, second = build(cat, out=out, jobs=2, only=["tiny-one"])
+    runs = [p.name for p in out.iterdir() if re.fullmatch(r"\d{8}T\d{6}Z(-\d+)?", p.name)]
+    assert status == 0 and runs == [second["run_id"]]
+    with (out / ".lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        status, _ = build(cat, out=out, only=["tiny-one"])
+    assert status == 3
+
+
+@pytest.fixture(scope="module")
+def built(root, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    status, summary = build(root / "reports.toml", out=out, jobs=2)
+    assert status == 0, summary
+    return out, summary
+
+
+@pytest.mark.e2e
+def test_index_lists_every_report_with_title_parameters_status_time_and_link(built, root):
+    out, summary = built
+    index = (out / "index.html").read_text()
+    jobs, _ = load_catalogue(root / "reports.toml")
+    assert len(summary["results"]) == len(jobs) == 8
+    for j in jobs:
+        assert f'href="{summary["run_id"]}/{j.name}.html"' in index and html.escape(j.title, quote=True) in index
+        assert (out / summary["run_id"] / f"{j.name}.html").is_file()
+    assert index.count("<td>built</td>") == 8 and re.search(r"<td>\d+\.\d s</td>", index)
+    assert "pdu = Lewisham and Bromley" in index and '<html lang="en">' in index
+
+
+@pytest.mark.e2e
+def test_every_report_has_the_banner_hidden_code_and_is_self_contained(built):
+    out, summary = built
+    for r in summary["results"]:
+        page = Path(r["html"]).read_text()
+        head = page[: page.index("</header>")]
+        assert "SIMULATED DATA" in head and "Disclosure control" in head and "Generated" in head and "UTC" in head
+        assert "simulated_cases_london_2022.csv" in head and "SHA-256" in head and "commit" in head
+        assert r["title"] in html.unescape(head) and "Parameters" in head
+        assert "<script" not in page and "import hmip" not in page and "display.show" not in page  # code hidden
+        assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', page) and "@import" not in page
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", page)
+        imgs = re.findall(r"<img [^>]*>", page)
+        assert imgs and all(re.search(r'alt="[^"]{20,}"', i) and 'src="data:image/png;base64,' in i for i in imgs)
+        levels = [int(h) for h in re.findall(r"<h([1-6])[ >]", page)]
+        assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))  # headings in order
+        assert '<html lang="en">' in page and "@media print" in page
+
+
+@pytest.mark.e2e
+def test_data_strings_are_escaped_in_the_html(tmp_path, root):
+    evil = "<script>alert(1)</script>"
+    src = (root / "data" / "simulated_cases_london_2022.csv").read_text().replace("Lewisham and Bromley", evil)
+    cases = tmp_path / "analyst_cases.csv"
+    cases.write_text(src.replace('"<script>alert(1)</script>"', evil))
+    cat = catalogue(tmp_path, f"""
+        [[report]]
+        name = "evil"
+        title = "Escaping check {evil}"
+        notebook = "notebooks/sample_size_sensitivity.ipynb"
+        parameters = {{ pdu = "{evil}", cases_path = "{cases}", ratings_path = "data/simulated_standard_ratings_london_2022.csv" }}
+    """)
+    status, summary = build(cat, out=tmp_path / "out", jobs=1)
+    assert status == 0, summary
+    page = Path(summary["results"][0]["html"]).read_text()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "analyst-supplied" in page
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert "<script>alert(1)</script>" not in index
+
+
+def test_scheduled_workflow_parses_and_calls_the_same_command(root):
+    import yaml
+    wf = yaml.safe_load((root / ".github" / "workflows" / "reports.yml").read_text())
+    assert "schedule" in wf[True] or "schedule" in wf.get("on", {})
+    steps = [s.get("run", "") for job in wf["jobs"].values() for s in job["steps"]]
+    assert any("make report" in s for s in steps)
+    assert any("upload-artifact" in s.get("uses", "") for job in wf["jobs"].values() for s in job["steps"])
+    readme = (root / "README.md").read_text()
+    assert "make report" in readme.splitlines()[3] or readme.index("make report") < 200
+    assert tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]["hmip"] == "hmip.cli:main"
+
+
+@pytest.mark.browser
+@pytest.mark.e2e
+def test_reports_open_offline_in_headless_chromium(built, tmp_path):
+    import json
+    import shutil
+
+    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and chromedriver):
+        pytest.skip("headless Chromium is not installed (Debian packages chromium and chromium-driver; .ci/run installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    out, summary = built
+    opts = Options()
+    opts.binary_location = chromium
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+                "--host-resolver-rules=MAP * ~NOTFOUND", "--window-size=1280,1800"):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(chromedriver), options=opts)
+    try:
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions",
+                               {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+        pages = [out / "index.html"] + [Path(r["html"]) for r in summary["results"]]
+        for page in pages:
+            driver.get(page.as_uri())
+            assert driver.title, page
+            errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+            assert errors == [], (page.name, errors)
+            urls = [json.loads(e["message"])["message"].get("params", {}).get("request", {}).get("url", "")
+                    for e in driver.get_log("performance")]
+            remote = [u for u in urls if u and not u.startswith(("file:", "data:", "about:", "chrome"))]
+            assert remote == [], (page.name, remote)
+            if page.name != "index.html":
+                assert driver.execute_script("return document.images.length") > 0
+                assert driver.execute_script(
+                    "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0 && i.alt.length > 0)")
+        shots = tmp_path / "shots"
+        shots.mkdir()
+        for page in (pages[0], pages[1]):
+            driver.get(page.as_uri())
+            target = shots / f"{page.stem}.png"
+            driver.save_screenshot(str(target))
+            assert target.stat().st_size > 10_000
+    finally:
+        driver.quit()
