@@ -11,19 +11,10 @@ import base64
 import html
 import io
 import json
-import subprocess
-from datetime import UTC, datetime
-from importlib import metadata
 
 import pandas as pd
 
-from hmip.paths import project_root
-
-PROVENANCE_MIME = "application/vnd.hmip.provenance+json"
-
-
-def esc(value) -> str:
-    return html.escape(str(value), quote=True)
+from hmip.banner import PROVENANCE_MIME, banner_html, esc, git_commit, project_version  # noqa: F401
 
 
 def _display(html_text: str, extra: dict | None = None):
@@ -87,24 +78,7 @@ def notice(text: str, kind: str = "warning") -> None:
     _display(f"<div class='hmip-notice hmip-{esc(kind)}' role='note'><strong>{'Note' if kind != 'warning' else 'Warning'}:</strong> {esc(text)}</div>")
 
 
-# --- Provenance and the banner ----------------------------------------------------------------------
-def project_version() -> str:
-    try:
-        return metadata.version("hmip-analytics")
-    except metadata.PackageNotFoundError:  # pragma: no cover
-        return "unknown"
-
-
-def git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=project_root(), capture_output=True, text=True, timeout=5)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=project_root(),
-                               capture_output=True, text=True, timeout=5).stdout.strip()
-        return (out.stdout.strip() or "unknown") + ("+uncommitted changes" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
+# --- Provenance and the banner (see hmip.banner) ---------------------------------------------------
 def provenance_record(*loaded, disclosure: str = "", extra_sources: list[dict] | None = None) -> dict:
     """What a report was built on: basis (published / simulated / analyst-supplied), files with checksums."""
     from hmip.data import is_simulated, sources
@@ -114,30 +88,6 @@ def provenance_record(*loaded, disclosure: str = "", extra_sources: list[dict] |
     return {"simulated": is_simulated(*loaded) or "simulated" in bases, "bases": bases,
             "sources": [{"name": s["name"], "sha256": s["sha256"], "basis": s.get("basis", "")} for s in srcs],
             "disclosure": disclosure}
-
-
-def banner_html(prov: dict, *, title: str = "", parameters: dict | None = None, generated_at: str | None = None,
-                version: str | None = None, commit: str | None = None) -> str:
-    """The banner at the top of every report: title, parameters, data basis with checksums, disclosure rule,
-    generation time (UTC), version and commit. A report on simulated data says so first, in words."""
-    generated_at = generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    parts = ["<header class='hmip-banner' role='banner'>"]
-    if prov.get("simulated"):
-        parts.append("<p class='hmip-simulated'><strong>SIMULATED DATA.</strong> This report is built on a simulated "
-                     "case sample made to agree with HMIP's published ratings. It shows how the analysis works; it is "
-                     "NOT evidence about any real PDU's cases.</p>")
-    if title:
-        parts.append(f"<p class='hmip-title'><strong>{esc(title)}</strong></p>")
-    parts.append("<dl>")
-    if parameters:
-        parts.append("<dt>Parameters</dt><dd>" + "; ".join(f"{esc(k)} = {esc(v)}" for k, v in parameters.items()) + "</dd>")
-    parts.append(f"<dt>Data basis</dt><dd>{esc(', '.join(prov.get('bases', [])) or 'unknown')}<ul>"
-                 + "".join(f"<li>{esc(s['name'])} ({esc(s['basis'])}), SHA-256 <code>{esc(s['sha256'][:16])}</code>&hellip;</li>"
-                           for s in prov.get("sources", [])) + "</ul></dd>")
-    parts.append(f"<dt>Disclosure control</dt><dd>{esc(prov.get('disclosure') or 'no counts of people shown')}</dd>")
-    parts.append(f"<dt>Generated</dt><dd>{esc(generated_at)}; hmip-analytics {esc(version or project_version())}, "
-                 f"commit {esc(commit or git_commit())}</dd></dl></header>")
-    return "".join(parts)
 
 
 def show_provenance(*loaded, title: str = "", parameters: dict | None = None, disclosure: str = "") -> dict:

@@ -182,8 +182,17 @@ def threshold_for(rating: Rating, framework: Framework | None = None) -> Fractio
 
 
 def min_yes_for(rating: Rating, n: int, *, rounding: str = "none", framework: Framework | None = None) -> int:
-    """The fewest sufficient cases out of ``n`` that reach ``rating``."""
-    for k in range(n + 1):
+    """The fewest sufficient cases out of ``n`` that reach ``rating`` (exact integer arithmetic)."""
+    _check_rounding(rounding)
+    t = threshold_for(rating, framework)
+    if t == 0:
+        return 0
+    if rounding == "none":  # k / n >= t  <=>  k >= ceil(t n)
+        return -((-t.numerator * n) // t.denominator)
+    m = t * 100  # whole-percent rounding, halves up: floor(100 k / n + 1/2) >= m  <=>  k >= n (2m - 1) / 200
+    if m.denominator == 1:
+        return -((-n * (2 * m.numerator - 1)) // 200)
+    for k in range(n + 1):  # a threshold that is not a whole percent: search
         if band(Fraction(k, n), rounding=rounding, framework=framework) >= rating:
             return k
     return n + 1
@@ -191,8 +200,15 @@ def min_yes_for(rating: Rating, n: int, *, rounding: str = "none", framework: Fr
 
 def count_thresholds(n: int, *, rounding: str = "none", framework: Framework | None = None) -> dict[Rating, range]:
     """For ``n`` cases, the range of sufficient counts in each band (e.g. n=42: RI is 21-27)."""
-    edges = [min_yes_for(r, n, rounding=rounding, framework=framework) for r in Rating] + [n + 1]
-    return {r: range(edges[i], edges[i + 1]) for i, r in enumerate(Rating)}
+    fw = framework or default_framework()
+    key = (n, rounding, fw.id, str(fw.source))
+    if key not in _THRESHOLD_CACHE:
+        edges = [min(max(min_yes_for(r, n, rounding=rounding, framework=fw), 0), n + 1) for r in Rating] + [n + 1]
+        _THRESHOLD_CACHE[key] = tuple((r, range(edges[i], max(edges[i], edges[i + 1]))) for i, r in enumerate(Rating))
+    return dict(_THRESHOLD_CACHE[key])
+
+
+_THRESHOLD_CACHE: dict[tuple, tuple] = {}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -163,13 +163,21 @@ def sample_size_for_accuracy(true_share: float, target: float, caseload: int | N
         raise SamplingError(f"target {target} must be between 0 and 1")
     top = min(n_max, caseload) if caseload else n_max
     curve = accuracy_curve([true_share], range(1, top + 1), caseload, framework=framework)["p_correct"].to_numpy()
-    below = np.nonzero(curve < target)[0]
-    if below.size == 0:
-        return 1
-    if below[-1] == top - 1:
+    n = _stays_above(curve, target)
+    if n is pd.NA:
         raise SamplingError(
             f"with a true share of {true_share:.3f} the chance of the correct band does not stay at {target:.0%} "
             f"for any n up to {top}: a share on or very near a band boundary is never reliably banded")
+    return n
+
+
+def _stays_above(curve: np.ndarray, target: float):
+    """The smallest n (curve[0] is n = 1) from which ``curve`` stays >= target; NA if it never does."""
+    below = np.nonzero(curve < target)[0]
+    if below.size == 0:
+        return 1
+    if below[-1] == len(curve) - 1:
+        return pd.NA
     return int(below[-1] + 2)
 
 
@@ -210,15 +218,26 @@ def rating_distribution_independent(kq_counts: Mapping[str, tuple[int, int]], *,
     return _series(probs, "probability", f"exact, key questions assumed independent ({_prior_name((a0, b0))} prior, {kind})")
 
 
+_ANSWER_CODES = np.array([1, 0, -1, -2])  # yes, no, n/a, anything else (refused)
+
+
+def _code_answers(answers: pd.DataFrame) -> np.ndarray:
+    """Cases x key questions: 1 yes, 0 no, -1 n/a."""
+    codes = np.column_stack([pd.Categorical(answers[c], categories=["yes", "no", "n/a"]).codes for c in answers.columns])
+    coded = _ANSWER_CODES[codes]  # code -1 (not a category) indexes the last entry
+    if (coded == -2).any():
+        raise SamplingError("answers must be 'yes', 'no' or 'n/a'; load case files with hmip.data.load_cases")
+    return coded
+
+
 def _patterns(answers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Distinct answer patterns (1 yes, 0 no, -1 n/a) with their counts."""
-    coded = np.column_stack([answers[c].astype(str).map({"yes": 1, "no": 0, "n/a": -1}).to_numpy() for c in answers.columns])
-    pats, counts = np.unique(coded, axis=0, return_counts=True)
+    pats, counts = np.unique(_code_answers(answers), axis=0, return_counts=True)
     return pats, counts
 
 
 def rating_distribution_correlated(answers: pd.DataFrame, *, kind: str = "resample", method: str = "dirichlet",
-                                   n_new: int | None = None, draws: int = 20000, seed: int = DEFAULT_SEED,
+                                   n_new: int | None = None, draws: int = 10000, seed: int = DEFAULT_SEED,
                                    framework=None) -> pd.Series:
     """The rating distribution of a standard from case-level answers, keeping the correlation.
 
@@ -252,13 +271,13 @@ def rating_distribution_correlated(answers: pd.DataFrame, *, kind: str = "resamp
             idx = np.where(app > 0, _band_index_counts(yes, app, framework), len(RATINGS))
         else:
             raise SamplingError(f"kind '{kind}' must be 'true' or 'resample'")
-        label = f"Dirichlet-multinomial on answer patterns (Jeffreys margins), {draws} seeded draws, {kind}"
+        label = (f"Dirichlet-multinomial on answer patterns (Jeffreys margins), {draws} seeded draws "
+                 f"(Monte Carlo SE at most {0.5 / np.sqrt(draws):.3f}), {kind}")
     elif method == "bootstrap":
         if kind != "resample":
             raise SamplingError("the case bootstrap gives the distribution of a fresh sample: use kind='resample'")
         pick = rng.integers(0, n_obs, size=(draws, n_new))
-        coded = np.column_stack([answers[c].astype(str).map({"yes": 1, "no": 0, "n/a": -1}).to_numpy() for c in answers.columns])
-        sample = coded[pick]  # draws x n_new x m
+        sample = _code_answers(answers)[pick]  # draws x n_new x m
         yes, app = (sample == 1).sum(axis=1), (sample >= 0).sum(axis=1)
         idx = np.where(app > 0, _band_index_counts(yes, app, framework), len(RATINGS))
         label = f"case bootstrap, {draws} seeded resamples"
@@ -274,7 +293,7 @@ def rating_distribution_correlated(answers: pd.DataFrame, *, kind: str = "resamp
 
 def standard_rating_distribution(cases: pd.DataFrame | None, standard: str, *, pdu: str | None = None,
                                  counts: pd.DataFrame | None = None, correlated: bool = True, kind: str = "resample",
-                                 method: str = "dirichlet", draws: int = 20000, seed: int = DEFAULT_SEED,
+                                 method: str = "dirichlet", draws: int = 10000, seed: int = DEFAULT_SEED,
                                  framework: Framework | None = None) -> pd.Series:
     """A standard's rating distribution for one PDU, from case-level data (correlated) or counts (independent)."""
     fw = framework or default_framework()
@@ -332,7 +351,7 @@ def overall_distribution(distributions: Mapping[str, pd.Series], fixed: Mapping[
 
 
 def pdu_rating_distribution(cases: pd.DataFrame, pdu: str, judgement: Mapping[str, Rating | str | None], *,
-                            correlated: bool = True, kind: str = "resample", draws: int = 20000, seed: int = DEFAULT_SEED,
+                            correlated: bool = True, kind: str = "resample", draws: int = 10000, seed: int = DEFAULT_SEED,
                             framework: Framework | None = None) -> dict:
     """Every case-sample standard's rating distribution, the points pmf and the overall rating probabilities."""
     fw = framework or default_framework()
@@ -345,7 +364,7 @@ def pdu_rating_distribution(cases: pd.DataFrame, pdu: str, judgement: Mapping[st
     return {"standards": table, "points": points, "overall": overall}
 
 
-def correlation_effect(cases: pd.DataFrame, pdu: str, *, kind: str = "resample", draws: int = 20000, seed: int = DEFAULT_SEED,
+def correlation_effect(cases: pd.DataFrame, pdu: str, *, kind: str = "resample", draws: int = 10000, seed: int = DEFAULT_SEED,
                        framework: Framework | None = None) -> pd.DataFrame:
     """For each case-sample standard, its rating distribution with and without the correlation."""
     fw = framework or default_framework()
@@ -442,14 +461,13 @@ def sample_size_table(true_shares, targets=(0.8, 0.9), caseload: int | None = No
                       framework: Framework | None = None) -> pd.DataFrame:
     """For each true share: P(correct band) at ``n`` and the n needed for each accuracy target."""
     rows = []
+    top = min(n_max, caseload) if caseload else n_max
     for p in true_shares:
+        curve = accuracy_curve([p], range(1, top + 1), caseload, framework=framework)["p_correct"].to_numpy()
         row = {"true_share": p, "true_band": _true_band(p, caseload, framework)[0].label,
                f"p_correct_at_{n}": p_correct_band(p, n, caseload, framework=framework)}
         for t in targets:
-            try:
-                row[f"n_for_{int(100 * t)}pct"] = sample_size_for_accuracy(p, t, caseload, n_max=n_max, framework=framework)
-            except SamplingError:
-                row[f"n_for_{int(100 * t)}pct"] = pd.NA  # never reliably banded (on a boundary)
+            row[f"n_for_{int(100 * t)}pct"] = _stays_above(curve, t)
         rows.append(row)
     out = pd.DataFrame(rows)
     out["method"] = "exact binomial" if caseload is None else f"exact hypergeometric (caseload {caseload})"
@@ -504,7 +522,7 @@ class SensitivityInputs:
 
 def prepare(*, pdu: str = "Lewisham and Bromley", n: int = 42, caseload: int = 0, confidence: float = 0.95,
             accuracy_target: float = 0.8, cases_path: str = "", counts_path: str = "", ratings_path: str = "",
-            second_sample_path: str = "", draws: int = 20000, seed: int = 2022,
+            second_sample_path: str = "", draws: int = 10000, seed: int = 2022,
             framework: Framework | None = None) -> SensitivityInputs:
     """Validate the sensitivity notebook's parameters and load its data, with readable errors."""
     from hmip import data as d
@@ -603,3 +621,25 @@ def observed_points(inp: SensitivityInputs) -> int | None:
         return None
     rated = rate_standards(inp.counts)
     return sum(r.score for r in inp.judgement.values()) + sum(Rating.parse(x).score for x in rated["rating"] if pd.notna(x))
+
+
+def sensitivity_all(data, *, level: float = 0.95, draws: int = 10000, seed: int = 2022,
+                    framework: Framework | None = None) -> dict:
+    """Everything the sensitivity analysis computes, for every PDU of a loaded comparison (used by the benchmark)."""
+    fw = framework or default_framework()
+    out = {}
+    for i, pdu in enumerate(data.pdus):
+        counts = data.counts[data.counts["pdu"] == pdu].reset_index(drop=True)
+        if counts.empty:
+            continue
+        cases = None if data.cases is None else data.cases[data.cases["pdu"] == pdu].reset_index(drop=True)
+        judgement = {s.id: None for s in fw.judgement_standards}
+        for r in data.ratings[data.ratings["pdu"] == pdu].itertuples():
+            if r.standard in judgement and pd.notna(r.rating):
+                judgement[r.standard] = Rating.parse(r.rating)
+        inp = SensitivityInputs(pdu, counts, cases, judgement, None, 42, None, level, 0.8, draws, seed + i, None, (), {})
+        out[pdu] = {"key_questions": key_question_table(counts, level=level, framework=fw),
+                    "ratings": rating_distributions(inp, framework=fw)}
+    out["_accuracy"] = accuracy_curve(BOUNDARY_SHARES, range(10, 401), framework=fw)
+    out["_sample_sizes"] = sample_size_table(BOUNDARY_SHARES, framework=fw)
+    return out

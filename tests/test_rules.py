@@ -162,3 +162,10 @@ def test_raising_any_standard_never_lowers_the_overall_rating(ratings, which):
 def test_band_of_counts_is_monotone_in_yes(n, data):
     k = data.draw(st.integers(0, n - 1))
     assert band_counts(k + 1, n - k - 1) >= band_counts(k, n - k)
+
+
+@given(st.integers(1, 400), st.sampled_from(["none", "whole_percent"]))
+def test_count_thresholds_agree_with_banding_every_count(n, rounding):
+    t = count_thresholds(n, rounding=rounding)
+    for k in range(n + 1):
+        assert k in t[band_counts(k, n - k, rounding=rounding)]
