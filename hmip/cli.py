@@ -113,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default=None, help="folder (default: data/)")
     s.add_argument("--seed", type=int, default=DEFAULT_SEED)
     s.add_argument("--effect", type=float, default=DEFAULT_ETHNICITY_EFFECT,
-                   help="risk ratio of a sufficient judgement, minority vs White, on the affected key questions")
+                   help="relative reduction in the chance of a sufficient judgement for ethnic minority people on the "
+                        "affected key questions (0 = no effect; 0.2 = risk ratio 0.8)")
     s.add_argument("--national", type=int, default=0, metavar="N", help="instead, N unconstrained simulated PDUs")
     s.set_defaults(func=_simulate)
     rep = sub.add_parser("reports", help="build the report catalogue")

@@ -373,6 +373,17 @@ def protected_comparisons(comp: pd.DataFrame, rule="nhs") -> pd.DataFrame:
     return out
 
 
+def protected_pooled(pooled: pd.DataFrame, rule="nhs") -> pd.DataFrame:
+    """The pooled table for display: the numbers of people in each group rounded or suppressed."""
+    from hmip.disclosure import display_count
+
+    out = pooled.drop(columns=["reference"], errors="ignore").copy()
+    for c in ("n_group", "n_reference"):
+        if c in out:
+            out[c] = [display_count(v, rule) if pd.notna(v) else "" for v in out[c]]
+    return out
+
+
 def forest_rows(comp: pd.DataFrame, pooled: pd.DataFrame | None, standard: str, key_question: str, group: str, rule="nhs") -> pd.DataFrame:
     """Rows for an RRI forest plot: each PDU (suppressed where small) and the MH pooled risk ratio."""
     from hmip.disclosure import display_count

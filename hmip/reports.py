@@ -60,6 +60,7 @@ class Job:
     title: str
     notebook: str
     parameters: dict = field(default_factory=dict)
+    fanned_out: bool = False
 
 
 @dataclass
@@ -141,7 +142,8 @@ def load_catalogue(path: str | Path) -> tuple[list[Job], Settings]:
                 raise CatalogueError(f"{where}: fan_out needs 'parameter' (the notebook parameter to vary)")
             for value in _fan_out_values(spec, where):
                 fmt = {param: value, f"{param}_slug": slug(value)}
-                jobs.append(Job(entry["name"].format(**fmt), entry["title"].format(**fmt), entry["notebook"], {**params, param: value}))
+                jobs.append(Job(entry["name"].format(**fmt), entry["title"].format(**fmt), entry["notebook"],
+                                {**params, param: value}, fanned_out=True))
         else:
             jobs.append(Job(entry["name"], entry["title"], entry["notebook"], params))
     if not jobs:
@@ -232,10 +234,12 @@ def run_job(job: dict, staging: str, kernel: str, timeout: int, meta: dict) -> d
     out_nb = Path(staging) / f"{job['name']}.ipynb"
     result = JobResult(job["name"], job["title"], job["parameters"], ok=False, seconds=0.0, notebook=str(out_nb))
     old = signal.signal(signal.SIGALRM, _timeout_handler)
-    signal.alarm(int(timeout))
+    # papermill's per-cell limit fires first and writes the notebook with the error; the alarm is a backstop
+    signal.alarm(int(timeout) + 30)
     try:
         pm.execute_notebook(str(resolve(job["notebook"])), str(out_nb), parameters=job["parameters"], kernel_name=kernel,
                             progress_bar=False, log_output=False, execution_timeout=int(timeout), cwd=str(Path(staging)),
+                            request_save_on_cell_execute=False,  # one write at the end (or on error), not two per cell
                             shutdown_kernel="immediate")  # outputs are written by then; a graceful stop costs ~1.5 s a report
         signal.alarm(0)
         nb = nbformat.read(out_nb, as_version=4)
@@ -254,6 +258,16 @@ def run_job(job: dict, staging: str, kernel: str, timeout: int, meta: dict) -> d
         signal.signal(signal.SIGALRM, old)
         result.seconds = time.perf_counter() - start
     return asdict(result)
+
+
+def _warm_worker() -> None:
+    """Pool initializer: import papermill and nbconvert while the main process validates the catalogue."""
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+
+def _noop() -> None:
+    return None
 
 
 def _short_error(exc: BaseException) -> str:
@@ -352,19 +366,36 @@ def build(catalogue: str | Path | None = None, *, jobs: int | None = None, only:
         if missing:
             raise CatalogueError(f"--only: no report named {missing}; reports: {', '.join(j.name for j in all_jobs)}")
         all_jobs = [j for j in all_jobs if j.name in only]
-    validate_jobs(all_jobs)
     if list_only:
+        validate_jobs(all_jobs)
         for j in all_jobs:
             params = ", ".join(f"{k}={v!r}" for k, v in j.parameters.items()) or "defaults"
             stream.write(f"{j.name:<40} {j.notebook}  [{params}]  {j.title}\n")
         return EXIT_OK, {"jobs": [asdict(j) for j in all_jobs]}
-    from hmip.banner import git_commit, project_version
+    jobs = min(jobs or os.cpu_count() or 1, len(all_jobs))
+    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_worker)
+    for _ in range(jobs):
+        pool.submit(_noop)  # start the workers now, so their imports overlap the validation below
+    try:
+        return _build_with_pool(pool, all_jobs, settings, jobs=jobs, out=out, keep=keep, timeout=timeout, stream=stream)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _preflight(jobs: list[dict], kernel: str) -> None:
+    """Validate parameters and the kernel (in a worker, which imports papermill anyway)."""
     from hmip.kernel import kernel_python
 
-    kernel_python(settings.kernel)  # a clear error now if the kernel is missing
+    validate_jobs([Job(**j) for j in jobs])
+    kernel_python(kernel)  # a clear error now if the kernel is missing
+
+
+def _build_with_pool(pool, all_jobs, settings, *, jobs, out, keep, timeout, stream) -> tuple[int, dict]:
+    from hmip.banner import git_commit, project_version
+
+    pool.submit(_preflight, [asdict(j) for j in all_jobs], settings.kernel).result()  # raises CatalogueError / KernelError
     out_dir = Path(out) if out else reports_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
-    jobs = jobs or os.cpu_count() or 1
     keep = keep if keep is not None else settings.keep
     timeout = timeout or settings.timeout
     lock_fh = (out_dir / ".lock").open("w")
@@ -374,12 +405,26 @@ def build(catalogue: str | Path | None = None, *, jobs: int | None = None, only:
         stream.write(f"another build is running (lock {out_dir / '.lock'}); nothing was done\n")
         return EXIT_LOCKED, {}
     try:
-        return _build_locked(all_jobs, settings, out_dir, jobs, keep, timeout, stream,
+        return _build_locked(pool, all_jobs, settings, out_dir, jobs, keep, timeout, stream,
                              {"generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
                               "version": project_version(), "commit": git_commit()})
     finally:
         fcntl.flock(lock_fh, fcntl.LOCK_UN)
         lock_fh.close()
+
+
+def schedule(jobs: list[Job], out_dir: Path) -> list[Job]:
+    """Longest first, so no long report is left running alone at the end: by the previous published
+    run's times when there is one, otherwise single reports before the (many, similar) fanned-out ones."""
+    previous: dict[str, float] = {}
+    manifest = out_dir / "latest" / "manifest.json"
+    if manifest.is_file():
+        with contextlib.suppress(ValueError, KeyError, OSError):
+            previous = {r["name"]: float(r["seconds"]) for r in json.loads(manifest.read_text())["results"]}
+    if previous:
+        default = max(previous.values())  # a new report: assume it is long
+        return sorted(jobs, key=lambda j: -previous.get(j.name, default))
+    return sorted(jobs, key=lambda j: j.fanned_out)
 
 
 def _new_run_id(out_dir: Path) -> str:
@@ -391,7 +436,7 @@ def _new_run_id(out_dir: Path) -> str:
     return run_id
 
 
-def _build_locked(jobs: list[Job], settings: Settings, out_dir: Path, n_jobs: int, keep: int, timeout: int, stream,
+def _build_locked(pool, jobs: list[Job], settings: Settings, out_dir: Path, n_jobs: int, keep: int, timeout: int, stream,
                   meta: dict) -> tuple[int, dict]:
     run_id = _new_run_id(out_dir)
     staging = out_dir / ".staging" / run_id
@@ -404,20 +449,19 @@ def _build_locked(jobs: list[Job], settings: Settings, out_dir: Path, n_jobs: in
         progress = Progress(len(jobs), log, stream)
         progress.line(f"run {run_id}: {len(jobs)} reports, {n_jobs} at a time, kernel '{settings.kernel}', "
                       f"time limit {timeout}s each; log {log_path}")
-        ctx = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs)), mp_context=ctx) as pool:
-            futures = {pool.submit(run_job, asdict(j), str(staging), settings.kernel, timeout, meta): j for j in jobs}
-            pending = set(futures)
-            for fut in cf.as_completed(futures):
-                pending.discard(fut)
-                job = futures[fut]
-                try:
-                    r = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a crashed worker is a failed report
-                    r = asdict(JobResult(job.name, job.title, job.parameters, False, 0.0, _short_error(exc)))
-                    log.write(traceback.format_exc())
-                results.append(r)
-                progress.finished(r, len(pending))
+        futures = {pool.submit(run_job, asdict(j), str(staging), settings.kernel, timeout, meta): j
+                   for j in schedule(jobs, out_dir)}
+        pending = set(futures)
+        for fut in cf.as_completed(futures):
+            pending.discard(fut)
+            job = futures[fut]
+            try:
+                r = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a crashed worker is a failed report
+                r = asdict(JobResult(job.name, job.title, job.parameters, False, 0.0, _short_error(exc)))
+                log.write(traceback.format_exc())
+            results.append(r)
+            progress.finished(r, len(pending))
         order = {j.name: i for i, j in enumerate(jobs)}
         results.sort(key=lambda r: order[r["name"]])
         wall = time.perf_counter() - started
@@ -468,6 +512,13 @@ def cli(args) -> int:
         status, _ = build(args.catalogue, jobs=args.jobs, only=args.only, out=args.out, keep=args.keep,
                           timeout=args.timeout, list_only=args.list)
     except CatalogueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RuntimeError as exc:  # e.g. the hmip kernel is not installed
+        from hmip.kernel import KernelError
+
+        if not isinstance(exc, KernelError):
+            raise
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return status

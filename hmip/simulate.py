@@ -11,10 +11,10 @@ case-level format (see data/README.md) that agrees with everything published for
 - the London-wide share of cases sufficient on "assessment ... keeping other people safe" is kept
   within 3 points of the published 25%;
 - a known ethnicity effect: for people from ethnic minority groups (MoJ definition, excluding White
-  minority groups) the chance of a "sufficient" judgement on the affected key questions is
-  multiplied by ``ethnicity_effect`` (a risk ratio; 1 means no effect). Because the effect
-  multiplies the probability, it is collapsible over the latent term: the pooled risk ratio by PDU
-  estimates it without bias.
+  minority groups) the chance of a "sufficient" judgement on the affected key questions is reduced
+  by ``ethnicity_effect`` (a relative reduction: 0 means no effect, 0.20 multiplies the chance by
+  0.80, i.e. a risk ratio of 1 - effect). Because the effect multiplies the probability, it is
+  collapsible over the latent term: the pooled risk ratio by PDU estimates 1 - effect without bias.
 
 Every choice is listed in docs/assumptions.md. Same seed -> the same bytes.
 """
@@ -83,8 +83,9 @@ ETHNICITY_MIX = {
 }
 MINORITY_GROUPS = (MIXED, ASIAN, BLACK, OTHER)
 
-#: Default ethnicity effect: risk ratio of a "sufficient" judgement, minority vs White.
-DEFAULT_ETHNICITY_EFFECT = 0.80
+#: Default ethnicity effect: the relative reduction in the chance of a "sufficient" judgement for ethnic
+#: minority people on the affected key questions (risk ratio 1 - effect = 0.80). 0 means no effect.
+DEFAULT_ETHNICITY_EFFECT = 0.20
 DEFAULT_AFFECTED = ("planning.engagement", "planning.desistance", "implementation_and_delivery.engagement")
 #: Correlation of the latent case-quality term between key questions on the same case.
 DEFAULT_LATENT_CORRELATION = 0.5
@@ -108,6 +109,12 @@ LONDON_SAFETY_TARGET = ("assessment.safety", 0.25, 0.03)
 
 class SimulationError(RuntimeError):
     pass
+
+
+def _check_effect(effect: float) -> float:
+    if not 0 <= effect < 1:
+        raise SimulationError(f"ethnicity_effect {effect} must be a relative reduction from 0 (no effect) to below 1")
+    return float(effect)
 
 
 @dataclass
@@ -156,7 +163,7 @@ def london_2022_scenario(*, seed: int = DEFAULT_SEED, ethnicity_effect: float = 
         if missing:
             raise SimulationError(f"{pdu}: no published or simulated rating for {missing}")
         specs.append(spec)
-    return Scenario("london-2022", specs, seed=seed, ethnicity_effect=ethnicity_effect,
+    return Scenario("london-2022", specs, seed=seed, ethnicity_effect=_check_effect(ethnicity_effect),
                     regional_constraint=LONDON_SAFETY_TARGET)
 
 
@@ -166,7 +173,7 @@ def national_scenario(n_pdus: int = 110, *, seed: int = DEFAULT_SEED, ethnicity_
     rng = np.random.default_rng(seed + 1)
     specs = [PduSpec(pdu=f"Simulated PDU {i:03d}", region=f"Simulated region {i % 12 + 1:02d}", n_cases=n_cases,
                      quality=float(rng.normal(0, 0.6))) for i in range(1, n_pdus + 1)]
-    return Scenario(f"national-{n_pdus}", specs, seed=seed, ethnicity_effect=ethnicity_effect)
+    return Scenario(f"national-{n_pdus}", specs, seed=seed, ethnicity_effect=_check_effect(ethnicity_effect))
 
 
 def pd_notna(x) -> bool:
@@ -222,7 +229,7 @@ def _draw_standard(std, cases, z, shares, scenario: Scenario, rng, minority, app
     m = minority[applicable].mean() if applicable.any() else 0.0
     for kq in std.key_questions:
         affected = kq.qualified_id in scenario.affected_key_questions
-        rr = scenario.ethnicity_effect if affected else 1.0
+        rr = 1.0 - scenario.ethnicity_effect if affected else 1.0
         # aim the PDU's overall share at the target despite the effect: p_white * (1 - m(1 - rr)) = share
         p_white = min(shares[kq.id] / (1 - m * (1 - rr)), 0.995)
         mu = stats.norm.ppf(p_white)
