@@ -217,6 +217,19 @@ def _frame(header, body) -> pd.DataFrame:
     return pd.DataFrame(body, columns=header, dtype=object)
 
 
+def _read_frame(path: Path, required, optional=(), *, check_pdus: bool = True) -> tuple[str, pd.DataFrame, list[Problem]]:
+    """Read a CSV, refuse it at once if its columns are wrong, and start the problem list with its PDU names."""
+    name = str(path)
+    header, body = _read_table(path)
+    problems = _check_columns(name, header, required, optional)
+    if problems:
+        raise DataValidationError(problems)
+    df = _frame(header, body)
+    if check_pdus:
+        _check_pdus(name, df, problems)
+    return name, df, problems
+
+
 def _known_pdus() -> list[str]:
     path = data_dir() / PUBLISHED_OVERALL_FILE
     if not path.exists():
@@ -304,18 +317,12 @@ def load_standard_ratings(path: str | Path, *, framework: Framework | None = Non
 
 
 def _load_standard_rating_table(path: Path, fw: Framework, *, bases, require_source=False) -> pd.DataFrame:
-    name = str(path)
-    header, body = _read_table(path)
     required = ["pdu", "standard", "rating"] + (["basis", "source"] if require_source else [])
     optional = [c for c in ("basis", "source", "note", "region") if c not in required]
-    problems = _check_columns(name, header, required, optional)
-    if problems:
-        raise DataValidationError(problems)
-    df = _frame(header, body)
+    name, df, problems = _read_frame(path, required, optional)
     for col in ("basis", "source", "note"):
         if col not in df:
             df[col] = ""
-    _check_pdus(name, df, problems)
     std_ids, ratings = [], []
     for i, row in enumerate(df.itertuples(index=False), start=1):
         std = _resolve_standard(fw, row.standard, name, i, problems)
@@ -352,14 +359,9 @@ def _load_standard_rating_table(path: Path, fw: Framework, *, bases, require_sou
 def load_published_overall(path: str | Path | None = None) -> pd.DataFrame:
     """Published overall ratings: pdu, region, overall_rating, its basis, points (nullable), max_points, ..."""
     path = Path(path) if path else data_dir() / PUBLISHED_OVERALL_FILE
-    name = str(path)
-    header, body = _read_table(path)
     required = ["pdu", "region", "overall_rating", "overall_rating_basis", "points", "points_basis",
                 "max_points", "publication_date", "source"]
-    problems = _check_columns(name, header, required, ["note"])
-    if problems:
-        raise DataValidationError(problems)
-    df = _frame(header, body)
+    name, df, problems = _read_frame(path, required, ["note"], check_pdus=False)
     if "note" not in df:
         df["note"] = ""
     ratings, points, max_points = [], [], []
@@ -401,11 +403,7 @@ def load_published_overall(path: str | Path | None = None) -> pd.DataFrame:
 def load_indicators(path: str | Path | None = None) -> pd.DataFrame:
     """Published regional indicators (e.g. London's 25% on risk of serious harm assessment)."""
     path = Path(path) if path else data_dir() / PUBLISHED_INDICATORS_FILE
-    header, body = _read_table(path)
-    problems = _check_columns(str(path), header, ["region", "indicator", "value", "unit", "basis", "source"], ["note"])
-    if problems:
-        raise DataValidationError(problems)
-    df = _frame(header, body)
+    _, df, _ = _read_frame(path, ["region", "indicator", "value", "unit", "basis", "source"], ["note"], check_pdus=False)
     df["value"] = pd.to_numeric(df["value"])
     df.attrs.update(simulated=False, basis="published", sources=[_source(path, "published")])
     return df
@@ -436,14 +434,8 @@ def load_cases(path: str | Path | None = None, *, framework: Framework | None = 
     """
     fw = framework or default_framework()
     path = Path(path) if path else data_dir() / SIMULATED_CASES_FILE
-    name = str(path)
-    header, body = _read_table(path)
     kq_cols = [kq.qualified_id for kq in fw.key_questions]
-    problems = _check_columns(name, header, list(CASE_ID_COLUMNS) + kq_cols)
-    if problems:
-        raise DataValidationError(problems)
-    df = _frame(header, body)
-    _check_pdus(name, df, problems)
+    name, df, problems = _read_frame(path, list(CASE_ID_COLUMNS) + kq_cols)
     genders, sentences, roshs, groups = [], [], [], []
     for i, row in enumerate(df.to_dict("records"), start=1):
         if not row["case_id"]:
@@ -537,13 +529,7 @@ def load_counts(path: str | Path, *, framework: Framework | None = None) -> pd.D
     """An aggregate file: pdu, standard, key_question, yes, no (one row per pdu and key question)."""
     fw = framework or default_framework()
     path = Path(path)
-    name = str(path)
-    header, body = _read_table(path)
-    problems = _check_columns(name, header, ["pdu", "standard", "key_question", "yes", "no"], ["region", "not_applicable"])
-    if problems:
-        raise DataValidationError(problems)
-    df = _frame(header, body)
-    _check_pdus(name, df, problems)
+    name, df, problems = _read_frame(path, ["pdu", "standard", "key_question", "yes", "no"], ["region", "not_applicable"])
     stds, kqs, yes, no = [], [], [], []
     for i, row in enumerate(df.to_dict("records"), start=1):
         std = _resolve_standard(fw, row["standard"], name, i, problems, case_sample_only=True)
