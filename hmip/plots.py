@@ -172,7 +172,7 @@ def key_question_shares(shares: pd.DataFrame, standard: str, *, highlight: str |
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     method = f"{sub['method'].iloc[0]} {100 * sub['level'].iloc[0]:g}% interval" if len(sub) else ""
-    ax.set_xlabel(_wrap(f"Share of cases judged sufficient (%) with {method}", 80))
+    ax.set_xlabel(_wrap(f"Share of cases judged sufficient (%) with {method}", 65))
     below = int((sub.groupby("pdu")["share"].min() < float(fw.thresholds[0][1])).sum())
     title = f"{std.name}: {below} of {len(pdus)} PDUs have a key question below 50% (Inadequate)"
     ax.set_title(_wrap(title, 62), loc="left")
@@ -266,7 +266,7 @@ def probability_bars(table: pd.DataFrame, *, title: str, xlabel: str = "Probabil
     ax.set_ylim(len(table) - 0.5, -0.5)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_xlabel(_wrap(xlabel, 80))
+    ax.set_xlabel(_wrap(xlabel, 65))
     ax.set_title(_wrap(title, 62), loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     alt = f"{title}. " + "; ".join(f"{idx}: " + ", ".join(f"{r.code} {table.loc[idx, r.label]:.0%}" for r in Rating if r.label in table)
@@ -288,7 +288,7 @@ def shares_with_bands(table: pd.DataFrame, *, title: str, framework: Framework |
     ax.set_ylim(len(table) - 0.5, -1.2)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_xlabel(_wrap(f"Share judged sufficient (%), {table['method'].iloc[0]} {100 * table['level'].iloc[0]:g}% interval", 80))
+    ax.set_xlabel(_wrap(f"Share judged sufficient (%), {table['method'].iloc[0]} {100 * table['level'].iloc[0]:g}% interval", 65))
     ax.set_title(_wrap(title, 62), loc="left")
     alt = f"{title}. " + "; ".join(f"{i}: {r.share:.0%} ({r.lower:.0%}-{r.upper:.0%})" for i, r in table.iterrows())
     return _finish(fig, alt, f"{title}. Intervals: {table['method'].iloc[0]} {100 * table['level'].iloc[0]:g}%.")
@@ -358,7 +358,7 @@ def group_dot_plot(table: pd.DataFrame, *, title: str, marker: str = "[c]") -> F
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     meth = table["method"].dropna().iloc[0] if table["method"].notna().any() else ""
-    ax.set_xlabel(_wrap(f"Share of cases judged sufficient (%), {meth}", 80))
+    ax.set_xlabel(_wrap(f"Share of cases judged sufficient (%), {meth}", 65))
     ax.set_title(_wrap(title, 62), loc="left")
     alt = f"{title}. " + "; ".join(
         f"{r.label}: " + ("suppressed" if getattr(r, 'suppressed', False) or pd.isna(r.share) else f"{r.share:.0%} ({r.lower:.0%}-{r.upper:.0%})")
@@ -381,7 +381,7 @@ def forest_plot(table: pd.DataFrame, *, title: str, xlabel: str = "Relative rate
     ax.set_xlim(0.1, 10)
     ax.set_yticks(range(len(table)), [_wrap(x, 44) for x in table["label"]])
     ax.set_ylim(len(table) - 0.5, -0.5)
-    ax.set_xlabel(_wrap(xlabel, 80))
+    ax.set_xlabel(_wrap(xlabel, 65))
     ax.text(0.11, -0.45, "< 1: minority group less often sufficient", fontsize=8.5, va="top")
     ax.set_title(_wrap(title, 62), loc="left")
     alt = f"{title}. " + "; ".join(f"{r.label}: {r.estimate:.2f} ({r.lower:.2f}-{r.upper:.2f})" for r in table.itertuples() if pd.notna(r.estimate))

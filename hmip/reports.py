@@ -257,7 +257,24 @@ def run_job(job: dict, staging: str, kernel: str, timeout: int, meta: dict) -> d
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
         result.seconds = time.perf_counter() - start
+    if not result.ok and not out_nb.exists():
+        _write_failure_notebook(resolve(job["notebook"]), out_nb, job["parameters"], result.error)
     return asdict(result)
+
+
+def _write_failure_notebook(source: Path, target: Path, parameters: dict, error: str) -> None:
+    """When papermill wrote nothing (e.g. a cell hit its time limit), keep the notebook with the parameters and
+    the error at the top, so the failed-runs folder always holds a log for every failed report."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(source, as_version=4)
+    except Exception:  # noqa: BLE001 - the log must be written whatever the source's state
+        nb = nbformat.v4.new_notebook()
+    params = "\n".join(f"- `{k}` = `{v!r}`" for k, v in parameters.items()) or "- defaults"
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(
+        f"**This report failed before papermill could save its outputs.**\n\nError: `{error}`\n\nParameters:\n{params}"))
+    nbformat.write(nb, target)
 
 
 def _warm_worker() -> None:

@@ -236,3 +236,38 @@ def test_reports_open_offline_in_headless_chromium(built, tmp_path):
             assert target.stat().st_size > 10_000
     finally:
         driver.quit()
+
+
+@pytest.mark.e2e
+def test_a_report_over_its_time_limit_fails_and_publishes_nothing(tmp_path):
+    cat = catalogue(tmp_path, f"""
+        [settings]
+        timeout = 3
+        [[report]]
+        name = "slow"
+        title = "Slow"
+        notebook = "{TINY}"
+        parameters = {{ sleep_seconds = 30.0 }}
+    """)
+    out = tmp_path / "reports"
+    start = __import__("time").perf_counter()
+    status, summary = build(cat, out=out, jobs=1)
+    assert status == 1 and __import__("time").perf_counter() - start < 25
+    result = summary["results"][0]
+    assert not result["ok"] and ("Timeout" in result["error"] or "timed out" in result["error"]), result["error"]
+    assert (Path(summary["failed_dir"]) / "slow.ipynb").is_file()
+    assert not (out / "index.html").exists() and not (out / "latest").exists()
+
+
+def test_schedule_runs_the_longest_first(tmp_path):
+    import json as _json
+
+    from hmip.reports import Job, schedule
+    jobs = [Job("a", "A", TINY), Job("b", "B", TINY, fanned_out=True), Job("c", "C", TINY)]
+    assert [j.name for j in schedule(jobs, tmp_path)] == ["a", "c", "b"]  # no history: single reports first
+    run = tmp_path / "run1"
+    run.mkdir()
+    (run / "manifest.json").write_text(_json.dumps({"results": [{"name": "a", "seconds": 1}, {"name": "b", "seconds": 9},
+                                                                {"name": "c", "seconds": 5}]}))
+    (tmp_path / "latest").symlink_to("run1")
+    assert [j.name for j in schedule(jobs, tmp_path)] == ["b", "c", "a"]
