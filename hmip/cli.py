@@ -21,7 +21,7 @@ def _rate(args) -> int:
     import pandas as pd
 
     from hmip.data import (
-        _read_table,
+        file_kind,
         key_question_counts,
         load_cases,
         load_counts,
@@ -32,20 +32,14 @@ def _rate(args) -> int:
 
     fw = default_framework()
     path = Path(args.file)
-    header, _ = _read_table(path)
-    if "case_id" in header:
+    kind = file_kind(path)
+    counts = None
+    if kind == "cases":
         counts = key_question_counts(load_cases(path))
-    elif "key_question" in header:
+    elif kind == "counts":
         counts = load_counts(path)
-    elif "rating" in header:
-        counts = None
-        standards = load_standard_ratings(path)
     else:
-        from hmip.data import DataValidationError, Problem
-
-        raise DataValidationError([Problem(str(path), None, None,
-            "not a recognised file: give key-question counts (columns pdu, standard, key_question, yes, no), "
-            "standard ratings (columns pdu, standard, rating) or case-level records (with case_id)")])
+        standards = load_standard_ratings(path)
     if counts is not None:
         rated = rate_standards(counts, rounding=args.rounding)
         standards = rated[["pdu", "standard", "rating"]]

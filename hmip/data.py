@@ -562,10 +562,23 @@ def load_counts(path: str | Path, *, framework: Framework | None = None) -> pd.D
     return df
 
 
-def load_any_counts(path: str | Path, *, framework: Framework | None = None) -> pd.DataFrame:
-    """Counts from either a case-level or an aggregate file, told apart by the header."""
+def file_kind(path: str | Path) -> str:
+    """'cases', 'counts' or 'ratings', told apart by the header; otherwise a DataValidationError."""
     header, _ = _read_table(Path(path))
     if "case_id" in header:
+        return "cases"
+    if "key_question" in header:
+        return "counts"
+    if "rating" in header:
+        return "ratings"
+    raise DataValidationError([Problem(str(path), None, None,
+        "not a recognised file: give key-question counts (columns pdu, standard, key_question, yes, no), "
+        "standard ratings (columns pdu, standard, rating) or case-level records (with case_id)")])
+
+
+def load_any_counts(path: str | Path, *, framework: Framework | None = None) -> pd.DataFrame:
+    """Counts from either a case-level or an aggregate file, told apart by the header."""
+    if file_kind(path) == "cases":
         return key_question_counts(load_cases(path, framework=framework), framework=framework)
     return load_counts(path, framework=framework)
 

@@ -93,10 +93,6 @@ def protect(counts, threshold: int | None = 7, base: int | None = 5, marker: str
     return pd.Series([fmt(v, s) for v, s in zip(num, suppressed, strict=True)], index=num.index, name=num.name, dtype=object)
 
 
-def protect_with_rule(counts, rule: str | DisclosureRule = "nhs"):
-    r = get_rule(rule)
-    return protect(counts, r.threshold, r.base, r.marker) if r.active else counts
-
 
 def protect_table(table: pd.DataFrame, count_columns: list[str], *, rule: str | DisclosureRule = "nhs",
                   total_row: str | None = "Total", label_column: str | None = None) -> pd.DataFrame:

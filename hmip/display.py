@@ -70,9 +70,6 @@ def bullets(items, title: str | None = None) -> None:
     _display(head + "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
 
 
-def heading(text: str, level: int = 2) -> None:
-    _display(f"<h{level}>{esc(text)}</h{level}>")
-
 
 def notice(text: str, kind: str = "warning") -> None:
     _display(f"<div class='hmip-notice hmip-{esc(kind)}' role='note'><strong>{'Note' if kind != 'warning' else 'Warning'}:</strong> {esc(text)}</div>")

@@ -36,10 +36,6 @@ def check_method(method: str) -> str:
     return method
 
 
-def method_label(method: str, level: float) -> str:
-    """E.g. 'Wilson score 95% interval'."""
-    return f"{METHOD_LABELS[check_method(method)]} {100 * level:g}% interval"
-
 
 def proportion_interval(yes, n, *, level: float = 0.95, method: str = "wilson"):
     """(lower, upper) for ``yes`` of ``n`` (scalars or arrays); NaN where n is 0."""

@@ -41,7 +41,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hmip.paths import project_root, reports_dir, resolve
+from hmip.paths import reports_dir, resolve
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_LOCKED = 0, 1, 2, 3
 DEFAULT_CATALOGUE = "reports.toml"
@@ -539,7 +539,3 @@ def cli(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return status
-
-
-def project_catalogue() -> Path:
-    return project_root() / DEFAULT_CATALOGUE

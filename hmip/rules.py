@@ -241,25 +241,6 @@ class StandardResult:
     def limiting_result(self) -> KeyQuestionResult:
         return next(k for k in self.key_questions if k.key_question == self.limiting)
 
-    def to_frame(self):
-        import pandas as pd
-
-        return pd.DataFrame(
-            [
-                {
-                    "standard": self.standard,
-                    "key_question": k.key_question,
-                    "yes": k.yes,
-                    "no": k.no,
-                    "share": k.share,
-                    "rating": k.rating.label,
-                    "code": k.rating.code,
-                    "limiting": k.key_question == self.limiting,
-                }
-                for k in self.key_questions
-            ]
-        )
-
 
 def standard_rating(
     key_questions: Mapping,

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from hmip.data import (
@@ -155,7 +156,7 @@ def london_2022_scenario(*, seed: int = DEFAULT_SEED, ethnicity_effect: float = 
         spec = PduSpec(pdu=pdu, kq_share={safety_kq: safety_share})
         choices = LONDON_SIMULATED_CHOICES.get(pdu, {})
         for row in rows.itertuples():
-            if pd_notna(row.rating):
+            if pd.notna(row.rating):
                 spec.ratings[row.standard], spec.bases[row.standard] = Rating.parse(row.rating), row.basis
             elif row.standard in choices:
                 spec.ratings[row.standard], spec.bases[row.standard] = Rating.parse(choices[row.standard]), "simulated"
@@ -174,10 +175,6 @@ def national_scenario(n_pdus: int = 110, *, seed: int = DEFAULT_SEED, ethnicity_
     specs = [PduSpec(pdu=f"Simulated PDU {i:03d}", region=f"Simulated region {i % 12 + 1:02d}", n_cases=n_cases,
                      quality=float(rng.normal(0, 0.6))) for i in range(1, n_pdus + 1)]
     return Scenario(f"national-{n_pdus}", specs, seed=seed, ethnicity_effect=_check_effect(ethnicity_effect))
-
-
-def pd_notna(x) -> bool:
-    return x is not None and x == x
 
 
 # --- Generation ----------------------------------------------------------------------------------------

@@ -81,6 +81,13 @@ def test_published_ratings_load_with_the_source_of_every_value():
     assert pub.attrs["simulated"] is False
 
 
+def test_published_london_indicators_load_with_their_source():
+    from hmip.data import load_indicators
+    ind = load_indicators().set_index("indicator")
+    rosh = ind.loc["share of inspected cases satisfactory on the assessment of risk of serious harm"]
+    assert (rosh["value"], rosh["unit"], rosh["basis"]) == (25, "percent", "published") and "Nov 2022" in rosh["source"]
+
+
 def test_published_facts_as_recorded():
     pub = load_published().set_index(["pdu", "standard"])["rating"]
     hf = "Hammersmith, Fulham, Kensington, Chelsea and Westminster"
