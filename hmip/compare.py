@@ -121,6 +121,21 @@ def overdispersion(yes, n, target: float, *, method: str = "multiplicative", win
                             f"tau-squared = {tau2:.4f} (additive random effect; phi = {phi:.2f})" if method == "additive" else "none")}
 
 
+def control_limits(target: float, n, level: float, od: dict | None = None):
+    """Funnel limits with or without an overdispersion adjustment (``od`` as from :func:`overdispersion`).
+
+    Exact binomial limits unless adjusted; adjusted limits use the normal approximation (Spiegelhalter 2005),
+    and a multiplicative phi of 1 or less leaves the exact limits in place.
+    """
+    method = (od or {}).get("method", "none")
+    if method == "none" or (method == "multiplicative" and od["phi"] <= 1):
+        return funnel_limits(target, n, level)
+    zq = stats.norm.ppf(1 - (1 - level) / 2)
+    var = target * (1 - target) / np.asarray(n, dtype=float)
+    var = var * od["phi"] if method == "multiplicative" else var + od["tau2"]
+    return np.clip(target - zq * np.sqrt(var), 0, 1), np.clip(target + zq * np.sqrt(var), 0, 1)
+
+
 def funnel_table(counts: pd.DataFrame, *, target: float | None = None, levels=FUNNEL_LEVELS,
                  overdispersion_method: str = "none") -> pd.DataFrame:
     """Per unit (rows of ``counts`` with yes, n): share, z-score, limits at each level, and which are outside.
@@ -140,15 +155,10 @@ def funnel_table(counts: pd.DataFrame, *, target: float | None = None, levels=FU
     out["target"] = theta
     out["z"] = (out["share"] - theta) / np.sqrt(theta * (1 - theta) / n)
     flags = []
+    used = od if overdispersion_method != "none" else {"method": "none"}
     for level in levels:
         tag = f"{100 * level:g}"
-        if overdispersion_method == "none" or (overdispersion_method == "multiplicative" and od["phi"] <= 1):
-            lo, hi = funnel_limits(theta, n, level)
-        else:
-            zq = stats.norm.ppf(1 - (1 - level) / 2)
-            var = theta * (1 - theta) / n
-            var = var * od["phi"] if overdispersion_method == "multiplicative" else var + od["tau2"]
-            lo, hi = np.clip(theta - zq * np.sqrt(var), 0, 1), np.clip(theta + zq * np.sqrt(var), 0, 1)
+        lo, hi = control_limits(theta, n, level, used)
         out[f"lower_{tag}"], out[f"upper_{tag}"] = lo, hi
         out[f"outside_{tag}"] = (out["share"] < lo) | (out["share"] > hi)
         flags.append(tag)
@@ -348,9 +358,6 @@ def prepare(*, region: str = "London", cases_path: str = "", counts_path: str = 
     return data, opts
 
 
-DISCLOSURE_SCOPE_NOTE = ("NHS England / OpenSAFELY rule for counts of people by personal characteristic: none are shown "
-                         "in this report. Case counts per PDU and key question are inspection sample sizes, shown as "
-                         "HMIP publishes them.")
 
 
 def case_sample_standard_ids(framework: Framework | None = None) -> list[str]:

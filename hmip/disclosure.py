@@ -16,6 +16,12 @@ import pandas as pd
 MARKER = "[REDACTED]"
 
 
+#: For reports that show no breakdown by personal characteristic (assumption A12).
+INSPECTION_COUNTS_NOTE = ("NHS England / OpenSAFELY rule for counts of people by personal characteristic: none are shown "
+                          "in this report. Case counts per PDU and key question are inspection sample sizes, shown as "
+                          "HMIP publishes them.")
+
+
 class DisclosureError(ValueError):
     pass
 

@@ -185,24 +185,15 @@ def key_question_shares(shares: pd.DataFrame, standard: str, *, highlight: str |
 
 def funnel_plot(funnel: pd.DataFrame, *, measure: str, label: str = "pdu", highlight: str | None = None) -> Figure:
     """Share against number of cases with 95% and 99.8% limits around the target; units outside are labelled."""
-    from hmip.compare import funnel_limits
+    from hmip.compare import control_limits
 
     fig, ax = _fig(8.0, 5.0)
     theta = funnel.attrs["target"]
     n_max = max(60, int(funnel["n"].max() * 1.3))
     grid = np.arange(5, n_max + 1)
     od = funnel.attrs.get("overdispersion", {})
-    adjusted = od.get("method", "none") != "none"
     for level, ls in ((0.95, "--"), (0.998, ":")):
-        if adjusted:
-            from scipy import stats as st
-
-            zq = st.norm.ppf(1 - (1 - level) / 2)
-            var = theta * (1 - theta) / grid
-            var = var * max(od["phi"], 1) if od["method"] == "multiplicative" else var + od["tau2"]
-            lo, hi = np.clip(theta - zq * np.sqrt(var), 0, 1), np.clip(theta + zq * np.sqrt(var), 0, 1)
-        else:
-            lo, hi = funnel_limits(theta, grid, level)
+        lo, hi = control_limits(theta, grid, level, od)  # the same limits as the table's flags
         ax.plot(grid, lo, ls=ls, color=NEUTRAL, lw=1.2, label=f"{100 * level:g}% limits")
         ax.plot(grid, hi, ls=ls, color=NEUTRAL, lw=1.2)
     ax.axhline(theta, color="black", lw=1, label=f"regional share {theta:.0%}")

@@ -520,6 +520,16 @@ class SensitivityInputs:
     parameters: dict
 
 
+def judgement_ratings(ratings: pd.DataFrame, pdu: str, *, framework: Framework | None = None) -> dict:
+    """The PDU's domain-one (judgement) ratings from a ratings table; None where unknown."""
+    fw = framework or default_framework()
+    judgement = {s.id: None for s in fw.judgement_standards}
+    for r in ratings[ratings["pdu"] == pdu].itertuples():
+        if r.standard in judgement and pd.notna(r.rating):
+            judgement[r.standard] = Rating.parse(r.rating)
+    return judgement
+
+
 def prepare(*, pdu: str = "Lewisham and Bromley", n: int = 42, caseload: int = 0, confidence: float = 0.95,
             accuracy_target: float = 0.8, cases_path: str = "", counts_path: str = "", ratings_path: str = "",
             second_sample_path: str = "", draws: int = 10000, seed: int = 2022,
@@ -556,10 +566,7 @@ def prepare(*, pdu: str = "Lewisham and Bromley", n: int = 42, caseload: int = 0
         loaded.append(second_all)
         second = reaudit_counts_for(second_all, pdu)
     res = overall_for_pdu(data.ratings, pdu, framework=fw)
-    judgement = {s.id: None for s in fw.judgement_standards}
-    for r in data.ratings[data.ratings["pdu"] == pdu].itertuples():
-        if r.standard in judgement and pd.notna(r.rating):
-            judgement[r.standard] = Rating.parse(r.rating)
+    judgement = judgement_ratings(data.ratings, pdu, framework=fw)
     params = dict(pdu=pdu, n=n, caseload=caseload or "not used", confidence=confidence, accuracy_target=accuracy_target,
                   cases_path=cases_path or "(bundled simulated sample)", counts_path=counts_path, ratings_path=ratings_path,
                   second_sample_path=second_sample_path, draws=draws, seed=seed)
@@ -598,8 +605,6 @@ def rating_distributions(inp: SensitivityInputs, *, framework: Framework | None 
 
 #: True shares near each band boundary, for the accuracy curves and the sample-size table.
 BOUNDARY_SHARES = (0.45, 0.55, 0.60, 0.70, 0.75, 0.85)
-DISCLOSURE_SCOPE_NOTE = ("NHS England / OpenSAFELY rule for counts of people by personal characteristic: none are shown "
-                         "in this report. Case counts per key question are inspection sample sizes, shown as HMIP publishes them.")
 
 
 def key_question_display(kq: pd.DataFrame) -> pd.DataFrame:
@@ -633,10 +638,7 @@ def sensitivity_all(data, *, level: float = 0.95, draws: int = 10000, seed: int 
         if counts.empty:
             continue
         cases = None if data.cases is None else data.cases[data.cases["pdu"] == pdu].reset_index(drop=True)
-        judgement = {s.id: None for s in fw.judgement_standards}
-        for r in data.ratings[data.ratings["pdu"] == pdu].itertuples():
-            if r.standard in judgement and pd.notna(r.rating):
-                judgement[r.standard] = Rating.parse(r.rating)
+        judgement = judgement_ratings(data.ratings, pdu, framework=fw)
         inp = SensitivityInputs(pdu, counts, cases, judgement, None, 42, None, level, 0.8, draws, seed + i, None, (), {})
         out[pdu] = {"key_questions": key_question_table(counts, level=level, framework=fw),
                     "ratings": rating_distributions(inp, framework=fw)}
