@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install hmip with its dev tools and the `hmip` Jupyter kernel (quick when nothing changed)
-	@$(BIN)/python -m hmip.kernel check
+	@$(BIN)/python -m hmip.report.kernel check
 
 report: install ## Build every report in reports.toml into reports/ (the main job)
 	$(BIN)/hmip reports build --jobs $(JOBS)
@@ -42,12 +42,14 @@ lab: install ## Start JupyterLab on notebooks/ with the hmip kernel
 bench: install ## Run the performance harness; writes benchmarks/results/latest.json
 	$(BIN)/python benchmarks/run.py
 
-lint: install ## Ruff, plus a check that notebooks are committed without outputs
+lint: install ## Ruff (lint and format check), plus a check that notebooks are committed without outputs
 	$(BIN)/ruff check hmip tests benchmarks
-	$(BIN)/python -m hmip.kernel check-notebooks notebooks
+	$(BIN)/ruff format --check hmip tests benchmarks
+	$(BIN)/python -m hmip.report.kernel check-notebooks notebooks
 
-format: install ## Apply ruff's formatter and fixes, and strip notebook outputs
+format: install ## Apply ruff's fixes and formatter, and strip notebook outputs
 	$(BIN)/ruff check --fix hmip tests benchmarks
+	$(BIN)/ruff format hmip tests benchmarks
 	$(BIN)/nbstripout --keep-id notebooks/*.ipynb
 
 data: install ## Regenerate the simulated case sample in data/ (seeded: byte-identical)

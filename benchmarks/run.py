@@ -33,7 +33,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hmip.reports import build, load_catalogue  # noqa: E402
+from hmip.report.catalogue import load_catalogue  # noqa: E402
+from hmip.report.runner import build  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -119,8 +120,8 @@ def main(argv=None) -> int:
     figures: dict = {"jobs": args.jobs, "cpu_count": os.cpu_count(), "python": sys.version.split()[0]}
 
     # 0. sensitivity statistics for all London PDUs
-    from hmip.compare import load_comparison
-    from hmip.sampling import sensitivity_all
+    from hmip.analyses.london_comparison import load_comparison
+    from hmip.analyses.sample_size import sensitivity_all
 
     data = load_comparison()
     sensitivity_all(data)  # warm-up
@@ -148,7 +149,7 @@ def main(argv=None) -> int:
             naive = naive_chain(jobs, naive_dir)
             figures.update(naive_seconds=naive, naive_to_build_ratio=naive / wall)
         if args.national:
-            from hmip.simulate import national_scenario, write_scenario
+            from hmip.data.simulate import national_scenario, write_scenario
 
             cases, ratings = write_scenario(national_scenario(args.national), tmp / "national")
             ncat = tmp / "national.toml"

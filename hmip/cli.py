@@ -4,8 +4,9 @@
     hmip simulate [--out DIR] [--seed N] [--effect RR] [--national N]
     hmip reports build [--catalogue reports.toml] [--jobs N] [--only NAME] [--list] ...
 
-Exit statuses: 0 success; 1 a report or check failed; 2 bad input or usage (the message names the
-file, row and column); 3 another build holds the reports lock; 130 interrupted.
+Exit statuses (defined in :mod:`hmip.errors`): 0 success; 1 a report or check failed; 2 bad input or
+usage (the message names the file, row and column); 3 another build holds the reports lock;
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -14,21 +15,16 @@ import argparse
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_LOCKED = 0, 1, 2, 3
+from hmip.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, HmipError
 
 
 def _rate(args) -> int:
     import pandas as pd
 
-    from hmip.data import (
-        file_kind,
-        key_question_counts,
-        load_cases,
-        load_counts,
-        load_standard_ratings,
-    )
-    from hmip.framework import default_framework
-    from hmip.rate import rate_pdus, rate_standards
+    from hmip.data.cases import key_question_counts, load_cases
+    from hmip.data.loaders import file_kind, load_counts, load_standard_ratings
+    from hmip.rules.framework import default_framework
+    from hmip.rules.tables import rate_pdus, rate_standards
 
     fw = default_framework()
     path = Path(args.file)
@@ -75,7 +71,7 @@ def _rate(args) -> int:
 
 
 def _simulate(args) -> int:
-    from hmip.simulate import national_scenario, write_london_sample, write_scenario
+    from hmip.data.simulate import national_scenario, write_london_sample, write_scenario
 
     if args.national:
         paths = write_scenario(national_scenario(args.national, seed=args.seed, ethnicity_effect=args.effect), args.out)
@@ -87,13 +83,15 @@ def _simulate(args) -> int:
 
 
 def _reports(args) -> int:
-    from hmip import reports
+    from hmip.report.runner import build
 
-    return reports.cli(args)
+    status, _ = build(args.catalogue, jobs=args.jobs, only=args.only, out=args.out, keep=args.keep,
+                      timeout=args.timeout, list_only=args.list)
+    return status
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from hmip.simulate import DEFAULT_ETHNICITY_EFFECT, DEFAULT_SEED
+    from hmip.data.simulate import DEFAULT_ETHNICITY_EFFECT, DEFAULT_SEED
 
     p = argparse.ArgumentParser(prog="hmip", description="HMIP rating rules, analysis and reports")
     sub = p.add_subparsers(dest="command", required=True)
@@ -114,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("reports", help="build the report catalogue")
     rep_sub = rep.add_subparsers(dest="reports_command", required=True)
     b = rep_sub.add_parser("build", help="execute and publish every report in the catalogue")
-    from hmip.reports import add_build_arguments
+    from hmip.report.runner import add_build_arguments
 
     add_build_arguments(b)
     b.set_defaults(func=_reports)
@@ -122,19 +120,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from hmip.data import DataValidationError
-    from hmip.framework import FrameworkError
-    from hmip.rules import RatingError
 
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (DataValidationError, RatingError, FrameworkError) as exc:
+    except HmipError as exc:  # every error raised on purpose: one message, no traceback
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `hmip rate ... | head`
         sys.stderr.close()
         return EXIT_OK

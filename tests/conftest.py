@@ -18,13 +18,13 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def cases():
-    from hmip.data import load_cases
+    from hmip.data.cases import load_cases
 
     return load_cases()
 
 
 @pytest.fixture(scope="session")
 def counts(cases):
-    from hmip.data import key_question_counts
+    from hmip.data.cases import key_question_counts
 
     return key_question_counts(cases)

@@ -5,16 +5,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from hmip.compare import (
+from hmip.analyses.london_comparison import (
     findings,
-    funnel_limits,
-    funnel_table,
     load_comparison,
-    overdispersion,
-    rank_uncertainty,
     ratings_grid_table,
     summary_table,
 )
+from hmip.stats.funnel import funnel_limits, funnel_table, overdispersion, rank_uncertainty
 
 
 def test_funnel_limits_for_0_65_and_42():

@@ -3,19 +3,18 @@
 import pandas as pd
 import pytest
 
-from hmip.data import (
-    NOT_RECORDED,
-    DataValidationError,
-    load_cases,
+from hmip.data.cases import load_cases
+from hmip.data.ethnicity import NOT_RECORDED, map_ethnicity
+from hmip.data.loaders import (
     load_counts,
     load_published,
     load_published_overall,
     load_simulated_ratings,
     load_standard_ratings,
-    map_ethnicity,
 )
-from hmip.framework import default_framework
-from hmip.rate import combine_ratings, rate_pdus, rate_standards
+from hmip.errors import DataValidationError
+from hmip.rules.framework import default_framework
+from hmip.rules.tables import combine_ratings, rate_pdus, rate_standards
 
 from .conftest import BAD
 
@@ -82,7 +81,7 @@ def test_published_ratings_load_with_the_source_of_every_value():
 
 
 def test_published_london_indicators_load_with_their_source():
-    from hmip.data import load_indicators
+    from hmip.data.loaders import load_indicators
     ind = load_indicators().set_index("indicator")
     rosh = ind.loc["share of inspected cases satisfactory on the assessment of risk of serious harm"]
     assert (rosh["value"], rosh["unit"], rosh["basis"]) == (25, "percent", "published") and "Nov 2022" in rosh["source"]
@@ -168,7 +167,7 @@ def test_counts_round_trip_through_the_aggregate_format(counts, tmp_path):
 
 
 def test_blank_court_work_on_licence_case_is_counted_as_not_applicable(tmp_path, root):
-    from hmip.data import case_columns
+    from hmip.data.cases import case_columns
     cols = case_columns()
     row = {c: "yes" for c in cols} | {"case_id": "1", "pdu": "Newham", "gender": "female", "sentence_type": "licence",
                                      "rosh": "Very high", "ethnicity": "Indian", "court_work.engagement": "",

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hmip.disclosure import (
+from hmip.errors import DisclosureError
+from hmip.stats.disclosure import (
     MARKER,
-    DisclosureError,
     get_rule,
     protect,
     protect_table,

@@ -7,8 +7,9 @@ from scipy import stats
 from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.power import NormalIndPower
 
-from hmip.data import load_cases
-from hmip.disproportionality import (
+from hmip.data.cases import load_cases
+from hmip.data.simulate import DEFAULT_AFFECTED, national_scenario
+from hmip.stats.disproportionality import (
     MINORITY,
     assign_groups,
     compare_groups,
@@ -21,7 +22,6 @@ from hmip.disproportionality import (
     not_recorded_table,
     pooled_analysis,
 )
-from hmip.simulate import DEFAULT_AFFECTED, national_scenario
 
 
 def test_binary_grouping_follows_moj_practice_and_is_an_option(cases):
@@ -34,7 +34,7 @@ def test_binary_grouping_follows_moj_practice_and_is_an_option(cases):
 
 
 def test_custom_grouping_must_map_everything(cases):
-    from hmip.disproportionality import DisproportionalityError
+    from hmip.stats.disproportionality import DisproportionalityError
     with pytest.raises(DisproportionalityError, match="does not map"):
         assign_groups(cases, make_grouping("custom", custom={"White": "White"}))
 
@@ -98,7 +98,7 @@ def test_bh_adjusted_and_unadjusted_both_shown(cases):
 def _national(effect):
     import tempfile
 
-    from hmip.simulate import write_scenario
+    from hmip.data.simulate import write_scenario
     with tempfile.TemporaryDirectory() as d:
         paths = write_scenario(national_scenario(110, ethnicity_effect=effect, seed=11), d)
         return load_cases(paths[0])

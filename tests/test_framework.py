@@ -4,8 +4,9 @@ import textwrap
 
 import pytest
 
-from hmip.framework import FrameworkError, available_frameworks, default_framework, load_framework
-from hmip.rules import Rating, overall_rating, standard_rating
+from hmip.errors import FrameworkError
+from hmip.rules.framework import available_frameworks, default_framework, load_framework
+from hmip.rules.ratings import Rating, overall_rating, standard_rating
 
 
 def test_default_framework_has_nine_rated_standards_and_27_points():

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from hmip.intervals import (
+from hmip.stats.intervals import (
     IntervalError,
     newcombe_difference,
     proportion_interval,

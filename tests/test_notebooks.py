@@ -7,7 +7,7 @@ import nbformat
 import papermill as pm
 import pytest
 
-from hmip.kernel import KERNEL_NAME
+from hmip.report.kernel import KERNEL_NAME
 
 pytestmark = pytest.mark.notebooks
 

@@ -2,10 +2,10 @@
 
 import pandas as pd
 
-from hmip import plots
-from hmip.compare import load_comparison, ratings_grid_table, summary_table
-from hmip.display import figure_html, table_html
-from hmip.rules import Rating
+from hmip.analyses.london_comparison import load_comparison, ratings_grid_table, summary_table
+from hmip.report import charts as plots
+from hmip.report.display import figure_html, table_html
+from hmip.rules.ratings import Rating
 
 
 def _texts(fig):

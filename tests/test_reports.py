@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from hmip.reports import CatalogueError, build, load_catalogue, validate_jobs
+from hmip.errors import CatalogueError
+from hmip.report.catalogue import load_catalogue, validate_jobs
+from hmip.report.runner import build
 
 TINY = "tests/fixtures/tiny.ipynb"
 
@@ -262,7 +264,8 @@ def test_a_report_over_its_time_limit_fails_and_publishes_nothing(tmp_path):
 def test_schedule_runs_the_longest_first(tmp_path):
     import json as _json
 
-    from hmip.reports import Job, schedule
+    from hmip.report.catalogue import Job
+    from hmip.report.runner import schedule
     jobs = [Job("a", "A", TINY), Job("b", "B", TINY, fanned_out=True), Job("c", "C", TINY)]
     assert [j.name for j in schedule(jobs, tmp_path)] == ["a", "c", "b"]  # no history: single reports first
     run = tmp_path / "run1"

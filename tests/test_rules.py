@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hmip.rules import (
+from hmip.errors import RatingError
+from hmip.rules.ratings import (
     Rating,
-    RatingError,
     band,
     band_counts,
     count_thresholds,

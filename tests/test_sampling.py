@@ -7,14 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from hmip.rules import Rating, overall_rating
-from hmip.sampling import (
+from hmip.analyses.sample_size import improvement_verdict
+from hmip.rules.ratings import Rating, overall_rating
+from hmip.stats.sampling import (
     SamplingError,
     accuracy_curve,
     band_probabilities,
     compare_samples,
     correlation_effect,
-    improvement_verdict,
     overall_distribution,
     p_correct_band,
     p_improved,

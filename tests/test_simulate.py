@@ -2,8 +2,14 @@
 
 import hashlib
 
-from hmip.data import SIMULATED_CASES_FILE, SIMULATED_RATINGS_FILE, load_cases
-from hmip.simulate import national_scenario, simulate_cases, write_london_sample, write_scenario
+from hmip.data.cases import SIMULATED_CASES_FILE, load_cases
+from hmip.data.loaders import SIMULATED_RATINGS_FILE
+from hmip.data.simulate import (
+    national_scenario,
+    simulate_cases,
+    write_london_sample,
+    write_scenario,
+)
 
 
 def _sha(p):
@@ -19,8 +25,8 @@ def test_regenerating_with_the_same_seed_reproduces_the_shipped_files_byte_for_b
 
 
 def test_a_different_seed_gives_a_different_sample_that_still_agrees(tmp_path, root):
-    from hmip.data import key_question_counts
-    from hmip.rate import rate_standards
+    from hmip.data.cases import key_question_counts
+    from hmip.rules.tables import rate_standards
 
     write_london_sample(tmp_path, seed=7)
     assert _sha(tmp_path / SIMULATED_CASES_FILE) != _sha(root / "data" / SIMULATED_CASES_FILE)

@@ -1,33 +1,31 @@
-"""Compare PDUs: summary table, ratings grid, funnel plot statistics, rank uncertainty, findings in words.
+"""The London (regional) comparison report: what it computes and what it says.
 
-Funnel limits follow Spiegelhalter (2005), "Funnel plots for comparing institutional performance",
-Stat Med 24:1185: exact binomial limits with interpolation between whole counts, at 95% and 99.8%,
-and an optional overdispersion adjustment (multiplicative, from 10%-winsorised z-scores; or additive,
-a DerSimonian-Laird style tau-squared).
+:func:`prepare` takes the notebook's parameters, loads and validates the data, and returns one
+:class:`LondonComparison` holding every table, the data behind every figure, and the findings.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
-from hmip.framework import Framework, default_framework
-from hmip.intervals import check_level
-from hmip.rate import rate_pdus
-from hmip.rules import Rating
+from hmip.analyses.params import check_choice, check_level, check_path, check_pdu
+from hmip.data import loaders as d
+from hmip.errors import FrameworkError, ParameterError
+from hmip.rules.framework import Framework, default_framework
+from hmip.rules.ratings import Rating
+from hmip.rules.tables import combine_ratings, rate_pdus, rate_standards
+from hmip.stats.funnel import (
+    OVERDISPERSION_METHODS,
+    distinguishable_pairs,
+    funnel_table,
+    rank_uncertainty,
+)
+from hmip.stats.intervals import INTERVAL_METHODS, share_table
 
-FUNNEL_LEVELS = (0.95, 0.998)
-OVERDISPERSION_METHODS = ("none", "multiplicative", "additive")
 
-
-class CompareError(ValueError):
-    pass
-
-
-# --- 1. Summary table ------------------------------------------------------------------------------
+# --- Summary table ------------------------------------------------------------------------------
 def summary_table(published_overall: pd.DataFrame, ratings: pd.DataFrame, cases_per_pdu: pd.Series | None = None, *,
                   framework: Framework | None = None) -> pd.DataFrame:
     """One row per PDU: published rating (words and letters), points, the recomputed rating, and whether
@@ -73,140 +71,7 @@ def ratings_grid_table(ratings: pd.DataFrame, *, framework: Framework | None = N
     return grid.reindex(order)
 
 
-# --- 2. Funnel plot ---------------------------------------------------------------------------------
-def funnel_limits(target: float, n, level: float = 0.95):
-    """(lower, upper) control limits for a share around ``target`` with ``n`` cases.
-
-    Exact binomial with Spiegelhalter's interpolation: r_p is the smallest count with
-    P(R <= r_p) >= p, alpha = (P(R <= r_p) - p) / P(R = r_p), and the limit is (r_p - alpha) / n.
-    E.g. target 0.65, n = 42: the 95% limits are about 0.490 and 0.780.
-    """
-    check_level(level)
-    if not 0 < target < 1:
-        raise CompareError(f"target share {target} must be strictly between 0 and 1")
-    n = np.asarray(n, dtype=float)
-    out = []
-    for p in ((1 - level) / 2, 1 - (1 - level) / 2):
-        r = stats.binom.ppf(p, n, target)
-        f_r = stats.binom.cdf(r, n, target)
-        f_r1 = stats.binom.cdf(r - 1, n, target)
-        alpha = (f_r - p) / np.where(f_r - f_r1 > 0, f_r - f_r1, 1)
-        out.append(np.clip((r - alpha) / n, 0, 1))
-    lo, hi = out
-    return (float(lo), float(hi)) if lo.ndim == 0 else (lo, hi)
-
-
-def overdispersion(yes, n, target: float, *, method: str = "multiplicative", winsorise: float = 0.1) -> dict:
-    """Estimate overdispersion from z-scores winsorised at ``winsorise`` (Spiegelhalter 2005).
-
-    Returns phi (multiplicative factor; 1 = none), tau2 (additive between-PDU variance), the
-    chi-squared test of phi (I-1 df) and the method.
-    """
-    if method not in OVERDISPERSION_METHODS:
-        raise CompareError(f"overdispersion '{method}' is not known; accepted: {', '.join(OVERDISPERSION_METHODS)}")
-    yes, n = np.asarray(yes, dtype=float), np.asarray(n, dtype=float)
-    share = yes / n
-    s2 = target * (1 - target) / n
-    z = (share - target) / np.sqrt(s2)
-    lo, hi = np.quantile(z, [winsorise, 1 - winsorise])
-    zw = np.clip(z, lo, hi)
-    k = len(z)
-    phi = float(np.mean(zw ** 2))
-    w = 1 / s2
-    tau2 = max(0.0, (k * phi - (k - 1)) / (w.sum() - (w ** 2).sum() / w.sum())) if k > 1 else 0.0
-    p_value = float(stats.chi2.sf(k * phi, k - 1)) if k > 1 else float("nan")
-    return {"phi": phi, "tau2": tau2, "p_value": p_value, "method": method, "units": k,
-            "description": (f"phi = {phi:.2f} from {100 * winsorise:g}%-winsorised z-scores (chi-squared test p = {p_value:.3f})"
-                            if method == "multiplicative" else
-                            f"tau-squared = {tau2:.4f} (additive random effect; phi = {phi:.2f})" if method == "additive" else "none")}
-
-
-def control_limits(target: float, n, level: float, od: dict | None = None):
-    """Funnel limits with or without an overdispersion adjustment (``od`` as from :func:`overdispersion`).
-
-    Exact binomial limits unless adjusted; adjusted limits use the normal approximation (Spiegelhalter 2005),
-    and a multiplicative phi of 1 or less leaves the exact limits in place.
-    """
-    method = (od or {}).get("method", "none")
-    if method == "none" or (method == "multiplicative" and od["phi"] <= 1):
-        return funnel_limits(target, n, level)
-    zq = stats.norm.ppf(1 - (1 - level) / 2)
-    var = target * (1 - target) / np.asarray(n, dtype=float)
-    var = var * od["phi"] if method == "multiplicative" else var + od["tau2"]
-    return np.clip(target - zq * np.sqrt(var), 0, 1), np.clip(target + zq * np.sqrt(var), 0, 1)
-
-
-def funnel_table(counts: pd.DataFrame, *, target: float | None = None, levels=FUNNEL_LEVELS,
-                 overdispersion_method: str = "none") -> pd.DataFrame:
-    """Per unit (rows of ``counts`` with yes, n): share, z-score, limits at each level, and which are outside.
-
-    ``target`` defaults to the pooled share. With overdispersion the limits widen (normal approximation
-    as in Spiegelhalter 2005), and ``attrs["overdispersion"]`` reports the estimate.
-    """
-    yes, n = counts["yes"].to_numpy(float), counts["n"].to_numpy(float)
-    if (n <= 0).any():
-        raise CompareError("every unit in a funnel plot needs at least one case")
-    theta = float(yes.sum() / n.sum()) if target is None else float(target)
-    if not 0 < theta < 1:
-        raise CompareError(f"the target share is {theta:.2f}: a funnel plot needs a target strictly between 0 and 1")
-    od = overdispersion(yes, n, theta, method=overdispersion_method if overdispersion_method != "none" else "multiplicative")
-    out = counts.copy()
-    out["share"] = yes / n
-    out["target"] = theta
-    out["z"] = (out["share"] - theta) / np.sqrt(theta * (1 - theta) / n)
-    flags = []
-    used = od if overdispersion_method != "none" else {"method": "none"}
-    for level in levels:
-        tag = f"{100 * level:g}"
-        lo, hi = control_limits(theta, n, level, used)
-        out[f"lower_{tag}"], out[f"upper_{tag}"] = lo, hi
-        out[f"outside_{tag}"] = (out["share"] < lo) | (out["share"] > hi)
-        flags.append(tag)
-    out.attrs["overdispersion"] = od if overdispersion_method != "none" else {"method": "none", "phi": od["phi"],
-                                                                              "description": f"no adjustment (estimated phi = {od['phi']:.2f})"}
-    out.attrs["method"] = ("exact binomial limits with Spiegelhalter interpolation" if overdispersion_method == "none"
-                           else f"limits adjusted for overdispersion ({overdispersion_method})")
-    out.attrs["target"] = theta
-    return out
-
-
-# --- 3. Rank uncertainty -----------------------------------------------------------------------------
-def rank_uncertainty(counts: pd.DataFrame, *, label: str = "pdu", draws: int = 4000, level: float = 0.95,
-                     seed: int = 2022, prior=(0.5, 0.5)) -> pd.DataFrame:
-    """A plausible range for each unit's rank (1 = highest share) from seeded Jeffreys posterior draws."""
-    check_level(level)
-    rng = np.random.default_rng(seed)
-    yes, n = counts["yes"].to_numpy(float), counts["n"].to_numpy(float)
-    theta = rng.beta(yes + prior[0], n - yes + prior[1], size=(draws, len(yes)))
-    ranks = (-theta).argsort(axis=1).argsort(axis=1) + 1
-    q = (1 - level) / 2
-    share = yes / n
-    out = pd.DataFrame({
-        label: counts[label].to_numpy(),
-        "share": share,
-        "n": n.astype(int),
-        "rank": stats.rankdata(-share, method="min").astype(int),
-        "median_rank": np.median(ranks, axis=0),
-        "rank_lower": np.quantile(ranks, q, axis=0, method="lower").astype(int),
-        "rank_upper": np.quantile(ranks, 1 - q, axis=0, method="higher").astype(int),
-        "p_top": (ranks == 1).mean(axis=0),
-    })
-    out["method"] = f"ranks of {draws} seeded draws from Jeffreys posteriors; {100 * level:g}% range"
-    return out.sort_values("rank", kind="stable").reset_index(drop=True)
-
-
-def distinguishable_pairs(ranks: pd.DataFrame, label: str = "pdu") -> list[tuple[str, str]]:
-    """Pairs whose rank ranges do not overlap (they can be told apart)."""
-    pairs = []
-    rows = list(ranks.itertuples())
-    for i, a in enumerate(rows):
-        for b in rows[i + 1:]:
-            if a.rank_upper < b.rank_lower or b.rank_upper < a.rank_lower:
-                pairs.append((getattr(a, label), getattr(b, label)))
-    return pairs
-
-
-# --- 4. Findings in words -------------------------------------------------------------------------------
+# --- Findings in words -------------------------------------------------------------------------------
 def findings(summary: pd.DataFrame, standard_ratings: pd.DataFrame, case_ratings: pd.DataFrame,
              funnel: pd.DataFrame | None = None, ranks: pd.DataFrame | None = None, *, measure: str = "",
              framework: Framework | None = None) -> list[str]:
@@ -247,7 +112,7 @@ def findings(summary: pd.DataFrame, standard_ratings: pd.DataFrame, case_ratings
     return out
 
 
-# --- 5. Everything the comparison notebook needs, validated -----------------------------------------------
+# --- Everything the comparison notebook needs, validated -----------------------------------------------
 @dataclass
 class ComparisonData:
     region: str
@@ -272,10 +137,6 @@ class ComparisonData:
 def load_comparison(region: str | None = "London", *, cases_path: str = "", counts_path: str = "", ratings_path: str = "",
                     framework: Framework | None = None) -> ComparisonData:
     """Load and validate the data for a regional comparison (default: published + the simulated sample)."""
-    from hmip import data as d
-    from hmip.params import ParameterError, check_choice, check_path
-    from hmip.rate import combine_ratings, rate_standards
-
     fw = framework or default_framework()
     published = d.load_published(framework=fw)
     overall_all = published.attrs["overall"]
@@ -329,15 +190,11 @@ class ComparisonOptions:
     parameters: dict
 
 
-def prepare(*, region: str = "London", cases_path: str = "", counts_path: str = "", ratings_path: str = "",
+def load_inputs(*, region: str = "London", cases_path: str = "", counts_path: str = "", ratings_path: str = "",
             highlight_pdu: str = "", confidence: float = 0.95, interval_method: str = "wilson",
             funnel_standard: str = "assessment", funnel_key_question: str = "safety", overdispersion: str = "none",
             framework: Framework | None = None) -> tuple[ComparisonData, ComparisonOptions]:
     """Validate the comparison notebook's parameters and load its data, with readable errors."""
-    from hmip.framework import FrameworkError
-    from hmip.intervals import INTERVAL_METHODS
-    from hmip.params import ParameterError, check_choice, check_level, check_pdu
-
     fw = framework or default_framework()
     params = dict(region=region, cases_path=cases_path or "(bundled simulated sample)", counts_path=counts_path,
                   ratings_path=ratings_path, highlight_pdu=highlight_pdu, confidence=confidence,
@@ -375,3 +232,41 @@ def funnel_summary(funnel: pd.DataFrame) -> pd.DataFrame:
     })
     out["method"] = funnel.attrs["method"]
     return out
+
+
+@dataclass
+class LondonComparison:
+    """Everything the regional comparison report shows: tables, the data behind each figure, findings."""
+
+    data: ComparisonData
+    options: ComparisonOptions
+    summary: pd.DataFrame  # published against recomputed overall ratings
+    grid: pd.DataFrame  # PDU x standard ratings (published)
+    shares: pd.DataFrame  # key-question shares with intervals
+    funnel: pd.DataFrame  # the funnel table for the chosen measure
+    ranks: pd.DataFrame  # rank ranges for the chosen measure
+    findings: list[str]
+
+    @property
+    def parameters(self) -> dict:
+        return self.options.parameters
+
+
+def prepare(*, region: str = "London", cases_path: str = "", counts_path: str = "", ratings_path: str = "",
+            highlight_pdu: str = "", confidence: float = 0.95, interval_method: str = "wilson",
+            funnel_standard: str = "assessment", funnel_key_question: str = "safety", overdispersion: str = "none",
+            framework: Framework | None = None) -> LondonComparison:
+    """Validate the notebook's parameters, load the data and compute everything the report shows."""
+    fw = framework or default_framework()
+    data, opts = load_inputs(region=region, cases_path=cases_path, counts_path=counts_path, ratings_path=ratings_path,
+                             highlight_pdu=highlight_pdu, confidence=confidence, interval_method=interval_method,
+                             funnel_standard=funnel_standard, funnel_key_question=funnel_key_question,
+                             overdispersion=overdispersion, framework=fw)
+    summary = summary_table(data.overall, data.ratings, data.cases_per_pdu, framework=fw)
+    measure = measure_counts(data, opts.standard, opts.key_question, framework=fw)
+    funnel = funnel_table(measure, overdispersion_method=opts.overdispersion)
+    ranks = rank_uncertainty(measure, level=opts.level)
+    return LondonComparison(
+        data=data, options=opts, summary=summary, grid=ratings_grid_table(data.published, framework=fw),
+        shares=share_table(data.counts, level=opts.level, method=opts.interval_method), funnel=funnel, ranks=ranks,
+        findings=findings(summary, data.ratings, data.case_ratings, funnel, ranks, measure=opts.measure, framework=fw))

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hmip.framework import did_you_mean
+from hmip.errors import ParameterError
 from hmip.paths import resolve
-
-
-class ParameterError(ValueError):
-    """A parameter value is not accepted; the message names it and says what is."""
+from hmip.rules.framework import did_you_mean
 
 
 def check_choice(name: str, value, choices) -> str:

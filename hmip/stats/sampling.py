@@ -20,24 +20,25 @@ Everything here returns tidy objects that name the method:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from itertools import product
 
 import numpy as np
 import pandas as pd
 from scipy import integrate, stats
 
-from hmip.framework import Framework, default_framework
-from hmip.intervals import check_level, newcombe_difference
-from hmip.rules import Rating, band_counts, count_thresholds, overall_band
+from hmip.errors import StatisticsError
+from hmip.rules.framework import Framework, default_framework
+from hmip.rules.ratings import Rating, band_counts, count_thresholds, overall_band
+from hmip.stats import DEFAULT_SEED
+from hmip.stats.intervals import check_level, newcombe_difference
 
 JEFFREYS = (0.5, 0.5)
 UNIFORM = (1.0, 1.0)
-DEFAULT_SEED = 42
+
 RATINGS = list(Rating)
 
 
-class SamplingError(ValueError):
+class SamplingError(StatisticsError):
     pass
 
 
@@ -118,7 +119,7 @@ def _true_band(true_share: float, caseload: int | None, framework) -> tuple[Rati
     if not 0 <= true_share <= 1:
         raise SamplingError(f"true share {true_share} must be in [0, 1]")
     if caseload is None:
-        from hmip.rules import band
+        from hmip.rules.ratings import band
 
         return band(true_share, framework=framework), None
     t = int(round(true_share * caseload))
@@ -307,7 +308,7 @@ def standard_rating_distribution(cases: pd.DataFrame | None, standard: str, *, p
             raise SamplingError(f"no cases for PDU '{pdu}'")
         return rating_distribution_correlated(sub[cols], kind=kind, method=method, draws=draws, seed=seed, framework=fw)
     if counts is None:
-        from hmip.data import key_question_counts
+        from hmip.data.loaders import key_question_counts
 
         counts = key_question_counts(cases if pdu is None else cases[cases["pdu"] == pdu], framework=fw)
     g = counts[(counts["standard"] == std.id) & ((counts["pdu"] == pdu) if pdu else True)]
@@ -417,231 +418,3 @@ def compare_samples(before: pd.DataFrame, after: pd.DataFrame, *, level: float =
             "p_band_up": float(np.triu(joint, 1).sum()),
         })
     return pd.DataFrame(rows)
-
-
-def improvement_verdict(row: Mapping) -> str:
-    """Plain English for one row of :func:`compare_samples`."""
-    d = 100 * row["difference"]
-    text = (f"The share sufficient moved from {row['share_before']:.0%} ({row['yes_before']}/{row['n_before']}) to "
-            f"{row['share_after']:.0%} ({row['yes_after']}/{row['n_after']}), a change of {d:+.1f} points "
-            f"({row['interval']} interval {100 * row['lower']:+.1f} to {100 * row['upper']:+.1f}). ")
-    if row["lower"] > 0:
-        text += "The interval excludes no change, so an improvement is supported by the data. "
-    else:
-        text += "The interval includes no change (and declines), so improvement is NOT proven by these samples. "
-    text += (f"The chance the true share improved is {row['p_improved']:.0%}; the chance its true band moved is "
-             f"{row['p_band_moved']:.0%}.")
-    return text
-
-
-# --- 7. Tables and words for the sensitivity notebook ------------------------------------------------------
-def key_question_table(counts: pd.DataFrame, *, level: float = 0.95, method: str = "wilson", caseload: int | None = None,
-                       n_new: int | None = None, prior=JEFFREYS, framework: Framework | None = None) -> pd.DataFrame:
-    """Every key question of one PDU: counts, share, interval, observed band, the probability the TRUE share is in
-    each band, and the chance a fresh sample (of ``n_new``, default the same n) gives the same band."""
-    from hmip.intervals import share_table
-
-    fw = framework or default_framework()
-    t = share_table(counts[counts["n"] > 0].reset_index(drop=True), level=level, method=method)
-    rows = []
-    for r in t.itertuples():
-        probs = band_probabilities(int(r.yes), int(r.n), caseload=caseload, prior=prior, framework=fw)
-        st = stability(int(r.yes), int(r.n), n_new=n_new, prior=prior, framework=fw)
-        rows.append({"standard": r.standard, "key_question": r.key_question,
-                     "label": f"{fw.standard(r.standard).name}: {fw.key_question(r.standard, r.key_question).short}",
-                     "yes": int(r.yes), "n": int(r.n), "share": r.share, "lower": r.lower, "upper": r.upper,
-                     "method": r.method, "level": r.level, "band": band_counts(int(r.yes), int(r.n - r.yes), framework=fw).label,
-                     **{rt.label: float(probs[rt]) for rt in RATINGS},
-                     "p_same_band_fresh_sample": st.attrs["p_same_band"],
-                     "band_method": probs.attrs["method"]})
-    return pd.DataFrame(rows)
-
-
-def sample_size_table(true_shares, targets=(0.8, 0.9), caseload: int | None = None, *, n: int = 42, n_max: int = 20000,
-                      framework: Framework | None = None) -> pd.DataFrame:
-    """For each true share: P(correct band) at ``n`` and the n needed for each accuracy target."""
-    rows = []
-    top = min(n_max, caseload) if caseload else n_max
-    for p in true_shares:
-        curve = accuracy_curve([p], range(1, top + 1), caseload, framework=framework)["p_correct"].to_numpy()
-        row = {"true_share": p, "true_band": _true_band(p, caseload, framework)[0].label,
-               f"p_correct_at_{n}": p_correct_band(p, n, caseload, framework=framework)}
-        for t in targets:
-            row[f"n_for_{int(100 * t)}pct"] = _stays_above(curve, t)
-        rows.append(row)
-    out = pd.DataFrame(rows)
-    out["method"] = "exact binomial" if caseload is None else f"exact hypergeometric (caseload {caseload})"
-    return out
-
-
-def conclusion(pdu: str, kq_table: pd.DataFrame, overall: pd.Series | None, observed: Rating | None, n: int) -> list[str]:
-    """Plain-English conclusions about how firm a PDU's ratings are."""
-    out = []
-    firm = kq_table[kq_table[[r.label for r in RATINGS]].max(axis=1) >= 0.95]
-    shaky = kq_table[kq_table[[r.label for r in RATINGS]].max(axis=1) < 0.8]
-    out.append(f"{pdu}: of {len(kq_table)} key questions, {len(firm)} are in their observed band with at least 95% "
-               f"probability, and {len(shaky)} have less than an 80% chance of truly being in the band they were given.")
-    for r in shaky.itertuples():
-        out.append(f"'{r.label}' ({r.yes}/{r.n}, {r.share:.0%}) was banded {r.band}, but the chance its true share is in "
-                   f"that band is only {kq_table.loc[r.Index, r.band]:.0%}; "
-                   f"a fresh sample of {r.n} would give the same band {r.p_same_band_fresh_sample:.0%} of the time.")
-    if overall is not None and observed is not None:
-        other = {rt: float(overall[rt]) for rt in RATINGS if rt != observed and overall[rt] >= 0.005}
-        out.append(f"With a different sample of about {n} cases, {pdu} would again be rated {observed.label} with "
-                   f"probability {overall[observed]:.0%}" + (": " + ", ".join(f"{rt.label} {p:.0%}" for rt, p in other.items()) if other else "")
-                   + " (domain-one judgement ratings held fixed; standards combined as independent).")
-    out.append(f"At n = {n}, one case is {100 / n:.1f} percentage points: a key question within a few cases of 50%, 65% "
-               "or 80% can change band with a different sample, so ratings near a boundary should be read as provisional.")
-    return out
-
-
-def reaudit_counts_for(data_counts: pd.DataFrame, pdu: str) -> pd.DataFrame:
-    sub = data_counts[data_counts["pdu"] == pdu] if "pdu" in data_counts else data_counts
-    if sub.empty:
-        raise SamplingError(f"the second sample has no rows for PDU '{pdu}'")
-    return sub
-
-
-@dataclass
-class SensitivityInputs:
-    pdu: str
-    counts: pd.DataFrame  # this PDU's key-question counts
-    cases: pd.DataFrame | None  # this PDU's cases (for correlated analysis)
-    judgement: dict  # domain-one ratings (fixed)
-    observed: Rating | None  # the recomputed overall rating
-    n: int
-    caseload: int | None
-    level: float
-    target: float
-    draws: int
-    seed: int
-    second: pd.DataFrame | None  # a second sample's counts for the re-audit comparison
-    loaded: tuple
-    parameters: dict
-
-
-def judgement_ratings(ratings: pd.DataFrame, pdu: str, *, framework: Framework | None = None) -> dict:
-    """The PDU's domain-one (judgement) ratings from a ratings table; None where unknown."""
-    fw = framework or default_framework()
-    judgement = {s.id: None for s in fw.judgement_standards}
-    for r in ratings[ratings["pdu"] == pdu].itertuples():
-        if r.standard in judgement and pd.notna(r.rating):
-            judgement[r.standard] = Rating.parse(r.rating)
-    return judgement
-
-
-def prepare(*, pdu: str = "Lewisham and Bromley", n: int = 42, caseload: int = 0, confidence: float = 0.95,
-            accuracy_target: float = 0.8, cases_path: str = "", counts_path: str = "", ratings_path: str = "",
-            second_sample_path: str = "", draws: int = 10000, seed: int = 2022,
-            framework: Framework | None = None) -> SensitivityInputs:
-    """Validate the sensitivity notebook's parameters and load its data, with readable errors."""
-    from hmip import data as d
-    from hmip.compare import load_comparison
-    from hmip.params import (
-        ParameterError,
-        check_level,
-        check_optional_int,
-        check_path,
-        check_pdu,
-        check_positive_int,
-    )
-    from hmip.rate import overall_for_pdu
-
-    fw = framework or default_framework()
-    check_positive_int("n", n, minimum=2)
-    caseload = check_optional_int("caseload", caseload)
-    if caseload is not None and caseload < n:
-        raise ParameterError(f"parameter caseload = {caseload} is smaller than the sample n = {n}")
-    level = check_level("confidence", confidence)
-    if not 0.5 <= float(accuracy_target) < 1:
-        raise ParameterError(f"parameter accuracy_target = {accuracy_target!r} must be from 0.5 to below 1")
-    check_positive_int("draws", draws, minimum=1000)
-    data = load_comparison(None, cases_path=cases_path, counts_path=counts_path, ratings_path=ratings_path, framework=fw)
-    check_pdu("pdu", pdu, list(dict.fromkeys(data.counts["pdu"])), allow_blank=False)
-    second = None
-    loaded = list(data.loaded)
-    second_file = check_path("second_sample_path", second_sample_path)
-    if second_file:
-        second_all = d.load_any_counts(second_file, framework=fw)
-        loaded.append(second_all)
-        second = reaudit_counts_for(second_all, pdu)
-    res = overall_for_pdu(data.ratings, pdu, framework=fw)
-    judgement = judgement_ratings(data.ratings, pdu, framework=fw)
-    params = dict(pdu=pdu, n=n, caseload=caseload or "not used", confidence=confidence, accuracy_target=accuracy_target,
-                  cases_path=cases_path or "(bundled simulated sample)", counts_path=counts_path, ratings_path=ratings_path,
-                  second_sample_path=second_sample_path, draws=draws, seed=seed)
-    return SensitivityInputs(
-        pdu=pdu, counts=data.counts[data.counts["pdu"] == pdu].reset_index(drop=True),
-        cases=None if data.cases is None else data.cases[data.cases["pdu"] == pdu].reset_index(drop=True),
-        judgement=judgement, observed=None if isinstance(res, str) else res.rating, n=n, caseload=caseload, level=level,
-        target=float(accuracy_target), draws=draws, seed=seed, second=second, loaded=tuple(loaded),
-        parameters={k: v for k, v in params.items() if v != ""})
-
-
-def rating_distributions(inp: SensitivityInputs, *, framework: Framework | None = None) -> dict:
-    """Per standard, correlated (if case-level data) and independent; and the overall distribution."""
-    fw = framework or default_framework()
-    independent = {s.id: standard_rating_distribution(None, s.id, pdu=inp.pdu, counts=inp.counts, correlated=False, framework=fw)
-                   for s in fw.case_sample_standards}
-    correlated = None
-    if inp.cases is not None:
-        correlated = {s.id: standard_rating_distribution(inp.cases, s.id, correlated=True, draws=inp.draws, seed=inp.seed + i,
-                                                         framework=fw) for i, s in enumerate(fw.case_sample_standards)}
-    chosen = correlated or independent
-    overall = None
-    points = None
-    if all(v is not None for v in inp.judgement.values()):
-        points, overall = overall_distribution(chosen, inp.judgement, framework=fw)
-    rows = []
-    for s in fw.case_sample_standards:
-        for kind, dist in (("correlated (case patterns)", (correlated or {}).get(s.id)), ("independent (counts only)", independent[s.id])):
-            if dist is None:
-                continue
-            rows.append({"label": f"{s.name}: {kind}", "standard": s.id, "key_questions": kind,
-                         **{r.label: float(dist[r]) for r in RATINGS}, "method": dist.attrs["method"]})
-    return {"table": pd.DataFrame(rows).set_index("label"), "points": points, "overall": overall,
-            "method": (correlated and next(iter(correlated.values())).attrs["method"]) or next(iter(independent.values())).attrs["method"]}
-
-
-#: True shares near each band boundary, for the accuracy curves and the sample-size table.
-BOUNDARY_SHARES = (0.45, 0.55, 0.60, 0.70, 0.75, 0.85)
-
-
-def key_question_display(kq: pd.DataFrame) -> pd.DataFrame:
-    """The key-question table with short column names for display."""
-    out = pd.DataFrame({"key question": kq["label"], "yes": kq["yes"], "n": kq["n"], "share": kq["share"],
-                        "lower": kq["lower"], "upper": kq["upper"], "interval": kq["method"] + " " + (100 * kq["level"]).map("{:g}%".format),
-                        "band": kq["band"]})
-    for r in RATINGS:
-        out[r.code] = kq[r.label]
-    out["same band in a fresh sample"] = kq["p_same_band_fresh_sample"]
-    return out
-
-
-def observed_points(inp: SensitivityInputs) -> int | None:
-    """The PDU's recomputed points (domain one + case-sample standards recomputed), if all are known."""
-    from hmip.rate import rate_standards
-
-    if any(v is None for v in inp.judgement.values()):
-        return None
-    rated = rate_standards(inp.counts)
-    return sum(r.score for r in inp.judgement.values()) + sum(Rating.parse(x).score for x in rated["rating"] if pd.notna(x))
-
-
-def sensitivity_all(data, *, level: float = 0.95, draws: int = 10000, seed: int = 2022,
-                    framework: Framework | None = None) -> dict:
-    """Everything the sensitivity analysis computes, for every PDU of a loaded comparison (used by the benchmark)."""
-    fw = framework or default_framework()
-    out = {}
-    for i, pdu in enumerate(data.pdus):
-        counts = data.counts[data.counts["pdu"] == pdu].reset_index(drop=True)
-        if counts.empty:
-            continue
-        cases = None if data.cases is None else data.cases[data.cases["pdu"] == pdu].reset_index(drop=True)
-        judgement = judgement_ratings(data.ratings, pdu, framework=fw)
-        inp = SensitivityInputs(pdu, counts, cases, judgement, None, 42, None, level, 0.8, draws, seed + i, None, (), {})
-        out[pdu] = {"key_questions": key_question_table(counts, level=level, framework=fw),
-                    "ratings": rating_distributions(inp, framework=fw)}
-    out["_accuracy"] = accuracy_curve(BOUNDARY_SHARES, range(10, 401), framework=fw)
-    out["_sample_sizes"] = sample_size_table(BOUNDARY_SHARES, framework=fw)
-    return out

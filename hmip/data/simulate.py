@@ -30,25 +30,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hmip.data import (
-    ASIAN,
-    BLACK,
-    MIXED,
-    NOT_RECORDED,
-    ONS_DETAILED,
-    OTHER,
-    PUBLISHED_STANDARDS_FILE,
-    SIMULATED_CASES_FILE,
-    SIMULATED_RATINGS_FILE,
-    case_columns,
-    load_published,
-)
-from hmip.framework import Framework, default_framework
+from hmip.data.cases import SIMULATED_CASES_FILE, case_columns
+from hmip.data.ethnicity import ASIAN, BLACK, MIXED, NOT_RECORDED, ONS_DETAILED, OTHER
+from hmip.data.loaders import PUBLISHED_STANDARDS_FILE, SIMULATED_RATINGS_FILE, load_published
+from hmip.errors import SimulationError
 from hmip.paths import data_dir
-from hmip.rules import Rating, standard_rating
+from hmip.rules.framework import Framework, default_framework
+from hmip.rules.ratings import Rating, standard_rating
 
 DEFAULT_SEED = 20220822  # fieldwork week of 22 Aug 2022
-SIMULATION_NOTE = "simulated by hmip.simulate; not real case records"
+SIMULATION_NOTE = "simulated by hmip.data.simulate; not real case records"
 
 #: Expected share sufficient used to aim at each band (before rejection on the band).
 BAND_TARGET_SHARE = {Rating.INADEQUATE: 0.38, Rating.REQUIRES_IMPROVEMENT: 0.58, Rating.GOOD: 0.72, Rating.OUTSTANDING: 0.87}
@@ -108,8 +99,6 @@ LONDON_SIMULATED_CHOICES = {
 LONDON_SAFETY_TARGET = ("assessment.safety", 0.25, 0.03)
 
 
-class SimulationError(RuntimeError):
-    pass
 
 
 def _check_effect(effect: float) -> float:
@@ -337,7 +326,7 @@ def ratings_csv(scenario: Scenario, records: list[dict], framework: Framework | 
                 rating = _recompute(records, spec.pdu, std) if std.case_sample else Rating.REQUIRES_IMPROVEMENT
             basis = spec.bases.get(std.id, "simulated")
             note = SIMULATION_NOTE if basis == "simulated" else ""
-            w.writerow([spec.pdu, std.id, rating.label, basis, src.get((spec.pdu, std.id), "hmip.simulate") if basis != "simulated" else "hmip.simulate", note])
+            w.writerow([spec.pdu, std.id, rating.label, basis, src.get((spec.pdu, std.id), "hmip.data.simulate") if basis != "simulated" else "hmip.data.simulate", note])
     return buf.getvalue()
 
 

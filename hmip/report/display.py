@@ -14,7 +14,7 @@ import json
 
 import pandas as pd
 
-from hmip.banner import PROVENANCE_MIME, banner_html, esc, git_commit, project_version  # noqa: F401
+from hmip.report.banner import PROVENANCE_MIME, banner_html, esc, git_commit, project_version  # noqa: F401
 
 
 def _display(html_text: str, extra: dict | None = None):
@@ -75,10 +75,10 @@ def notice(text: str, kind: str = "warning") -> None:
     _display(f"<div class='hmip-notice hmip-{esc(kind)}' role='note'><strong>{'Note' if kind != 'warning' else 'Warning'}:</strong> {esc(text)}</div>")
 
 
-# --- Provenance and the banner (see hmip.banner) ---------------------------------------------------
+# --- Provenance and the banner (see hmip.report.banner) ---------------------------------------------------
 def provenance_record(*loaded, disclosure: str = "", extra_sources: list[dict] | None = None) -> dict:
     """What a report was built on: basis (published / simulated / analyst-supplied), files with checksums."""
-    from hmip.data import is_simulated, sources
+    from hmip.data.loaders import is_simulated, sources
 
     srcs = sources(*loaded) + list(extra_sources or [])
     bases = sorted({s.get("basis", "unknown") for s in srcs})

@@ -1,8 +1,8 @@
 """The project's Jupyter kernel and notebook hygiene checks.
 
-``python -m hmip.kernel check`` confirms the ``hmip`` kernelspec runs this environment's Python,
+``python -m hmip.report.kernel check`` confirms the ``hmip`` kernelspec runs this environment's Python,
 so papermill and nbval never fall back to some other ``python3`` on the machine.
-``python -m hmip.kernel check-notebooks notebooks`` confirms notebooks are stored without outputs,
+``python -m hmip.report.kernel check-notebooks notebooks`` confirms notebooks are stored without outputs,
 with a cell tagged ``parameters`` and the ``hmip`` kernelspec.
 """
 
@@ -12,11 +12,11 @@ import json
 import sys
 from pathlib import Path
 
+from hmip.errors import KernelError
+
 KERNEL_NAME = "hmip"
 
 
-class KernelError(RuntimeError):
-    pass
 
 
 def kernel_python(name: str = KERNEL_NAME) -> str:
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         for p in problems:
             print(p, file=sys.stderr)
         return 1 if problems else 0
-    print("usage: python -m hmip.kernel check | check-notebooks [DIR]", file=sys.stderr)
+    print("usage: python -m hmip.report.kernel check | check-notebooks [DIR]", file=sys.stderr)
     return 2
 
 

@@ -15,14 +15,13 @@ from enum import IntEnum
 from fractions import Fraction
 from numbers import Real
 
-from hmip.framework import Framework, FrameworkError, default_framework
+from hmip.errors import RatingError
+from hmip.rules.framework import Framework, FrameworkError, default_framework
 
 ROUNDING_OPTIONS = ("none", "whole_percent")
 PALETTE_NAME = "Okabe-Ito (colour-blind safe)"
 
 
-class RatingError(ValueError):
-    """Input to a rating rule is invalid; the message says what is accepted."""
 
 
 class Rating(IntEnum):

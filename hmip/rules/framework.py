@@ -15,14 +15,14 @@ from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
+from hmip.errors import FrameworkError
+
 FRAMEWORK_DIR = Path(__file__).with_name("frameworks")
 
 RATED_METHODS = ("judgement", "case_sample")
 METHODS = (*RATED_METHODS, "not_rated")
 
 
-class FrameworkError(ValueError):
-    """A framework file is malformed, or a name cannot be found in the framework."""
 
 
 def did_you_mean(value: str, choices) -> str:

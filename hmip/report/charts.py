@@ -17,8 +17,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
-from hmip.framework import Framework, default_framework  # noqa: E402
-from hmip.rules import PALETTE_NAME, Rating  # noqa: E402
+from hmip.rules.framework import Framework, default_framework  # noqa: E402
+from hmip.rules.ratings import PALETTE_NAME, Rating  # noqa: E402
 
 GREY = "#BBBBBB"
 NEUTRAL = "#555555"
@@ -185,7 +185,7 @@ def key_question_shares(shares: pd.DataFrame, standard: str, *, highlight: str |
 
 def funnel_plot(funnel: pd.DataFrame, *, measure: str, label: str = "pdu", highlight: str | None = None) -> Figure:
     """Share against number of cases with 95% and 99.8% limits around the target; units outside are labelled."""
-    from hmip.compare import control_limits
+    from hmip.stats.funnel import control_limits
 
     fig, ax = _fig(8.0, 5.0)
     theta = funnel.attrs["target"]

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hmip.errors import DisclosureError
+
 MARKER = "[REDACTED]"
 
 
@@ -22,8 +24,6 @@ INSPECTION_COUNTS_NOTE = ("NHS England / OpenSAFELY rule for counts of people by
                           "HMIP publishes them.")
 
 
-class DisclosureError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,13 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
+from hmip.errors import StatisticsError
+
 INTERVAL_METHODS = {"wilson": "wilson", "jeffreys": "jeffreys", "clopper-pearson": "beta"}
 METHOD_LABELS = {"wilson": "Wilson score", "jeffreys": "Jeffreys", "clopper-pearson": "Clopper-Pearson (exact)"}
 
 
-class IntervalError(ValueError):
+class IntervalError(StatisticsError):
     pass
 
 

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hmip.data import RATING_DTYPE
-from hmip.framework import Framework, default_framework
-from hmip.rules import OverallResult, Rating, RatingError, explain, overall_rating, standard_rating
+from hmip.rules.framework import Framework, default_framework
+from hmip.rules.ratings import (
+    OverallResult,
+    Rating,
+    RatingError,
+    explain,
+    overall_rating,
+    standard_rating,
+)
+
+#: Ratings as an ordered categorical: Inadequate < Requires improvement < Good < Outstanding.
+RATING_DTYPE = pd.CategoricalDtype(Rating.labels(), ordered=True)
 
 
 def rate_standards(counts: pd.DataFrame, *, rounding: str = "none", framework: Framework | None = None) -> pd.DataFrame:

@@ -1,0 +1,1 @@
+"""Loading and validating data files; the ethnicity taxonomy; the seeded simulated sample."""

@@ -1,0 +1,191 @@
+"""Case-level files: one row per case, one column per key question (wide layout).
+
+Each column has its own validator; :func:`load_cases` runs them all and reports every problem with
+its file, row and column.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from hmip.data.ethnicity import (
+    ETHNIC_GROUPS,
+    ETHNICITY_DTYPE,
+    NOT_RECORDED,
+    ONS_DETAILED,
+    map_ethnicity,
+)
+from hmip.data.validation import duplicate_problems, is_simulated_path, read_frame, source_record
+from hmip.errors import DataValidationError, Problem
+from hmip.paths import data_dir
+from hmip.rules.framework import Framework, default_framework, did_you_mean
+
+SIMULATED_CASES_FILE = "simulated_cases_london_2022.csv"
+
+GENDERS = ("male", "female", "other")
+SENTENCE_TYPES = ("community", "licence")
+_SENTENCE_ALIASES = {"community": "community", "community order": "community", "licence": "licence",
+                     "license": "licence", "post-custody": "licence", "licence/post-custody": "licence",
+                     "licence or post-custody": "licence"}
+ROSH_LEVELS = ("low", "medium", "high", "very high")
+ROSH_DTYPE = pd.CategoricalDtype(list(ROSH_LEVELS), ordered=True)
+
+ANSWERS = ("yes", "no", "n/a")
+_ANSWER_ALIASES = {
+    "yes": "yes", "y": "yes", "sufficient": "yes", "1": "yes", "true": "yes",
+    "no": "no", "n": "no", "not sufficient": "no", "insufficient": "no", "0": "no", "false": "no",
+    "n/a": "n/a", "na": "n/a", "not applicable": "n/a",
+}
+ANSWER_DTYPE = pd.CategoricalDtype(list(ANSWERS))
+
+CASE_ID_COLUMNS = ("case_id", "pdu", "gender", "sentence_type", "rosh", "ethnicity")
+
+
+# --- One validator per case column: raw text -> (value, problem message or "") -----------------------
+def validate_case_id(raw: str) -> tuple[str, str]:
+    return raw, "" if raw else "case id is blank"
+
+
+def validate_pdu(raw: str) -> tuple[str, str]:
+    return raw, ""  # PDU names are checked against the known PDUs when the file is read
+
+
+def validate_gender(raw: str) -> tuple[str, str]:
+    g = {"m": "male", "f": "female"}.get(raw.lower(), raw.lower())
+    return g, "" if g in GENDERS else f"'{raw}' is not accepted; accepted: {', '.join(GENDERS)}"
+
+
+def validate_sentence_type(raw: str) -> tuple[str | None, str]:
+    s = _SENTENCE_ALIASES.get(raw.lower())
+    return s, "" if s else f"'{raw}' is not accepted; accepted: community, licence (or post-custody)"
+
+
+def validate_rosh(raw: str) -> tuple[str, str]:
+    r = re.sub(r"[\s_-]+", " ", raw.lower()).strip()
+    if r in ROSH_LEVELS:
+        return r, ""
+    return r, (f"'{raw}' is not a risk of serious harm level{did_you_mean(r, ROSH_LEVELS)}; "
+               f"accepted: {', '.join(ROSH_LEVELS)}")
+
+
+def validate_ethnicity(raw: str) -> tuple[str | None, str]:
+    group = map_ethnicity(raw)
+    if group is not None:
+        return group, ""
+    return None, (f"'{raw}' is not an ONS ethnic group or category"
+                  f"{did_you_mean(raw, list(ONS_DETAILED) + list(ETHNIC_GROUPS))}; "
+                  f"accepted: the ONS top-level groups ({'; '.join(ETHNIC_GROUPS)}) or the 19 detailed ONS categories")
+
+
+#: The validator of each case-detail column (key-question columns are checked by :func:`_answers`).
+COLUMN_VALIDATORS = {
+    "case_id": validate_case_id,
+    "pdu": validate_pdu,
+    "gender": validate_gender,
+    "sentence_type": validate_sentence_type,
+    "rosh": validate_rosh,
+    "ethnicity": validate_ethnicity,
+}
+
+
+def case_columns(framework: Framework | None = None) -> list[str]:
+    """The columns of a case-level file: case details, then one column per key question."""
+    fw = framework or default_framework()
+    return list(CASE_ID_COLUMNS) + [kq.qualified_id for kq in fw.key_questions]
+
+
+def _standard_applies(std, row: dict) -> bool:
+    return all(row.get(field) in values for field, values in std.applies_to.items())
+
+
+def _answers(df: pd.DataFrame, fw: Framework, name: str, problems: list[Problem]) -> tuple[dict[str, list], int]:
+    """Validate every key-question column: yes / no / n/a, and n/a (or blank) where the standard does not apply."""
+    kq_cols = [kq.qualified_id for kq in fw.key_questions]
+    answers: dict[str, list] = {c: [] for c in kq_cols}
+    not_applicable_by_rule = 0
+    for std in fw.case_sample_standards:
+        for i, row in enumerate(df.to_dict("records"), start=1):
+            applies = _standard_applies(std, row)
+            for kq in std.key_questions:
+                col = kq.qualified_id
+                raw = row[col]
+                ans = _ANSWER_ALIASES.get(raw.lower())
+                if raw == "" and not applies:
+                    ans = "n/a"
+                    not_applicable_by_rule += 1
+                elif ans is None:
+                    problems.append(Problem(name, i, col, f"'{raw}' is not an answer; accepted: yes (sufficient), no (not sufficient), n/a (not applicable)"))
+                elif ans != "n/a" and not applies:
+                    rule = "; ".join(f"{k} in {list(v)}" for k, v in std.applies_to.items())
+                    problems.append(Problem(name, i, col, f"answered '{raw}' but {std.name} does not apply to this case (it applies where {rule}); give n/a or leave blank"))
+                answers[col].append(ans)
+    return answers, not_applicable_by_rule
+
+
+def load_cases(path: str | Path | None = None, *, framework: Framework | None = None) -> pd.DataFrame:
+    """A case-level file: one row per case, one column per key question (wide layout).
+
+    Answers become 'yes', 'no' or 'n/a' (categorical); ethnicity is mapped to the ONS top-level
+    group (``ethnicity``) with the original kept in ``ethnicity_detail``. ``attrs["load_notes"]``
+    says how many answers were not applicable and how many ethnicities were not recorded.
+    """
+    fw = framework or default_framework()
+    path = Path(path) if path else data_dir() / SIMULATED_CASES_FILE
+    kq_cols = [kq.qualified_id for kq in fw.key_questions]
+    name, df, problems = read_frame(path, list(CASE_ID_COLUMNS) + kq_cols)
+    df["ethnicity_detail"] = df["ethnicity"]
+    for column, validate in COLUMN_VALIDATORS.items():
+        values = []
+        for i, raw in enumerate(df[column], start=1):
+            value, message = validate(raw)
+            if message:
+                problems.append(Problem(name, i, column, message))
+            values.append(value)
+        df[column] = values
+    groups = df["ethnicity"].tolist()
+    answers, not_applicable_by_rule = _answers(df, fw, name, problems)
+    problems += duplicate_problems(name, df, ["pdu", "case_id"], "pdu and case_id")
+    if problems:
+        raise DataValidationError(problems)
+    df["ethnicity"] = pd.Categorical(groups, dtype=ETHNICITY_DTYPE)
+    df["rosh"] = pd.Categorical(df["rosh"], dtype=ROSH_DTYPE)
+    for col in kq_cols:
+        df[col] = pd.Categorical(answers[col], dtype=ANSWER_DTYPE)
+    n_na = int(sum((df[c] == "n/a").sum() for c in kq_cols))
+    notes = [f"{len(df)} cases loaded from {path.name} across {df['pdu'].nunique()} PDUs; no rows dropped."]
+    notes.append(f"{n_na} key-question answers are n/a (not applicable) and are excluded from shares"
+                 + (f" ({not_applicable_by_rule} of them left blank where the standard does not apply)." if not_applicable_by_rule else "."))
+    n_nr = int((df["ethnicity"] == NOT_RECORDED).sum())
+    notes.append(f"{n_nr} cases ({n_nr / len(df):.1%}) have ethnicity not recorded.")
+    basis = "simulated" if is_simulated_path(path) else "analyst-supplied"
+    df = df[["case_id", "pdu", "gender", "sentence_type", "rosh", "ethnicity", "ethnicity_detail", *kq_cols]]
+    df.attrs.update(simulated=basis == "simulated", basis=basis, sources=[source_record(path, basis)], load_notes=notes,
+                    framework=fw.id)
+    return df
+
+
+def key_question_counts(cases: pd.DataFrame, *, by: list[str] | None = None, framework: Framework | None = None) -> pd.DataFrame:
+    """Case level -> counts: pdu, [by...], standard, key_question, yes, no, not_applicable, n."""
+    fw = framework or default_framework()
+    by = ["pdu"] + [b for b in (by or []) if b != "pdu"]
+    frames = []
+    for kq in fw.key_questions:
+        col = kq.qualified_id
+        if col not in cases:
+            continue
+        answers = cases[col].astype(str)
+        g = pd.DataFrame({**{b: cases[b] for b in by}, "yes": answers.eq("yes"), "no": answers.eq("no"),
+                          "not_applicable": answers.eq("n/a")})
+        agg = g.groupby(by, observed=True, sort=True)[["yes", "no", "not_applicable"]].sum().reset_index()
+        agg.insert(len(by), "standard", kq.standard_id)
+        agg.insert(len(by) + 1, "key_question", kq.id)
+        frames.append(agg)
+    out = pd.concat(frames, ignore_index=True)
+    for c in ("yes", "no", "not_applicable"):
+        out[c] = out[c].astype(int)
+    out["n"] = out["yes"] + out["no"]
+    out.attrs.update({k: v for k, v in cases.attrs.items() if k in ("simulated", "basis", "sources", "load_notes")})
+    return out

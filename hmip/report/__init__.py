@@ -1,0 +1,1 @@
+"""Charts, HTML display, the banner, the Jupyter kernel and the report runner."""

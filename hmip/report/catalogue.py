@@ -1,0 +1,136 @@
+"""The report catalogue (``reports.toml``): entries, fan-out over PDUs, and parameter checks.
+
+Every parameter is checked against the notebook's parameters cell (papermill's inspection) before
+anything runs: unknown names and wrong types are refused with a :class:`CatalogueError`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hmip.errors import CatalogueError
+from hmip.paths import resolve
+
+DEFAULT_CATALOGUE = "reports.toml"
+DEFAULT_KEEP = 5
+DEFAULT_TIMEOUT = 900
+
+
+@dataclass
+class Job:
+    name: str
+    title: str
+    notebook: str
+    parameters: dict = field(default_factory=dict)
+    fanned_out: bool = False
+
+
+@dataclass
+class Settings:
+    keep: int = DEFAULT_KEEP
+    timeout: int = DEFAULT_TIMEOUT
+    kernel: str = "hmip"
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+
+
+def _fan_out_values(spec: dict, where: str) -> list[str]:
+    if "values" in spec:
+        return [str(v) for v in spec["values"]]
+    if "region" in spec:
+        from hmip.data.loaders import load_published_overall
+
+        overall = load_published_overall()
+        values = overall.loc[overall["region"] == spec["region"], "pdu"].tolist()
+        if not values:
+            raise CatalogueError(f"{where}: no PDUs in region '{spec['region']}'")
+        return values
+    if "from_cases" in spec:
+        import csv
+
+        path = resolve(spec["from_cases"])
+        if not path.is_file():
+            raise CatalogueError(f"{where}: fan_out.from_cases file not found: {path}")
+        with path.open(encoding="utf-8") as fh:
+            return list(dict.fromkeys(r["pdu"] for r in csv.DictReader(fh)))
+    raise CatalogueError(f"{where}: fan_out needs 'values', 'region' or 'from_cases'")
+
+
+def load_catalogue(path: str | Path) -> tuple[list[Job], Settings]:
+    """Read and expand a catalogue file (TOML): [settings] and [[report]] entries."""
+    path = Path(path)
+    if not path.is_file():
+        raise CatalogueError(f"catalogue not found: {path}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogueError(f"{path}: not valid TOML: {exc}") from None
+    s = data.get("settings", {})
+    unknown = set(s) - {"keep", "timeout", "kernel"}
+    if unknown:
+        raise CatalogueError(f"{path}: unknown settings {sorted(unknown)}; accepted: keep, timeout, kernel")
+    settings = Settings(int(s.get("keep", DEFAULT_KEEP)), int(s.get("timeout", DEFAULT_TIMEOUT)), str(s.get("kernel", "hmip")))
+    jobs: list[Job] = []
+    for i, entry in enumerate(data.get("report", []), start=1):
+        where = f"{path}, report {i} ({entry.get('name', '?')})"
+        unknown = set(entry) - {"name", "title", "notebook", "parameters", "fan_out"}
+        if unknown:
+            raise CatalogueError(f"{where}: unknown keys {sorted(unknown)}; accepted: name, title, notebook, parameters, fan_out")
+        for key in ("name", "title", "notebook"):
+            if key not in entry:
+                raise CatalogueError(f"{where}: '{key}' is required")
+        params = dict(entry.get("parameters", {}))
+        if "fan_out" in entry:
+            spec = entry["fan_out"]
+            param = spec.get("parameter")
+            if not param:
+                raise CatalogueError(f"{where}: fan_out needs 'parameter' (the notebook parameter to vary)")
+            for value in _fan_out_values(spec, where):
+                fmt = {param: value, f"{param}_slug": slug(value)}
+                jobs.append(Job(entry["name"].format(**fmt), entry["title"].format(**fmt), entry["notebook"],
+                                {**params, param: value}, fanned_out=True))
+        else:
+            jobs.append(Job(entry["name"], entry["title"], entry["notebook"], params))
+    if not jobs:
+        raise CatalogueError(f"{path}: no [[report]] entries")
+    names = [j.name for j in jobs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise CatalogueError(f"{path}: report names must be unique; repeated: {dupes}")
+    return jobs, settings
+
+
+_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}
+
+
+def validate_jobs(jobs: list[Job]) -> None:
+    """Refuse unknown parameters and wrong types, using papermill's inspection of each notebook."""
+    import papermill as pm
+
+    problems = []
+    inspected: dict[str, dict] = {}
+    for job in jobs:
+        nb = resolve(job.notebook)
+        if not nb.is_file():
+            problems.append(f"{job.name}: notebook not found: {job.notebook}")
+            continue
+        if job.notebook not in inspected:
+            inspected[job.notebook] = pm.inspect_notebook(str(nb))
+        declared = inspected[job.notebook]
+        for key, value in job.parameters.items():
+            if key not in declared:
+                problems.append(f"{job.name}: unknown parameter '{key}' for {job.notebook}; accepted: {', '.join(declared)}")
+                continue
+            type_name = (declared[key].get("inferred_type_name") or "").strip()
+            allowed = _TYPES.get(type_name)
+            if allowed and (not isinstance(value, allowed) or (type_name != "bool" and isinstance(value, bool))):
+                problems.append(f"{job.name}: parameter '{key}' must be {type_name}, got {type(value).__name__} {value!r}")
+    if problems:
+        raise CatalogueError("the catalogue was refused before anything ran:\n  " + "\n  ".join(problems))
+
+
