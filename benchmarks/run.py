@@ -92,10 +92,27 @@ def naive_chain(jobs, workdir: Path) -> float:
     start = time.perf_counter()
     for j in jobs:
         out = workdir / f"{j.name}.ipynb"
-        subprocess.run([str(BIN / "papermill"), str(ROOT / j.notebook), str(out), "-k", "hmip", "--no-progress-bar",
-                        "-y", yaml.safe_dump(j.parameters)], check=True, capture_output=True, cwd=workdir)
-        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)], check=True,
-                       capture_output=True, cwd=workdir)
+        subprocess.run(
+            [
+                str(BIN / "papermill"),
+                str(ROOT / j.notebook),
+                str(out),
+                "-k",
+                "hmip",
+                "--no-progress-bar",
+                "-y",
+                yaml.safe_dump(j.parameters),
+            ],
+            check=True,
+            capture_output=True,
+            cwd=workdir,
+        )
+        subprocess.run(
+            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)],
+            check=True,
+            capture_output=True,
+            cwd=workdir,
+        )
     return time.perf_counter() - start
 
 
@@ -111,13 +128,24 @@ def timed_build(catalogue, out, jobs):
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--national", type=int, default=110, help="simulated PDUs in the national catalogue (0 to skip)")
+    ap.add_argument(
+        "--national",
+        type=int,
+        default=110,
+        help="simulated PDUs in the national catalogue (0 to skip)",
+    )
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "latest.json"))
     args = ap.parse_args(argv)
-    figures: dict = {"jobs": args.jobs, "cpu_count": os.cpu_count(), "python": sys.version.split()[0]}
+    figures: dict = {
+        "jobs": args.jobs,
+        "cpu_count": os.cpu_count(),
+        "python": sys.version.split()[0],
+    }
 
     # 0. sensitivity statistics for all London PDUs
     from hmip.analyses.london_comparison import load_comparison
@@ -141,8 +169,13 @@ def main(argv=None) -> int:
         jobs, _ = load_catalogue(cat)
         wall, summary, peak = timed_build(cat, tmp / "reports", args.jobs)
         floor = floor_seconds(summary["results"], figures["kernel_start_seconds"], args.jobs)
-        figures.update(default_reports=len(jobs), build_seconds=wall, floor_seconds=floor, build_to_floor_ratio=wall / floor,
-                       default_peak_rss_mb=peak)
+        figures.update(
+            default_reports=len(jobs),
+            build_seconds=wall,
+            floor_seconds=floor,
+            build_to_floor_ratio=wall / floor,
+            default_peak_rss_mb=peak,
+        )
         if not args.skip_naive:
             naive_dir = tmp / "naive"
             naive_dir.mkdir()
@@ -165,19 +198,33 @@ fan_out = {{ parameter = "pdu", from_cases = "{cases}" }}
 """)
             nwall, nsummary, npeak = timed_build(ncat, tmp / "national_reports", args.jobs)
             nfloor = floor_seconds(nsummary["results"], figures["kernel_start_seconds"], args.jobs)
-            figures.update(national_reports=len(nsummary["results"]), national_build_seconds=nwall, national_floor_seconds=nfloor,
-                           national_build_to_floor_ratio=nwall / nfloor, peak_rss_mb=npeak)
+            figures.update(
+                national_reports=len(nsummary["results"]),
+                national_build_seconds=nwall,
+                national_floor_seconds=nfloor,
+                national_build_to_floor_ratio=nwall / nfloor,
+                peak_rss_mb=npeak,
+            )
         else:
             figures["peak_rss_mb"] = figures["default_peak_rss_mb"]
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2) + "\n")
-    goals = {"build_to_floor_ratio": "<= 1.3", "naive_to_build_ratio": ">= 2", "national_build_to_floor_ratio": "<= 1.3",
-             "peak_rss_mb": "< 1024", "sensitivity_all_london_seconds": "well under 1"}
+    goals = {
+        "build_to_floor_ratio": "<= 1.3",
+        "naive_to_build_ratio": ">= 2",
+        "national_build_to_floor_ratio": "<= 1.3",
+        "peak_rss_mb": "< 1024",
+        "sensitivity_all_london_seconds": "well under 1",
+    }
     print(f"{'figure':<34}{'value':>12}  goal")
     for k, v in figures.items():
-        print(f"{k:<34}{v:>12.3f}  {goals.get(k, '')}" if isinstance(v, float) else f"{k:<34}{v!s:>12}  {goals.get(k, '')}")
+        print(
+            f"{k:<34}{v:>12.3f}  {goals.get(k, '')}"
+            if isinstance(v, float)
+            else f"{k:<34}{v!s:>12}  {goals.get(k, '')}"
+        )
     print(f"\nwritten to {out}")
     return 0
 

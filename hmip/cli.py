@@ -41,12 +41,24 @@ def _rate(args) -> int:
         standards = rated[["pdu", "standard", "rating"]]
     else:
         rated = None
-    overall = rate_pdus(standards) if standards["standard"].isin([s.id for s in fw.judgement_standards]).any() else None
+    overall = (
+        rate_pdus(standards)
+        if standards["standard"].isin([s.id for s in fw.judgement_standards]).any()
+        else None
+    )
     if args.format == "csv":
-        out = standards.merge(rated[["pdu", "standard", "limiting", "limiting_yes", "limiting_n"]], how="left") if rated is not None else standards.copy()
+        out = (
+            standards.merge(
+                rated[["pdu", "standard", "limiting", "limiting_yes", "limiting_n"]], how="left"
+            )
+            if rated is not None
+            else standards.copy()
+        )
         out["standard_name"] = [fw.standard(s).name for s in out["standard"]]
         if overall is not None:
-            out = out.merge(overall[["pdu", "points", "max_points", "overall_rating"]], on="pdu", how="left")
+            out = out.merge(
+                overall[["pdu", "points", "max_points", "overall_rating"]], on="pdu", how="left"
+            )
         out.to_csv(sys.stdout, index=False, lineterminator="\n")
         return EXIT_OK
     for pdu in standards["pdu"].drop_duplicates():
@@ -74,7 +86,9 @@ def _simulate(args) -> int:
     from hmip.data.simulate import national_scenario, write_london_sample, write_scenario
 
     if args.national:
-        paths = write_scenario(national_scenario(args.national, seed=args.seed, ethnicity_effect=args.effect), args.out)
+        paths = write_scenario(
+            national_scenario(args.national, seed=args.seed, ethnicity_effect=args.effect), args.out
+        )
     else:
         paths = write_london_sample(args.out, seed=args.seed, ethnicity_effect=args.effect)
     for p in paths:
@@ -85,8 +99,15 @@ def _simulate(args) -> int:
 def _reports(args) -> int:
     from hmip.report.runner import build
 
-    status, _ = build(args.catalogue, jobs=args.jobs, only=args.only, out=args.out, keep=args.keep,
-                      timeout=args.timeout, list_only=args.list)
+    status, _ = build(
+        args.catalogue,
+        jobs=args.jobs,
+        only=args.only,
+        out=args.out,
+        keep=args.keep,
+        timeout=args.timeout,
+        list_only=args.list,
+    )
     return status
 
 
@@ -95,19 +116,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(prog="hmip", description="HMIP rating rules, analysis and reports")
     sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("rate", help="rate every PDU in a CSV of key-question counts, cases or standard ratings")
+    r = sub.add_parser(
+        "rate", help="rate every PDU in a CSV of key-question counts, cases or standard ratings"
+    )
     r.add_argument("file")
     r.add_argument("--format", choices=("table", "csv"), default="table")
-    r.add_argument("--rounding", choices=("none", "whole_percent"), default="none",
-                   help="compare unrounded shares with 50/65/80%% (default) or round to whole percent first")
+    r.add_argument(
+        "--rounding",
+        choices=("none", "whole_percent"),
+        default="none",
+        help="compare unrounded shares with 50/65/80%% (default) or round to whole percent first",
+    )
     r.set_defaults(func=_rate)
     s = sub.add_parser("simulate", help="write the seeded SIMULATED case sample")
     s.add_argument("--out", default=None, help="folder (default: data/)")
     s.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    s.add_argument("--effect", type=float, default=DEFAULT_ETHNICITY_EFFECT,
-                   help="relative reduction in the chance of a sufficient judgement for ethnic minority people on the "
-                        "affected key questions (0 = no effect; 0.2 = risk ratio 0.8)")
-    s.add_argument("--national", type=int, default=0, metavar="N", help="instead, N unconstrained simulated PDUs")
+    s.add_argument(
+        "--effect",
+        type=float,
+        default=DEFAULT_ETHNICITY_EFFECT,
+        help="relative reduction in the chance of a sufficient judgement for ethnic minority people on the "
+        "affected key questions (0 = no effect; 0.2 = risk ratio 0.8)",
+    )
+    s.add_argument(
+        "--national",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead, N unconstrained simulated PDUs",
+    )
     s.set_defaults(func=_simulate)
     rep = sub.add_parser("reports", help="build the report catalogue")
     rep_sub = rep.add_subparsers(dest="reports_command", required=True)

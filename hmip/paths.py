@@ -25,7 +25,6 @@ def reports_dir() -> Path:
     return project_root() / "reports"
 
 
-
 def resolve(path: str | os.PathLike | None, default: Path | None = None) -> Path | None:
     """An absolute path: relative paths are taken from the project root."""
     if path is None or str(path) == "":

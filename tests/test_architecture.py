@@ -11,7 +11,16 @@ import hmip
 
 PACKAGE = Path(hmip.__file__).parent
 #: Lower numbers are lower layers; a module may import its own layer or lower ones only.
-LAYERS = {"errors": 0, "paths": 0, "rules": 1, "data": 2, "stats": 3, "analyses": 4, "report": 5, "cli": 6}
+LAYERS = {
+    "errors": 0,
+    "paths": 0,
+    "rules": 1,
+    "data": 2,
+    "stats": 3,
+    "analyses": 4,
+    "report": 5,
+    "cli": 6,
+}
 
 
 def _layer(module: str) -> int | None:
@@ -50,7 +59,9 @@ def layer_violations(package: Path = PACKAGE) -> list[str]:
 
 
 def test_every_module_belongs_to_a_layer():
-    top = {p.stem if p.is_file() else p.name for p in PACKAGE.iterdir() if not p.name.startswith("__")}
+    top = {
+        p.stem if p.is_file() else p.name for p in PACKAGE.iterdir() if not p.name.startswith("__")
+    }
     top -= {"py"}  # nothing else at the top
     assert top <= set(LAYERS), f"modules outside the layers: {sorted(top - set(LAYERS))}"
 
@@ -65,4 +76,6 @@ def test_the_check_catches_an_upward_import(tmp_path):
     (bad / "leaky.py").write_text("def f():\n    from hmip.analyses import london_comparison\n")
     (tmp_path / "hmip" / "rules").mkdir()
     (tmp_path / "hmip" / "rules" / "ok.py").write_text("from hmip.errors import RatingError\n")
-    assert layer_violations(tmp_path / "hmip") == ["hmip/stats/leaky.py:2 imports hmip.analyses (a higher layer)"]
+    assert layer_violations(tmp_path / "hmip") == [
+        "hmip/stats/leaky.py:2 imports hmip.analyses (a higher layer)"
+    ]

@@ -12,14 +12,18 @@ def run(*args):
 
 def test_rate_worked_example_prints_requires_improvement_with_explanation(tmp_path):
     p = tmp_path / "worked.csv"
-    p.write_text("pdu,standard,key_question,yes,no\nExample,Assessment,engagement,30,10\n"
-                 "Example,Assessment,desistance,28,12\nExample,Assessment,safety,24,16\n")
+    p.write_text(
+        "pdu,standard,key_question,yes,no\nExample,Assessment,engagement,30,10\n"
+        "Example,Assessment,desistance,28,12\nExample,Assessment,safety,24,16\n"
+    )
     out = run("rate", str(p))
     assert out.returncode == 0, out.stderr
     assert "2.2 Assessment  Requires improvement" in out.stdout
     assert "'keeping other people safe', sufficient in 24 of 40 cases (60.0%)" in out.stdout
     csv_out = run("rate", str(p), "--format", "csv")
-    assert csv_out.stdout.splitlines()[1].startswith("Example,assessment,Requires improvement,safety,24,40")
+    assert csv_out.stdout.splitlines()[1].startswith(
+        "Example,assessment,Requires improvement,safety,24,40"
+    )
 
 
 def test_rate_standard_ratings_gives_points_and_overall(root):

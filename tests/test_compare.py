@@ -38,14 +38,19 @@ def test_overdispersion_phi_is_the_mean_squared_winsorised_z():
     od = overdispersion(yes, n, theta)
     assert od["phi"] == pytest.approx(np.mean(np.clip(z, lo, hi) ** 2))
     assert od["phi"] > 1 and od["tau2"] > 0
-    t = funnel_table(pd.DataFrame({"pdu": list("abcdef"), "yes": yes, "n": n}), overdispersion_method="multiplicative")
+    t = funnel_table(
+        pd.DataFrame({"pdu": list("abcdef"), "yes": yes, "n": n}),
+        overdispersion_method="multiplicative",
+    )
     plain = funnel_table(pd.DataFrame({"pdu": list("abcdef"), "yes": yes, "n": n}))
     assert (t["upper_95"] - t["lower_95"] > plain["upper_95"] - plain["lower_95"]).all()
     assert "phi" in t.attrs["overdispersion"]["description"]
 
 
 def test_units_outside_the_limits_are_flagged():
-    t = funnel_table(pd.DataFrame({"pdu": ["a", "b", "c"], "yes": [40, 20, 21], "n": [42, 42, 42]}), target=0.5)
+    t = funnel_table(
+        pd.DataFrame({"pdu": ["a", "b", "c"], "yes": [40, 20, 21], "n": [42, 42, 42]}), target=0.5
+    )
     assert list(t["outside_95"]) == [True, False, False]
 
 
@@ -55,15 +60,29 @@ def test_rank_uncertainty_is_seeded_and_wide_for_similar_shares():
     pd.testing.assert_frame_equal(a, b)
     top = a.set_index("pdu").loc["d"]
     assert top["rank"] == 1 and top["rank_upper"] == 1  # clearly first
-    assert (a.set_index("pdu").loc[["a", "b", "c"], "rank_upper"] - a.set_index("pdu").loc[["a", "b", "c"], "rank_lower"] >= 1).all()
+    assert (
+        a.set_index("pdu").loc[["a", "b", "c"], "rank_upper"]
+        - a.set_index("pdu").loc[["a", "b", "c"], "rank_lower"]
+        >= 1
+    ).all()
 
 
 def test_ratings_grid_matches_the_published_data():
     grid = ratings_grid_table(load_comparison().published)
-    october = ["Hammersmith, Fulham, Kensington, Chelsea and Westminster", "Lambeth", "Ealing and Hillingdon"]
+    october = [
+        "Hammersmith, Fulham, Kensington, Chelsea and Westminster",
+        "Lambeth",
+        "Ealing and Hillingdon",
+    ]
     case_stds = ["court_work", "assessment", "planning", "implementation_and_delivery", "reviewing"]
     assert (grid.loc[october, case_stds] == "Inadequate").all(axis=None)
-    assert (grid.loc["Lewisham and Bromley", ["leadership", "staff", "services", "information_and_facilities"]] == "Requires improvement").all()
+    assert (
+        grid.loc[
+            "Lewisham and Bromley",
+            ["leadership", "staff", "services", "information_and_facilities"],
+        ]
+        == "Requires improvement"
+    ).all()
     assert grid.loc["Newham"].isna().all()  # unknown stays unknown
 
 

@@ -26,7 +26,9 @@ def test_parameters_threshold_base_marker():
 
 
 def test_a_total_never_reveals_a_suppressed_cell():
-    table = pd.DataFrame({"group": ["A", "B", "C"], "cases": [5, 10, 35]})  # true total 50 would reveal A = 5
+    table = pd.DataFrame(
+        {"group": ["A", "B", "C"], "cases": [5, 10, 35]}
+    )  # true total 50 would reveal A = 5
     out = protect_table(table, ["cases"])
     assert list(out["cases"][:3]) == [MARKER, 10, 35]
     total = out["cases"].iloc[-1]

@@ -35,6 +35,7 @@ def test_binary_grouping_follows_moj_practice_and_is_an_option(cases):
 
 def test_custom_grouping_must_map_everything(cases):
     from hmip.stats.disproportionality import DisproportionalityError
+
     with pytest.raises(DisproportionalityError, match="does not map"):
         assign_groups(cases, make_grouping("custom", custom={"White": "White"}))
 
@@ -46,21 +47,42 @@ def test_not_recorded_share_per_pdu(cases):
 
 
 def test_comparison_statistics_match_scipy_and_statsmodels():
-    counts = pd.DataFrame({"pdu": ["P", "P"], "standard": ["planning"] * 2, "key_question": ["engagement"] * 2,
-                           "group": [MINORITY, "White"], "yes": [3, 20], "n": [8, 34]})
+    counts = pd.DataFrame(
+        {
+            "pdu": ["P", "P"],
+            "standard": ["planning"] * 2,
+            "key_question": ["engagement"] * 2,
+            "group": [MINORITY, "White"],
+            "yes": [3, 20],
+            "n": [8, 34],
+        }
+    )
     row = compare_groups(counts, make_grouping("binary"), include_pooled=False).iloc[0]
     assert row["rri"] == pytest.approx((3 / 8) / (20 / 34))
     from statsmodels.stats.proportion import confint_proportions_2indep
+
     lo, hi = confint_proportions_2indep(3, 8, 20, 34, method="log-adjusted", compare="ratio")
     assert (row["rri_lower"], row["rri_upper"]) == pytest.approx((lo, hi))
     assert row["p_value"] == pytest.approx(stats.boschloo_exact([[3, 5], [20, 14]]).pvalue)
-    assert exact_test(3, 8, 20, 34, test="fisher") == pytest.approx(stats.fisher_exact([[3, 5], [20, 14]])[1])
-    assert row["rri_method"].startswith("log-adjusted") and row["difference_method"].startswith("Newcombe")
+    assert exact_test(3, 8, 20, 34, test="fisher") == pytest.approx(
+        stats.fisher_exact([[3, 5], [20, 14]])[1]
+    )
+    assert row["rri_method"].startswith("log-adjusted") and row["difference_method"].startswith(
+        "Newcombe"
+    )
 
 
 def test_zero_cells_do_not_crash():
-    counts = pd.DataFrame({"pdu": ["P", "P"], "standard": ["planning"] * 2, "key_question": ["safety"] * 2,
-                           "group": [MINORITY, "White"], "yes": [0, 30], "n": [5, 34]})
+    counts = pd.DataFrame(
+        {
+            "pdu": ["P", "P"],
+            "standard": ["planning"] * 2,
+            "key_question": ["safety"] * 2,
+            "group": [MINORITY, "White"],
+            "yes": [0, 30],
+            "n": [5, 34],
+        }
+    )
     row = compare_groups(counts, make_grouping("binary"), include_pooled=False).iloc[0]
     assert row["rri"] == 0 and np.isfinite(row["rri_upper"]) and 0 <= row["p_value"] <= 1
 
@@ -70,12 +92,16 @@ def test_mh_risk_ratio_single_stratum_equals_the_katz_interval():
     rr, lo, hi = mh_risk_ratio(np.array([[[a, n1 - a], [c, n0 - c]]], dtype=float))
     se = np.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n0)
     assert rr == pytest.approx((a / n1) / (c / n0))
-    assert (lo, hi) == pytest.approx((rr * np.exp(-1.959964 * se), rr * np.exp(1.959964 * se)), rel=1e-5)
+    assert (lo, hi) == pytest.approx(
+        (rr * np.exp(-1.959964 * se), rr * np.exp(1.959964 * se)), rel=1e-5
+    )
 
 
 def test_mh_risk_ratio_matches_statsmodels_point_estimate():
     tabs = np.array([[[10, 20], [30, 40]], [[5, 10], [25, 15]], [[8, 4], [20, 22]]], dtype=float)
-    assert mh_risk_ratio(tabs)[0] == pytest.approx(StratifiedTable(tabs.transpose(1, 2, 0)).riskratio_pooled)
+    assert mh_risk_ratio(tabs)[0] == pytest.approx(
+        StratifiedTable(tabs.transpose(1, 2, 0)).riskratio_pooled
+    )
 
 
 def test_power_statement_8_against_34():
@@ -85,13 +111,17 @@ def test_power_statement_8_against_34():
     mdd = min_detectable_difference(8, 34, 0.7)
     assert mdd > 0.3
     h = 2 * np.arcsin(np.sqrt(0.7)) - 2 * np.arcsin(np.sqrt(0.7 - mdd))
-    assert NormalIndPower().power(h, nobs1=8, ratio=34 / 8, alpha=0.05) == pytest.approx(0.8, abs=1e-6)
+    assert NormalIndPower().power(h, nobs1=8, ratio=34 / 8, alpha=0.05) == pytest.approx(
+        0.8, abs=1e-6
+    )
 
 
 def test_bh_adjusted_and_unadjusted_both_shown(cases):
     g = make_grouping("ons5")
     out = compare_groups(group_counts(cases, g, standards=["planning"]), g, test="fisher")
-    assert {"p_value", "p_value_bh"} <= set(out.columns) and (out["p_value_bh"] >= out["p_value"] - 1e-12).all()
+    assert {"p_value", "p_value_bh"} <= set(out.columns) and (
+        out["p_value_bh"] >= out["p_value"] - 1e-12
+    ).all()
     assert out["adjustment"].iloc[0].startswith("Benjamini-Hochberg over")
 
 
@@ -99,6 +129,7 @@ def _national(effect):
     import tempfile
 
     from hmip.data.simulate import write_scenario
+
     with tempfile.TemporaryDirectory() as d:
         paths = write_scenario(national_scenario(110, ethnicity_effect=effect, seed=11), d)
         return load_cases(paths[0])
@@ -108,7 +139,9 @@ def test_pooled_analysis_recovers_the_simulated_effect():
     cases = _national(0.2)  # relative reduction 0.2: risk ratio 0.8
     g = make_grouping("binary")
     # 99% intervals: three affected questions at 95% would miss one about one time in seven by chance
-    pooled = pooled_analysis(group_counts(cases, g), g, level=0.99).set_index(["standard", "key_question"])
+    pooled = pooled_analysis(group_counts(cases, g), g, level=0.99).set_index(
+        ["standard", "key_question"]
+    )
     for qid in DEFAULT_AFFECTED:
         row = pooled.loc[tuple(qid.split("."))]
         assert row["rr_lower"] < 0.8 < row["rr_upper"], qid

@@ -13,11 +13,20 @@ def test_default_framework_has_nine_rated_standards_and_27_points():
     fw = default_framework()
     assert len(fw.rated_standards) == 9
     assert [s.code for s in fw.judgement_standards] == ["1.1", "1.2", "1.3", "1.4"]
-    assert [s.id for s in fw.case_sample_standards] == ["court_work", "assessment", "planning", "implementation_and_delivery", "reviewing"]
+    assert [s.id for s in fw.case_sample_standards] == [
+        "court_work",
+        "assessment",
+        "planning",
+        "implementation_and_delivery",
+        "reviewing",
+    ]
     assert {s.id for s in fw.standards if not s.rated} == {"outcomes", "statutory_victim_work"}
     assert {sc.max_points for sc in fw.overall_scales} == {27, 24}
     assert all(len(s.key_questions) == 3 for s in fw.case_sample_standards)
-    assert fw.key_question("Assessment", "safety").text == "Does assessment focus sufficiently on keeping other people safe?"
+    assert (
+        fw.key_question("Assessment", "safety").text
+        == "Does assessment focus sufficiently on keeping other people safe?"
+    )
     assert "pdu-2021" in available_frameworks()
 
 
@@ -73,9 +82,14 @@ def test_a_second_framework_is_a_data_file(tmp_path):
     path.write_text(LATER_MODEL)
     fw = load_framework(str(path))
     assert len(fw.rated_standards) == 4
-    r = standard_rating({"safety": (6, 4), "desistance": (9, 1)}, standard="assessment_and_planning", framework=fw)
+    r = standard_rating(
+        {"safety": (6, 4), "desistance": (9, 1)}, standard="assessment_and_planning", framework=fw
+    )
     assert r.rating == Rating.REQUIRES_IMPROVEMENT
-    res = overall_rating({"leadership": "G", "assessment_and_planning": r.rating, "delivery": "G", "reviewing": "G"}, framework=fw)
+    res = overall_rating(
+        {"leadership": "G", "assessment_and_planning": r.rating, "delivery": "G", "reviewing": "G"},
+        framework=fw,
+    )
     assert (res.points, res.max_points, res.rating) == (7, 12, Rating.GOOD)
 
 

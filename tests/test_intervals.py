@@ -24,7 +24,9 @@ def test_wilson_matches_the_closed_form():
 
 def test_clopper_pearson_matches_scipy_exact():
     ci = stats.binomtest(20, 42).proportion_ci(0.95, method="exact")
-    assert proportion_interval(20, 42, method="clopper-pearson") == pytest.approx((ci.low, ci.high), abs=1e-9)
+    assert proportion_interval(20, 42, method="clopper-pearson") == pytest.approx(
+        (ci.low, ci.high), abs=1e-9
+    )
 
 
 def test_jeffreys_is_the_beta_quantiles():

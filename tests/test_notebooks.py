@@ -14,8 +14,14 @@ pytestmark = pytest.mark.notebooks
 
 def run(root, tmp_path_factory, name, **params):
     out = tmp_path_factory.mktemp("nb") / f"{name}.ipynb"
-    pm.execute_notebook(str(root / "notebooks" / f"{name}.ipynb"), str(out), parameters=params, kernel_name=KERNEL_NAME,
-                        progress_bar=False, cwd=str(out.parent))
+    pm.execute_notebook(
+        str(root / "notebooks" / f"{name}.ipynb"),
+        str(out),
+        parameters=params,
+        kernel_name=KERNEL_NAME,
+        progress_bar=False,
+        cwd=str(out.parent),
+    )
     return nbformat.read(out, as_version=4)
 
 
@@ -32,7 +38,9 @@ def text_of(nb) -> str:
 
 
 def html_of(nb) -> str:
-    return "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
+    return "".join(
+        o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", [])
+    )
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +60,16 @@ def test_london_comparison_defaults(london):
 
 
 def test_london_comparison_with_a_highlighted_pdu_and_options(root, tmp_path_factory):
-    nb = run(root, tmp_path_factory, "london_comparison", highlight_pdu="Newham", interval_method="jeffreys",
-             overdispersion="multiplicative", funnel_key_question="engagement", confidence=0.9)
+    nb = run(
+        root,
+        tmp_path_factory,
+        "london_comparison",
+        highlight_pdu="Newham",
+        interval_method="jeffreys",
+        overdispersion="multiplicative",
+        funnel_key_question="engagement",
+        confidence=0.9,
+    )
     text = text_of(nb)
     assert "highlight_pdu = Newham" in text and "Jeffreys 90% interval" in text and "phi =" in text
 
@@ -66,15 +82,30 @@ def test_london_comparison_refuses_a_bad_parameter(root, tmp_path_factory):
 def test_sample_size_sensitivity_defaults(root, tmp_path_factory):
     text = text_of(run(root, tmp_path_factory, "sample_size_sensitivity"))
     assert "Lewisham and Bromley would again be rated Inadequate with probability" in text
-    assert "Jeffreys posterior" in text and "exact binomial" in text and "No second sample was given" in text
+    assert (
+        "Jeffreys posterior" in text
+        and "exact binomial" in text
+        and "No second sample was given" in text
+    )
 
 
 def test_sample_size_sensitivity_other_pdu_caseload_and_reaudit(root, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("audit")
     audit = tmp / "audit_counts.csv"
-    audit.write_text("pdu,standard,key_question,yes,no\nNewham,assessment,safety,20,22\nNewham,planning,engagement,30,12\n")
-    text = text_of(run(root, tmp_path_factory, "sample_size_sensitivity", pdu="Newham", caseload=2000,
-                       second_sample_path=str(audit), accuracy_target=0.9))
+    audit.write_text(
+        "pdu,standard,key_question,yes,no\nNewham,assessment,safety,20,22\nNewham,planning,engagement,30,12\n"
+    )
+    text = text_of(
+        run(
+            root,
+            tmp_path_factory,
+            "sample_size_sensitivity",
+            pdu="Newham",
+            caseload=2000,
+            second_sample_path=str(audit),
+            accuracy_target=0.9,
+        )
+    )
     assert "caseload = 2000" in text and "finite population" in text
     assert "improvement is NOT proven" in text or "improvement is supported" in text
 
@@ -89,19 +120,49 @@ def test_ethnicity_defaults_show_no_count_of_1_to_7_people(ethnicity):
     assert "n_group" in doc  # the pooled table's counts are checked too
     # every table cell in a count column is 0, a multiple of 5 of at least 10, or the marker
     for table in re.findall(r"<table.*?</table>", doc, flags=re.S):
-        header = [html.unescape(h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", table.split("</thead>")[0], flags=re.S)]
+        header = [
+            html.unescape(h).strip()
+            for h in re.findall(r"<th[^>]*>(.*?)</th>", table.split("</thead>")[0], flags=re.S)
+        ]
         for row in re.findall(r"<tr>(.*?)</tr>", table.split("</thead>")[-1], flags=re.S):
-            cells = [html.unescape(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
+            cells = [
+                html.unescape(c).strip()
+                for c in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)
+            ]
             for h, c in zip(header, cells, strict=False):
-                if h in {"cases", "not_recorded", "yes_display", "n_display", "n group", "n reference", "n_group", "n_reference"}:
-                    assert c == "[REDACTED]" or c == "0" or (int(c) % 5 == 0 and int(c) >= 10), (h, c)
+                if h in {
+                    "cases",
+                    "not_recorded",
+                    "yes_display",
+                    "n_display",
+                    "n group",
+                    "n reference",
+                    "n_group",
+                    "n_reference",
+                }:
+                    assert c == "[REDACTED]" or c == "0" or (int(c) % 5 == 0 and int(c) >= 10), (
+                        h,
+                        c,
+                    )
     text = text_of(ethnicity)
-    assert "[REDACTED]" in text and "SIMULATED DATA" in text and "NHS England / OpenSAFELY rule" in text
+    assert (
+        "[REDACTED]" in text
+        and "SIMULATED DATA" in text
+        and "NHS England / OpenSAFELY rule" in text
+    )
     assert "Breslow-Day" in text and "Mantel-Haenszel" in text and "not proof of cause" in text
 
 
 def test_ethnicity_single_pdu_and_ons_groups(root, tmp_path_factory):
-    text = text_of(run(root, tmp_path_factory, "ethnicity_disproportionality", pdu="Lewisham and Bromley", grouping="ons5",
-                       exact_test="fisher"))
+    text = text_of(
+        run(
+            root,
+            tmp_path_factory,
+            "ethnicity_disproportionality",
+            pdu="Lewisham and Bromley",
+            grouping="ons5",
+            exact_test="fisher",
+        )
+    )
     assert "pdu = Lewisham and Bromley" in text and "Fisher exact" in text
     assert "a 20-point gap would be detected only about" in text or "too few cases" in text.lower()

@@ -30,18 +30,31 @@ def test_points_chart_labels_bands_with_letters():
     d = load_comparison()
     fig = plots.points_chart(summary_table(d.overall, d.ratings, d.cases_per_pdu))
     texts = _texts(fig)
-    assert any(t.startswith("I\n0-4") for t in texts) and any(t.startswith("O\n23-27") for t in texts)
+    assert any(t.startswith("I\n0-4") for t in texts) and any(
+        t.startswith("O\n23-27") for t in texts
+    )
     assert "recomputed" in " ".join(texts)
 
 
 def test_probability_bars_put_letters_on_segments():
-    table = pd.DataFrame({r.label: [0.6, 0.1] if r == Rating.INADEQUATE else [0.4 if r == Rating.REQUIRES_IMPROVEMENT else 0, 0.9 if r == Rating.GOOD else 0] for r in Rating}, index=["a", "b"])
+    table = pd.DataFrame(
+        {
+            r.label: [0.6, 0.1]
+            if r == Rating.INADEQUATE
+            else [0.4 if r == Rating.REQUIRES_IMPROVEMENT else 0, 0.9 if r == Rating.GOOD else 0]
+            for r in Rating
+        },
+        index=["a", "b"],
+    )
     fig = plots.probability_bars(table, title="t")
     assert {"I 60%", "RI 40%", "G 90%", "I 10%"} <= set(_texts(fig))
 
 
 def test_figure_html_embeds_the_image_with_escaped_alt_text():
-    fig = plots.probability_bars(pd.DataFrame({r.label: [0.25] for r in Rating}, index=["<script>alert(1)</script>"]), title="x")
+    fig = plots.probability_bars(
+        pd.DataFrame({r.label: [0.25] for r in Rating}, index=["<script>alert(1)</script>"]),
+        title="x",
+    )
     html = figure_html(fig)
     assert html.startswith('<figure class="hmip-figure"><img src="data:image/png;base64,')
     assert "<script>" not in html and "&lt;script&gt;" in html

@@ -25,7 +25,9 @@ def catalogue(tmp_path, body: str, name="cat.toml") -> Path:
 
 
 def tiny_catalogue(tmp_path, *, fail=False, keep=5, name="cat.toml"):
-    return catalogue(tmp_path, f"""
+    return catalogue(
+        tmp_path,
+        f"""
         [settings]
         keep = {keep}
         timeout = 120
@@ -39,13 +41,17 @@ def tiny_catalogue(tmp_path, *, fail=False, keep=5, name="cat.toml"):
         title = "Tiny two"
         notebook = "{TINY}"
         parameters = {{ message = "second", fail = {str(fail).lower()} }}
-    """, name)
+    """,
+        name,
+    )
 
 
 def snapshot(folder: Path) -> dict:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and "logs" not in p.parts and "failed" not in p.parts
-            and p.name != ".lock"}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "logs" not in p.parts and "failed" not in p.parts and p.name != ".lock"
+    }
 
 
 def test_default_catalogue_fans_out_over_the_london_pdus(root):
@@ -57,21 +63,43 @@ def test_default_catalogue_fans_out_over_the_london_pdus(root):
 
 
 def test_unknown_parameters_and_wrong_types_are_refused_before_anything_runs(tmp_path):
-    cat = catalogue(tmp_path, f"""
+    cat = catalogue(
+        tmp_path,
+        f"""
         [[report]]
         name = "a"
         title = "A"
         notebook = "{TINY}"
         parameters = {{ mesage = "x", count = "three" }}
-    """)
+    """,
+    )
     out = tmp_path / "out"
     with pytest.raises(CatalogueError) as err:
         build(cat, out=out)
-    assert "unknown parameter 'mesage'" in str(err.value) and "'count' must be int" in str(err.value)
+    assert "unknown parameter 'mesage'" in str(err.value) and "'count' must be int" in str(
+        err.value
+    )
     assert not out.exists()
-    r = subprocess.run([sys.executable, "-m", "hmip.cli", "reports", "build", "--catalogue", str(cat), "--out", str(out)],
-                       capture_output=True, text=True)
-    assert r.returncode == 2 and "Traceback" not in r.stderr and "refused before anything ran" in r.stderr
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hmip.cli",
+            "reports",
+            "build",
+            "--catalogue",
+            str(cat),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert (
+        r.returncode == 2
+        and "Traceback" not in r.stderr
+        and "refused before anything ran" in r.stderr
+    )
 
 
 def test_list_runs_nothing(tmp_path, capsys):
@@ -84,7 +112,11 @@ def test_list_runs_nothing(tmp_path, capsys):
 def test_a_failed_report_leaves_published_reports_byte_identical(tmp_path):
     out = tmp_path / "reports"
     status, first = build(tiny_catalogue(tmp_path), out=out, jobs=2)
-    assert status == 0 and (out / "index.html").is_file() and (out / "latest").resolve().name == first["run_id"]
+    assert (
+        status == 0
+        and (out / "index.html").is_file()
+        and (out / "latest").resolve().name == first["run_id"]
+    )
     before = snapshot(out)
     latest_before = (out / "latest").resolve()
     status, failed = build(tiny_catalogue(tmp_path, fail=True, name="bad.toml"), out=out, jobs=2)
@@ -95,14 +127,30 @@ def test_a_failed_report_leaves_published_reports_byte_identical(tmp_path):
     log = Path(failed["log"]).read_text()
     assert str(kept) in log and "nothing was published" in log
     # the CLI gives a non-zero status and names the kept notebook
-    r = subprocess.run([sys.executable, "-m", "hmip.cli", "reports", "build", "--catalogue", str(tmp_path / "bad.toml"),
-                        "--out", str(out), "--only", "tiny-two"], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hmip.cli",
+            "reports",
+            "build",
+            "--catalogue",
+            str(tmp_path / "bad.toml"),
+            "--out",
+            str(out),
+            "--only",
+            "tiny-two",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 1 and "tiny-two.ipynb" in r.stdout and snapshot(out) == before
 
 
 @pytest.mark.e2e
 def test_old_runs_are_pruned_and_the_lock_stops_a_second_build(tmp_path):
     import fcntl
+
     out = tmp_path / "reports"
     cat = tiny_catalogue(tmp_path, keep=1)
     build(cat, out=out, jobs=2, only=["tiny-one"])
@@ -130,7 +178,10 @@ def test_index_lists_every_report_with_title_parameters_status_time_and_link(bui
     jobs, _ = load_catalogue(root / "reports.toml")
     assert len(summary["results"]) == len(jobs) == 8
     for j in jobs:
-        assert f'href="{summary["run_id"]}/{j.name}.html"' in index and html.escape(j.title, quote=True) in index
+        assert (
+            f'href="{summary["run_id"]}/{j.name}.html"' in index
+            and html.escape(j.title, quote=True) in index
+        )
         assert (out / summary["run_id"] / f"{j.name}.html").is_file()
     assert index.count("<td>built</td>") == 8 and re.search(r"<td>\d+\.\d s</td>", index)
     assert "pdu = Lewisham and Bromley" in index and '<html lang="en">' in index
@@ -142,36 +193,56 @@ def test_every_report_has_the_banner_hidden_code_and_is_self_contained(built):
     for r in summary["results"]:
         page = Path(r["html"]).read_text()
         head = page[: page.index("</header>")]
-        assert "SIMULATED DATA" in head and "Disclosure control" in head and "Generated" in head and "UTC" in head
+        assert (
+            "SIMULATED DATA" in head
+            and "Disclosure control" in head
+            and "Generated" in head
+            and "UTC" in head
+        )
         assert "simulated_cases_london_2022.csv" in head and "SHA-256" in head and "commit" in head
         assert r["title"] in html.unescape(head) and "Parameters" in head
-        assert "<script" not in page and "import hmip" not in page and "display.show" not in page  # code hidden
+        assert (
+            "<script" not in page and "import hmip" not in page and "display.show" not in page
+        )  # code hidden
         assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', page) and "@import" not in page
         assert not re.search(r"url\(\s*['\"]?(https?:)?//", page)
         imgs = re.findall(r"<img [^>]*>", page)
-        assert imgs and all(re.search(r'alt="[^"]{20,}"', i) and 'src="data:image/png;base64,' in i for i in imgs)
+        assert imgs and all(
+            re.search(r'alt="[^"]{20,}"', i) and 'src="data:image/png;base64,' in i for i in imgs
+        )
         levels = [int(h) for h in re.findall(r"<h([1-6])[ >]", page)]
-        assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))  # headings in order
+        assert levels[0] == 1 and all(
+            b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)
+        )  # headings in order
         assert '<html lang="en">' in page and "@media print" in page
 
 
 @pytest.mark.e2e
 def test_data_strings_are_escaped_in_the_html(tmp_path, root):
     evil = "<script>alert(1)</script>"
-    src = (root / "data" / "simulated_cases_london_2022.csv").read_text().replace("Lewisham and Bromley", evil)
+    src = (
+        (root / "data" / "simulated_cases_london_2022.csv")
+        .read_text()
+        .replace("Lewisham and Bromley", evil)
+    )
     cases = tmp_path / "analyst_cases.csv"
     cases.write_text(src.replace('"<script>alert(1)</script>"', evil))
-    cat = catalogue(tmp_path, f"""
+    cat = catalogue(
+        tmp_path,
+        f"""
         [[report]]
         name = "evil"
         title = "Escaping check {evil}"
         notebook = "notebooks/sample_size_sensitivity.ipynb"
         parameters = {{ pdu = "{evil}", cases_path = "{cases}", ratings_path = "data/simulated_standard_ratings_london_2022.csv" }}
-    """)
+    """,
+    )
     status, summary = build(cat, out=tmp_path / "out", jobs=1)
     assert status == 0, summary
     page = Path(summary["results"][0]["html"]).read_text()
-    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert (
+        "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    )
     assert "analyst-supplied" in page
     index = (tmp_path / "out" / "index.html").read_text()
     assert "<script>alert(1)</script>" not in index
@@ -179,14 +250,20 @@ def test_data_strings_are_escaped_in_the_html(tmp_path, root):
 
 def test_scheduled_workflow_parses_and_calls_the_same_command(root):
     import yaml
+
     wf = yaml.safe_load((root / ".github" / "workflows" / "reports.yml").read_text())
     assert "schedule" in wf[True] or "schedule" in wf.get("on", {})
     steps = [s.get("run", "") for job in wf["jobs"].values() for s in job["steps"]]
     assert any("make report" in s for s in steps)
-    assert any("upload-artifact" in s.get("uses", "") for job in wf["jobs"].values() for s in job["steps"])
+    assert any(
+        "upload-artifact" in s.get("uses", "") for job in wf["jobs"].values() for s in job["steps"]
+    )
     readme = (root / "README.md").read_text()
     assert "make report" in readme.splitlines()[3] or readme.index("make report") < 200
-    assert tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]["hmip"] == "hmip.cli:main"
+    assert (
+        tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]["hmip"]
+        == "hmip.cli:main"
+    )
 
 
 @pytest.mark.browser
@@ -197,7 +274,9 @@ def test_reports_open_offline_in_headless_chromium(built, tmp_path):
 
     chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and chromedriver):
-        pytest.skip("headless Chromium is not installed (Debian packages chromium and chromium-driver; .ci/run installs them)")
+        pytest.skip(
+            "headless Chromium is not installed (Debian packages chromium and chromium-driver; .ci/run installs them)"
+        )
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
@@ -205,30 +284,49 @@ def test_reports_open_offline_in_headless_chromium(built, tmp_path):
     out, summary = built
     opts = Options()
     opts.binary_location = chromium
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-                "--host-resolver-rules=MAP * ~NOTFOUND", "--window-size=1280,1800"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--window-size=1280,1800",
+    ):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(chromedriver), options=opts)
     try:
         driver.execute_cdp_cmd("Network.enable", {})
-        driver.execute_cdp_cmd("Network.emulateNetworkConditions",
-                               {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+        driver.execute_cdp_cmd(
+            "Network.emulateNetworkConditions",
+            {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
         pages = [out / "index.html"] + [Path(r["html"]) for r in summary["results"]]
         for page in pages:
             driver.get(page.as_uri())
             assert driver.title, page
             errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
             assert errors == [], (page.name, errors)
-            urls = [json.loads(e["message"])["message"].get("params", {}).get("request", {}).get("url", "")
-                    for e in driver.get_log("performance")]
-            remote = [u for u in urls if u and not u.startswith(("file:", "data:", "about:", "chrome"))]
+            urls = [
+                json.loads(e["message"])["message"]
+                .get("params", {})
+                .get("request", {})
+                .get("url", "")
+                for e in driver.get_log("performance")
+            ]
+            remote = [
+                u for u in urls if u and not u.startswith(("file:", "data:", "about:", "chrome"))
+            ]
             assert remote == [], (page.name, remote)
             if page.name != "index.html":
                 assert driver.execute_script("return document.images.length") > 0
                 assert driver.execute_script(
-                    "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0 && i.alt.length > 0)")
+                    "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0 && i.alt.length > 0)"
+                )
         shots = tmp_path / "shots"
         shots.mkdir()
         for page in (pages[0], pages[1]):
@@ -242,7 +340,9 @@ def test_reports_open_offline_in_headless_chromium(built, tmp_path):
 
 @pytest.mark.e2e
 def test_a_report_over_its_time_limit_fails_and_publishes_nothing(tmp_path):
-    cat = catalogue(tmp_path, f"""
+    cat = catalogue(
+        tmp_path,
+        f"""
         [settings]
         timeout = 3
         [[report]]
@@ -250,13 +350,16 @@ def test_a_report_over_its_time_limit_fails_and_publishes_nothing(tmp_path):
         title = "Slow"
         notebook = "{TINY}"
         parameters = {{ sleep_seconds = 30.0 }}
-    """)
+    """,
+    )
     out = tmp_path / "reports"
     start = __import__("time").perf_counter()
     status, summary = build(cat, out=out, jobs=1)
     assert status == 1 and __import__("time").perf_counter() - start < 25
     result = summary["results"][0]
-    assert not result["ok"] and ("Timeout" in result["error"] or "timed out" in result["error"]), result["error"]
+    assert not result["ok"] and ("Timeout" in result["error"] or "timed out" in result["error"]), (
+        result["error"]
+    )
     assert (Path(summary["failed_dir"]) / "slow.ipynb").is_file()
     assert not (out / "index.html").exists() and not (out / "latest").exists()
 
@@ -266,11 +369,25 @@ def test_schedule_runs_the_longest_first(tmp_path):
 
     from hmip.report.catalogue import Job
     from hmip.report.runner import schedule
+
     jobs = [Job("a", "A", TINY), Job("b", "B", TINY, fanned_out=True), Job("c", "C", TINY)]
-    assert [j.name for j in schedule(jobs, tmp_path)] == ["a", "c", "b"]  # no history: single reports first
+    assert [j.name for j in schedule(jobs, tmp_path)] == [
+        "a",
+        "c",
+        "b",
+    ]  # no history: single reports first
     run = tmp_path / "run1"
     run.mkdir()
-    (run / "manifest.json").write_text(_json.dumps({"results": [{"name": "a", "seconds": 1}, {"name": "b", "seconds": 9},
-                                                                {"name": "c", "seconds": 5}]}))
+    (run / "manifest.json").write_text(
+        _json.dumps(
+            {
+                "results": [
+                    {"name": "a", "seconds": 1},
+                    {"name": "b", "seconds": 9},
+                    {"name": "c", "seconds": 5},
+                ]
+            }
+        )
+    )
     (tmp_path / "latest").symlink_to("run1")
     assert [j.name for j in schedule(jobs, tmp_path)] == ["b", "c", "a"]

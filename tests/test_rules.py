@@ -20,14 +20,36 @@ from hmip.rules.ratings import (
 )
 
 I, RI, G, O = Rating.INADEQUATE, Rating.REQUIRES_IMPROVEMENT, Rating.GOOD, Rating.OUTSTANDING
-NINE = ["leadership", "staff", "services", "information_and_facilities", "court_work", "assessment",
-        "planning", "implementation_and_delivery", "reviewing"]
+NINE = [
+    "leadership",
+    "staff",
+    "services",
+    "information_and_facilities",
+    "court_work",
+    "assessment",
+    "planning",
+    "implementation_and_delivery",
+    "reviewing",
+]
 
 
-@pytest.mark.parametrize("yes,n,expected", [
-    (20, 42, I), (21, 42, RI), (27, 42, RI), (28, 42, G), (33, 42, G), (34, 42, O),
-    (13, 20, G), (10, 20, RI), (9, 20, I), (16, 20, O), (0, 1, I), (1, 1, O),
-])
+@pytest.mark.parametrize(
+    "yes,n,expected",
+    [
+        (20, 42, I),
+        (21, 42, RI),
+        (27, 42, RI),
+        (28, 42, G),
+        (33, 42, G),
+        (34, 42, O),
+        (13, 20, G),
+        (10, 20, RI),
+        (9, 20, I),
+        (16, 20, O),
+        (0, 1, I),
+        (1, 1, O),
+    ],
+)
 def test_band_boundaries_for_counts(yes, n, expected):
     assert band_counts(yes, n - yes) == expected
     assert band(Fraction(yes, n)) == expected
@@ -35,7 +57,14 @@ def test_band_boundaries_for_counts(yes, n, expected):
 
 def test_count_thresholds_at_42_match_the_published_ranges():
     t = count_thresholds(42)
-    assert (t[I].stop - 1, t[RI].start, t[RI].stop - 1, t[G].start, t[G].stop - 1, t[O].start) == (20, 21, 27, 28, 33, 34)
+    assert (t[I].stop - 1, t[RI].start, t[RI].stop - 1, t[G].start, t[G].stop - 1, t[O].start) == (
+        20,
+        21,
+        27,
+        28,
+        33,
+        34,
+    )
 
 
 def test_rounding_option_changes_20_of_31():
@@ -54,16 +83,25 @@ def test_float_shares_and_invalid_shares():
 
 
 def test_published_worked_example_assessment_is_requires_improvement():
-    r = standard_rating({"engaging": (30, 10), "desistance": (28, 12), "keeping other people safe": (24, 16)}, standard="assessment")
+    r = standard_rating(
+        {"engaging": (30, 10), "desistance": (28, 12), "keeping other people safe": (24, 16)},
+        standard="assessment",
+    )
     assert r.rating == RI
     assert r.limiting == "keeping other people safe"
     assert [k.rating for k in r.key_questions] == [G, G, RI]
 
 
 def test_worked_example_explanation_names_the_limiting_question_and_distance():
-    r = standard_rating({"engagement": (30, 10), "desistance": (28, 12), "safety": (24, 16)}, standard="assessment")
+    r = standard_rating(
+        {"engagement": (30, 10), "desistance": (28, 12), "safety": (24, 16)}, standard="assessment"
+    )
     text = explain(r)
-    assert "Requires improvement" in text and "'keeping other people safe'" in text and "24 of 40" in text
+    assert (
+        "Requires improvement" in text
+        and "'keeping other people safe'" in text
+        and "24 of 40" in text
+    )
     assert "2 more" in text and "26/40" in text  # 26/40 = 65%
 
 
@@ -81,19 +119,25 @@ def test_standard_rating_rejects_bad_input():
 
 
 def test_lewisham_and_bromley_is_inadequate_with_4_points():
-    ratings = dict.fromkeys(NINE[:4], "Requires improvement") | dict.fromkeys(NINE[4:], "Inadequate")
+    ratings = dict.fromkeys(NINE[:4], "Requires improvement") | dict.fromkeys(
+        NINE[4:], "Inadequate"
+    )
     res = overall_rating(ratings)
     assert (res.points, res.max_points, res.rating) == (4, 27, I)
     assert overall_score(ratings) == 4
     assert "1 more point would reach Requires improvement" in explain(res)
 
 
-@pytest.mark.parametrize("points,expected", [(0, I), (4, I), (5, RI), (13, RI), (14, G), (22, G), (23, O), (27, O)])
+@pytest.mark.parametrize(
+    "points,expected", [(0, I), (4, I), (5, RI), (13, RI), (14, G), (22, G), (23, O), (27, O)]
+)
 def test_overall_bands_27(points, expected):
     assert overall_band(points, 27) == expected
 
 
-@pytest.mark.parametrize("points,expected", [(4, I), (5, RI), (12, RI), (13, G), (20, G), (21, O), (24, O)])
+@pytest.mark.parametrize(
+    "points,expected", [(4, I), (5, RI), (12, RI), (13, G), (20, G), (21, O), (24, O)]
+)
 def test_overall_bands_24_without_court_work(points, expected):
     assert overall_band(points, 24) == expected
 
@@ -102,10 +146,25 @@ def test_court_work_not_rated_uses_the_24_point_scale():
     ratings = dict.fromkeys(NINE, "Good") | {"court_work": None}
     res = overall_rating(ratings)
     assert (res.points, res.max_points, res.rating, res.scale) == (16, 24, G, "no_court_work")
-    ratings = dict.fromkeys(NINE, "RI") | {"court_work": None, "leadership": "G", "staff": "G", "services": "G", "reviewing": "G"}
-    assert overall_rating(ratings).points == 12 and overall_rating(ratings).rating == RI  # 12 of 24 is RI, of 27 it would be RI too
-    ratings = dict.fromkeys(NINE, "G") | {"court_work": None, "assessment": "RI", "planning": "RI", "reviewing": "RI"}
-    assert overall_rating(ratings).points == 13 and overall_rating(ratings).rating == G  # 13 of 24 is Good; of 27, RI
+    ratings = dict.fromkeys(NINE, "RI") | {
+        "court_work": None,
+        "leadership": "G",
+        "staff": "G",
+        "services": "G",
+        "reviewing": "G",
+    }
+    assert (
+        overall_rating(ratings).points == 12 and overall_rating(ratings).rating == RI
+    )  # 12 of 24 is RI, of 27 it would be RI too
+    ratings = dict.fromkeys(NINE, "G") | {
+        "court_work": None,
+        "assessment": "RI",
+        "planning": "RI",
+        "reviewing": "RI",
+    }
+    assert (
+        overall_rating(ratings).points == 13 and overall_rating(ratings).rating == G
+    )  # 13 of 24 is Good; of 27, RI
 
 
 def test_other_partial_sets_are_refused_with_the_standard_named():
@@ -120,10 +179,20 @@ def test_other_partial_sets_are_refused_with_the_standard_named():
 
 
 def test_rating_parse_spellings_and_properties():
-    for s in ("Requires improvement", "requires improvement", "RI", "ri", "REQUIRES_IMPROVEMENT", 1, "requires-improvement"):
+    for s in (
+        "Requires improvement",
+        "requires improvement",
+        "RI",
+        "ri",
+        "REQUIRES_IMPROVEMENT",
+        1,
+        "requires-improvement",
+    ):
         assert Rating.parse(s) == RI
     assert Rating.parse("G") == G and Rating.parse("outstanding") == O and Rating.parse("I") == I
-    with pytest.raises(RatingError, match="accepted: Inadequate \\(I, 0\\); Requires improvement \\(RI, 1\\)"):
+    with pytest.raises(
+        RatingError, match="accepted: Inadequate \\(I, 0\\); Requires improvement \\(RI, 1\\)"
+    ):
         Rating.parse("Satisfactory")
     assert I < RI < G < O and [r.score for r in Rating] == [0, 1, 2, 3]
     assert [r.code for r in Rating] == ["I", "RI", "G", "O"]

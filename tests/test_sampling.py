@@ -40,8 +40,12 @@ def test_prior_is_configurable():
 
 def test_finite_population_census_is_certain_and_large_caseload_is_near_infinite():
     assert band_probabilities(20, 42, caseload=42)[I] == pytest.approx(1.0)
-    assert band_probabilities(20, 42, caseload=10**6)[I] == pytest.approx(band_probabilities(20, 42)[I], abs=1e-3)
-    assert band_probabilities(20, 42, caseload=100)[I] > band_probabilities(20, 42)[I]  # less left unknown
+    assert band_probabilities(20, 42, caseload=10**6)[I] == pytest.approx(
+        band_probabilities(20, 42)[I], abs=1e-3
+    )
+    assert (
+        band_probabilities(20, 42, caseload=100)[I] > band_probabilities(20, 42)[I]
+    )  # less left unknown
 
 
 def test_p_correct_band_at_0_70_and_42():
@@ -98,7 +102,10 @@ def test_dirichlet_simulation_agrees_with_the_exact_beta_binomial_for_one_questi
     assert np.abs(sim.to_numpy() - exact.to_numpy()).max() < 5 * se
     true_sim = rating_distribution_correlated(answers, kind="true", draws=200_000, seed=2)
     true_exact = rating_distribution_independent({"q": (24, 18)}, kind="true")
-    assert np.abs(true_sim.to_numpy() - true_exact.to_numpy()).max() < 5 * true_sim.attrs["monte_carlo_se"]
+    assert (
+        np.abs(true_sim.to_numpy() - true_exact.to_numpy()).max()
+        < 5 * true_sim.attrs["monte_carlo_se"]
+    )
 
 
 def test_correlation_matters_for_identical_questions():
@@ -120,11 +127,26 @@ def test_bootstrap_is_available_and_seeded():
 
 
 def test_overall_distribution_of_point_masses_equals_the_rules():
-    fixed = {"leadership": "RI", "staff": "RI", "services": "RI", "information_and_facilities": "RI"}
-    point = {s: pd.Series([1.0, 0, 0, 0], index=list(Rating)) for s in
-             ["court_work", "assessment", "planning", "implementation_and_delivery", "reviewing"]}
+    fixed = {
+        "leadership": "RI",
+        "staff": "RI",
+        "services": "RI",
+        "information_and_facilities": "RI",
+    }
+    point = {
+        s: pd.Series([1.0, 0, 0, 0], index=list(Rating))
+        for s in [
+            "court_work",
+            "assessment",
+            "planning",
+            "implementation_and_delivery",
+            "reviewing",
+        ]
+    }
     pts, overall = overall_distribution(point, fixed)
-    assert pts.idxmax() == 4 and pts.max() == pytest.approx(1.0) and overall[I] == pytest.approx(1.0)
+    assert (
+        pts.idxmax() == 4 and pts.max() == pytest.approx(1.0) and overall[I] == pytest.approx(1.0)
+    )
     ratings = fixed | {s: "I" for s in point}
     assert overall_rating(ratings).points == 4
     # court work unrated -> 24-point scale
@@ -136,7 +158,16 @@ def test_overall_distribution_of_point_masses_equals_the_rules():
 def test_overall_distribution_is_the_convolution():
     fixed = {"leadership": "G", "staff": "G", "services": "G", "information_and_facilities": "G"}
     d = pd.Series([0.2, 0.5, 0.3, 0.0], index=list(Rating))
-    dists = {s: d for s in ["court_work", "assessment", "planning", "implementation_and_delivery", "reviewing"]}
+    dists = {
+        s: d
+        for s in [
+            "court_work",
+            "assessment",
+            "planning",
+            "implementation_and_delivery",
+            "reviewing",
+        ]
+    }
     pts, overall = overall_distribution(dists, fixed)
     rng = np.random.default_rng(0)
     sims = 8 + rng.choice(4, p=d.to_numpy(), size=(200_000, 5)).sum(axis=1)
@@ -145,8 +176,12 @@ def test_overall_distribution_is_the_convolution():
 
 
 def test_lewisham_and_bromley_overall_distribution(cases):
-    res = pdu_rating_distribution(cases, "Lewisham and Bromley", dict.fromkeys(
-        ["leadership", "staff", "services", "information_and_facilities"], "RI"), draws=20000)
+    res = pdu_rating_distribution(
+        cases,
+        "Lewisham and Bromley",
+        dict.fromkeys(["leadership", "staff", "services", "information_and_facilities"], "RI"),
+        draws=20000,
+    )
     assert res["overall"].sum() == pytest.approx(1.0)
     assert res["overall"][I] > 0.5 and 0 < res["overall"][RI] < 0.5  # one point away: a real chance
     assert res["points"][:4].sum() == pytest.approx(0)  # 4 judgement points are fixed
@@ -162,8 +197,12 @@ def test_p_improved_matches_monte_carlo():
 
 
 def test_a_6_point_uplift_is_not_proof_of_improvement():
-    before = pd.DataFrame({"standard": ["assessment"], "key_question": ["safety"], "yes": [25], "no": [17]})
-    after = pd.DataFrame({"standard": ["assessment"], "key_question": ["safety"], "yes": [33], "no": [17]})
+    before = pd.DataFrame(
+        {"standard": ["assessment"], "key_question": ["safety"], "yes": [25], "no": [17]}
+    )
+    after = pd.DataFrame(
+        {"standard": ["assessment"], "key_question": ["safety"], "yes": [33], "no": [17]}
+    )
     row = compare_samples(before, after).iloc[0]
     assert row["difference"] == pytest.approx(33 / 50 - 25 / 42)
     assert row["lower"] < 0 < row["upper"] and 0.5 < row["p_improved"] < 0.95

@@ -39,17 +39,30 @@ def protected_shares(shares: pd.DataFrame, rule="nhs", *, level: float = 0.95) -
     ry, rn, share, suppressed = protected_share(shares["yes"].to_numpy(), shares["n"].to_numpy(), r)
     lo, hi = proportion_interval(np.nan_to_num(ry), np.nan_to_num(rn), level=level)
     marker = r.marker or MARKER
-    out = pd.DataFrame({
-        "pdu": shares["pdu"].to_numpy(), "standard": shares["standard"].to_numpy(), "key_question": shares["key_question"].to_numpy(),
-        "group": shares["group"].to_numpy(),
-        "yes_display": [marker if s else (int(v) if not np.isnan(v) else 0) for v, s in zip(ry, suppressed, strict=True)]
-        if r.active else shares["yes"].to_numpy(),
-        "n_display": [marker if (np.isnan(v) and s) else int(v) for v, s in zip(rn, suppressed, strict=True)]
-        if r.active else shares["n"].to_numpy(),
-        "share": np.where(suppressed, np.nan, share),
-        "lower": np.where(suppressed, np.nan, lo), "upper": np.where(suppressed, np.nan, hi),
-        "suppressed": suppressed,
-    })
+    out = pd.DataFrame(
+        {
+            "pdu": shares["pdu"].to_numpy(),
+            "standard": shares["standard"].to_numpy(),
+            "key_question": shares["key_question"].to_numpy(),
+            "group": shares["group"].to_numpy(),
+            "yes_display": [
+                marker if s else (int(v) if not np.isnan(v) else 0)
+                for v, s in zip(ry, suppressed, strict=True)
+            ]
+            if r.active
+            else shares["yes"].to_numpy(),
+            "n_display": [
+                marker if (np.isnan(v) and s) else int(v)
+                for v, s in zip(rn, suppressed, strict=True)
+            ]
+            if r.active
+            else shares["n"].to_numpy(),
+            "share": np.where(suppressed, np.nan, share),
+            "lower": np.where(suppressed, np.nan, lo),
+            "upper": np.where(suppressed, np.nan, hi),
+            "suppressed": suppressed,
+        }
+    )
     out["method"] = f"Wilson score {100 * level:g}%" + (" on rounded counts" if r.active else "")
     return out
 
@@ -66,15 +79,35 @@ def protected_comparisons(comp: pd.DataFrame, rule="nhs") -> pd.DataFrame:
     r = get_rule(rule)
     rows = []
     for c in comp.to_dict("records"):
-        cells = [c["yes_group"], c["n_group"] - c["yes_group"], c["n_group"], c["yes_reference"],
-                 c["n_reference"] - c["yes_reference"], c["n_reference"]]
+        cells = [
+            c["yes_group"],
+            c["n_group"] - c["yes_group"],
+            c["n_group"],
+            c["yes_reference"],
+            c["n_reference"] - c["yes_reference"],
+            c["n_reference"],
+        ]
         small = _any_small(cells, r)
-        row = {"PDU": c["pdu"], "key question": f"{c['standard']}.{c['key_question']}", "group": c["group"],
-               "n group": display_count(c["n_group"], r), "n reference": display_count(c["n_reference"], r)}
-        stats_cols = {"share group": c["share_group"], "share reference": c["share_reference"], "RRI": c["rri"],
-                      "RRI lower": c["rri_lower"], "RRI upper": c["rri_upper"], "difference": c["difference"],
-                      "diff lower": c["difference_lower"], "diff upper": c["difference_upper"], "p": c["p_value"],
-                      "p (BH)": c["p_value_bh"], "min detectable gap (80% power)": c["min_detectable_difference"]}
+        row = {
+            "PDU": c["pdu"],
+            "key question": f"{c['standard']}.{c['key_question']}",
+            "group": c["group"],
+            "n group": display_count(c["n_group"], r),
+            "n reference": display_count(c["n_reference"], r),
+        }
+        stats_cols = {
+            "share group": c["share_group"],
+            "share reference": c["share_reference"],
+            "RRI": c["rri"],
+            "RRI lower": c["rri_lower"],
+            "RRI upper": c["rri_upper"],
+            "difference": c["difference"],
+            "diff lower": c["difference_lower"],
+            "diff upper": c["difference_upper"],
+            "p": c["p_value"],
+            "p (BH)": c["p_value_bh"],
+            "min detectable gap (80% power)": c["min_detectable_difference"],
+        }
         if small:
             stats_cols = {k: np.nan for k in stats_cols}
             row["note"] = f"suppressed: a count of 1-{r.threshold} people {r.marker or MARKER}"
@@ -83,7 +116,9 @@ def protected_comparisons(comp: pd.DataFrame, rule="nhs") -> pd.DataFrame:
         rows.append({**row, **stats_cols})
     out = pd.DataFrame(rows)
     if not comp.empty:
-        out["methods"] = f"RRI {comp['rri_method'].iloc[0]}; difference {comp['difference_method'].iloc[0]}; {comp['test'].iloc[0]}; BH adjustment"
+        out["methods"] = (
+            f"RRI {comp['rri_method'].iloc[0]}; difference {comp['difference_method'].iloc[0]}; {comp['test'].iloc[0]}; BH adjustment"
+        )
     return out
 
 
@@ -97,24 +132,56 @@ def protected_pooled(pooled: pd.DataFrame, rule="nhs") -> pd.DataFrame:
     return out
 
 
-def forest_rows(comp: pd.DataFrame, pooled: pd.DataFrame | None, standard: str, key_question: str, group: str, rule="nhs") -> pd.DataFrame:
+def forest_rows(
+    comp: pd.DataFrame,
+    pooled: pd.DataFrame | None,
+    standard: str,
+    key_question: str,
+    group: str,
+    rule="nhs",
+) -> pd.DataFrame:
     """Rows for an RRI forest plot: each PDU (suppressed where small) and the MH pooled risk ratio."""
 
-    sub = comp[(comp["standard"] == standard) & (comp["key_question"] == key_question) & (comp["group"] == group)]
+    sub = comp[
+        (comp["standard"] == standard)
+        & (comp["key_question"] == key_question)
+        & (comp["group"] == group)
+    ]
     rows = []
     for c in sub.to_dict("records"):
         if c["pdu"].startswith("All PDUs"):
             continue
-        cells = [c["yes_group"], c["n_group"] - c["yes_group"], c["yes_reference"], c["n_reference"] - c["yes_reference"]]
+        cells = [
+            c["yes_group"],
+            c["n_group"] - c["yes_group"],
+            c["yes_reference"],
+            c["n_reference"] - c["yes_reference"],
+        ]
         small = _any_small(cells, rule)
-        rows.append({"label": f"{c['pdu']} (n={display_count(c['n_group'], rule)} vs {display_count(c['n_reference'], rule)})",
-                     "estimate": np.nan if small else c["rri"], "lower": np.nan if small else c["rri_lower"],
-                     "upper": np.nan if small else c["rri_upper"]})
+        rows.append(
+            {
+                "label": f"{c['pdu']} (n={display_count(c['n_group'], rule)} vs {display_count(c['n_reference'], rule)})",
+                "estimate": np.nan if small else c["rri"],
+                "lower": np.nan if small else c["rri_lower"],
+                "upper": np.nan if small else c["rri_upper"],
+            }
+        )
     if pooled is not None and not pooled.empty:
-        p = pooled[(pooled["standard"] == standard) & (pooled["key_question"] == key_question) & (pooled["group"] == group)]
+        p = pooled[
+            (pooled["standard"] == standard)
+            & (pooled["key_question"] == key_question)
+            & (pooled["group"] == group)
+        ]
         if not p.empty and "mh_risk_ratio" in p:
             p = p.iloc[0]
-            rows.append({"label": POOLED_LABEL + " (MH risk ratio)", "estimate": p["mh_risk_ratio"], "lower": p["rr_lower"], "upper": p["rr_upper"]})
+            rows.append(
+                {
+                    "label": POOLED_LABEL + " (MH risk ratio)",
+                    "estimate": p["mh_risk_ratio"],
+                    "lower": p["rr_lower"],
+                    "upper": p["rr_upper"],
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -125,31 +192,53 @@ def power_statements(comp: pd.DataFrame, rule="nhs", *, gap: float = 0.20) -> li
     single = comp[~comp["pdu"].str.startswith("All PDUs")]
     if single.empty:
         return out
-    typical = single.groupby(["pdu", "group"], sort=False).agg(n_group=("n_group", "median"), n_reference=("n_reference", "median"),
-                                                                p_ref=("share_reference", "median"),
-                                                                mdd=("min_detectable_difference", "median")).reset_index()
+    typical = (
+        single.groupby(["pdu", "group"], sort=False)
+        .agg(
+            n_group=("n_group", "median"),
+            n_reference=("n_reference", "median"),
+            p_ref=("share_reference", "median"),
+            mdd=("min_detectable_difference", "median"),
+        )
+        .reset_index()
+    )
     for r in typical.itertuples():
         ng, nr = int(r.n_group), int(r.n_reference)
         p_ref = min(max(r.p_ref, gap + 0.05), 0.95)
-        pw = exact_power(ng, nr, p_ref - gap, p_ref) if ng * nr <= 20000 and ng > 0 and nr > 0 else np.nan
-        out.append(f"{r.pdu}, {r.group} vs {comp['reference'].iloc[0]}: with about {display_count(ng, rule)} against "
-                   f"{display_count(nr, rule)} cases, the smallest shortfall detectable with 80% power is about "
-                   f"{100 * r.mdd:.0f} percentage points; a {100 * gap:.0f}-point gap would be detected only about "
-                   f"{pw:.0%} of the time (exact Fisher test power). A single PDU's sample cannot show gaps of a size that "
-                   "would matter; look at the pooled analysis.")
+        pw = (
+            exact_power(ng, nr, p_ref - gap, p_ref)
+            if ng * nr <= 20000 and ng > 0 and nr > 0
+            else np.nan
+        )
+        out.append(
+            f"{r.pdu}, {r.group} vs {comp['reference'].iloc[0]}: with about {display_count(ng, rule)} against "
+            f"{display_count(nr, rule)} cases, the smallest shortfall detectable with 80% power is about "
+            f"{100 * r.mdd:.0f} percentage points; a {100 * gap:.0f}-point gap would be detected only about "
+            f"{pw:.0%} of the time (exact Fisher test power). A single PDU's sample cannot show gaps of a size that "
+            "would matter; look at the pooled analysis."
+        )
     return out
 
 
 def heterogeneity_statement(pooled: pd.DataFrame) -> str:
     if pooled.empty or "breslow_day_p" not in pooled or pooled["breslow_day_p"].isna().all():
-        return "Heterogeneity between PDUs could not be tested (fewer than two PDUs with both groups)."
+        return (
+            "Heterogeneity between PDUs could not be tested (fewer than two PDUs with both groups)."
+        )
     low = pooled[pooled["breslow_day_p"] < 0.05]
     if low.empty:
-        return (f"Breslow-Day tests found no evidence that the gap differs between PDUs on any of the {len(pooled)} "
-                "comparisons (all p >= 0.05), so a pooled estimate is reasonable; the test has little power with few PDUs.")
-    return ("Breslow-Day tests suggest the gap differs between PDUs for: "
-            + "; ".join(f"{r.standard}.{r.key_question} ({r.group}, p = {r.breslow_day_p:.3f})" for r in low.itertuples())
-            + ". Read the pooled estimate for these with care.")
+        return (
+            f"Breslow-Day tests found no evidence that the gap differs between PDUs on any of the {len(pooled)} "
+            "comparisons (all p >= 0.05), so a pooled estimate is reasonable; the test has little power with few PDUs."
+        )
+    return (
+        "Breslow-Day tests suggest the gap differs between PDUs for: "
+        + "; ".join(
+            f"{r.standard}.{r.key_question} ({r.group}, p = {r.breslow_day_p:.3f})"
+            for r in low.itertuples()
+        )
+        + ". Read the pooled estimate for these with care."
+    )
 
 
 def conclusion(pooled: pd.DataFrame, grouping: Grouping, level: float = 0.95) -> list[str]:
@@ -160,15 +249,21 @@ def conclusion(pooled: pd.DataFrame, grouping: Grouping, level: float = 0.95) ->
     sig = pooled[pooled["mh_p_value_bh"] < 0.05]
     for r in sig.itertuples():
         direction = "less" if r.mh_risk_ratio < 1 else "more"
-        out.append(f"{r.standard}.{r.key_question}: cases of people in the '{r.group}' group were {direction} often judged "
-                   f"sufficient than the {grouping.reference} group, after allowing for differences between PDUs "
-                   f"(Mantel-Haenszel risk ratio {r.mh_risk_ratio:.2f}, {100 * level:g}% interval {r.rr_lower:.2f}-{r.rr_upper:.2f}; "
-                   f"Benjamini-Hochberg adjusted p = {r.mh_p_value_bh:.3f}).")
+        out.append(
+            f"{r.standard}.{r.key_question}: cases of people in the '{r.group}' group were {direction} often judged "
+            f"sufficient than the {grouping.reference} group, after allowing for differences between PDUs "
+            f"(Mantel-Haenszel risk ratio {r.mh_risk_ratio:.2f}, {100 * level:g}% interval {r.rr_lower:.2f}-{r.rr_upper:.2f}; "
+            f"Benjamini-Hochberg adjusted p = {r.mh_p_value_bh:.3f})."
+        )
     if sig.empty:
-        out.append("No difference between groups was detected after adjusting for multiple comparisons. This does not show "
-                   "that there is no difference: with samples of this size only large gaps can be detected.")
-    out.append("These are associations in inspected samples, not proof of cause: differences in the cases themselves "
-               "(risk level, sentence type, needs) may explain part of any gap, and ethnicity was not recorded for some cases.")
+        out.append(
+            "No difference between groups was detected after adjusting for multiple comparisons. This does not show "
+            "that there is no difference: with samples of this size only large gaps can be detected."
+        )
+    out.append(
+        "These are associations in inspected samples, not proof of cause: differences in the cases themselves "
+        "(risk level, sentence type, needs) may explain part of any gap, and ethnicity was not recorded for some cases."
+    )
     return out
 
 
@@ -186,10 +281,20 @@ class DisproportionalityInputs:
     parameters: dict
 
 
-def load_inputs(*, pdu: str = "", grouping: str = "binary", white_minorities_as_minority: bool = False,
-            standards: str = "planning,implementation_and_delivery", key_questions: str = "", confidence: float = 0.95,
-            exact_test: str = "boschloo", final: bool = False, disclosure: str = "nhs", cases_path: str = "",
-            framework: Framework | None = None) -> DisproportionalityInputs:
+def load_inputs(
+    *,
+    pdu: str = "",
+    grouping: str = "binary",
+    white_minorities_as_minority: bool = False,
+    standards: str = "planning,implementation_and_delivery",
+    key_questions: str = "",
+    confidence: float = 0.95,
+    exact_test: str = "boschloo",
+    final: bool = False,
+    disclosure: str = "nhs",
+    cases_path: str = "",
+    framework: Framework | None = None,
+) -> DisproportionalityInputs:
     """Validate the disproportionality notebook's parameters and load its case-level data."""
     fw = framework or default_framework()
     level = check_level("confidence", confidence)
@@ -206,13 +311,17 @@ def load_inputs(*, pdu: str = "", grouping: str = "binary", white_minorities_as_
         raise ParameterError(f"parameter standards: {exc}") from None
     bad = [s for s in stds if not fw.standard(s).case_sample]
     if bad or not stds:
-        raise ParameterError(f"parameter standards must list case-sample standards; accepted: {', '.join(s.id for s in fw.case_sample_standards)}")
+        raise ParameterError(
+            f"parameter standards must list case-sample standards; accepted: {', '.join(s.id for s in fw.case_sample_standards)}"
+        )
     kqs = [k.strip() for k in key_questions.split(",") if k.strip()] or None
     if kqs:
         known = {kq.id for kq in fw.key_questions}
         unknown = [k for k in kqs if k not in known]
         if unknown:
-            raise ParameterError(f"parameter key_questions: {', '.join(unknown)} not known; accepted: {', '.join(sorted(known))}")
+            raise ParameterError(
+                f"parameter key_questions: {', '.join(unknown)} not known; accepted: {', '.join(sorted(known))}"
+            )
     cases = d.load_cases(check_path("cases_path", cases_path), framework=fw)
     chosen = check_pdu("pdu", pdu, list(dict.fromkeys(cases["pdu"])))
     if chosen:
@@ -220,17 +329,30 @@ def load_inputs(*, pdu: str = "", grouping: str = "binary", white_minorities_as_
         cases = cases[cases["pdu"] == chosen].reset_index(drop=True)
         cases.attrs.update(attrs)
     g = make_grouping(grouping, white_minorities_as_minority=white_minorities_as_minority)
-    params = dict(pdu=pdu or "all PDUs pooled", grouping=grouping, white_minorities_as_minority=white_minorities_as_minority,
-                  standards=", ".join(stds), key_questions=key_questions or "all", confidence=confidence,
-                  exact_test=exact_test, final=final, disclosure=disclosure, cases_path=cases_path or "(bundled simulated sample)")
-    return DisproportionalityInputs(cases, chosen, g, stds, kqs, level, exact_test, bool(final), rule, params)
+    params = dict(
+        pdu=pdu or "all PDUs pooled",
+        grouping=grouping,
+        white_minorities_as_minority=white_minorities_as_minority,
+        standards=", ".join(stds),
+        key_questions=key_questions or "all",
+        confidence=confidence,
+        exact_test=exact_test,
+        final=final,
+        disclosure=disclosure,
+        cases_path=cases_path or "(bundled simulated sample)",
+    )
+    return DisproportionalityInputs(
+        cases, chosen, g, stds, kqs, level, exact_test, bool(final), rule, params
+    )
 
 
 def forest_keys(comp: pd.DataFrame) -> list[tuple[str, str, str]]:
     """(standard, key question, group) combinations to draw a forest plot for."""
     if comp.empty:
         return []
-    return list(dict.fromkeys(zip(comp["standard"], comp["key_question"], comp["group"], strict=True)))
+    return list(
+        dict.fromkeys(zip(comp["standard"], comp["key_question"], comp["group"], strict=True))
+    )
 
 
 @dataclass
@@ -252,26 +374,75 @@ class EthnicityDisproportionality:
         return self.inputs.parameters
 
 
-def prepare(*, pdu: str = "", grouping: str = "binary", white_minorities_as_minority: bool = False,
-            standards: str = "planning,implementation_and_delivery", key_questions: str = "", confidence: float = 0.95,
-            exact_test: str = "boschloo", final: bool = False, disclosure: str = "nhs", cases_path: str = "",
-            framework: Framework | None = None) -> EthnicityDisproportionality:
+def prepare(
+    *,
+    pdu: str = "",
+    grouping: str = "binary",
+    white_minorities_as_minority: bool = False,
+    standards: str = "planning,implementation_and_delivery",
+    key_questions: str = "",
+    confidence: float = 0.95,
+    exact_test: str = "boschloo",
+    final: bool = False,
+    disclosure: str = "nhs",
+    cases_path: str = "",
+    framework: Framework | None = None,
+) -> EthnicityDisproportionality:
     """Validate the notebook's parameters, load the cases and compute everything the report shows."""
     fw = framework or default_framework()
-    inp = load_inputs(pdu=pdu, grouping=grouping, white_minorities_as_minority=white_minorities_as_minority,
-                      standards=standards, key_questions=key_questions, confidence=confidence, exact_test=exact_test,
-                      final=final, disclosure=disclosure, cases_path=cases_path, framework=fw)
+    inp = load_inputs(
+        pdu=pdu,
+        grouping=grouping,
+        white_minorities_as_minority=white_minorities_as_minority,
+        standards=standards,
+        key_questions=key_questions,
+        confidence=confidence,
+        exact_test=exact_test,
+        final=final,
+        disclosure=disclosure,
+        cases_path=cases_path,
+        framework=fw,
+    )
     nr = not_recorded_table(inp.cases, level=inp.level)
-    counts = group_counts(inp.cases, inp.grouping, standards=inp.standards, key_questions=inp.key_questions, framework=fw)
-    shares = protected_shares(group_shares(counts, pooled=inp.pdu is None, level=inp.level), inp.rule, level=inp.level)
-    comp = compare_groups(counts, inp.grouping, level=inp.level, test=inp.test, final=inp.final,
-                          include_pooled=inp.pdu is None)
+    counts = group_counts(
+        inp.cases,
+        inp.grouping,
+        standards=inp.standards,
+        key_questions=inp.key_questions,
+        framework=fw,
+    )
+    shares = protected_shares(
+        group_shares(counts, pooled=inp.pdu is None, level=inp.level), inp.rule, level=inp.level
+    )
+    comp = compare_groups(
+        counts,
+        inp.grouping,
+        level=inp.level,
+        test=inp.test,
+        final=inp.final,
+        include_pooled=inp.pdu is None,
+    )
     pooled = pooled_analysis(counts, inp.grouping, level=inp.level)
-    forest = [(f"{std}.{kq}: {grp} vs {inp.grouping.reference}, relative rate index",
-               forest_rows(comp, pooled, std, kq, grp, inp.rule)) for std, kq, grp in forest_keys(comp)]
+    forest = [
+        (
+            f"{std}.{kq}: {grp} vs {inp.grouping.reference}, relative rate index",
+            forest_rows(comp, pooled, std, kq, grp, inp.rule),
+        )
+        for std, kq, grp in forest_keys(comp)
+    ]
     return EthnicityDisproportionality(
-        inputs=inp, not_recorded=protect_table(nr[["pdu", "cases", "not_recorded"]], ["cases", "not_recorded"],
-                                               rule=inp.rule, total_row=None),
-        shares=shares, comparisons=protected_comparisons(comp, inp.rule), pooled=protected_pooled(pooled, inp.rule),
-        heterogeneity=heterogeneity_statement(pooled), forest=forest, power=power_statements(comp, inp.rule),
-        conclusion=conclusion(pooled, inp.grouping, inp.level))
+        inputs=inp,
+        not_recorded=protect_table(
+            nr[["pdu", "cases", "not_recorded"]],
+            ["cases", "not_recorded"],
+            rule=inp.rule,
+            total_row=None,
+        ),
+        shares=shares,
+        comparisons=protected_comparisons(comp, inp.rule),
+        pooled=protected_pooled(pooled, inp.rule),
+        heterogeneity=heterogeneity_statement(pooled),
+        forest=forest,
+        power=power_statements(comp, inp.rule),
+        conclusion=conclusion(pooled, inp.grouping, inp.level),
+    )

@@ -12,14 +12,18 @@ from hmip.rules.framework import did_you_mean
 def check_choice(name: str, value, choices) -> str:
     choices = list(choices)
     if value not in choices:
-        raise ParameterError(f"parameter {name} = {value!r} is not accepted{did_you_mean(str(value), choices)}; "
-                             f"accepted: {', '.join(map(str, choices))}")
+        raise ParameterError(
+            f"parameter {name} = {value!r} is not accepted{did_you_mean(str(value), choices)}; "
+            f"accepted: {', '.join(map(str, choices))}"
+        )
     return value
 
 
 def check_level(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0.5 <= float(value) < 1:
-        raise ParameterError(f"parameter {name} = {value!r} must be a proportion from 0.5 to below 1, e.g. 0.95")
+        raise ParameterError(
+            f"parameter {name} = {value!r} must be a proportion from 0.5 to below 1, e.g. 0.95"
+        )
     return float(value)
 
 
@@ -50,6 +54,8 @@ def check_pdu(name: str, value: str, available, *, allow_blank: bool = True) -> 
         return None
     available = list(available)
     if value not in available:
-        raise ParameterError(f"parameter {name} = {value!r} is not a PDU in the data{did_you_mean(value, available)}; "
-                             f"available: {'; '.join(available)}")
+        raise ParameterError(
+            f"parameter {name} = {value!r} is not a PDU in the data{did_you_mean(value, available)}; "
+            f"available: {'; '.join(available)}"
+        )
     return value

@@ -44,73 +44,125 @@ from hmip.stats.sampling import (
 def improvement_verdict(row: Mapping) -> str:
     """Plain English for one row of :func:`compare_samples`."""
     d = 100 * row["difference"]
-    text = (f"The share sufficient moved from {row['share_before']:.0%} ({row['yes_before']}/{row['n_before']}) to "
-            f"{row['share_after']:.0%} ({row['yes_after']}/{row['n_after']}), a change of {d:+.1f} points "
-            f"({row['interval']} interval {100 * row['lower']:+.1f} to {100 * row['upper']:+.1f}). ")
+    text = (
+        f"The share sufficient moved from {row['share_before']:.0%} ({row['yes_before']}/{row['n_before']}) to "
+        f"{row['share_after']:.0%} ({row['yes_after']}/{row['n_after']}), a change of {d:+.1f} points "
+        f"({row['interval']} interval {100 * row['lower']:+.1f} to {100 * row['upper']:+.1f}). "
+    )
     if row["lower"] > 0:
         text += "The interval excludes no change, so an improvement is supported by the data. "
     else:
         text += "The interval includes no change (and declines), so improvement is NOT proven by these samples. "
-    text += (f"The chance the true share improved is {row['p_improved']:.0%}; the chance its true band moved is "
-             f"{row['p_band_moved']:.0%}.")
+    text += (
+        f"The chance the true share improved is {row['p_improved']:.0%}; the chance its true band moved is "
+        f"{row['p_band_moved']:.0%}."
+    )
     return text
 
 
-def key_question_table(counts: pd.DataFrame, *, level: float = 0.95, method: str = "wilson", caseload: int | None = None,
-                       n_new: int | None = None, prior=JEFFREYS, framework: Framework | None = None) -> pd.DataFrame:
+def key_question_table(
+    counts: pd.DataFrame,
+    *,
+    level: float = 0.95,
+    method: str = "wilson",
+    caseload: int | None = None,
+    n_new: int | None = None,
+    prior=JEFFREYS,
+    framework: Framework | None = None,
+) -> pd.DataFrame:
     """Every key question of one PDU: counts, share, interval, observed band, the probability the TRUE share is in
     each band, and the chance a fresh sample (of ``n_new``, default the same n) gives the same band."""
     fw = framework or default_framework()
     t = share_table(counts[counts["n"] > 0].reset_index(drop=True), level=level, method=method)
     rows = []
     for r in t.itertuples():
-        probs = band_probabilities(int(r.yes), int(r.n), caseload=caseload, prior=prior, framework=fw)
+        probs = band_probabilities(
+            int(r.yes), int(r.n), caseload=caseload, prior=prior, framework=fw
+        )
         st = stability(int(r.yes), int(r.n), n_new=n_new, prior=prior, framework=fw)
-        rows.append({"standard": r.standard, "key_question": r.key_question,
-                     "label": f"{fw.standard(r.standard).name}: {fw.key_question(r.standard, r.key_question).short}",
-                     "yes": int(r.yes), "n": int(r.n), "share": r.share, "lower": r.lower, "upper": r.upper,
-                     "method": r.method, "level": r.level, "band": band_counts(int(r.yes), int(r.n - r.yes), framework=fw).label,
-                     **{rt.label: float(probs[rt]) for rt in RATINGS},
-                     "p_same_band_fresh_sample": st.attrs["p_same_band"],
-                     "band_method": probs.attrs["method"]})
+        rows.append(
+            {
+                "standard": r.standard,
+                "key_question": r.key_question,
+                "label": f"{fw.standard(r.standard).name}: {fw.key_question(r.standard, r.key_question).short}",
+                "yes": int(r.yes),
+                "n": int(r.n),
+                "share": r.share,
+                "lower": r.lower,
+                "upper": r.upper,
+                "method": r.method,
+                "level": r.level,
+                "band": band_counts(int(r.yes), int(r.n - r.yes), framework=fw).label,
+                **{rt.label: float(probs[rt]) for rt in RATINGS},
+                "p_same_band_fresh_sample": st.attrs["p_same_band"],
+                "band_method": probs.attrs["method"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def sample_size_table(true_shares, targets=(0.8, 0.9), caseload: int | None = None, *, n: int = 42, n_max: int = 20000,
-                      framework: Framework | None = None) -> pd.DataFrame:
+def sample_size_table(
+    true_shares,
+    targets=(0.8, 0.9),
+    caseload: int | None = None,
+    *,
+    n: int = 42,
+    n_max: int = 20000,
+    framework: Framework | None = None,
+) -> pd.DataFrame:
     """For each true share: P(correct band) at ``n`` and the n needed for each accuracy target."""
     rows = []
     top = min(n_max, caseload) if caseload else n_max
     for p in true_shares:
-        curve = accuracy_curve([p], range(1, top + 1), caseload, framework=framework)["p_correct"].to_numpy()
-        row = {"true_share": p, "true_band": _true_band(p, caseload, framework)[0].label,
-               f"p_correct_at_{n}": p_correct_band(p, n, caseload, framework=framework)}
+        curve = accuracy_curve([p], range(1, top + 1), caseload, framework=framework)[
+            "p_correct"
+        ].to_numpy()
+        row = {
+            "true_share": p,
+            "true_band": _true_band(p, caseload, framework)[0].label,
+            f"p_correct_at_{n}": p_correct_band(p, n, caseload, framework=framework),
+        }
         for t in targets:
             row[f"n_for_{int(100 * t)}pct"] = _stays_above(curve, t)
         rows.append(row)
     out = pd.DataFrame(rows)
-    out["method"] = "exact binomial" if caseload is None else f"exact hypergeometric (caseload {caseload})"
+    out["method"] = (
+        "exact binomial" if caseload is None else f"exact hypergeometric (caseload {caseload})"
+    )
     return out
 
 
-def conclusion(pdu: str, kq_table: pd.DataFrame, overall: pd.Series | None, observed: Rating | None, n: int) -> list[str]:
+def conclusion(
+    pdu: str, kq_table: pd.DataFrame, overall: pd.Series | None, observed: Rating | None, n: int
+) -> list[str]:
     """Plain-English conclusions about how firm a PDU's ratings are."""
     out = []
     firm = kq_table[kq_table[[r.label for r in RATINGS]].max(axis=1) >= 0.95]
     shaky = kq_table[kq_table[[r.label for r in RATINGS]].max(axis=1) < 0.8]
-    out.append(f"{pdu}: of {len(kq_table)} key questions, {len(firm)} are in their observed band with at least 95% "
-               f"probability, and {len(shaky)} have less than an 80% chance of truly being in the band they were given.")
+    out.append(
+        f"{pdu}: of {len(kq_table)} key questions, {len(firm)} are in their observed band with at least 95% "
+        f"probability, and {len(shaky)} have less than an 80% chance of truly being in the band they were given."
+    )
     for r in shaky.itertuples():
-        out.append(f"'{r.label}' ({r.yes}/{r.n}, {r.share:.0%}) was banded {r.band}, but the chance its true share is in "
-                   f"that band is only {kq_table.loc[r.Index, r.band]:.0%}; "
-                   f"a fresh sample of {r.n} would give the same band {r.p_same_band_fresh_sample:.0%} of the time.")
+        out.append(
+            f"'{r.label}' ({r.yes}/{r.n}, {r.share:.0%}) was banded {r.band}, but the chance its true share is in "
+            f"that band is only {kq_table.loc[r.Index, r.band]:.0%}; "
+            f"a fresh sample of {r.n} would give the same band {r.p_same_band_fresh_sample:.0%} of the time."
+        )
     if overall is not None and observed is not None:
-        other = {rt: float(overall[rt]) for rt in RATINGS if rt != observed and overall[rt] >= 0.005}
-        out.append(f"With a different sample of about {n} cases, {pdu} would again be rated {observed.label} with "
-                   f"probability {overall[observed]:.0%}" + (": " + ", ".join(f"{rt.label} {p:.0%}" for rt, p in other.items()) if other else "")
-                   + " (domain-one judgement ratings held fixed; standards combined as independent).")
-    out.append(f"At n = {n}, one case is {100 / n:.1f} percentage points: a key question within a few cases of 50%, 65% "
-               "or 80% can change band with a different sample, so ratings near a boundary should be read as provisional.")
+        other = {
+            rt: float(overall[rt]) for rt in RATINGS if rt != observed and overall[rt] >= 0.005
+        }
+        out.append(
+            f"With a different sample of about {n} cases, {pdu} would again be rated {observed.label} with "
+            f"probability {overall[observed]:.0%}"
+            + (": " + ", ".join(f"{rt.label} {p:.0%}" for rt, p in other.items()) if other else "")
+            + " (domain-one judgement ratings held fixed; standards combined as independent)."
+        )
+    out.append(
+        f"At n = {n}, one case is {100 / n:.1f} percentage points: a key question within a few cases of 50%, 65% "
+        "or 80% can change band with a different sample, so ratings near a boundary should be read as provisional."
+    )
     return out
 
 
@@ -139,7 +191,9 @@ class SensitivityInputs:
     parameters: dict
 
 
-def judgement_ratings(ratings: pd.DataFrame, pdu: str, *, framework: Framework | None = None) -> dict:
+def judgement_ratings(
+    ratings: pd.DataFrame, pdu: str, *, framework: Framework | None = None
+) -> dict:
     """The PDU's domain-one (judgement) ratings from a ratings table; None where unknown."""
     fw = framework or default_framework()
     judgement = {s.id: None for s in fw.judgement_standards}
@@ -149,10 +203,21 @@ def judgement_ratings(ratings: pd.DataFrame, pdu: str, *, framework: Framework |
     return judgement
 
 
-def load_inputs(*, pdu: str = "Lewisham and Bromley", n: int = 42, caseload: int = 0, confidence: float = 0.95,
-            accuracy_target: float = 0.8, cases_path: str = "", counts_path: str = "", ratings_path: str = "",
-            second_sample_path: str = "", draws: int = 10000, seed: int = DEFAULT_SEED,
-            framework: Framework | None = None) -> SensitivityInputs:
+def load_inputs(
+    *,
+    pdu: str = "Lewisham and Bromley",
+    n: int = 42,
+    caseload: int = 0,
+    confidence: float = 0.95,
+    accuracy_target: float = 0.8,
+    cases_path: str = "",
+    counts_path: str = "",
+    ratings_path: str = "",
+    second_sample_path: str = "",
+    draws: int = 10000,
+    seed: int = DEFAULT_SEED,
+    framework: Framework | None = None,
+) -> SensitivityInputs:
     """Validate the sensitivity notebook's parameters and load its data, with readable errors."""
     fw = framework or default_framework()
     check_positive_int("n", n, minimum=2)
@@ -161,9 +226,17 @@ def load_inputs(*, pdu: str = "Lewisham and Bromley", n: int = 42, caseload: int
         raise ParameterError(f"parameter caseload = {caseload} is smaller than the sample n = {n}")
     level = check_level("confidence", confidence)
     if not 0.5 <= float(accuracy_target) < 1:
-        raise ParameterError(f"parameter accuracy_target = {accuracy_target!r} must be from 0.5 to below 1")
+        raise ParameterError(
+            f"parameter accuracy_target = {accuracy_target!r} must be from 0.5 to below 1"
+        )
     check_positive_int("draws", draws, minimum=1000)
-    data = load_comparison(None, cases_path=cases_path, counts_path=counts_path, ratings_path=ratings_path, framework=fw)
+    data = load_comparison(
+        None,
+        cases_path=cases_path,
+        counts_path=counts_path,
+        ratings_path=ratings_path,
+        framework=fw,
+    )
     check_pdu("pdu", pdu, list(dict.fromkeys(data.counts["pdu"])), allow_blank=False)
     second = None
     loaded = list(data.loaded)
@@ -174,26 +247,56 @@ def load_inputs(*, pdu: str = "Lewisham and Bromley", n: int = 42, caseload: int
         second = reaudit_counts_for(second_all, pdu)
     res = overall_for_pdu(data.ratings, pdu, framework=fw)
     judgement = judgement_ratings(data.ratings, pdu, framework=fw)
-    params = dict(pdu=pdu, n=n, caseload=caseload or "not used", confidence=confidence, accuracy_target=accuracy_target,
-                  cases_path=cases_path or "(bundled simulated sample)", counts_path=counts_path, ratings_path=ratings_path,
-                  second_sample_path=second_sample_path, draws=draws, seed=seed)
+    params = dict(
+        pdu=pdu,
+        n=n,
+        caseload=caseload or "not used",
+        confidence=confidence,
+        accuracy_target=accuracy_target,
+        cases_path=cases_path or "(bundled simulated sample)",
+        counts_path=counts_path,
+        ratings_path=ratings_path,
+        second_sample_path=second_sample_path,
+        draws=draws,
+        seed=seed,
+    )
     return SensitivityInputs(
-        pdu=pdu, counts=data.counts[data.counts["pdu"] == pdu].reset_index(drop=True),
-        cases=None if data.cases is None else data.cases[data.cases["pdu"] == pdu].reset_index(drop=True),
-        judgement=judgement, observed=None if isinstance(res, str) else res.rating, n=n, caseload=caseload, level=level,
-        target=float(accuracy_target), draws=draws, seed=seed, second=second, loaded=tuple(loaded),
-        parameters={k: v for k, v in params.items() if v != ""})
+        pdu=pdu,
+        counts=data.counts[data.counts["pdu"] == pdu].reset_index(drop=True),
+        cases=None
+        if data.cases is None
+        else data.cases[data.cases["pdu"] == pdu].reset_index(drop=True),
+        judgement=judgement,
+        observed=None if isinstance(res, str) else res.rating,
+        n=n,
+        caseload=caseload,
+        level=level,
+        target=float(accuracy_target),
+        draws=draws,
+        seed=seed,
+        second=second,
+        loaded=tuple(loaded),
+        parameters={k: v for k, v in params.items() if v != ""},
+    )
 
 
 def rating_distributions(inp: SensitivityInputs, *, framework: Framework | None = None) -> dict:
     """Per standard, correlated (if case-level data) and independent; and the overall distribution."""
     fw = framework or default_framework()
-    independent = {s.id: standard_rating_distribution(None, s.id, pdu=inp.pdu, counts=inp.counts, correlated=False, framework=fw)
-                   for s in fw.case_sample_standards}
+    independent = {
+        s.id: standard_rating_distribution(
+            None, s.id, pdu=inp.pdu, counts=inp.counts, correlated=False, framework=fw
+        )
+        for s in fw.case_sample_standards
+    }
     correlated = None
     if inp.cases is not None:
-        correlated = {s.id: standard_rating_distribution(inp.cases, s.id, correlated=True, draws=inp.draws, seed=inp.seed + i,
-                                                         framework=fw) for i, s in enumerate(fw.case_sample_standards)}
+        correlated = {
+            s.id: standard_rating_distribution(
+                inp.cases, s.id, correlated=True, draws=inp.draws, seed=inp.seed + i, framework=fw
+            )
+            for i, s in enumerate(fw.case_sample_standards)
+        }
     chosen = correlated or independent
     overall = None
     points = None
@@ -201,13 +304,28 @@ def rating_distributions(inp: SensitivityInputs, *, framework: Framework | None 
         points, overall = overall_distribution(chosen, inp.judgement, framework=fw)
     rows = []
     for s in fw.case_sample_standards:
-        for kind, dist in (("correlated (case patterns)", (correlated or {}).get(s.id)), ("independent (counts only)", independent[s.id])):
+        for kind, dist in (
+            ("correlated (case patterns)", (correlated or {}).get(s.id)),
+            ("independent (counts only)", independent[s.id]),
+        ):
             if dist is None:
                 continue
-            rows.append({"label": f"{s.name}: {kind}", "standard": s.id, "key_questions": kind,
-                         **{r.label: float(dist[r]) for r in RATINGS}, "method": dist.attrs["method"]})
-    return {"table": pd.DataFrame(rows).set_index("label"), "points": points, "overall": overall,
-            "method": (correlated and next(iter(correlated.values())).attrs["method"]) or next(iter(independent.values())).attrs["method"]}
+            rows.append(
+                {
+                    "label": f"{s.name}: {kind}",
+                    "standard": s.id,
+                    "key_questions": kind,
+                    **{r.label: float(dist[r]) for r in RATINGS},
+                    "method": dist.attrs["method"],
+                }
+            )
+    return {
+        "table": pd.DataFrame(rows).set_index("label"),
+        "points": points,
+        "overall": overall,
+        "method": (correlated and next(iter(correlated.values())).attrs["method"])
+        or next(iter(independent.values())).attrs["method"],
+    }
 
 
 #: True shares near each band boundary, for the accuracy curves and the sample-size table.
@@ -216,9 +334,18 @@ BOUNDARY_SHARES = (0.45, 0.55, 0.60, 0.70, 0.75, 0.85)
 
 def key_question_display(kq: pd.DataFrame) -> pd.DataFrame:
     """The key-question table with short column names for display."""
-    out = pd.DataFrame({"key question": kq["label"], "yes": kq["yes"], "n": kq["n"], "share": kq["share"],
-                        "lower": kq["lower"], "upper": kq["upper"], "interval": kq["method"] + " " + (100 * kq["level"]).map("{:g}%".format),
-                        "band": kq["band"]})
+    out = pd.DataFrame(
+        {
+            "key question": kq["label"],
+            "yes": kq["yes"],
+            "n": kq["n"],
+            "share": kq["share"],
+            "lower": kq["lower"],
+            "upper": kq["upper"],
+            "interval": kq["method"] + " " + (100 * kq["level"]).map("{:g}%".format),
+            "band": kq["band"],
+        }
+    )
     for r in RATINGS:
         out[r.code] = kq[r.label]
     out["same band in a fresh sample"] = kq["p_same_band_fresh_sample"]
@@ -230,11 +357,19 @@ def observed_points(inp: SensitivityInputs) -> int | None:
     if any(v is None for v in inp.judgement.values()):
         return None
     rated = rate_standards(inp.counts)
-    return sum(r.score for r in inp.judgement.values()) + sum(Rating.parse(x).score for x in rated["rating"] if pd.notna(x))
+    return sum(r.score for r in inp.judgement.values()) + sum(
+        Rating.parse(x).score for x in rated["rating"] if pd.notna(x)
+    )
 
 
-def sensitivity_all(data, *, level: float = 0.95, draws: int = 10000, seed: int = DEFAULT_SEED,
-                    framework: Framework | None = None) -> dict:
+def sensitivity_all(
+    data,
+    *,
+    level: float = 0.95,
+    draws: int = 10000,
+    seed: int = DEFAULT_SEED,
+    framework: Framework | None = None,
+) -> dict:
     """Everything the sensitivity analysis computes, for every PDU of a loaded comparison (used by the benchmark)."""
     fw = framework or default_framework()
     out = {}
@@ -242,11 +377,19 @@ def sensitivity_all(data, *, level: float = 0.95, draws: int = 10000, seed: int 
         counts = data.counts[data.counts["pdu"] == pdu].reset_index(drop=True)
         if counts.empty:
             continue
-        cases = None if data.cases is None else data.cases[data.cases["pdu"] == pdu].reset_index(drop=True)
+        cases = (
+            None
+            if data.cases is None
+            else data.cases[data.cases["pdu"] == pdu].reset_index(drop=True)
+        )
         judgement = judgement_ratings(data.ratings, pdu, framework=fw)
-        inp = SensitivityInputs(pdu, counts, cases, judgement, None, 42, None, level, 0.8, draws, seed + i, None, (), {})
-        out[pdu] = {"key_questions": key_question_table(counts, level=level, framework=fw),
-                    "ratings": rating_distributions(inp, framework=fw)}
+        inp = SensitivityInputs(
+            pdu, counts, cases, judgement, None, 42, None, level, 0.8, draws, seed + i, None, (), {}
+        )
+        out[pdu] = {
+            "key_questions": key_question_table(counts, level=level, framework=fw),
+            "ratings": rating_distributions(inp, framework=fw),
+        }
     out["_accuracy"] = accuracy_curve(BOUNDARY_SHARES, range(10, 401), framework=fw)
     out["_sample_sizes"] = sample_size_table(BOUNDARY_SHARES, framework=fw)
     return out
@@ -257,7 +400,9 @@ class SampleSizeSensitivity:
     """Everything the sample-size report shows for one PDU."""
 
     inputs: SensitivityInputs
-    key_questions: pd.DataFrame  # every key question: interval, band probabilities, fresh-sample stability
+    key_questions: (
+        pd.DataFrame
+    )  # every key question: interval, band probabilities, fresh-sample stability
     distributions: dict  # per standard (correlated and independent) and overall
     observed_points: int | None
     accuracy: pd.DataFrame  # chance of the correct band against n, for shares near the boundaries
@@ -271,15 +416,37 @@ class SampleSizeSensitivity:
         return self.inputs.parameters
 
 
-def prepare(*, pdu: str = "Lewisham and Bromley", n: int = 42, caseload: int = 0, confidence: float = 0.95,
-            accuracy_target: float = 0.8, cases_path: str = "", counts_path: str = "", ratings_path: str = "",
-            second_sample_path: str = "", draws: int = 10000, seed: int = DEFAULT_SEED,
-            framework: Framework | None = None) -> SampleSizeSensitivity:
+def prepare(
+    *,
+    pdu: str = "Lewisham and Bromley",
+    n: int = 42,
+    caseload: int = 0,
+    confidence: float = 0.95,
+    accuracy_target: float = 0.8,
+    cases_path: str = "",
+    counts_path: str = "",
+    ratings_path: str = "",
+    second_sample_path: str = "",
+    draws: int = 10000,
+    seed: int = DEFAULT_SEED,
+    framework: Framework | None = None,
+) -> SampleSizeSensitivity:
     """Validate the notebook's parameters, load the data and compute everything the report shows."""
     fw = framework or default_framework()
-    inp = load_inputs(pdu=pdu, n=n, caseload=caseload, confidence=confidence, accuracy_target=accuracy_target,
-                      cases_path=cases_path, counts_path=counts_path, ratings_path=ratings_path,
-                      second_sample_path=second_sample_path, draws=draws, seed=seed, framework=fw)
+    inp = load_inputs(
+        pdu=pdu,
+        n=n,
+        caseload=caseload,
+        confidence=confidence,
+        accuracy_target=accuracy_target,
+        cases_path=cases_path,
+        counts_path=counts_path,
+        ratings_path=ratings_path,
+        second_sample_path=second_sample_path,
+        draws=draws,
+        seed=seed,
+        framework=fw,
+    )
     kq = key_question_table(inp.counts, level=inp.level, caseload=inp.caseload, framework=fw)
     dist = rating_distributions(inp, framework=fw)
     targets = sorted({inp.target, 0.9})
@@ -288,8 +455,15 @@ def prepare(*, pdu: str = "Lewisham and Bromley", n: int = 42, caseload: int = 0
         reaudit = compare_samples(inp.counts, inp.second, level=inp.level)
         verdicts = [improvement_verdict(r) for r in reaudit.to_dict("records")]
     return SampleSizeSensitivity(
-        inputs=inp, key_questions=kq, distributions=dist, observed_points=observed_points(inp),
+        inputs=inp,
+        key_questions=kq,
+        distributions=dist,
+        observed_points=observed_points(inp),
         accuracy=accuracy_curve(BOUNDARY_SHARES, range(10, 401), inp.caseload, framework=fw),
-        sample_sizes=sample_size_table(BOUNDARY_SHARES, targets=targets, caseload=inp.caseload, n=inp.n, framework=fw),
-        reaudit=reaudit, reaudit_verdicts=verdicts,
-        conclusion=conclusion(inp.pdu, kq, dist["overall"], inp.observed, inp.n))
+        sample_sizes=sample_size_table(
+            BOUNDARY_SHARES, targets=targets, caseload=inp.caseload, n=inp.n, framework=fw
+        ),
+        reaudit=reaudit,
+        reaudit_verdicts=verdicts,
+        conclusion=conclusion(inp.pdu, kq, dist["overall"], inp.observed, inp.n),
+    )

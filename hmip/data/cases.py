@@ -27,17 +27,34 @@ SIMULATED_CASES_FILE = "simulated_cases_london_2022.csv"
 
 GENDERS = ("male", "female", "other")
 SENTENCE_TYPES = ("community", "licence")
-_SENTENCE_ALIASES = {"community": "community", "community order": "community", "licence": "licence",
-                     "license": "licence", "post-custody": "licence", "licence/post-custody": "licence",
-                     "licence or post-custody": "licence"}
+_SENTENCE_ALIASES = {
+    "community": "community",
+    "community order": "community",
+    "licence": "licence",
+    "license": "licence",
+    "post-custody": "licence",
+    "licence/post-custody": "licence",
+    "licence or post-custody": "licence",
+}
 ROSH_LEVELS = ("low", "medium", "high", "very high")
 ROSH_DTYPE = pd.CategoricalDtype(list(ROSH_LEVELS), ordered=True)
 
 ANSWERS = ("yes", "no", "n/a")
 _ANSWER_ALIASES = {
-    "yes": "yes", "y": "yes", "sufficient": "yes", "1": "yes", "true": "yes",
-    "no": "no", "n": "no", "not sufficient": "no", "insufficient": "no", "0": "no", "false": "no",
-    "n/a": "n/a", "na": "n/a", "not applicable": "n/a",
+    "yes": "yes",
+    "y": "yes",
+    "sufficient": "yes",
+    "1": "yes",
+    "true": "yes",
+    "no": "no",
+    "n": "no",
+    "not sufficient": "no",
+    "insufficient": "no",
+    "0": "no",
+    "false": "no",
+    "n/a": "n/a",
+    "na": "n/a",
+    "not applicable": "n/a",
 }
 ANSWER_DTYPE = pd.CategoricalDtype(list(ANSWERS))
 
@@ -60,24 +77,31 @@ def validate_gender(raw: str) -> tuple[str, str]:
 
 def validate_sentence_type(raw: str) -> tuple[str | None, str]:
     s = _SENTENCE_ALIASES.get(raw.lower())
-    return s, "" if s else f"'{raw}' is not accepted; accepted: community, licence (or post-custody)"
+    return (
+        s,
+        "" if s else f"'{raw}' is not accepted; accepted: community, licence (or post-custody)",
+    )
 
 
 def validate_rosh(raw: str) -> tuple[str, str]:
     r = re.sub(r"[\s_-]+", " ", raw.lower()).strip()
     if r in ROSH_LEVELS:
         return r, ""
-    return r, (f"'{raw}' is not a risk of serious harm level{did_you_mean(r, ROSH_LEVELS)}; "
-               f"accepted: {', '.join(ROSH_LEVELS)}")
+    return r, (
+        f"'{raw}' is not a risk of serious harm level{did_you_mean(r, ROSH_LEVELS)}; "
+        f"accepted: {', '.join(ROSH_LEVELS)}"
+    )
 
 
 def validate_ethnicity(raw: str) -> tuple[str | None, str]:
     group = map_ethnicity(raw)
     if group is not None:
         return group, ""
-    return None, (f"'{raw}' is not an ONS ethnic group or category"
-                  f"{did_you_mean(raw, list(ONS_DETAILED) + list(ETHNIC_GROUPS))}; "
-                  f"accepted: the ONS top-level groups ({'; '.join(ETHNIC_GROUPS)}) or the 19 detailed ONS categories")
+    return None, (
+        f"'{raw}' is not an ONS ethnic group or category"
+        f"{did_you_mean(raw, list(ONS_DETAILED) + list(ETHNIC_GROUPS))}; "
+        f"accepted: the ONS top-level groups ({'; '.join(ETHNIC_GROUPS)}) or the 19 detailed ONS categories"
+    )
 
 
 #: The validator of each case-detail column (key-question columns are checked by :func:`_answers`).
@@ -101,7 +125,9 @@ def _standard_applies(std, row: dict) -> bool:
     return all(row.get(field) in values for field, values in std.applies_to.items())
 
 
-def _answers(df: pd.DataFrame, fw: Framework, name: str, problems: list[Problem]) -> tuple[dict[str, list], int]:
+def _answers(
+    df: pd.DataFrame, fw: Framework, name: str, problems: list[Problem]
+) -> tuple[dict[str, list], int]:
     """Validate every key-question column: yes / no / n/a, and n/a (or blank) where the standard does not apply."""
     kq_cols = [kq.qualified_id for kq in fw.key_questions]
     answers: dict[str, list] = {c: [] for c in kq_cols}
@@ -117,15 +143,31 @@ def _answers(df: pd.DataFrame, fw: Framework, name: str, problems: list[Problem]
                     ans = "n/a"
                     not_applicable_by_rule += 1
                 elif ans is None:
-                    problems.append(Problem(name, i, col, f"'{raw}' is not an answer; accepted: yes (sufficient), no (not sufficient), n/a (not applicable)"))
+                    problems.append(
+                        Problem(
+                            name,
+                            i,
+                            col,
+                            f"'{raw}' is not an answer; accepted: yes (sufficient), no (not sufficient), n/a (not applicable)",
+                        )
+                    )
                 elif ans != "n/a" and not applies:
                     rule = "; ".join(f"{k} in {list(v)}" for k, v in std.applies_to.items())
-                    problems.append(Problem(name, i, col, f"answered '{raw}' but {std.name} does not apply to this case (it applies where {rule}); give n/a or leave blank"))
+                    problems.append(
+                        Problem(
+                            name,
+                            i,
+                            col,
+                            f"answered '{raw}' but {std.name} does not apply to this case (it applies where {rule}); give n/a or leave blank",
+                        )
+                    )
                 answers[col].append(ans)
     return answers, not_applicable_by_rule
 
 
-def load_cases(path: str | Path | None = None, *, framework: Framework | None = None) -> pd.DataFrame:
+def load_cases(
+    path: str | Path | None = None, *, framework: Framework | None = None
+) -> pd.DataFrame:
     """A case-level file: one row per case, one column per key question (wide layout).
 
     Answers become 'yes', 'no' or 'n/a' (categorical); ethnicity is mapped to the ONS top-level
@@ -155,19 +197,45 @@ def load_cases(path: str | Path | None = None, *, framework: Framework | None = 
     for col in kq_cols:
         df[col] = pd.Categorical(answers[col], dtype=ANSWER_DTYPE)
     n_na = int(sum((df[c] == "n/a").sum() for c in kq_cols))
-    notes = [f"{len(df)} cases loaded from {path.name} across {df['pdu'].nunique()} PDUs; no rows dropped."]
-    notes.append(f"{n_na} key-question answers are n/a (not applicable) and are excluded from shares"
-                 + (f" ({not_applicable_by_rule} of them left blank where the standard does not apply)." if not_applicable_by_rule else "."))
+    notes = [
+        f"{len(df)} cases loaded from {path.name} across {df['pdu'].nunique()} PDUs; no rows dropped."
+    ]
+    notes.append(
+        f"{n_na} key-question answers are n/a (not applicable) and are excluded from shares"
+        + (
+            f" ({not_applicable_by_rule} of them left blank where the standard does not apply)."
+            if not_applicable_by_rule
+            else "."
+        )
+    )
     n_nr = int((df["ethnicity"] == NOT_RECORDED).sum())
     notes.append(f"{n_nr} cases ({n_nr / len(df):.1%}) have ethnicity not recorded.")
     basis = "simulated" if is_simulated_path(path) else "analyst-supplied"
-    df = df[["case_id", "pdu", "gender", "sentence_type", "rosh", "ethnicity", "ethnicity_detail", *kq_cols]]
-    df.attrs.update(simulated=basis == "simulated", basis=basis, sources=[source_record(path, basis)], load_notes=notes,
-                    framework=fw.id)
+    df = df[
+        [
+            "case_id",
+            "pdu",
+            "gender",
+            "sentence_type",
+            "rosh",
+            "ethnicity",
+            "ethnicity_detail",
+            *kq_cols,
+        ]
+    ]
+    df.attrs.update(
+        simulated=basis == "simulated",
+        basis=basis,
+        sources=[source_record(path, basis)],
+        load_notes=notes,
+        framework=fw.id,
+    )
     return df
 
 
-def key_question_counts(cases: pd.DataFrame, *, by: list[str] | None = None, framework: Framework | None = None) -> pd.DataFrame:
+def key_question_counts(
+    cases: pd.DataFrame, *, by: list[str] | None = None, framework: Framework | None = None
+) -> pd.DataFrame:
     """Case level -> counts: pdu, [by...], standard, key_question, yes, no, not_applicable, n."""
     fw = framework or default_framework()
     by = ["pdu"] + [b for b in (by or []) if b != "pdu"]
@@ -177,9 +245,19 @@ def key_question_counts(cases: pd.DataFrame, *, by: list[str] | None = None, fra
         if col not in cases:
             continue
         answers = cases[col].astype(str)
-        g = pd.DataFrame({**{b: cases[b] for b in by}, "yes": answers.eq("yes"), "no": answers.eq("no"),
-                          "not_applicable": answers.eq("n/a")})
-        agg = g.groupby(by, observed=True, sort=True)[["yes", "no", "not_applicable"]].sum().reset_index()
+        g = pd.DataFrame(
+            {
+                **{b: cases[b] for b in by},
+                "yes": answers.eq("yes"),
+                "no": answers.eq("no"),
+                "not_applicable": answers.eq("n/a"),
+            }
+        )
+        agg = (
+            g.groupby(by, observed=True, sort=True)[["yes", "no", "not_applicable"]]
+            .sum()
+            .reset_index()
+        )
         agg.insert(len(by), "standard", kq.standard_id)
         agg.insert(len(by) + 1, "key_question", kq.id)
         frames.append(agg)
@@ -187,5 +265,11 @@ def key_question_counts(cases: pd.DataFrame, *, by: list[str] | None = None, fra
     for c in ("yes", "no", "not_applicable"):
         out[c] = out[c].astype(int)
     out["n"] = out["yes"] + out["no"]
-    out.attrs.update({k: v for k, v in cases.attrs.items() if k in ("simulated", "basis", "sources", "load_notes")})
+    out.attrs.update(
+        {
+            k: v
+            for k, v in cases.attrs.items()
+            if k in ("simulated", "basis", "sources", "load_notes")
+        }
+    )
     return out

@@ -48,7 +48,9 @@ SIMULATED_RATINGS_FILE = "simulated_standard_ratings_london_2022.csv"
 
 
 # --- Published ratings ------------------------------------------------------------------------------
-def load_published(path: str | Path | None = None, *, framework: Framework | None = None) -> pd.DataFrame:
+def load_published(
+    path: str | Path | None = None, *, framework: Framework | None = None
+) -> pd.DataFrame:
     """Published standard ratings: one row per pdu and standard.
 
     Columns: pdu, standard (id), standard_name, code, rating (ordered categorical; blank = unknown,
@@ -70,12 +72,18 @@ def load_standard_ratings(path: str | Path, *, framework: Framework | None = Non
     fw = framework or default_framework()
     path = Path(path)
     basis = "simulated" if is_simulated_path(path) else "analyst-supplied"
-    df = _load_standard_rating_table(path, fw, bases=("published", "implied", "simulated", "analyst-supplied"))
-    df.attrs.update(simulated=basis == "simulated", basis=basis, sources=[source_record(path, basis)])
+    df = _load_standard_rating_table(
+        path, fw, bases=("published", "implied", "simulated", "analyst-supplied")
+    )
+    df.attrs.update(
+        simulated=basis == "simulated", basis=basis, sources=[source_record(path, basis)]
+    )
     return df
 
 
-def _load_standard_rating_table(path: Path, fw: Framework, *, bases, require_source=False) -> pd.DataFrame:
+def _load_standard_rating_table(
+    path: Path, fw: Framework, *, bases, require_source=False
+) -> pd.DataFrame:
     required = ["pdu", "standard", "rating"] + (["basis", "source"] if require_source else [])
     optional = [c for c in ("basis", "source", "note", "region") if c not in required]
     name, df, problems = read_frame(path, required, optional)
@@ -89,7 +97,14 @@ def _load_standard_rating_table(path: Path, fw: Framework, *, bases, require_sou
         if row.rating == "":
             ratings.append(None)
             if row.basis not in ("",):
-                problems.append(Problem(name, i, "basis", f"basis '{row.basis}' is given for a blank (unknown) rating; leave it blank"))
+                problems.append(
+                    Problem(
+                        name,
+                        i,
+                        "basis",
+                        f"basis '{row.basis}' is given for a blank (unknown) rating; leave it blank",
+                    )
+                )
         else:
             try:
                 rating = Rating.parse(row.rating)
@@ -99,11 +114,27 @@ def _load_standard_rating_table(path: Path, fw: Framework, *, bases, require_sou
                 ratings.append(None)
                 continue
             if std is not None and not std.rated:
-                problems.append(Problem(name, i, "rating", f"{std.label()} is not rated in {fw.name}; leave the rating blank"))
+                problems.append(
+                    Problem(
+                        name,
+                        i,
+                        "rating",
+                        f"{std.label()} is not rated in {fw.name}; leave the rating blank",
+                    )
+                )
             if row.basis not in bases and (require_source or row.basis):
-                problems.append(Problem(name, i, "basis", f"'{row.basis}' is not a basis; accepted: {', '.join(bases)}"))
+                problems.append(
+                    Problem(
+                        name,
+                        i,
+                        "basis",
+                        f"'{row.basis}' is not a basis; accepted: {', '.join(bases)}",
+                    )
+                )
             if require_source and not row.source:
-                problems.append(Problem(name, i, "source", "every published or implied rating needs its source"))
+                problems.append(
+                    Problem(name, i, "source", "every published or implied rating needs its source")
+                )
     df["standard"] = std_ids
     problems += duplicate_problems(name, df, ["pdu", "standard"], "pdu and standard")
     if problems:
@@ -118,8 +149,17 @@ def _load_standard_rating_table(path: Path, fw: Framework, *, bases, require_sou
 def load_published_overall(path: str | Path | None = None) -> pd.DataFrame:
     """Published overall ratings: pdu, region, overall_rating, its basis, points (nullable), max_points, ..."""
     path = Path(path) if path else data_dir() / PUBLISHED_OVERALL_FILE
-    required = ["pdu", "region", "overall_rating", "overall_rating_basis", "points", "points_basis",
-                "max_points", "publication_date", "source"]
+    required = [
+        "pdu",
+        "region",
+        "overall_rating",
+        "overall_rating_basis",
+        "points",
+        "points_basis",
+        "max_points",
+        "publication_date",
+        "source",
+    ]
     name, df, problems = read_frame(path, required, ["note"], check_pdus=False)
     if "note" not in df:
         df["note"] = ""
@@ -135,18 +175,41 @@ def load_published_overall(path: str | Path | None = None) -> pd.DataFrame:
         if row.points == "":
             points.append(pd.NA)
             if row.points_basis:
-                problems.append(Problem(name, i, "points_basis", "points are blank, so leave their basis blank"))
+                problems.append(
+                    Problem(name, i, "points_basis", "points are blank, so leave their basis blank")
+                )
         else:
             p = parse_count(row.points, name, i, "points", problems)
             if p is not None and mp is not None and p > mp:
                 problems.append(Problem(name, i, "points", f"{p} is more than max_points {mp}"))
             points.append(p if p is not None else pd.NA)
             if row.points_basis not in ("published", "implied"):
-                problems.append(Problem(name, i, "points_basis", f"'{row.points_basis}' is not a basis; accepted: published, implied"))
+                problems.append(
+                    Problem(
+                        name,
+                        i,
+                        "points_basis",
+                        f"'{row.points_basis}' is not a basis; accepted: published, implied",
+                    )
+                )
         if row.overall_rating_basis not in ("published", "implied"):
-            problems.append(Problem(name, i, "overall_rating_basis", f"'{row.overall_rating_basis}' is not a basis; accepted: published, implied"))
+            problems.append(
+                Problem(
+                    name,
+                    i,
+                    "overall_rating_basis",
+                    f"'{row.overall_rating_basis}' is not a basis; accepted: published, implied",
+                )
+            )
         if not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", row.publication_date):
-            problems.append(Problem(name, i, "publication_date", f"'{row.publication_date}' is not a date; accepted: YYYY-MM-DD or YYYY-MM"))
+            problems.append(
+                Problem(
+                    name,
+                    i,
+                    "publication_date",
+                    f"'{row.publication_date}' is not a date; accepted: YYYY-MM-DD or YYYY-MM",
+                )
+            )
         if not row.source:
             problems.append(Problem(name, i, "source", "every published value needs its source"))
     problems += duplicate_problems(name, df, ["pdu"], "pdu")
@@ -162,7 +225,12 @@ def load_published_overall(path: str | Path | None = None) -> pd.DataFrame:
 def load_indicators(path: str | Path | None = None) -> pd.DataFrame:
     """Published regional indicators (e.g. London's 25% on risk of serious harm assessment)."""
     path = Path(path) if path else data_dir() / PUBLISHED_INDICATORS_FILE
-    _, df, _ = read_frame(path, ["region", "indicator", "value", "unit", "basis", "source"], ["note"], check_pdus=False)
+    _, df, _ = read_frame(
+        path,
+        ["region", "indicator", "value", "unit", "basis", "source"],
+        ["note"],
+        check_pdus=False,
+    )
     df["value"] = pd.to_numeric(df["value"])
     df.attrs.update(simulated=False, basis="published", sources=[source_record(path, "published")])
     return df
@@ -173,7 +241,9 @@ def load_counts(path: str | Path, *, framework: Framework | None = None) -> pd.D
     """An aggregate file: pdu, standard, key_question, yes, no (one row per pdu and key question)."""
     fw = framework or default_framework()
     path = Path(path)
-    name, df, problems = read_frame(path, ["pdu", "standard", "key_question", "yes", "no"], ["region", "not_applicable"])
+    name, df, problems = read_frame(
+        path, ["pdu", "standard", "key_question", "yes", "no"], ["region", "not_applicable"]
+    )
     stds, kqs, yes, no = [], [], [], []
     for i, row in enumerate(df.to_dict("records"), start=1):
         std = resolve_standard(fw, row["standard"], name, i, problems, case_sample_only=True)
@@ -188,11 +258,17 @@ def load_counts(path: str | Path, *, framework: Framework | None = None) -> pd.D
         y = parse_count(row["yes"], name, i, "yes", problems)
         n = parse_count(row["no"], name, i, "no", problems)
         if y is not None and n is not None and y + n == 0:
-            problems.append(Problem(name, i, None, "yes + no is 0; a key question needs at least one case judged"))
+            problems.append(
+                Problem(
+                    name, i, None, "yes + no is 0; a key question needs at least one case judged"
+                )
+            )
         yes.append(y)
         no.append(n)
     df["standard"], df["key_question"], df["yes"], df["no"] = stds, kqs, yes, no
-    problems += duplicate_problems(name, df, ["pdu", "standard", "key_question"], "pdu, standard and key question")
+    problems += duplicate_problems(
+        name, df, ["pdu", "standard", "key_question"], "pdu, standard and key question"
+    )
     if problems:
         raise DataValidationError(problems)
     df["yes"] = df["yes"].astype(int)
@@ -201,8 +277,12 @@ def load_counts(path: str | Path, *, framework: Framework | None = None) -> pd.D
         df["not_applicable"] = [int(x) if x else 0 for x in df["not_applicable"]]
     df["n"] = df["yes"] + df["no"]
     basis = "simulated" if is_simulated_path(path) else "analyst-supplied"
-    df.attrs.update(simulated=basis == "simulated", basis=basis, sources=[source_record(path, basis)],
-                    load_notes=[f"{len(df)} key-question rows loaded from {path.name}; no rows dropped."])
+    df.attrs.update(
+        simulated=basis == "simulated",
+        basis=basis,
+        sources=[source_record(path, basis)],
+        load_notes=[f"{len(df)} key-question rows loaded from {path.name}; no rows dropped."],
+    )
     return df
 
 
@@ -215,9 +295,17 @@ def file_kind(path: str | Path) -> str:
         return "counts"
     if "rating" in header:
         return "ratings"
-    raise DataValidationError([Problem(str(path), None, None,
-        "not a recognised file: give key-question counts (columns pdu, standard, key_question, yes, no), "
-        "standard ratings (columns pdu, standard, rating) or case-level records (with case_id)")])
+    raise DataValidationError(
+        [
+            Problem(
+                str(path),
+                None,
+                None,
+                "not a recognised file: give key-question counts (columns pdu, standard, key_question, yes, no), "
+                "standard ratings (columns pdu, standard, rating) or case-level records (with case_id)",
+            )
+        ]
+    )
 
 
 def load_any_counts(path: str | Path, *, framework: Framework | None = None) -> pd.DataFrame:
@@ -227,9 +315,13 @@ def load_any_counts(path: str | Path, *, framework: Framework | None = None) -> 
     return load_counts(path, framework=framework)
 
 
-def load_simulated_ratings(path: str | Path | None = None, *, framework: Framework | None = None) -> pd.DataFrame:
+def load_simulated_ratings(
+    path: str | Path | None = None, *, framework: Framework | None = None
+) -> pd.DataFrame:
     """The full set of standard ratings behind the simulated sample (published, implied or simulated)."""
-    return load_standard_ratings(Path(path) if path else data_dir() / SIMULATED_RATINGS_FILE, framework=framework)
+    return load_standard_ratings(
+        Path(path) if path else data_dir() / SIMULATED_RATINGS_FILE, framework=framework
+    )
 
 
 def is_simulated(*objects) -> bool:

@@ -42,7 +42,12 @@ DEFAULT_SEED = 20220822  # fieldwork week of 22 Aug 2022
 SIMULATION_NOTE = "simulated by hmip.data.simulate; not real case records"
 
 #: Expected share sufficient used to aim at each band (before rejection on the band).
-BAND_TARGET_SHARE = {Rating.INADEQUATE: 0.38, Rating.REQUIRES_IMPROVEMENT: 0.58, Rating.GOOD: 0.72, Rating.OUTSTANDING: 0.87}
+BAND_TARGET_SHARE = {
+    Rating.INADEQUATE: 0.38,
+    Rating.REQUIRES_IMPROVEMENT: 0.58,
+    Rating.GOOD: 0.72,
+    Rating.OUTSTANDING: 0.87,
+}
 
 #: Caseload mix for stratification [assumption: plausible London probation caseload].
 GENDER_MIX = {"male": 0.89, "female": 0.11}
@@ -78,7 +83,11 @@ MINORITY_GROUPS = (MIXED, ASIAN, BLACK, OTHER)
 #: Default ethnicity effect: the relative reduction in the chance of a "sufficient" judgement for ethnic
 #: minority people on the affected key questions (risk ratio 1 - effect = 0.80). 0 means no effect.
 DEFAULT_ETHNICITY_EFFECT = 0.20
-DEFAULT_AFFECTED = ("planning.engagement", "planning.desistance", "implementation_and_delivery.engagement")
+DEFAULT_AFFECTED = (
+    "planning.engagement",
+    "planning.desistance",
+    "implementation_and_delivery.engagement",
+)
 #: Correlation of the latent case-quality term between key questions on the same case.
 DEFAULT_LATENT_CORRELATION = 0.5
 #: Share of cases not yet reviewed (all reviewing questions n/a) [assumption].
@@ -86,24 +95,50 @@ REVIEWING_NOT_APPLICABLE = 0.07
 
 #: Where the published record is silent, the ratings the London simulation uses (basis simulated).
 LONDON_SIMULATED_CHOICES = {
-    "Lambeth": {"leadership": "RI", "staff": "I", "services": "RI", "information_and_facilities": "RI"},
-    "Ealing and Hillingdon": {"leadership": "I", "staff": "RI", "services": "RI", "information_and_facilities": "RI"},
-    "Newham": {"leadership": "RI", "staff": "RI", "services": "RI", "information_and_facilities": "G",
-               "court_work": "RI", "assessment": "I", "planning": "RI", "implementation_and_delivery": "RI",
-               "reviewing": "I"},
-    "Barking, Dagenham and Havering": {"leadership": "RI", "staff": "RI", "services": "RI",
-                                       "information_and_facilities": "RI", "court_work": "G", "assessment": "I",
-                                       "planning": "RI", "implementation_and_delivery": "I", "reviewing": "RI"},
+    "Lambeth": {
+        "leadership": "RI",
+        "staff": "I",
+        "services": "RI",
+        "information_and_facilities": "RI",
+    },
+    "Ealing and Hillingdon": {
+        "leadership": "I",
+        "staff": "RI",
+        "services": "RI",
+        "information_and_facilities": "RI",
+    },
+    "Newham": {
+        "leadership": "RI",
+        "staff": "RI",
+        "services": "RI",
+        "information_and_facilities": "G",
+        "court_work": "RI",
+        "assessment": "I",
+        "planning": "RI",
+        "implementation_and_delivery": "RI",
+        "reviewing": "I",
+    },
+    "Barking, Dagenham and Havering": {
+        "leadership": "RI",
+        "staff": "RI",
+        "services": "RI",
+        "information_and_facilities": "RI",
+        "court_work": "G",
+        "assessment": "I",
+        "planning": "RI",
+        "implementation_and_delivery": "I",
+        "reviewing": "RI",
+    },
 }
 #: London-wide constraint from the Nov 2022 press release: 25% satisfactory on RoSH assessment.
 LONDON_SAFETY_TARGET = ("assessment.safety", 0.25, 0.03)
 
 
-
-
 def _check_effect(effect: float) -> float:
     if not 0 <= effect < 1:
-        raise SimulationError(f"ethnicity_effect {effect} must be a relative reduction from 0 (no effect) to below 1")
+        raise SimulationError(
+            f"ethnicity_effect {effect} must be a relative reduction from 0 (no effect) to below 1"
+        )
     return float(effect)
 
 
@@ -134,8 +169,12 @@ class Scenario:
 
 
 # --- Scenarios ----------------------------------------------------------------------------------------
-def london_2022_scenario(*, seed: int = DEFAULT_SEED, ethnicity_effect: float = DEFAULT_ETHNICITY_EFFECT,
-                         framework: Framework | None = None) -> Scenario:
+def london_2022_scenario(
+    *,
+    seed: int = DEFAULT_SEED,
+    ethnicity_effect: float = DEFAULT_ETHNICITY_EFFECT,
+    framework: Framework | None = None,
+) -> Scenario:
     """The six London PDUs inspected in 2022, constrained by every published and implied rating."""
     fw = framework or default_framework()
     published = load_published(data_dir() / PUBLISHED_STANDARDS_FILE, framework=fw)
@@ -146,24 +185,49 @@ def london_2022_scenario(*, seed: int = DEFAULT_SEED, ethnicity_effect: float = 
         choices = LONDON_SIMULATED_CHOICES.get(pdu, {})
         for row in rows.itertuples():
             if pd.notna(row.rating):
-                spec.ratings[row.standard], spec.bases[row.standard] = Rating.parse(row.rating), row.basis
+                spec.ratings[row.standard], spec.bases[row.standard] = (
+                    Rating.parse(row.rating),
+                    row.basis,
+                )
             elif row.standard in choices:
-                spec.ratings[row.standard], spec.bases[row.standard] = Rating.parse(choices[row.standard]), "simulated"
+                spec.ratings[row.standard], spec.bases[row.standard] = (
+                    Rating.parse(choices[row.standard]),
+                    "simulated",
+                )
         missing = [s.id for s in fw.rated_standards if s.id not in spec.ratings]
         if missing:
             raise SimulationError(f"{pdu}: no published or simulated rating for {missing}")
         specs.append(spec)
-    return Scenario("london-2022", specs, seed=seed, ethnicity_effect=_check_effect(ethnicity_effect),
-                    regional_constraint=LONDON_SAFETY_TARGET)
+    return Scenario(
+        "london-2022",
+        specs,
+        seed=seed,
+        ethnicity_effect=_check_effect(ethnicity_effect),
+        regional_constraint=LONDON_SAFETY_TARGET,
+    )
 
 
-def national_scenario(n_pdus: int = 110, *, seed: int = DEFAULT_SEED, ethnicity_effect: float = DEFAULT_ETHNICITY_EFFECT,
-                      n_cases: int = 42) -> Scenario:
+def national_scenario(
+    n_pdus: int = 110,
+    *,
+    seed: int = DEFAULT_SEED,
+    ethnicity_effect: float = DEFAULT_ETHNICITY_EFFECT,
+    n_cases: int = 42,
+) -> Scenario:
     """A national-scale set of unconstrained simulated PDUs (for benchmarks and validation)."""
     rng = np.random.default_rng(seed + 1)
-    specs = [PduSpec(pdu=f"Simulated PDU {i:03d}", region=f"Simulated region {i % 12 + 1:02d}", n_cases=n_cases,
-                     quality=float(rng.normal(0, 0.6))) for i in range(1, n_pdus + 1)]
-    return Scenario(f"national-{n_pdus}", specs, seed=seed, ethnicity_effect=_check_effect(ethnicity_effect))
+    specs = [
+        PduSpec(
+            pdu=f"Simulated PDU {i:03d}",
+            region=f"Simulated region {i % 12 + 1:02d}",
+            n_cases=n_cases,
+            quality=float(rng.normal(0, 0.6)),
+        )
+        for i in range(1, n_pdus + 1)
+    ]
+    return Scenario(
+        f"national-{n_pdus}", specs, seed=seed, ethnicity_effect=_check_effect(ethnicity_effect)
+    )
 
 
 # --- Generation ----------------------------------------------------------------------------------------
@@ -188,11 +252,19 @@ def _case_characteristics(spec: PduSpec, rng: np.random.Generator) -> list[dict]
     cases = []
     for (g, s, r), k in _allocate(spec.n_cases, strata).items():
         for _ in range(k):
-            rosh = r if r == "low" else rng.choice(list(ROSH_NOT_LOW_MIX), p=list(ROSH_NOT_LOW_MIX.values()))
+            rosh = (
+                r
+                if r == "low"
+                else rng.choice(list(ROSH_NOT_LOW_MIX), p=list(ROSH_NOT_LOW_MIX.values()))
+            )
             cases.append({"gender": g, "sentence_type": s, "rosh": str(rosh)})
     order = rng.permutation(len(cases))
     cases = [cases[i] for i in order]
-    eth = rng.choice(list(ETHNICITY_MIX), size=len(cases), p=np.array(list(ETHNICITY_MIX.values())) / sum(ETHNICITY_MIX.values()))
+    eth = rng.choice(
+        list(ETHNICITY_MIX),
+        size=len(cases),
+        p=np.array(list(ETHNICITY_MIX.values())) / sum(ETHNICITY_MIX.values()),
+    )
     for c, e in zip(cases, eth, strict=True):
         c["ethnicity"] = str(e)
         c["group"] = ONS_DETAILED.get(str(e), NOT_RECORDED)
@@ -208,7 +280,9 @@ def _kq_share(spec: PduSpec, std, kq, target: Rating | None, rng) -> float:
     return float(np.clip(BAND_TARGET_SHARE[target] + rng.normal(0, 0.02), 0.05, 0.97))
 
 
-def _draw_standard(std, cases, z, shares, scenario: Scenario, rng, minority, applicable) -> dict[str, np.ndarray]:
+def _draw_standard(
+    std, cases, z, shares, scenario: Scenario, rng, minority, applicable
+) -> dict[str, np.ndarray]:
     """One draw of a standard's answers: 1 yes, 0 no, -1 n/a, for every case."""
     rho = scenario.latent_correlation
     out = {}
@@ -239,7 +313,9 @@ def _rating_of(answers: dict[str, np.ndarray]) -> Rating | None:
     return standard_rating(counts).rating
 
 
-def simulate_cases(scenario: Scenario, *, framework: Framework | None = None, max_tries: int = 20000) -> list[dict]:
+def simulate_cases(
+    scenario: Scenario, *, framework: Framework | None = None, max_tries: int = 20000
+) -> list[dict]:
     """Generate the case records (one dict per case, in the case-level file's columns)."""
     fw = framework or default_framework()
     rng = np.random.default_rng(scenario.seed)
@@ -251,7 +327,9 @@ def simulate_cases(scenario: Scenario, *, framework: Framework | None = None, ma
         not_reviewed = rng.random(len(cases)) < REVIEWING_NOT_APPLICABLE
         answers = {}
         for std in fw.case_sample_standards:
-            applicable = np.array([all(c[f] in v for f, v in std.applies_to.items()) for c in cases])
+            applicable = np.array(
+                [all(c[f] in v for f, v in std.applies_to.items()) for c in cases]
+            )
             if std.id == "reviewing":
                 applicable &= ~not_reviewed
             target = spec.ratings.get(std.id)
@@ -261,16 +339,26 @@ def simulate_cases(scenario: Scenario, *, framework: Framework | None = None, ma
                 if target is None or _rating_of(draw) == target:
                     break
             else:
-                raise SimulationError(f"{spec.pdu}: could not hit {target.label} for {std.name} in {max_tries} draws")
+                raise SimulationError(
+                    f"{spec.pdu}: could not hit {target.label} for {std.name} in {max_tries} draws"
+                )
             answers[std.id] = (draw, applicable, shares, target)
         per_pdu.append((spec, cases, z, minority, answers))
     if scenario.regional_constraint:
         _apply_regional_constraint(scenario, per_pdu, fw, rng, max_tries)
     for spec, cases, _, _, answers in per_pdu:
-        prefix = "".join(w[0] for w in spec.pdu.replace(",", " ").split() if w.lower() != "and").upper()
+        prefix = "".join(
+            w[0] for w in spec.pdu.replace(",", " ").split() if w.lower() != "and"
+        ).upper()
         for i, c in enumerate(cases):
-            rec = {"case_id": f"{prefix}-{i + 1:03d}", "pdu": spec.pdu, "gender": c["gender"],
-                   "sentence_type": c["sentence_type"], "rosh": c["rosh"], "ethnicity": c["ethnicity"]}
+            rec = {
+                "case_id": f"{prefix}-{i + 1:03d}",
+                "pdu": spec.pdu,
+                "gender": c["gender"],
+                "sentence_type": c["sentence_type"],
+                "rosh": c["rosh"],
+                "ethnicity": c["ethnicity"],
+            }
             for std in fw.case_sample_standards:
                 draw = answers[std.id][0]
                 for kq in std.key_questions:
@@ -300,7 +388,9 @@ def _apply_regional_constraint(scenario, per_pdu, fw, rng, max_tries):
             if target is None or _rating_of(draw) == target:
                 answers[std_id] = (draw, applicable, shares, target)
                 break
-    raise SimulationError(f"could not bring the regional share of {qid} within {tol:.0%} of {share:.0%}")
+    raise SimulationError(
+        f"could not bring the regional share of {qid} within {tol:.0%} of {share:.0%}"
+    )
 
 
 def cases_csv(records: list[dict], framework: Framework | None = None) -> str:
@@ -323,10 +413,25 @@ def ratings_csv(scenario: Scenario, records: list[dict], framework: Framework | 
         for std in fw.rated_standards:
             rating = spec.ratings.get(std.id)
             if rating is None:  # unconstrained: take what the simulated cases give
-                rating = _recompute(records, spec.pdu, std) if std.case_sample else Rating.REQUIRES_IMPROVEMENT
+                rating = (
+                    _recompute(records, spec.pdu, std)
+                    if std.case_sample
+                    else Rating.REQUIRES_IMPROVEMENT
+                )
             basis = spec.bases.get(std.id, "simulated")
             note = SIMULATION_NOTE if basis == "simulated" else ""
-            w.writerow([spec.pdu, std.id, rating.label, basis, src.get((spec.pdu, std.id), "hmip.data.simulate") if basis != "simulated" else "hmip.data.simulate", note])
+            w.writerow(
+                [
+                    spec.pdu,
+                    std.id,
+                    rating.label,
+                    basis,
+                    src.get((spec.pdu, std.id), "hmip.data.simulate")
+                    if basis != "simulated"
+                    else "hmip.data.simulate",
+                    note,
+                ]
+            )
     return buf.getvalue()
 
 
@@ -338,8 +443,12 @@ def _recompute(records, pdu, std) -> Rating:
     return standard_rating(counts).rating
 
 
-def write_london_sample(out_dir: str | Path | None = None, *, seed: int = DEFAULT_SEED,
-                        ethnicity_effect: float = DEFAULT_ETHNICITY_EFFECT) -> list[Path]:
+def write_london_sample(
+    out_dir: str | Path | None = None,
+    *,
+    seed: int = DEFAULT_SEED,
+    ethnicity_effect: float = DEFAULT_ETHNICITY_EFFECT,
+) -> list[Path]:
     """Write the simulated London 2022 case sample and its standard ratings to ``out_dir``."""
     out = Path(out_dir) if out_dir else data_dir()
     out.mkdir(parents=True, exist_ok=True)
@@ -363,4 +472,3 @@ def write_scenario(scenario: Scenario, out_dir: str | Path, stem: str | None = N
     paths[0].write_text(cases_csv(records), encoding="utf-8", newline="")
     paths[1].write_text(ratings_csv(scenario, records), encoding="utf-8", newline="")
     return paths
-

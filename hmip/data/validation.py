@@ -42,26 +42,39 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
         raise DataValidationError([Problem(name, None, None, "file not found")])
     raw = path.read_bytes()
     if not raw.strip():
-        raise DataValidationError([Problem(name, None, None, "the file is empty; expected a CSV with a header row")])
+        raise DataValidationError(
+            [Problem(name, None, None, "the file is empty; expected a CSV with a header row")]
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DataValidationError(
-            [Problem(name, None, None, f"not UTF-8 encoded (byte 0x{raw[exc.start]:02x} on line {line}); "
-                     "save the file as UTF-8 (in Excel: 'CSV UTF-8')")]
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"not UTF-8 encoded (byte 0x{raw[exc.start]:02x} on line {line}); "
+                    "save the file as UTF-8 (in Excel: 'CSV UTF-8')",
+                )
+            ]
         ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         rows = [r for r in reader]
     except csv.Error as exc:
-        raise DataValidationError([Problem(name, None, None, f"not a readable CSV: {exc}")]) from None
+        raise DataValidationError(
+            [Problem(name, None, None, f"not a readable CSV: {exc}")]
+        ) from None
     header = [h.strip() for h in rows[0]]
     body = rows[1:]
     problems = []
     for i, r in enumerate(body, start=1):
         if len(r) != len(header) and any(x.strip() for x in r):
-            problems.append(Problem(name, i, None, f"has {len(r)} fields but the header has {len(header)}"))
+            problems.append(
+                Problem(name, i, None, f"has {len(r)} fields but the header has {len(header)}")
+            )
     if problems:
         raise DataValidationError(problems)
     body = [[x.strip() for x in r] for r in body if any(x.strip() for x in r)]
@@ -79,7 +92,14 @@ def check_columns(name: str, header: list[str], required, optional=()) -> list[P
             problems.append(Problem(name, None, col, "column appears twice in the header"))
         seen.add(col)
         if col not in allowed:
-            problems.append(Problem(name, None, col, f"unknown column{did_you_mean(col, allowed)}; accepted columns: {', '.join(allowed)}"))
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    col,
+                    f"unknown column{did_you_mean(col, allowed)}; accepted columns: {', '.join(allowed)}",
+                )
+            )
     for col in required:
         if col not in header:
             problems.append(Problem(name, None, col, "required column is missing"))
@@ -90,7 +110,9 @@ def _frame(header, body) -> pd.DataFrame:
     return pd.DataFrame(body, columns=header, dtype=object)
 
 
-def read_frame(path: Path, required, optional=(), *, check_pdus: bool = True) -> tuple[str, pd.DataFrame, list[Problem]]:
+def read_frame(
+    path: Path, required, optional=(), *, check_pdus: bool = True
+) -> tuple[str, pd.DataFrame, list[Problem]]:
     """Read a CSV, refuse it at once if its columns are wrong, and start the problem list with its PDU names."""
     name = str(path)
     header, body = read_table(path)
@@ -123,14 +145,27 @@ def check_pdu_names(name: str, df: pd.DataFrame, problems: list[Problem]) -> Non
             continue
         norm = re.sub(r"\s+", " ", value).strip().lower()
         if norm in norm_known:
-            problems.append(Problem(name, i, "pdu", f"'{value}' differs from the known PDU '{norm_known[norm]}' only in case or spacing"))
+            problems.append(
+                Problem(
+                    name,
+                    i,
+                    "pdu",
+                    f"'{value}' differs from the known PDU '{norm_known[norm]}' only in case or spacing",
+                )
+            )
             continue
         close = difflib.get_close_matches(value, known, n=1, cutoff=0.85)
         if close:
-            problems.append(Problem(name, i, "pdu", f"'{value}' is not a known PDU (did you mean '{close[0]}'?)"))
+            problems.append(
+                Problem(
+                    name, i, "pdu", f"'{value}' is not a known PDU (did you mean '{close[0]}'?)"
+                )
+            )
 
 
-def resolve_standard(fw: Framework, value: str, name: str, row: int, problems, *, case_sample_only=False):
+def resolve_standard(
+    fw: Framework, value: str, name: str, row: int, problems, *, case_sample_only=False
+):
     try:
         std = fw.standard(value)
     except FrameworkError as exc:
@@ -138,14 +173,28 @@ def resolve_standard(fw: Framework, value: str, name: str, row: int, problems, *
         return None
     if case_sample_only and not std.case_sample:
         accepted = ", ".join(s.id for s in fw.case_sample_standards)
-        problems.append(Problem(name, row, "standard", f"{std.label()} is not rated from a case sample; accepted: {accepted}"))
+        problems.append(
+            Problem(
+                name,
+                row,
+                "standard",
+                f"{std.label()} is not rated from a case sample; accepted: {accepted}",
+            )
+        )
         return None
     return std
 
 
 def parse_count(value: str, name: str, row: int, column: str, problems) -> int | None:
     if not re.fullmatch(r"\d+", value or ""):
-        problems.append(Problem(name, row, column, f"'{value}' is not a count; accepted: a whole number 0, 1, 2, ..."))
+        problems.append(
+            Problem(
+                name,
+                row,
+                column,
+                f"'{value}' is not a count; accepted: a whole number 0, 1, 2, ...",
+            )
+        )
         return None
     return int(value)
 
@@ -155,7 +204,11 @@ def duplicate_problems(name: str, df: pd.DataFrame, keys: list[str], what: str) 
     first_row: dict[tuple, int] = {}
     for i, key in enumerate(zip(*(df[k] for k in keys), strict=True), start=1):
         if key in first_row:
-            problems.append(Problem(name, i, None, f"duplicate {what} {key} (first given in row {first_row[key]})"))
+            problems.append(
+                Problem(
+                    name, i, None, f"duplicate {what} {key} (first given in row {first_row[key]})"
+                )
+            )
         else:
             first_row[key] = i
     return problems

@@ -26,33 +26,66 @@ def project_version() -> str:
 
 def git_commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=project_root(), capture_output=True, text=True, timeout=5)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=project_root(),
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=project_root(),
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=project_root(),
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
         return (out.stdout.strip() or "unknown") + ("+uncommitted changes" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
-def banner_html(prov: dict, *, title: str = "", parameters: dict | None = None, generated_at: str | None = None,
-                version: str | None = None, commit: str | None = None) -> str:
+def banner_html(
+    prov: dict,
+    *,
+    title: str = "",
+    parameters: dict | None = None,
+    generated_at: str | None = None,
+    version: str | None = None,
+    commit: str | None = None,
+) -> str:
     """The banner at the top of every report: title, parameters, data basis with checksums, disclosure rule,
     generation time (UTC), version and commit. A report on simulated data says so first, in words."""
     generated_at = generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = ["<header class='hmip-banner' role='banner'>"]
     if prov.get("simulated"):
-        parts.append("<p class='hmip-simulated'><strong>SIMULATED DATA.</strong> This report is built on a simulated "
-                     "case sample made to agree with HMIP's published ratings. It shows how the analysis works; it is "
-                     "NOT evidence about any real PDU's cases.</p>")
+        parts.append(
+            "<p class='hmip-simulated'><strong>SIMULATED DATA.</strong> This report is built on a simulated "
+            "case sample made to agree with HMIP's published ratings. It shows how the analysis works; it is "
+            "NOT evidence about any real PDU's cases.</p>"
+        )
     if title:
         parts.append(f"<p class='hmip-title'><strong>{esc(title)}</strong></p>")
     parts.append("<dl>")
     if parameters:
-        parts.append("<dt>Parameters</dt><dd>" + "; ".join(f"{esc(k)} = {esc(v)}" for k, v in parameters.items()) + "</dd>")
-    parts.append(f"<dt>Data basis</dt><dd>{esc(', '.join(prov.get('bases', [])) or 'unknown')}<ul>"
-                 + "".join(f"<li>{esc(s['name'])} ({esc(s['basis'])}), SHA-256 <code>{esc(s['sha256'][:16])}</code>&hellip;</li>"
-                           for s in prov.get("sources", [])) + "</ul></dd>")
-    parts.append(f"<dt>Disclosure control</dt><dd>{esc(prov.get('disclosure') or 'no counts of people shown')}</dd>")
-    parts.append(f"<dt>Generated</dt><dd>{esc(generated_at)}; hmip-analytics {esc(version or project_version())}, "
-                 f"commit {esc(commit or git_commit())}</dd></dl></header>")
+        parts.append(
+            "<dt>Parameters</dt><dd>"
+            + "; ".join(f"{esc(k)} = {esc(v)}" for k, v in parameters.items())
+            + "</dd>"
+        )
+    parts.append(
+        f"<dt>Data basis</dt><dd>{esc(', '.join(prov.get('bases', [])) or 'unknown')}<ul>"
+        + "".join(
+            f"<li>{esc(s['name'])} ({esc(s['basis'])}), SHA-256 <code>{esc(s['sha256'][:16])}</code>&hellip;</li>"
+            for s in prov.get("sources", [])
+        )
+        + "</ul></dd>"
+    )
+    parts.append(
+        f"<dt>Disclosure control</dt><dd>{esc(prov.get('disclosure') or 'no counts of people shown')}</dd>"
+    )
+    parts.append(
+        f"<dt>Generated</dt><dd>{esc(generated_at)}; hmip-analytics {esc(version or project_version())}, "
+        f"commit {esc(commit or git_commit())}</dd></dl></header>"
+    )
     return "".join(parts)

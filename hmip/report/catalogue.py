@@ -73,14 +73,22 @@ def load_catalogue(path: str | Path) -> tuple[list[Job], Settings]:
     s = data.get("settings", {})
     unknown = set(s) - {"keep", "timeout", "kernel"}
     if unknown:
-        raise CatalogueError(f"{path}: unknown settings {sorted(unknown)}; accepted: keep, timeout, kernel")
-    settings = Settings(int(s.get("keep", DEFAULT_KEEP)), int(s.get("timeout", DEFAULT_TIMEOUT)), str(s.get("kernel", "hmip")))
+        raise CatalogueError(
+            f"{path}: unknown settings {sorted(unknown)}; accepted: keep, timeout, kernel"
+        )
+    settings = Settings(
+        int(s.get("keep", DEFAULT_KEEP)),
+        int(s.get("timeout", DEFAULT_TIMEOUT)),
+        str(s.get("kernel", "hmip")),
+    )
     jobs: list[Job] = []
     for i, entry in enumerate(data.get("report", []), start=1):
         where = f"{path}, report {i} ({entry.get('name', '?')})"
         unknown = set(entry) - {"name", "title", "notebook", "parameters", "fan_out"}
         if unknown:
-            raise CatalogueError(f"{where}: unknown keys {sorted(unknown)}; accepted: name, title, notebook, parameters, fan_out")
+            raise CatalogueError(
+                f"{where}: unknown keys {sorted(unknown)}; accepted: name, title, notebook, parameters, fan_out"
+            )
         for key in ("name", "title", "notebook"):
             if key not in entry:
                 raise CatalogueError(f"{where}: '{key}' is required")
@@ -89,11 +97,20 @@ def load_catalogue(path: str | Path) -> tuple[list[Job], Settings]:
             spec = entry["fan_out"]
             param = spec.get("parameter")
             if not param:
-                raise CatalogueError(f"{where}: fan_out needs 'parameter' (the notebook parameter to vary)")
+                raise CatalogueError(
+                    f"{where}: fan_out needs 'parameter' (the notebook parameter to vary)"
+                )
             for value in _fan_out_values(spec, where):
                 fmt = {param: value, f"{param}_slug": slug(value)}
-                jobs.append(Job(entry["name"].format(**fmt), entry["title"].format(**fmt), entry["notebook"],
-                                {**params, param: value}, fanned_out=True))
+                jobs.append(
+                    Job(
+                        entry["name"].format(**fmt),
+                        entry["title"].format(**fmt),
+                        entry["notebook"],
+                        {**params, param: value},
+                        fanned_out=True,
+                    )
+                )
         else:
             jobs.append(Job(entry["name"], entry["title"], entry["notebook"], params))
     if not jobs:
@@ -124,13 +141,19 @@ def validate_jobs(jobs: list[Job]) -> None:
         declared = inspected[job.notebook]
         for key, value in job.parameters.items():
             if key not in declared:
-                problems.append(f"{job.name}: unknown parameter '{key}' for {job.notebook}; accepted: {', '.join(declared)}")
+                problems.append(
+                    f"{job.name}: unknown parameter '{key}' for {job.notebook}; accepted: {', '.join(declared)}"
+                )
                 continue
             type_name = (declared[key].get("inferred_type_name") or "").strip()
             allowed = _TYPES.get(type_name)
-            if allowed and (not isinstance(value, allowed) or (type_name != "bool" and isinstance(value, bool))):
-                problems.append(f"{job.name}: parameter '{key}' must be {type_name}, got {type(value).__name__} {value!r}")
+            if allowed and (
+                not isinstance(value, allowed) or (type_name != "bool" and isinstance(value, bool))
+            ):
+                problems.append(
+                    f"{job.name}: parameter '{key}' must be {type_name}, got {type(value).__name__} {value!r}"
+                )
     if problems:
-        raise CatalogueError("the catalogue was refused before anything ran:\n  " + "\n  ".join(problems))
-
-
+        raise CatalogueError(
+            "the catalogue was refused before anything ran:\n  " + "\n  ".join(problems)
+        )

@@ -20,7 +20,10 @@ from hmip.report.banner import PROVENANCE_MIME, banner_html, esc, git_commit, pr
 def _display(html_text: str, extra: dict | None = None):
     from IPython.display import display
 
-    bundle = {"text/html": html_text, "text/plain": html.unescape(html_text) if len(html_text) < 500 else "[HTML output]"}
+    bundle = {
+        "text/html": html_text,
+        "text/plain": html.unescape(html_text) if len(html_text) < 500 else "[HTML output]",
+    }
     bundle.update(extra or {})
     display(bundle, raw=True)
 
@@ -31,8 +34,10 @@ def figure_html(fig) -> str:
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     alt = getattr(fig, "hmip_alt", "chart")
     caption = getattr(fig, "hmip_caption", "")
-    return (f'<figure class="hmip-figure"><img src="data:image/png;base64,{data}" alt="{esc(alt)}" '
-            f'style="max-width:100%;height:auto"><figcaption>{esc(caption)}</figcaption></figure>')
+    return (
+        f'<figure class="hmip-figure"><img src="data:image/png;base64,{data}" alt="{esc(alt)}" '
+        f'style="max-width:100%;height:auto"><figcaption>{esc(caption)}</figcaption></figure>'
+    )
 
 
 def show_figure(fig) -> None:
@@ -40,8 +45,14 @@ def show_figure(fig) -> None:
     _display(figure_html(fig))
 
 
-def table_html(df: pd.DataFrame, caption: str | None = None, *, index: bool = False, float_format: str = "{:.3f}",
-               percent: tuple[str, ...] = ()) -> str:
+def table_html(
+    df: pd.DataFrame,
+    caption: str | None = None,
+    *,
+    index: bool = False,
+    float_format: str = "{:.3f}",
+    percent: tuple[str, ...] = (),
+) -> str:
     out = df.copy()
     for c in out.columns:
         if c in percent:
@@ -49,7 +60,9 @@ def table_html(df: pd.DataFrame, caption: str | None = None, *, index: bool = Fa
         elif pd.api.types.is_float_dtype(out[c]):
             out[c] = [("" if pd.isna(v) else float_format.format(v)) for v in out[c]]
         else:  # pandas' <NA> is not for readers: an unknown value is an empty cell
-            out[c] = [("" if (v is pd.NA or (isinstance(v, float) and pd.isna(v))) else v) for v in out[c]]
+            out[c] = [
+                ("" if (v is pd.NA or (isinstance(v, float) and pd.isna(v))) else v) for v in out[c]
+            ]
     body = out.to_html(index=index, escape=True, na_rep="", border=0, classes="hmip-table")
     cap = f"<p class='hmip-caption'><strong>{esc(caption)}</strong></p>" if caption else ""
     return f"<div class='hmip-table-wrap'>{cap}{body}</div>"
@@ -70,26 +83,38 @@ def bullets(items, title: str | None = None) -> None:
     _display(head + "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
 
 
-
 def notice(text: str, kind: str = "warning") -> None:
-    _display(f"<div class='hmip-notice hmip-{esc(kind)}' role='note'><strong>{'Note' if kind != 'warning' else 'Warning'}:</strong> {esc(text)}</div>")
+    _display(
+        f"<div class='hmip-notice hmip-{esc(kind)}' role='note'><strong>{'Note' if kind != 'warning' else 'Warning'}:</strong> {esc(text)}</div>"
+    )
 
 
 # --- Provenance and the banner (see hmip.report.banner) ---------------------------------------------------
-def provenance_record(*loaded, disclosure: str = "", extra_sources: list[dict] | None = None) -> dict:
+def provenance_record(
+    *loaded, disclosure: str = "", extra_sources: list[dict] | None = None
+) -> dict:
     """What a report was built on: basis (published / simulated / analyst-supplied), files with checksums."""
     from hmip.data.loaders import is_simulated, sources
 
     srcs = sources(*loaded) + list(extra_sources or [])
     bases = sorted({s.get("basis", "unknown") for s in srcs})
-    return {"simulated": is_simulated(*loaded) or "simulated" in bases, "bases": bases,
-            "sources": [{"name": s["name"], "sha256": s["sha256"], "basis": s.get("basis", "")} for s in srcs],
-            "disclosure": disclosure}
+    return {
+        "simulated": is_simulated(*loaded) or "simulated" in bases,
+        "bases": bases,
+        "sources": [
+            {"name": s["name"], "sha256": s["sha256"], "basis": s.get("basis", "")} for s in srcs
+        ],
+        "disclosure": disclosure,
+    }
 
 
-def show_provenance(*loaded, title: str = "", parameters: dict | None = None, disclosure: str = "") -> dict:
+def show_provenance(
+    *loaded, title: str = "", parameters: dict | None = None, disclosure: str = ""
+) -> dict:
     """Show the banner in the notebook, and record provenance for the report runner (which re-draws the
     banner with the run's parameters, time and commit)."""
     prov = provenance_record(*loaded, disclosure=disclosure)
-    _display(banner_html(prov, title=title, parameters=parameters), {PROVENANCE_MIME: json.dumps(prov)})
+    _display(
+        banner_html(prov, title=title, parameters=parameters), {PROVENANCE_MIME: json.dumps(prov)}
+    )
     return prov

@@ -37,21 +37,34 @@ def run_job(job: dict, staging: str, kernel: str, timeout: int, meta: dict) -> d
 
     start = time.perf_counter()
     out_nb = Path(staging) / f"{job['name']}.ipynb"
-    result = JobResult(job["name"], job["title"], job["parameters"], ok=False, seconds=0.0, notebook=str(out_nb))
+    result = JobResult(
+        job["name"], job["title"], job["parameters"], ok=False, seconds=0.0, notebook=str(out_nb)
+    )
     old = signal.signal(signal.SIGALRM, _timeout_handler)
     # papermill's per-cell limit fires first and writes the notebook with the error; the alarm is a backstop
     signal.alarm(int(timeout) + 30)
     try:
-        pm.execute_notebook(str(resolve(job["notebook"])), str(out_nb), parameters=job["parameters"], kernel_name=kernel,
-                            progress_bar=False, log_output=False, execution_timeout=int(timeout), cwd=str(Path(staging)),
-                            request_save_on_cell_execute=False,  # one write at the end (or on error), not two per cell
-                            shutdown_kernel="immediate")  # outputs are written by then; a graceful stop costs ~1.5 s a report
+        pm.execute_notebook(
+            str(resolve(job["notebook"])),
+            str(out_nb),
+            parameters=job["parameters"],
+            kernel_name=kernel,
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=int(timeout),
+            cwd=str(Path(staging)),
+            request_save_on_cell_execute=False,  # one write at the end (or on error), not two per cell
+            shutdown_kernel="immediate",
+        )  # outputs are written by then; a graceful stop costs ~1.5 s a report
         signal.alarm(0)
         nb = nbformat.read(out_nb, as_version=4)
         durations = [c.metadata.get("papermill", {}).get("duration") or 0.0 for c in nb.cells]
         result.cell_seconds = float(sum(durations))
         html_path = Path(staging) / f"{job['name']}.html"
-        html_path.write_text(render_html(nb, title=job["title"], parameters=job["parameters"], meta=meta), encoding="utf-8")
+        html_path.write_text(
+            render_html(nb, title=job["title"], parameters=job["parameters"], meta=meta),
+            encoding="utf-8",
+        )
         result.html = str(html_path)
         result.ok = True
     except TimeoutError:
@@ -77,8 +90,12 @@ def _write_failure_notebook(source: Path, target: Path, parameters: dict, error:
     except Exception:  # noqa: BLE001 - the log must be written whatever the source's state
         nb = nbformat.v4.new_notebook()
     params = "\n".join(f"- `{k}` = `{v!r}`" for k, v in parameters.items()) or "- defaults"
-    nb.cells.insert(0, nbformat.v4.new_markdown_cell(
-        f"**This report failed before papermill could save its outputs.**\n\nError: `{error}`\n\nParameters:\n{params}"))
+    nb.cells.insert(
+        0,
+        nbformat.v4.new_markdown_cell(
+            f"**This report failed before papermill could save its outputs.**\n\nError: `{error}`\n\nParameters:\n{params}"
+        ),
+    )
     nbformat.write(nb, target)
 
 
@@ -99,5 +116,3 @@ def _short_error(exc: BaseException) -> str:
     if evalue is not None:
         return f"{ename}: {evalue}"
     return f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}"
-
-

@@ -17,8 +17,6 @@ from hmip.errors import KernelError
 KERNEL_NAME = "hmip"
 
 
-
-
 def kernel_python(name: str = KERNEL_NAME) -> str:
     """The interpreter the named kernelspec starts."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel

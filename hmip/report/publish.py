@@ -24,11 +24,11 @@ def atomic_symlink(target: str, link: Path) -> None:
 
 
 def prune_runs(out: Path, keep: int) -> list[str]:
-    runs = sorted(p for p in out.iterdir() if p.is_dir() and re.fullmatch(r"\d{8}T\d{6}Z(-\d+)?", p.name))
+    runs = sorted(
+        p for p in out.iterdir() if p.is_dir() and re.fullmatch(r"\d{8}T\d{6}Z(-\d+)?", p.name)
+    )
     removed = []
     for old in runs[: max(0, len(runs) - keep)]:
         shutil.rmtree(old)
         removed.append(old.name)
     return removed
-
-

@@ -29,18 +29,35 @@ def render_html(nb, *, title: str, parameters: dict, meta: dict) -> str:
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if PROVENANCE_MIME in data:
-                prov = json.loads(data[PROVENANCE_MIME]) if isinstance(data[PROVENANCE_MIME], str) else data[PROVENANCE_MIME]
+                prov = (
+                    json.loads(data[PROVENANCE_MIME])
+                    if isinstance(data[PROVENANCE_MIME], str)
+                    else data[PROVENANCE_MIME]
+                )
                 continue  # the runner's banner replaces the notebook's own
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
                 continue  # warnings are for the log, not the reader
             kept.append(out)
         cell.outputs = kept
     nb.metadata["title"] = title
-    exporter = HTMLExporter(template_name="hmip_report", extra_template_basedirs=[str(TEMPLATE_DIR)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    resources = {"hmip_banner": banner_html(prov, title=title, parameters=parameters, generated_at=meta["generated_at"],
-                                            version=meta["version"], commit=meta["commit"]),
-                 "hmip_css": report_css()}
+    exporter = HTMLExporter(
+        template_name="hmip_report",
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    resources = {
+        "hmip_banner": banner_html(
+            prov,
+            title=title,
+            parameters=parameters,
+            generated_at=meta["generated_at"],
+            version=meta["version"],
+            commit=meta["commit"],
+        ),
+        "hmip_css": report_css(),
+    }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
 
@@ -49,10 +66,19 @@ def index_html(run_id: str, results: list[dict], meta: dict) -> str:
     esc = html.escape
     rows = []
     for r in results:
-        params = "; ".join(f"{esc(str(k))} = {esc(str(v))}" for k, v in r["parameters"].items()) or "defaults"
+        params = (
+            "; ".join(f"{esc(str(k))} = {esc(str(v))}" for k, v in r["parameters"].items())
+            or "defaults"
+        )
         status = "built" if r["ok"] else "FAILED"
-        link = f'<a href="{esc(run_id)}/{esc(r["name"])}.html">{esc(r["title"])}</a>' if r["ok"] else esc(r["title"])
-        rows.append(f"<tr><td>{link}</td><td>{params}</td><td>{status}</td><td>{r['seconds']:.1f} s</td></tr>")
+        link = (
+            f'<a href="{esc(run_id)}/{esc(r["name"])}.html">{esc(r["title"])}</a>'
+            if r["ok"]
+            else esc(r["title"])
+        )
+        rows.append(
+            f"<tr><td>{link}</td><td>{params}</td><td>{status}</td><td>{r['seconds']:.1f} s</td></tr>"
+        )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>hmip-analytics reports</title><style>{report_css()}
@@ -60,12 +86,10 @@ table.hmip-index {{ border-collapse: collapse; }} table.hmip-index td, table.hmi
 </style></head>
 <body class="hmip-report"><main>
 <h1>hmip-analytics reports</h1>
-<p>Run <code>{esc(run_id)}</code>, generated {esc(meta['generated_at'])}; hmip-analytics {esc(meta['version'])}, commit {esc(meta['commit'])}.
+<p>Run <code>{esc(run_id)}</code>, generated {esc(meta["generated_at"])}; hmip-analytics {esc(meta["version"])}, commit {esc(meta["commit"])}.
 Reports built on simulated data say so in a banner at their top.</p>
 <table class="hmip-index"><caption>Reports in this run</caption>
 <thead><tr><th scope="col">Report</th><th scope="col">Parameters</th><th scope="col">Status</th><th scope="col">Build time</th></tr></thead>
-<tbody>{''.join(rows)}</tbody></table>
+<tbody>{"".join(rows)}</tbody></table>
 </main></body></html>
 """
-
-

@@ -23,8 +23,6 @@ RATED_METHODS = ("judgement", "case_sample")
 METHODS = (*RATED_METHODS, "not_rated")
 
 
-
-
 def did_you_mean(value: str, choices) -> str:
     """' (did you mean 'x'?)' for a near miss of one of ``choices``, else ''."""
     choices = list(choices)
@@ -66,7 +64,10 @@ class Standard:
 
     def key_question(self, name: str) -> KeyQuestion:
         for kq in self.key_questions:
-            if name in (kq.id, kq.text, kq.qualified_id) or name.lower() in (kq.id.lower(), kq.short.lower()):
+            if name in (kq.id, kq.text, kq.qualified_id) or name.lower() in (
+                kq.id.lower(),
+                kq.short.lower(),
+            ):
                 return kq
         raise FrameworkError(
             f"'{name}' is not a key question of {self.name}{did_you_mean(name, [k.id for k in self.key_questions])}; "
@@ -125,7 +126,11 @@ class Framework:
         """Find a standard by id ('assessment'), code ('2.2') or display name ('Assessment')."""
         key = str(name).strip()
         for s in self.standards:
-            if key in (s.id, s.code) or key.lower() in (s.name.lower(), s.id.lower(), s.label().lower()):
+            if key in (s.id, s.code) or key.lower() in (
+                s.name.lower(),
+                s.id.lower(),
+                s.label().lower(),
+            ):
                 return s
         raise FrameworkError(
             f"'{name}' is not a standard of {self.name}"
@@ -151,14 +156,22 @@ def _parse(data: dict, source: Path | None) -> Framework:
                 raise FrameworkError(f"standard {s['id']}: method must be one of {METHODS}")
             themes = data.get("key_question_themes", {})
             kqs = tuple(
-                KeyQuestion(k["id"], k["text"], s["id"], k.get("short", themes.get(k["id"], k["id"])))
+                KeyQuestion(
+                    k["id"], k["text"], s["id"], k.get("short", themes.get(k["id"], k["id"]))
+                )
                 for k in s.get("key_questions", [])
             )
             if s["method"] == "case_sample" and not kqs:
-                raise FrameworkError(f"standard {s['id']} is a case-sample standard without key questions")
+                raise FrameworkError(
+                    f"standard {s['id']} is a case-sample standard without key questions"
+                )
             applies = {k: tuple(v) for k, v in s.get("applies_to", {}).items()}
-            standards.append(Standard(s["id"], s["code"], s["name"], int(s["domain"]), s["method"], kqs, applies))
-        thresholds = tuple((t["rating"], Fraction(str(t["at_least"]))) for t in data["banding"]["thresholds"])
+            standards.append(
+                Standard(s["id"], s["code"], s["name"], int(s["domain"]), s["method"], kqs, applies)
+            )
+        thresholds = tuple(
+            (t["rating"], Fraction(str(t["at_least"]))) for t in data["banding"]["thresholds"]
+        )
         if [t for _, t in thresholds] != sorted(t for _, t in thresholds):
             raise FrameworkError("banding thresholds must increase")
         scales = tuple(
@@ -173,7 +186,9 @@ def _parse(data: dict, source: Path | None) -> Framework:
         for sc in scales:
             covered = sorted(p for b in sc.bands for p in range(b.low, b.high + 1))
             if covered != list(range(0, sc.max_points + 1)):
-                raise FrameworkError(f"overall scale {sc.id}: bands must cover 0-{sc.max_points} exactly once")
+                raise FrameworkError(
+                    f"overall scale {sc.id}: bands must cover 0-{sc.max_points} exactly once"
+                )
         return Framework(
             id=data["id"],
             name=data["name"],

@@ -22,8 +22,6 @@ ROUNDING_OPTIONS = ("none", "whole_percent")
 PALETTE_NAME = "Okabe-Ito (colour-blind safe)"
 
 
-
-
 class Rating(IntEnum):
     """An HMIP rating, ordered Inadequate < Requires improvement < Good < Outstanding.
 
@@ -91,7 +89,12 @@ _LABELS = {
     Rating.GOOD: "Good",
     Rating.OUTSTANDING: "Outstanding",
 }
-_CODES = {Rating.INADEQUATE: "I", Rating.REQUIRES_IMPROVEMENT: "RI", Rating.GOOD: "G", Rating.OUTSTANDING: "O"}
+_CODES = {
+    Rating.INADEQUATE: "I",
+    Rating.REQUIRES_IMPROVEMENT: "RI",
+    Rating.GOOD: "G",
+    Rating.OUTSTANDING: "O",
+}
 _COLOURS = {
     Rating.INADEQUATE: "#D55E00",  # vermillion
     Rating.REQUIRES_IMPROVEMENT: "#E69F00",  # orange
@@ -103,7 +106,12 @@ for _r in Rating:
     _SPELLINGS[_LABELS[_r].lower()] = _r
     _SPELLINGS[_CODES[_r].lower()] = _r
     _SPELLINGS[_r.name.lower().replace("_", " ")] = _r
-_SPELLINGS.update({"req improvement": Rating.REQUIRES_IMPROVEMENT, "requires improvements": Rating.REQUIRES_IMPROVEMENT})
+_SPELLINGS.update(
+    {
+        "req improvement": Rating.REQUIRES_IMPROVEMENT,
+        "requires improvements": Rating.REQUIRES_IMPROVEMENT,
+    }
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -111,7 +119,9 @@ _SPELLINGS.update({"req improvement": Rating.REQUIRES_IMPROVEMENT, "requires imp
 # ---------------------------------------------------------------------------------------------
 def _check_rounding(rounding: str) -> None:
     if rounding not in ROUNDING_OPTIONS:
-        raise RatingError(f"rounding '{rounding}' is not known; accepted: {', '.join(ROUNDING_OPTIONS)}")
+        raise RatingError(
+            f"rounding '{rounding}' is not known; accepted: {', '.join(ROUNDING_OPTIONS)}"
+        )
 
 
 def _as_share(share) -> Fraction | float:
@@ -124,7 +134,9 @@ def _as_share(share) -> Fraction | float:
     else:
         raise RatingError(f"share {share!r} is not a number; a share must be a number from 0 to 1")
     if not 0 <= value <= 1:
-        raise RatingError(f"share {share} is outside [0, 1]; give a proportion such as 0.65, not a percentage")
+        raise RatingError(
+            f"share {share} is outside [0, 1]; give a proportion such as 0.65, not a percentage"
+        )
     return value
 
 
@@ -156,16 +168,24 @@ def _check_counts(yes, no, where: str = "") -> tuple[int, int]:
     out = []
     for name, value in (("yes", yes), ("no", no)):
         if isinstance(value, bool) or not isinstance(value, Real) or not float(value).is_integer():
-            raise RatingError(f"{where}{name} count {value!r} is not a whole number; counts are whole numbers >= 0")
+            raise RatingError(
+                f"{where}{name} count {value!r} is not a whole number; counts are whole numbers >= 0"
+            )
         if value < 0:
-            raise RatingError(f"{where}{name} count {value} is negative; counts are whole numbers >= 0")
+            raise RatingError(
+                f"{where}{name} count {value} is negative; counts are whole numbers >= 0"
+            )
         out.append(int(value))
     if out[0] + out[1] == 0:
-        raise RatingError(f"{where}has no cases (yes + no = 0); a key question needs at least one case")
+        raise RatingError(
+            f"{where}has no cases (yes + no = 0); a key question needs at least one case"
+        )
     return out[0], out[1]
 
 
-def band_counts(yes: int, no: int, *, rounding: str = "none", framework: Framework | None = None) -> Rating:
+def band_counts(
+    yes: int, no: int, *, rounding: str = "none", framework: Framework | None = None
+) -> Rating:
     """The band of ``yes`` sufficient cases out of ``yes + no``, compared exactly."""
     yes, no = _check_counts(yes, no)
     return band(Fraction(yes, yes + no), rounding=rounding, framework=framework)
@@ -180,7 +200,9 @@ def threshold_for(rating: Rating, framework: Framework | None = None) -> Fractio
     return Fraction(0)
 
 
-def min_yes_for(rating: Rating, n: int, *, rounding: str = "none", framework: Framework | None = None) -> int:
+def min_yes_for(
+    rating: Rating, n: int, *, rounding: str = "none", framework: Framework | None = None
+) -> int:
     """The fewest sufficient cases out of ``n`` that reach ``rating`` (exact integer arithmetic)."""
     _check_rounding(rounding)
     t = threshold_for(rating, framework)
@@ -188,7 +210,9 @@ def min_yes_for(rating: Rating, n: int, *, rounding: str = "none", framework: Fr
         return 0
     if rounding == "none":  # k / n >= t  <=>  k >= ceil(t n)
         return -((-t.numerator * n) // t.denominator)
-    m = t * 100  # whole-percent rounding, halves up: floor(100 k / n + 1/2) >= m  <=>  k >= n (2m - 1) / 200
+    m = (
+        t * 100
+    )  # whole-percent rounding, halves up: floor(100 k / n + 1/2) >= m  <=>  k >= n (2m - 1) / 200
     if m.denominator == 1:
         return -((-n * (2 * m.numerator - 1)) // 200)
     for k in range(n + 1):  # a threshold that is not a whole percent: search
@@ -197,13 +221,19 @@ def min_yes_for(rating: Rating, n: int, *, rounding: str = "none", framework: Fr
     return n + 1
 
 
-def count_thresholds(n: int, *, rounding: str = "none", framework: Framework | None = None) -> dict[Rating, range]:
+def count_thresholds(
+    n: int, *, rounding: str = "none", framework: Framework | None = None
+) -> dict[Rating, range]:
     """For ``n`` cases, the range of sufficient counts in each band (e.g. n=42: RI is 21-27)."""
     fw = framework or default_framework()
     key = (n, rounding, fw.id, str(fw.source))
     if key not in _THRESHOLD_CACHE:
-        edges = [min(max(min_yes_for(r, n, rounding=rounding, framework=fw), 0), n + 1) for r in Rating] + [n + 1]
-        _THRESHOLD_CACHE[key] = tuple((r, range(edges[i], max(edges[i], edges[i + 1]))) for i, r in enumerate(Rating))
+        edges = [
+            min(max(min_yes_for(r, n, rounding=rounding, framework=fw), 0), n + 1) for r in Rating
+        ] + [n + 1]
+        _THRESHOLD_CACHE[key] = tuple(
+            (r, range(edges[i], max(edges[i], edges[i + 1]))) for i, r in enumerate(Rating)
+        )
     return dict(_THRESHOLD_CACHE[key])
 
 
@@ -256,7 +286,9 @@ def standard_rating(
     """
     _check_rounding(rounding)
     if not isinstance(key_questions, Mapping) or not key_questions:
-        raise RatingError(f"{standard}: give at least one key question, as a mapping to a share or (yes, no)")
+        raise RatingError(
+            f"{standard}: give at least one key question, as a mapping to a share or (yes, no)"
+        )
     results = []
     for name, value in key_questions.items():
         where = f"{standard}, key question '{name}': "
@@ -266,16 +298,28 @@ def standard_rating(
             yes, no = _check_counts(*value, where=where)
             share = Fraction(yes, yes + no)
             results.append(
-                KeyQuestionResult(str(name), float(share), band(share, rounding=rounding, framework=framework), yes, no)
+                KeyQuestionResult(
+                    str(name),
+                    float(share),
+                    band(share, rounding=rounding, framework=framework),
+                    yes,
+                    no,
+                )
             )
         else:
             try:
                 share = _as_share(value)
             except RatingError as exc:
                 raise RatingError(f"{where}{exc}") from None
-            results.append(KeyQuestionResult(str(name), float(share), band(share, rounding=rounding, framework=framework)))
+            results.append(
+                KeyQuestionResult(
+                    str(name), float(share), band(share, rounding=rounding, framework=framework)
+                )
+            )
     limiting = min(results, key=lambda k: (k.rating, k.share))
-    return StandardResult(standard, limiting.rating, limiting.key_question, tuple(results), rounding)
+    return StandardResult(
+        standard, limiting.rating, limiting.key_question, tuple(results), rounding
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,7 +342,9 @@ class OverallResult:
         return None if self.rating == Rating.INADEQUATE else self.points - self.band_low + 1
 
 
-def _resolve_ratings(ratings: Mapping, framework: Framework) -> tuple[dict[str, Rating | None], object]:
+def _resolve_ratings(
+    ratings: Mapping, framework: Framework
+) -> tuple[dict[str, Rating | None], object]:
     if not isinstance(ratings, Mapping):
         raise RatingError("give a mapping of standard -> rating (or None where not rated)")
     resolved: dict[str, Rating | None] = {}
@@ -314,7 +360,9 @@ def _resolve_ratings(ratings: Mapping, framework: Framework) -> tuple[dict[str, 
             continue
         rating = Rating.parse(value)
         if not std.rated:
-            raise RatingError(f"{std.label()} is not rated in {framework.name}; give None or leave it out")
+            raise RatingError(
+                f"{std.label()} is not rated in {framework.name}; give None or leave it out"
+            )
         resolved[std.id] = rating
     missing = [s.label() for s in framework.rated_standards if s.id not in resolved]
     if missing:
@@ -327,7 +375,9 @@ def _resolve_ratings(ratings: Mapping, framework: Framework) -> tuple[dict[str, 
     if scale is None:
         names = ", ".join(framework.standard(s).label() for s in sorted(not_rated))
         allowed = "; ".join(
-            "none" if not sc.not_rated else ", ".join(framework.standard(s).label() for s in sorted(sc.not_rated))
+            "none"
+            if not sc.not_rated
+            else ", ".join(framework.standard(s).label() for s in sorted(sc.not_rated))
             for sc in framework.overall_scales
         )
         raise RatingError(
@@ -355,14 +405,21 @@ def overall_rating(ratings: Mapping, *, framework: Framework | None = None) -> O
                 points=points,
                 max_points=scale.max_points,
                 scale=scale.id,
-                standard_points={s.id: (None if resolved.get(s.id) is None else resolved[s.id].score) for s in fw.rated_standards},
+                standard_points={
+                    s.id: (None if resolved.get(s.id) is None else resolved[s.id].score)
+                    for s in fw.rated_standards
+                },
                 band_low=b.low,
                 band_high=b.high,
             )
-    raise RatingError(f"{points} points is outside the 0-{scale.max_points} scale")  # pragma: no cover
+    raise RatingError(
+        f"{points} points is outside the 0-{scale.max_points} scale"
+    )  # pragma: no cover
 
 
-def overall_band(points: int, max_points: int = 27, *, framework: Framework | None = None) -> Rating:
+def overall_band(
+    points: int, max_points: int = 27, *, framework: Framework | None = None
+) -> Rating:
     """The overall rating for a points total on the scale with ``max_points``."""
     fw = framework or default_framework()
     for scale in fw.overall_scales:
@@ -371,7 +428,9 @@ def overall_band(points: int, max_points: int = 27, *, framework: Framework | No
                 if b.low <= points <= b.high:
                     return Rating.parse(b.rating)
             raise RatingError(f"{points} points is outside the 0-{max_points} scale")
-    raise RatingError(f"no overall scale out of {max_points}; scales: {[s.max_points for s in fw.overall_scales]}")
+    raise RatingError(
+        f"no overall scale out of {max_points}; scales: {[s.max_points for s in fw.overall_scales]}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -406,7 +465,11 @@ def _explain_standard(result: StandardResult, fw: Framework) -> str:
         std_name = result.standard
     lim = result.limiting_result
     lim_name = _kq_name(lim.key_question, fw, result.standard)
-    counts = f"{lim.yes} of {lim.n} cases ({_pct(lim.share)})" if lim.yes is not None else _pct(lim.share)
+    counts = (
+        f"{lim.yes} of {lim.n} cases ({_pct(lim.share)})"
+        if lim.yes is not None
+        else _pct(lim.share)
+    )
     parts = [
         f"{std_name} is rated {result.rating.label} ({result.rating.code}): under the lowest-banding rule a "
         f"standard takes the band of its lowest key question, here '{lim_name}', sufficient in {counts}."
@@ -430,15 +493,22 @@ def _explain_standard(result: StandardResult, fw: Framework) -> str:
             needs = []
             for k in below:
                 extra = min_yes_for(target, k.n, rounding=result.rounding, framework=fw) - k.yes
-                needs.append(f"{extra} more on '{_kq_name(k.key_question, fw, result.standard)}' ({k.yes + extra}/{k.n})")
-            total = sum(min_yes_for(target, k.n, rounding=result.rounding, framework=fw) - k.yes for k in below)
+                needs.append(
+                    f"{extra} more on '{_kq_name(k.key_question, fw, result.standard)}' ({k.yes + extra}/{k.n})"
+                )
+            total = sum(
+                min_yes_for(target, k.n, rounding=result.rounding, framework=fw) - k.yes
+                for k in below
+            )
             parts.append(
                 f"To reach {target.label}, {total} more case{'s' if total != 1 else ''} would need to be "
                 f"judged sufficient with the same sample: {'; '.join(needs)}."
             )
         else:
             gap = threshold_for(target, fw)
-            parts.append(f"To reach {target.label}, every key question needs at least {_pct(float(gap))}.")
+            parts.append(
+                f"To reach {target.label}, every key question needs at least {_pct(float(gap))}."
+            )
     return " ".join(parts)
 
 

@@ -19,11 +19,11 @@ MARKER = "[REDACTED]"
 
 
 #: For reports that show no breakdown by personal characteristic (assumption A12).
-INSPECTION_COUNTS_NOTE = ("NHS England / OpenSAFELY rule for counts of people by personal characteristic: none are shown "
-                          "in this report. Case counts per PDU and key question are inspection sample sizes, shown as "
-                          "HMIP publishes them.")
-
-
+INSPECTION_COUNTS_NOTE = (
+    "NHS England / OpenSAFELY rule for counts of people by personal characteristic: none are shown "
+    "in this report. Case counts per PDU and key question are inspection sample sizes, shown as "
+    "HMIP publishes them."
+)
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,15 @@ class DisclosureRule:
 
     def describe(self) -> str:
         if not self.active:
-            return ("NONE: counts of people are shown unrounded and unsuppressed. For internal use only; "
-                    "do not share this report.")
-        return (f"{self.name}: counts of people from 1 to {self.threshold} are suppressed and shown as {self.marker}; "
-                f"other counts are rounded to the nearest {self.base}; 0 stays 0; totals and percentages are "
-                f"computed from the rounded values; shares and intervals resting on a suppressed count are suppressed.")
+            return (
+                "NONE: counts of people are shown unrounded and unsuppressed. For internal use only; "
+                "do not share this report."
+            )
+        return (
+            f"{self.name}: counts of people from 1 to {self.threshold} are suppressed and shown as {self.marker}; "
+            f"other counts are rounded to the nearest {self.base}; 0 stays 0; totals and percentages are "
+            f"computed from the rounded values; shares and intervals resting on a suppressed count are suppressed."
+        )
 
 
 RULES = {
@@ -56,7 +60,9 @@ def get_rule(rule: str | DisclosureRule = "nhs") -> DisclosureRule:
     if isinstance(rule, DisclosureRule):
         return rule
     if rule not in RULES:
-        raise DisclosureError(f"disclosure rule '{rule}' is not known; accepted: {', '.join(RULES)}")
+        raise DisclosureError(
+            f"disclosure rule '{rule}' is not known; accepted: {', '.join(RULES)}"
+        )
     return RULES[rule]
 
 
@@ -76,7 +82,9 @@ def rounded_values(counts, threshold: int | None = 7, base: int | None = 5):
         out[(arr >= 1) & (arr <= threshold)] = np.nan
     if base is not None:
         keep = ~np.isnan(out)
-        out[keep] = np.floor(out[keep] / base + 0.5) * base  # integers never tie, so half-up is exact
+        out[keep] = (
+            np.floor(out[keep] / base + 0.5) * base
+        )  # integers never tie, so half-up is exact
     if isinstance(obj, pd.DataFrame):
         return pd.DataFrame(out, index=obj.index, columns=obj.columns)
     return pd.Series(out, index=obj.index, name=getattr(obj, "name", None))
@@ -94,14 +102,30 @@ def protect(counts, threshold: int | None = 7, base: int | None = 5, marker: str
         return pd.NA if pd.isna(v) else int(v)
 
     if isinstance(num, pd.DataFrame):
-        return pd.DataFrame({c: [fmt(v, s) for v, s in zip(num[c], suppressed[c], strict=True)] for c in num.columns},
-                            index=num.index, dtype=object)
-    return pd.Series([fmt(v, s) for v, s in zip(num, suppressed, strict=True)], index=num.index, name=num.name, dtype=object)
+        return pd.DataFrame(
+            {
+                c: [fmt(v, s) for v, s in zip(num[c], suppressed[c], strict=True)]
+                for c in num.columns
+            },
+            index=num.index,
+            dtype=object,
+        )
+    return pd.Series(
+        [fmt(v, s) for v, s in zip(num, suppressed, strict=True)],
+        index=num.index,
+        name=num.name,
+        dtype=object,
+    )
 
 
-
-def protect_table(table: pd.DataFrame, count_columns: list[str], *, rule: str | DisclosureRule = "nhs",
-                  total_row: str | None = "Total", label_column: str | None = None) -> pd.DataFrame:
+def protect_table(
+    table: pd.DataFrame,
+    count_columns: list[str],
+    *,
+    rule: str | DisclosureRule = "nhs",
+    total_row: str | None = "Total",
+    label_column: str | None = None,
+) -> pd.DataFrame:
     """Protect the count columns of a table and add a total row computed from the ROUNDED values, so a
     total can never reveal a suppressed cell."""
     r = get_rule(rule)
@@ -109,7 +133,10 @@ def protect_table(table: pd.DataFrame, count_columns: list[str], *, rule: str | 
     if not r.active:
         if total_row:
             total = {c: int(table[c].sum()) for c in count_columns}
-            out = pd.concat([out, pd.DataFrame([{label_column or out.columns[0]: total_row, **total}])], ignore_index=True)
+            out = pd.concat(
+                [out, pd.DataFrame([{label_column or out.columns[0]: total_row, **total}])],
+                ignore_index=True,
+            )
         return out
     num = rounded_values(table[count_columns], r.threshold, r.base)
     shown = protect(table[count_columns], r.threshold, r.base, r.marker)
@@ -117,18 +144,28 @@ def protect_table(table: pd.DataFrame, count_columns: list[str], *, rule: str | 
         out[c] = shown[c]
     if total_row:
         total = {c: int(np.nansum(num[c].to_numpy())) for c in count_columns}
-        out = pd.concat([out, pd.DataFrame([{label_column or out.columns[0]: total_row, **total}])], ignore_index=True)
+        out = pd.concat(
+            [out, pd.DataFrame([{label_column or out.columns[0]: total_row, **total}])],
+            ignore_index=True,
+        )
     return out
 
 
-def protected_share(yes, n, rule: str | DisclosureRule = "nhs") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def protected_share(
+    yes, n, rule: str | DisclosureRule = "nhs"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(yes shown, n shown, share from rounded values, suppressed?) - suppressed where yes, no or n is 1-threshold."""
     r = get_rule(rule)
     yes = np.asarray(yes, dtype=float)
     n = np.asarray(n, dtype=float)
     if not r.active:
         with np.errstate(invalid="ignore", divide="ignore"):
-            return yes, n, np.where(n > 0, yes / np.where(n > 0, n, 1), np.nan), np.zeros(yes.shape, bool)
+            return (
+                yes,
+                n,
+                np.where(n > 0, yes / np.where(n > 0, n, 1), np.nan),
+                np.zeros(yes.shape, bool),
+            )
     ry = rounded_values(pd.Series(yes), r.threshold, r.base).to_numpy()
     rno = rounded_values(pd.Series(n - yes), r.threshold, r.base).to_numpy()
     rn = rounded_values(pd.Series(n), r.threshold, r.base).to_numpy()

@@ -63,18 +63,29 @@ class Grouping:
             return "ONS 2021 top-level ethnic groups, each compared with White; Not recorded reported separately"
         if self.name == "binary":
             wm = "included in" if self.white_minorities_as_minority else "counted as White, not in"
-            return (f"ethnic minority vs White (White minority groups - Irish, Gypsy or Irish Traveller, Roma, any "
-                    f"other White background - are {wm} the minority group; MoJ practice excludes them)")
+            return (
+                f"ethnic minority vs White (White minority groups - Irish, Gypsy or Irish Traveller, Roma, any "
+                f"other White background - are {wm} the minority group; MoJ practice excludes them)"
+            )
         return f"custom grouping, reference '{self.reference}'"
 
 
-def make_grouping(name: str = "binary", *, white_minorities_as_minority: bool = False,
-                  custom: Mapping[str, str] | None = None, reference: str | None = None) -> Grouping:
+def make_grouping(
+    name: str = "binary",
+    *,
+    white_minorities_as_minority: bool = False,
+    custom: Mapping[str, str] | None = None,
+    reference: str | None = None,
+) -> Grouping:
     if name not in GROUPINGS:
-        raise DisproportionalityError(f"grouping '{name}' is not known; accepted: {', '.join(GROUPINGS)}")
+        raise DisproportionalityError(
+            f"grouping '{name}' is not known; accepted: {', '.join(GROUPINGS)}"
+        )
     if name == "custom":
         if not custom:
-            raise DisproportionalityError("a custom grouping needs a mapping of ethnicity (group or detailed category) -> label")
+            raise DisproportionalityError(
+                "a custom grouping needs a mapping of ethnicity (group or detailed category) -> label"
+            )
         return Grouping(name, reference or WHITE, white_minorities_as_minority, dict(custom))
     ref = WHITE if not (name == "binary" and white_minorities_as_minority) else "White British"
     return Grouping(name, reference or ref, white_minorities_as_minority)
@@ -88,12 +99,24 @@ def assign_groups(cases: pd.DataFrame, grouping: Grouping) -> pd.Series:
         return top.rename("group")
     if grouping.name == "binary":
         white_minority = detail.isin(WHITE_MINORITY_DETAIL)
-        out = np.where(top == NOT_RECORDED, NOT_RECORDED,
-                       np.where(top == WHITE, np.where(white_minority & grouping.white_minorities_as_minority, MINORITY,
-                                                       grouping.reference), MINORITY))
+        out = np.where(
+            top == NOT_RECORDED,
+            NOT_RECORDED,
+            np.where(
+                top == WHITE,
+                np.where(
+                    white_minority & grouping.white_minorities_as_minority,
+                    MINORITY,
+                    grouping.reference,
+                ),
+                MINORITY,
+            ),
+        )
         return pd.Series(out, index=cases.index, name="group")
-    mapped = [grouping.custom.get(d, grouping.custom.get(t, NOT_RECORDED if t == NOT_RECORDED else None))
-              for d, t in zip(detail, top, strict=True)]
+    mapped = [
+        grouping.custom.get(d, grouping.custom.get(t, NOT_RECORDED if t == NOT_RECORDED else None))
+        for d, t in zip(detail, top, strict=True)
+    ]
     missing = sorted({d for d, m in zip(detail, mapped, strict=True) if m is None})
     if missing:
         raise DisproportionalityError(f"the custom grouping does not map: {', '.join(missing)}")
@@ -102,12 +125,29 @@ def assign_groups(cases: pd.DataFrame, grouping: Grouping) -> pd.Series:
 
 def not_recorded_table(cases: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
     """Per PDU (and overall): cases, ethnicity not recorded, share with a Wilson interval."""
-    g = cases.assign(nr=cases["ethnicity"].astype(str) == NOT_RECORDED).groupby("pdu", sort=False)["nr"]
+    g = cases.assign(nr=cases["ethnicity"].astype(str) == NOT_RECORDED).groupby("pdu", sort=False)[
+        "nr"
+    ]
     t = pd.DataFrame({"cases": g.size(), "not_recorded": g.sum().astype(int)}).reset_index()
-    t = pd.concat([t, pd.DataFrame([{"pdu": "All PDUs", "cases": t["cases"].sum(), "not_recorded": t["not_recorded"].sum()}])],
-                  ignore_index=True)
+    t = pd.concat(
+        [
+            t,
+            pd.DataFrame(
+                [
+                    {
+                        "pdu": "All PDUs",
+                        "cases": t["cases"].sum(),
+                        "not_recorded": t["not_recorded"].sum(),
+                    }
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
     t["share"] = t["not_recorded"] / t["cases"]
-    t["lower"], t["upper"] = proportion_interval(t["not_recorded"].to_numpy(), t["cases"].to_numpy(), level=level)
+    t["lower"], t["upper"] = proportion_interval(
+        t["not_recorded"].to_numpy(), t["cases"].to_numpy(), level=level
+    )
     t["method"] = f"Wilson score {100 * level:g}%"
     return t
 
@@ -123,19 +163,34 @@ def _kq_ids(framework: Framework, standards=None, key_questions=None) -> list[st
             continue
         out.append(kq.qualified_id)
     if not out:
-        raise DisproportionalityError("no key questions selected: check the standards and key questions asked for")
+        raise DisproportionalityError(
+            "no key questions selected: check the standards and key questions asked for"
+        )
     return out
 
 
-def group_counts(cases: pd.DataFrame, grouping: Grouping, *, standards=None, key_questions=None,
-                 framework: Framework | None = None) -> pd.DataFrame:
+def group_counts(
+    cases: pd.DataFrame,
+    grouping: Grouping,
+    *,
+    standards=None,
+    key_questions=None,
+    framework: Framework | None = None,
+) -> pd.DataFrame:
     """pdu, standard, key_question, group, yes, n (n/a excluded) for every combination present."""
     fw = framework or default_framework()
     groups = assign_groups(cases, grouping)
     rows = []
     for qid in _kq_ids(fw, standards, key_questions):
         ans = cases[qid].astype(str)
-        df = pd.DataFrame({"pdu": cases["pdu"], "group": groups, "yes": ans.eq("yes"), "n": ans.isin(["yes", "no"])})
+        df = pd.DataFrame(
+            {
+                "pdu": cases["pdu"],
+                "group": groups,
+                "yes": ans.eq("yes"),
+                "n": ans.isin(["yes", "no"]),
+            }
+        )
         agg = df.groupby(["pdu", "group"], sort=False)[["yes", "n"]].sum().reset_index()
         std, kq = qid.split(".")
         agg.insert(1, "standard", std)
@@ -151,20 +206,30 @@ def group_shares(counts: pd.DataFrame, *, pooled: bool = True, level: float = 0.
     check_level(level)
     frames = [counts]
     if pooled:
-        frames.append(counts.groupby(["standard", "key_question", "group"], sort=False)[["yes", "n"]].sum()
-                      .reset_index().assign(pdu="All PDUs"))
+        frames.append(
+            counts.groupby(["standard", "key_question", "group"], sort=False)[["yes", "n"]]
+            .sum()
+            .reset_index()
+            .assign(pdu="All PDUs")
+        )
     t = pd.concat(frames, ignore_index=True)
     t["share"] = np.where(t["n"] > 0, t["yes"] / t["n"].where(t["n"] > 0, 1), np.nan)
-    t["lower"], t["upper"] = proportion_interval(t["yes"].to_numpy(), t["n"].to_numpy(), level=level)
+    t["lower"], t["upper"] = proportion_interval(
+        t["yes"].to_numpy(), t["n"].to_numpy(), level=level
+    )
     t["method"] = f"Wilson score {100 * level:g}%"
     return t
 
 
 # --- Comparisons with the reference group --------------------------------------------------------------------
-def exact_test(yes1: int, n1: int, yes2: int, n2: int, *, test: str = "boschloo", grid: int = 32) -> float:
+def exact_test(
+    yes1: int, n1: int, yes2: int, n2: int, *, test: str = "boschloo", grid: int = 32
+) -> float:
     """Two-sided exact p-value for a 2x2 table (group vs reference, sufficient vs not)."""
     if test not in EXACT_TESTS:
-        raise DisproportionalityError(f"test '{test}' is not known; accepted: {', '.join(EXACT_TESTS)}")
+        raise DisproportionalityError(
+            f"test '{test}' is not known; accepted: {', '.join(EXACT_TESTS)}"
+        )
     if n1 == 0 or n2 == 0:
         return np.nan
     table = [[yes1, n1 - yes1], [yes2, n2 - yes2]]
@@ -175,18 +240,24 @@ def exact_test(yes1: int, n1: int, yes2: int, n2: int, *, test: str = "boschloo"
     return float(stats.boschloo_exact(table, alternative="two-sided", n=grid).pvalue)
 
 
-def min_detectable_difference(n_group: int, n_ref: int, p_ref: float, *, power: float = 0.8, alpha: float = 0.05) -> float:
+def min_detectable_difference(
+    n_group: int, n_ref: int, p_ref: float, *, power: float = 0.8, alpha: float = 0.05
+) -> float:
     """The smallest shortfall (reference share minus group share) detectable with ``power`` at these n
     (two-sided, normal approximation on the arcsine scale: statsmodels NormalIndPower)."""
     if n_group < 2 or n_ref < 2 or not 0 < p_ref < 1:
         return np.nan
-    h = NormalIndPower().solve_power(effect_size=None, nobs1=n_group, ratio=n_ref / n_group, alpha=alpha, power=power)
+    h = NormalIndPower().solve_power(
+        effect_size=None, nobs1=n_group, ratio=n_ref / n_group, alpha=alpha, power=power
+    )
     arg = np.arcsin(np.sqrt(p_ref)) - h / 2
     p_group = np.sin(max(arg, 0.0)) ** 2
     return float(p_ref - p_group) if arg > 0 else float(p_ref)
 
 
-def exact_power(n_group: int, n_ref: int, p_group: float, p_ref: float, *, alpha: float = 0.05) -> float:
+def exact_power(
+    n_group: int, n_ref: int, p_group: float, p_ref: float, *, alpha: float = 0.05
+) -> float:
     """Exact power of the two-sided Fisher test, by enumerating every outcome (small samples)."""
     a = np.arange(n_group + 1)
     c = np.arange(n_ref + 1)
@@ -198,8 +269,15 @@ def exact_power(n_group: int, n_ref: int, p_group: float, p_ref: float, *, alpha
     return float(prob[reject].sum())
 
 
-def compare_groups(counts: pd.DataFrame, grouping: Grouping, *, level: float = 0.95, test: str = "boschloo",
-                   final: bool = False, include_pooled: bool = True) -> pd.DataFrame:
+def compare_groups(
+    counts: pd.DataFrame,
+    grouping: Grouping,
+    *,
+    level: float = 0.95,
+    test: str = "boschloo",
+    final: bool = False,
+    include_pooled: bool = True,
+) -> pd.DataFrame:
     """Each group against the reference, per PDU (and with PDUs summed), per key question.
 
     RRI = share(group) / share(reference), log-adjusted interval; difference = share(group) -
@@ -210,8 +288,12 @@ def compare_groups(counts: pd.DataFrame, grouping: Grouping, *, level: float = 0
     grid = FINAL_BOSCHLOO_GRID if final else 32
     frames = [counts]
     if include_pooled:
-        frames.append(counts.groupby(["standard", "key_question", "group"], sort=False)[["yes", "n"]].sum()
-                      .reset_index().assign(pdu="All PDUs (summed)"))
+        frames.append(
+            counts.groupby(["standard", "key_question", "group"], sort=False)[["yes", "n"]]
+            .sum()
+            .reset_index()
+            .assign(pdu="All PDUs (summed)")
+        )
     t = pd.concat(frames, ignore_index=True)
     rows = []
     for (pdu, std, kq), g in t.groupby(["pdu", "standard", "key_question"], sort=False):
@@ -226,17 +308,36 @@ def compare_groups(counts: pd.DataFrame, grouping: Grouping, *, level: float = 0
             rri, rlo, rhi = ratio_interval(yg, ng, yr, nr, level=level)
             diff, dlo, dhi = newcombe_difference(yg, ng, yr, nr, level=level)
             p_ref = yr / nr if nr else np.nan
-            rows.append({
-                "pdu": pdu, "standard": std, "key_question": kq, "group": r.group, "reference": grouping.reference,
-                "yes_group": yg, "n_group": ng, "yes_reference": yr, "n_reference": nr,
-                "share_group": yg / ng if ng else np.nan, "share_reference": p_ref,
-                "rri": rri, "rri_lower": rlo, "rri_upper": rhi,
-                "difference": diff, "difference_lower": dlo, "difference_upper": dhi,
-                "p_value": exact_test(yg, ng, yr, nr, test=test, grid=grid),
-                "min_detectable_difference": min_detectable_difference(ng, nr, p_ref) if nr else np.nan,
-                "rri_method": f"log-adjusted {100 * level:g}%", "difference_method": f"Newcombe hybrid score {100 * level:g}%",
-                "test": f"Boschloo exact (grid {grid})" if test == "boschloo" else "Fisher exact",
-            })
+            rows.append(
+                {
+                    "pdu": pdu,
+                    "standard": std,
+                    "key_question": kq,
+                    "group": r.group,
+                    "reference": grouping.reference,
+                    "yes_group": yg,
+                    "n_group": ng,
+                    "yes_reference": yr,
+                    "n_reference": nr,
+                    "share_group": yg / ng if ng else np.nan,
+                    "share_reference": p_ref,
+                    "rri": rri,
+                    "rri_lower": rlo,
+                    "rri_upper": rhi,
+                    "difference": diff,
+                    "difference_lower": dlo,
+                    "difference_upper": dhi,
+                    "p_value": exact_test(yg, ng, yr, nr, test=test, grid=grid),
+                    "min_detectable_difference": min_detectable_difference(ng, nr, p_ref)
+                    if nr
+                    else np.nan,
+                    "rri_method": f"log-adjusted {100 * level:g}%",
+                    "difference_method": f"Newcombe hybrid score {100 * level:g}%",
+                    "test": f"Boschloo exact (grid {grid})"
+                    if test == "boschloo"
+                    else "Fisher exact",
+                }
+            )
     out = pd.DataFrame(rows)
     if out.empty:
         return out
@@ -269,29 +370,44 @@ def mh_risk_ratio(tables: np.ndarray, level: float = 0.95) -> tuple[float, float
     if r == 0 or s == 0:
         return (r / s if s else np.nan), np.nan, np.nan
     rr = r / s
-    var = ((n1 * n0 * (a + c) - a * c * n) / n ** 2).sum() / (r * s)
+    var = ((n1 * n0 * (a + c) - a * c * n) / n**2).sum() / (r * s)
     z = stats.norm.ppf(1 - (1 - level) / 2)
     se = np.sqrt(var)
     return float(rr), float(np.exp(np.log(rr) - z * se)), float(np.exp(np.log(rr) + z * se))
 
 
-def pooled_analysis(counts: pd.DataFrame, grouping: Grouping, *, level: float = 0.95) -> pd.DataFrame:
+def pooled_analysis(
+    counts: pd.DataFrame, grouping: Grouping, *, level: float = 0.95
+) -> pd.DataFrame:
     """Per key question and group: MH pooled OR and RR with intervals, the MH test and Breslow-Day,
     with PDUs as strata (strata lacking either group are left out and counted)."""
     check_level(level)
     rows = []
     for (std, kq), g in counts.groupby(["standard", "key_question"], sort=False):
-        for group in [x for x in g["group"].unique() if x not in (grouping.reference, NOT_RECORDED)]:
+        for group in [
+            x for x in g["group"].unique() if x not in (grouping.reference, NOT_RECORDED)
+        ]:
             tabs, dropped = [], 0
             for _, h in g.groupby("pdu", sort=False):
                 grp, ref = h[h["group"] == group], h[h["group"] == grouping.reference]
                 if grp.empty or ref.empty or grp["n"].iloc[0] == 0 or ref["n"].iloc[0] == 0:
                     dropped += 1
                     continue
-                yg, ng, yr, nr = int(grp["yes"].iloc[0]), int(grp["n"].iloc[0]), int(ref["yes"].iloc[0]), int(ref["n"].iloc[0])
+                yg, ng, yr, nr = (
+                    int(grp["yes"].iloc[0]),
+                    int(grp["n"].iloc[0]),
+                    int(ref["yes"].iloc[0]),
+                    int(ref["n"].iloc[0]),
+                )
                 tabs.append([[yg, ng - yg], [yr, nr - yr]])
-            base = {"standard": std, "key_question": kq, "group": group, "reference": grouping.reference,
-                    "strata": len(tabs), "strata_left_out": dropped}
+            base = {
+                "standard": std,
+                "key_question": kq,
+                "group": group,
+                "reference": grouping.reference,
+                "strata": len(tabs),
+                "strata_left_out": dropped,
+            }
             if not tabs:
                 rows.append(base)
                 continue
@@ -306,15 +422,28 @@ def pooled_analysis(counts: pd.DataFrame, grouping: Grouping, *, level: float = 
             mh = st.test_null_odds(correction=True)
             # Breslow-Day needs strata with both outcomes present; others carry no information on heterogeneity
             informative = arr[(arr[:, :, 0].sum(axis=1) > 0) & (arr[:, :, 1].sum(axis=1) > 0)]
-            bd_p = (float(StratifiedTable(informative.transpose(1, 2, 0)).test_equal_odds().pvalue)
-                    if len(informative) > 1 else np.nan)
-            rows.append({**base,
-                         "n_group": int(arr[:, 0].sum()), "n_reference": int(arr[:, 1].sum()),
-                         "mh_risk_ratio": rr, "rr_lower": rr_lo, "rr_upper": rr_hi,
-                         "mh_odds_ratio": or_, "or_lower": or_lo, "or_upper": or_hi,
-                         "mh_p_value": float(mh.pvalue), "breslow_day_p": bd_p,
-                         "methods": f"Mantel-Haenszel (statsmodels StratifiedTable), RR interval Greenland-Robins, "
-                                    f"{100 * level:g}%; MH test with continuity correction; Breslow-Day heterogeneity"})
+            bd_p = (
+                float(StratifiedTable(informative.transpose(1, 2, 0)).test_equal_odds().pvalue)
+                if len(informative) > 1
+                else np.nan
+            )
+            rows.append(
+                {
+                    **base,
+                    "n_group": int(arr[:, 0].sum()),
+                    "n_reference": int(arr[:, 1].sum()),
+                    "mh_risk_ratio": rr,
+                    "rr_lower": rr_lo,
+                    "rr_upper": rr_hi,
+                    "mh_odds_ratio": or_,
+                    "or_lower": or_lo,
+                    "or_upper": or_hi,
+                    "mh_p_value": float(mh.pvalue),
+                    "breslow_day_p": bd_p,
+                    "methods": f"Mantel-Haenszel (statsmodels StratifiedTable), RR interval Greenland-Robins, "
+                    f"{100 * level:g}%; MH test with continuity correction; Breslow-Day heterogeneity",
+                }
+            )
     out = pd.DataFrame(rows)
     return adjust_p_values(out, "mh_p_value") if "mh_p_value" in out else out
 

@@ -47,14 +47,18 @@ def funnel_limits(target: float, n, level: float = 0.95):
     return (float(lo), float(hi)) if lo.ndim == 0 else (lo, hi)
 
 
-def overdispersion(yes, n, target: float, *, method: str = "multiplicative", winsorise: float = 0.1) -> dict:
+def overdispersion(
+    yes, n, target: float, *, method: str = "multiplicative", winsorise: float = 0.1
+) -> dict:
     """Estimate overdispersion from z-scores winsorised at ``winsorise`` (Spiegelhalter 2005).
 
     Returns phi (multiplicative factor; 1 = none), tau2 (additive between-PDU variance), the
     chi-squared test of phi (I-1 df) and the method.
     """
     if method not in OVERDISPERSION_METHODS:
-        raise CompareError(f"overdispersion '{method}' is not known; accepted: {', '.join(OVERDISPERSION_METHODS)}")
+        raise CompareError(
+            f"overdispersion '{method}' is not known; accepted: {', '.join(OVERDISPERSION_METHODS)}"
+        )
     yes, n = np.asarray(yes, dtype=float), np.asarray(n, dtype=float)
     share = yes / n
     s2 = target * (1 - target) / n
@@ -62,14 +66,24 @@ def overdispersion(yes, n, target: float, *, method: str = "multiplicative", win
     lo, hi = np.quantile(z, [winsorise, 1 - winsorise])
     zw = np.clip(z, lo, hi)
     k = len(z)
-    phi = float(np.mean(zw ** 2))
+    phi = float(np.mean(zw**2))
     w = 1 / s2
-    tau2 = max(0.0, (k * phi - (k - 1)) / (w.sum() - (w ** 2).sum() / w.sum())) if k > 1 else 0.0
+    tau2 = max(0.0, (k * phi - (k - 1)) / (w.sum() - (w**2).sum() / w.sum())) if k > 1 else 0.0
     p_value = float(stats.chi2.sf(k * phi, k - 1)) if k > 1 else float("nan")
-    return {"phi": phi, "tau2": tau2, "p_value": p_value, "method": method, "units": k,
-            "description": (f"phi = {phi:.2f} from {100 * winsorise:g}%-winsorised z-scores (chi-squared test p = {p_value:.3f})"
-                            if method == "multiplicative" else
-                            f"tau-squared = {tau2:.4f} (additive random effect; phi = {phi:.2f})" if method == "additive" else "none")}
+    return {
+        "phi": phi,
+        "tau2": tau2,
+        "p_value": p_value,
+        "method": method,
+        "units": k,
+        "description": (
+            f"phi = {phi:.2f} from {100 * winsorise:g}%-winsorised z-scores (chi-squared test p = {p_value:.3f})"
+            if method == "multiplicative"
+            else f"tau-squared = {tau2:.4f} (additive random effect; phi = {phi:.2f})"
+            if method == "additive"
+            else "none"
+        ),
+    }
 
 
 def control_limits(target: float, n, level: float, od: dict | None = None):
@@ -87,8 +101,13 @@ def control_limits(target: float, n, level: float, od: dict | None = None):
     return np.clip(target - zq * np.sqrt(var), 0, 1), np.clip(target + zq * np.sqrt(var), 0, 1)
 
 
-def funnel_table(counts: pd.DataFrame, *, target: float | None = None, levels=FUNNEL_LEVELS,
-                 overdispersion_method: str = "none") -> pd.DataFrame:
+def funnel_table(
+    counts: pd.DataFrame,
+    *,
+    target: float | None = None,
+    levels=FUNNEL_LEVELS,
+    overdispersion_method: str = "none",
+) -> pd.DataFrame:
     """Per unit (rows of ``counts`` with yes, n): share, z-score, limits at each level, and which are outside.
 
     ``target`` defaults to the pooled share. With overdispersion the limits widen (normal approximation
@@ -99,8 +118,15 @@ def funnel_table(counts: pd.DataFrame, *, target: float | None = None, levels=FU
         raise CompareError("every unit in a funnel plot needs at least one case")
     theta = float(yes.sum() / n.sum()) if target is None else float(target)
     if not 0 < theta < 1:
-        raise CompareError(f"the target share is {theta:.2f}: a funnel plot needs a target strictly between 0 and 1")
-    od = overdispersion(yes, n, theta, method=overdispersion_method if overdispersion_method != "none" else "multiplicative")
+        raise CompareError(
+            f"the target share is {theta:.2f}: a funnel plot needs a target strictly between 0 and 1"
+        )
+    od = overdispersion(
+        yes,
+        n,
+        theta,
+        method=overdispersion_method if overdispersion_method != "none" else "multiplicative",
+    )
     out = counts.copy()
     out["share"] = yes / n
     out["target"] = theta
@@ -113,17 +139,34 @@ def funnel_table(counts: pd.DataFrame, *, target: float | None = None, levels=FU
         out[f"lower_{tag}"], out[f"upper_{tag}"] = lo, hi
         out[f"outside_{tag}"] = (out["share"] < lo) | (out["share"] > hi)
         flags.append(tag)
-    out.attrs["overdispersion"] = od if overdispersion_method != "none" else {"method": "none", "phi": od["phi"],
-                                                                              "description": f"no adjustment (estimated phi = {od['phi']:.2f})"}
-    out.attrs["method"] = ("exact binomial limits with Spiegelhalter interpolation" if overdispersion_method == "none"
-                           else f"limits adjusted for overdispersion ({overdispersion_method})")
+    out.attrs["overdispersion"] = (
+        od
+        if overdispersion_method != "none"
+        else {
+            "method": "none",
+            "phi": od["phi"],
+            "description": f"no adjustment (estimated phi = {od['phi']:.2f})",
+        }
+    )
+    out.attrs["method"] = (
+        "exact binomial limits with Spiegelhalter interpolation"
+        if overdispersion_method == "none"
+        else f"limits adjusted for overdispersion ({overdispersion_method})"
+    )
     out.attrs["target"] = theta
     return out
 
 
 # --- 3. Rank uncertainty -----------------------------------------------------------------------------
-def rank_uncertainty(counts: pd.DataFrame, *, label: str = "pdu", draws: int = 4000, level: float = 0.95,
-                     seed: int = DEFAULT_SEED, prior=(0.5, 0.5)) -> pd.DataFrame:
+def rank_uncertainty(
+    counts: pd.DataFrame,
+    *,
+    label: str = "pdu",
+    draws: int = 4000,
+    level: float = 0.95,
+    seed: int = DEFAULT_SEED,
+    prior=(0.5, 0.5),
+) -> pd.DataFrame:
     """A plausible range for each unit's rank (1 = highest share) from seeded Jeffreys posterior draws."""
     check_level(level)
     rng = np.random.default_rng(seed)
@@ -132,17 +175,21 @@ def rank_uncertainty(counts: pd.DataFrame, *, label: str = "pdu", draws: int = 4
     ranks = (-theta).argsort(axis=1).argsort(axis=1) + 1
     q = (1 - level) / 2
     share = yes / n
-    out = pd.DataFrame({
-        label: counts[label].to_numpy(),
-        "share": share,
-        "n": n.astype(int),
-        "rank": stats.rankdata(-share, method="min").astype(int),
-        "median_rank": np.median(ranks, axis=0),
-        "rank_lower": np.quantile(ranks, q, axis=0, method="lower").astype(int),
-        "rank_upper": np.quantile(ranks, 1 - q, axis=0, method="higher").astype(int),
-        "p_top": (ranks == 1).mean(axis=0),
-    })
-    out["method"] = f"ranks of {draws} seeded draws from Jeffreys posteriors; {100 * level:g}% range"
+    out = pd.DataFrame(
+        {
+            label: counts[label].to_numpy(),
+            "share": share,
+            "n": n.astype(int),
+            "rank": stats.rankdata(-share, method="min").astype(int),
+            "median_rank": np.median(ranks, axis=0),
+            "rank_lower": np.quantile(ranks, q, axis=0, method="lower").astype(int),
+            "rank_upper": np.quantile(ranks, 1 - q, axis=0, method="higher").astype(int),
+            "p_top": (ranks == 1).mean(axis=0),
+        }
+    )
+    out["method"] = (
+        f"ranks of {draws} seeded draws from Jeffreys posteriors; {100 * level:g}% range"
+    )
     return out.sort_values("rank", kind="stable").reset_index(drop=True)
 
 
@@ -151,9 +198,7 @@ def distinguishable_pairs(ranks: pd.DataFrame, label: str = "pdu") -> list[tuple
     pairs = []
     rows = list(ranks.itertuples())
     for i, a in enumerate(rows):
-        for b in rows[i + 1:]:
+        for b in rows[i + 1 :]:
             if a.rank_upper < b.rank_lower or b.rank_upper < a.rank_lower:
                 pairs.append((getattr(a, label), getattr(b, label)))
     return pairs
-
-

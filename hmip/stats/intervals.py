@@ -19,7 +19,11 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 from hmip.errors import StatisticsError
 
 INTERVAL_METHODS = {"wilson": "wilson", "jeffreys": "jeffreys", "clopper-pearson": "beta"}
-METHOD_LABELS = {"wilson": "Wilson score", "jeffreys": "Jeffreys", "clopper-pearson": "Clopper-Pearson (exact)"}
+METHOD_LABELS = {
+    "wilson": "Wilson score",
+    "jeffreys": "Jeffreys",
+    "clopper-pearson": "Clopper-Pearson (exact)",
+}
 
 
 class IntervalError(StatisticsError):
@@ -28,15 +32,18 @@ class IntervalError(StatisticsError):
 
 def check_level(level: float) -> float:
     if not isinstance(level, int | float) or not 0.5 <= float(level) < 1:
-        raise IntervalError(f"confidence level {level!r} must be a proportion from 0.5 to below 1, e.g. 0.95")
+        raise IntervalError(
+            f"confidence level {level!r} must be a proportion from 0.5 to below 1, e.g. 0.95"
+        )
     return float(level)
 
 
 def check_method(method: str) -> str:
     if method not in INTERVAL_METHODS:
-        raise IntervalError(f"interval method '{method}' is not known; accepted: {', '.join(INTERVAL_METHODS)}")
+        raise IntervalError(
+            f"interval method '{method}' is not known; accepted: {', '.join(INTERVAL_METHODS)}"
+        )
     return method
-
 
 
 def proportion_interval(yes, n, *, level: float = 0.95, method: str = "wilson"):
@@ -54,32 +61,50 @@ def proportion_interval(yes, n, *, level: float = 0.95, method: str = "wilson"):
     return lo, hi
 
 
-def share_table(counts: pd.DataFrame, *, level: float = 0.95, method: str = "wilson",
-                yes: str = "yes", n: str = "n") -> pd.DataFrame:
+def share_table(
+    counts: pd.DataFrame,
+    *,
+    level: float = 0.95,
+    method: str = "wilson",
+    yes: str = "yes",
+    n: str = "n",
+) -> pd.DataFrame:
     """Add share, lower, upper, method and level columns to a table of counts."""
     out = counts.copy()
     nn = out[n].to_numpy(dtype=float)
-    out["share"] = np.where(nn > 0, out[yes].to_numpy(dtype=float) / np.where(nn > 0, nn, 1), np.nan)
-    out["lower"], out["upper"] = proportion_interval(out[yes].to_numpy(), nn, level=level, method=method)
+    out["share"] = np.where(
+        nn > 0, out[yes].to_numpy(dtype=float) / np.where(nn > 0, nn, 1), np.nan
+    )
+    out["lower"], out["upper"] = proportion_interval(
+        out[yes].to_numpy(), nn, level=level, method=method
+    )
     out["method"] = METHOD_LABELS[method]
     out["level"] = level
     return out
 
 
-def newcombe_difference(yes1: int, n1: int, yes2: int, n2: int, *, level: float = 0.95) -> tuple[float, float, float]:
+def newcombe_difference(
+    yes1: int, n1: int, yes2: int, n2: int, *, level: float = 0.95
+) -> tuple[float, float, float]:
     """Difference in shares (1 minus 2) with Newcombe's hybrid score interval."""
     check_level(level)
     if n1 == 0 or n2 == 0:
         return (np.nan, np.nan, np.nan)
-    lo, hi = confint_proportions_2indep(yes1, n1, yes2, n2, method="newcomb", compare="diff", alpha=1 - level)
+    lo, hi = confint_proportions_2indep(
+        yes1, n1, yes2, n2, method="newcomb", compare="diff", alpha=1 - level
+    )
     return yes1 / n1 - yes2 / n2, float(lo), float(hi)
 
 
-def ratio_interval(yes1: int, n1: int, yes2: int, n2: int, *, level: float = 0.95) -> tuple[float, float, float]:
+def ratio_interval(
+    yes1: int, n1: int, yes2: int, n2: int, *, level: float = 0.95
+) -> tuple[float, float, float]:
     """Ratio of shares (1 over 2) with the log-adjusted interval, which survives zero cells."""
     check_level(level)
     if n1 == 0 or n2 == 0:
         return (np.nan, np.nan, np.nan)
-    lo, hi = confint_proportions_2indep(yes1, n1, yes2, n2, method="log-adjusted", compare="ratio", alpha=1 - level)
+    lo, hi = confint_proportions_2indep(
+        yes1, n1, yes2, n2, method="log-adjusted", compare="ratio", alpha=1 - level
+    )
     est = (yes1 / n1) / (yes2 / n2) if yes2 > 0 else np.inf if yes1 > 0 else np.nan
     return float(est), float(lo), float(hi)

@@ -48,30 +48,52 @@ def _thresholds(framework: Framework | None = None) -> list[float]:
 
 
 def _series(probs, name: str, method: str) -> pd.Series:
-    s = pd.Series(np.clip(np.asarray(probs, dtype=float), 0, 1), index=pd.Index(RATINGS, name="rating"), name=name)
+    s = pd.Series(
+        np.clip(np.asarray(probs, dtype=float), 0, 1),
+        index=pd.Index(RATINGS, name="rating"),
+        name=name,
+    )
     s.attrs["method"] = method
     return s
 
 
 def _check_kn(k: int, n: int) -> None:
-    if not (isinstance(k, int | np.integer) and isinstance(n, int | np.integer)) or n <= 0 or not 0 <= k <= n:
+    if (
+        not (isinstance(k, int | np.integer) and isinstance(n, int | np.integer))
+        or n <= 0
+        or not 0 <= k <= n
+    ):
         raise SamplingError(f"need whole numbers 0 <= k <= n with n > 0; got k={k}, n={n}")
 
 
 def _check_prior(prior) -> tuple[float, float]:
     a, b = prior
     if a <= 0 or b <= 0:
-        raise SamplingError(f"prior {prior} must have two positive parameters, e.g. (0.5, 0.5) for Jeffreys")
+        raise SamplingError(
+            f"prior {prior} must have two positive parameters, e.g. (0.5, 0.5) for Jeffreys"
+        )
     return float(a), float(b)
 
 
 def _prior_name(prior) -> str:
-    return "Jeffreys" if tuple(prior) == JEFFREYS else "uniform" if tuple(prior) == UNIFORM else f"Beta{tuple(prior)}"
+    return (
+        "Jeffreys"
+        if tuple(prior) == JEFFREYS
+        else "uniform"
+        if tuple(prior) == UNIFORM
+        else f"Beta{tuple(prior)}"
+    )
 
 
 # --- 1. Band probabilities for the true share -----------------------------------------------------
-def band_probabilities(k: int, n: int, caseload: int | None = None, prior=JEFFREYS, *,
-                       framework: Framework | None = None) -> pd.Series:
+def band_probabilities(
+    k: int,
+    n: int,
+    caseload: int | None = None,
+    prior=JEFFREYS,
+    *,
+    framework: Framework | None = None,
+) -> pd.Series:
     """P(the PDU's true share sufficient lies in each band | k of n sampled), indexed by Rating."""
     _check_kn(k, n)
     a, b = _check_prior(prior)
@@ -79,7 +101,11 @@ def band_probabilities(k: int, n: int, caseload: int | None = None, prior=JEFFRE
     if caseload is None:
         cdf = stats.beta.cdf(_thresholds(framework), a, b)
         probs = np.diff(np.concatenate([[0.0], cdf, [1.0]]))
-        return _series(probs, "probability", f"{_prior_name(prior)} posterior Beta({a:g}, {b:g}) for the true share")
+        return _series(
+            probs,
+            "probability",
+            f"{_prior_name(prior)} posterior Beta({a:g}, {b:g}) for the true share",
+        )
     if caseload < n:
         raise SamplingError(f"caseload {caseload} is smaller than the sample {n}")
     m = caseload - n
@@ -88,12 +114,18 @@ def band_probabilities(k: int, n: int, caseload: int | None = None, prior=JEFFRE
     total = k + y
     bands = count_thresholds(caseload, framework=framework)
     probs = [pmf[(total >= r.start) & (total < r.stop)].sum() for r in bands.values()]
-    return _series(probs, "probability", f"{_prior_name(prior)} posterior; the {m} unsampled cases of a caseload of "
-                   f"{caseload} beta-binomial (finite population)")
+    return _series(
+        probs,
+        "probability",
+        f"{_prior_name(prior)} posterior; the {m} unsampled cases of a caseload of "
+        f"{caseload} beta-binomial (finite population)",
+    )
 
 
 # --- 2. Stability: a fresh sample of n cases --------------------------------------------------------
-def stability(k: int, n: int, n_new: int | None = None, prior=JEFFREYS, *, framework: Framework | None = None) -> pd.Series:
+def stability(
+    k: int, n: int, n_new: int | None = None, prior=JEFFREYS, *, framework: Framework | None = None
+) -> pd.Series:
     """P(a fresh sample of ``n_new`` cases (default n) falls in each band), posterior predictive."""
     _check_kn(k, n)
     a, b = _check_prior(prior)
@@ -101,8 +133,12 @@ def stability(k: int, n: int, n_new: int | None = None, prior=JEFFREYS, *, frame
     y = np.arange(n_new + 1)
     pmf = stats.betabinom.pmf(y, n_new, a + k, b + n - k)
     bands = count_thresholds(n_new, framework=framework)
-    probs = [pmf[r.start:r.stop].sum() for r in bands.values()]
-    s = _series(probs, "probability", f"posterior predictive beta-binomial ({_prior_name(prior)} prior), fresh sample of {n_new}")
+    probs = [pmf[r.start : r.stop].sum() for r in bands.values()]
+    s = _series(
+        probs,
+        "probability",
+        f"posterior predictive beta-binomial ({_prior_name(prior)} prior), fresh sample of {n_new}",
+    )
     s.attrs["observed_band"] = band_counts(k, n - k, framework=framework)
     s.attrs["p_same_band"] = float(s[s.attrs["observed_band"]])
     return s
@@ -126,7 +162,9 @@ def _true_band(true_share: float, caseload: int | None, framework) -> tuple[Rati
     return band_counts(t, caseload - t, framework=framework), t
 
 
-def accuracy_curve(true_shares, ns, caseload: int | None = None, *, framework: Framework | None = None) -> pd.DataFrame:
+def accuracy_curve(
+    true_shares, ns, caseload: int | None = None, *, framework: Framework | None = None
+) -> pd.DataFrame:
     """P(correct band) for each true share and sample size: binomial, or hypergeometric with a caseload."""
     ns = np.asarray(list(ns), dtype=np.int64)
     if (ns <= 0).any() or (caseload is not None and (ns > caseload).any()):
@@ -142,19 +180,41 @@ def accuracy_curve(true_shares, ns, caseload: int | None = None, *, framework: F
             prob = stats.binom.cdf(hi - 1, ns, p) - stats.binom.cdf(lo - 1, ns, p)
             method = "exact binomial"
         else:
-            prob = stats.hypergeom.cdf(hi - 1, caseload, t, ns) - stats.hypergeom.cdf(lo - 1, caseload, t, ns)
+            prob = stats.hypergeom.cdf(hi - 1, caseload, t, ns) - stats.hypergeom.cdf(
+                lo - 1, caseload, t, ns
+            )
             method = f"exact hypergeometric (caseload {caseload})"
-        rows.append(pd.DataFrame({"true_share": float(p), "true_band": true.label, "n": ns, "p_correct": prob, "method": method}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "true_share": float(p),
+                    "true_band": true.label,
+                    "n": ns,
+                    "p_correct": prob,
+                    "method": method,
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
-def p_correct_band(true_share: float, n: int, caseload: int | None = None, *, framework: Framework | None = None) -> float:
+def p_correct_band(
+    true_share: float, n: int, caseload: int | None = None, *, framework: Framework | None = None
+) -> float:
     """The chance that n sampled cases put a key question in its true band."""
-    return float(accuracy_curve([true_share], [n], caseload, framework=framework)["p_correct"].iloc[0])
+    return float(
+        accuracy_curve([true_share], [n], caseload, framework=framework)["p_correct"].iloc[0]
+    )
 
 
-def sample_size_for_accuracy(true_share: float, target: float, caseload: int | None = None, *,
-                             n_max: int = 20000, framework: Framework | None = None) -> int:
+def sample_size_for_accuracy(
+    true_share: float,
+    target: float,
+    caseload: int | None = None,
+    *,
+    n_max: int = 20000,
+    framework: Framework | None = None,
+) -> int:
     """The smallest n from which the chance of the correct band stays >= target (up to ``n_max``).
 
     Whole-number counts make the curve saw-toothed, so the first n that reaches the target is not
@@ -163,12 +223,15 @@ def sample_size_for_accuracy(true_share: float, target: float, caseload: int | N
     if not 0 < target < 1:
         raise SamplingError(f"target {target} must be between 0 and 1")
     top = min(n_max, caseload) if caseload else n_max
-    curve = accuracy_curve([true_share], range(1, top + 1), caseload, framework=framework)["p_correct"].to_numpy()
+    curve = accuracy_curve([true_share], range(1, top + 1), caseload, framework=framework)[
+        "p_correct"
+    ].to_numpy()
     n = _stays_above(curve, target)
     if n is pd.NA:
         raise SamplingError(
             f"with a true share of {true_share:.3f} the chance of the correct band does not stay at {target:.0%} "
-            f"for any n up to {top}: a share on or very near a band boundary is never reliably banded")
+            f"for any n up to {top}: a share on or very near a band boundary is never reliably banded"
+        )
     return n
 
 
@@ -187,7 +250,7 @@ def _band_index_counts(yes: np.ndarray, n: np.ndarray, framework=None) -> np.nda
     fw = framework or default_framework()
     idx = np.zeros(np.broadcast(yes, n).shape, dtype=int)
     for _, t in fw.thresholds:
-        idx += (yes * t.denominator >= t.numerator * n)
+        idx += yes * t.denominator >= t.numerator * n
     return idx
 
 
@@ -195,8 +258,14 @@ def _band_index_share(share: np.ndarray, framework=None) -> np.ndarray:
     return np.searchsorted(np.asarray(_thresholds(framework)), share, side="right")
 
 
-def rating_distribution_independent(kq_counts: Mapping[str, tuple[int, int]], *, kind: str = "resample",
-                                    n_new: int | None = None, prior=JEFFREYS, framework=None) -> pd.Series:
+def rating_distribution_independent(
+    kq_counts: Mapping[str, tuple[int, int]],
+    *,
+    kind: str = "resample",
+    n_new: int | None = None,
+    prior=JEFFREYS,
+    framework=None,
+) -> pd.Series:
     """The rating distribution of a standard, key questions taken as INDEPENDENT (exact).
 
     ``kind="true"``: of the standard's true rating (posterior); ``kind="resample"``: of the rating a
@@ -208,15 +277,23 @@ def rating_distribution_independent(kq_counts: Mapping[str, tuple[int, int]], *,
     for yes, no in kq_counts.values():
         n = yes + no
         if kind == "true":
-            p_band = band_probabilities(int(yes), int(n), prior=prior, framework=framework).to_numpy()
+            p_band = band_probabilities(
+                int(yes), int(n), prior=prior, framework=framework
+            ).to_numpy()
         elif kind == "resample":
-            p_band = stability(int(yes), int(n), n_new=n_new or n, prior=prior, framework=framework).to_numpy()
+            p_band = stability(
+                int(yes), int(n), n_new=n_new or n, prior=prior, framework=framework
+            ).to_numpy()
         else:
             raise SamplingError(f"kind '{kind}' must be 'true' or 'resample'")
         survival = np.concatenate([np.cumsum(p_band[::-1])[::-1], [0.0]])
         at_least[:-1] *= survival[:-1]
     probs = at_least[:-1] - at_least[1:]
-    return _series(probs, "probability", f"exact, key questions assumed independent ({_prior_name((a0, b0))} prior, {kind})")
+    return _series(
+        probs,
+        "probability",
+        f"exact, key questions assumed independent ({_prior_name((a0, b0))} prior, {kind})",
+    )
 
 
 _ANSWER_CODES = np.array([1, 0, -1, -2])  # yes, no, n/a, anything else (refused)
@@ -224,10 +301,14 @@ _ANSWER_CODES = np.array([1, 0, -1, -2])  # yes, no, n/a, anything else (refused
 
 def _code_answers(answers: pd.DataFrame) -> np.ndarray:
     """Cases x key questions: 1 yes, 0 no, -1 n/a."""
-    codes = np.column_stack([pd.Categorical(answers[c], categories=["yes", "no", "n/a"]).codes for c in answers.columns])
+    codes = np.column_stack(
+        [pd.Categorical(answers[c], categories=["yes", "no", "n/a"]).codes for c in answers.columns]
+    )
     coded = _ANSWER_CODES[codes]  # code -1 (not a category) indexes the last entry
     if (coded == -2).any():
-        raise SamplingError("answers must be 'yes', 'no' or 'n/a'; load case files with hmip.data.load_cases")
+        raise SamplingError(
+            "answers must be 'yes', 'no' or 'n/a'; load case files with hmip.data.load_cases"
+        )
     return coded
 
 
@@ -237,9 +318,16 @@ def _patterns(answers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return pats, counts
 
 
-def rating_distribution_correlated(answers: pd.DataFrame, *, kind: str = "resample", method: str = "dirichlet",
-                                   n_new: int | None = None, draws: int = 10000, seed: int = DEFAULT_SEED,
-                                   framework=None) -> pd.Series:
+def rating_distribution_correlated(
+    answers: pd.DataFrame,
+    *,
+    kind: str = "resample",
+    method: str = "dirichlet",
+    n_new: int | None = None,
+    draws: int = 10000,
+    seed: int = DEFAULT_SEED,
+    framework=None,
+) -> pd.Series:
     """The rating distribution of a standard from case-level answers, keeping the correlation.
 
     ``answers``: one column per key question, one row per case ('yes'/'no'/'n/a').
@@ -256,7 +344,7 @@ def rating_distribution_correlated(answers: pd.DataFrame, *, kind: str = "resamp
     if method == "dirichlet":
         full = np.array(list(product([1, 0], repeat=m)))
         allp = np.unique(np.vstack([full, pats]), axis=0)
-        alpha = np.array([(1 / 2 ** m if (p >= 0).all() else 0.0) for p in allp], dtype=float)
+        alpha = np.array([(1 / 2**m if (p >= 0).all() else 0.0) for p in allp], dtype=float)
         for p, c in zip(pats, counts, strict=True):
             alpha[np.all(allp == p, axis=1)] += c
         keep = alpha > 0
@@ -272,11 +360,15 @@ def rating_distribution_correlated(answers: pd.DataFrame, *, kind: str = "resamp
             idx = np.where(app > 0, _band_index_counts(yes, app, framework), len(RATINGS))
         else:
             raise SamplingError(f"kind '{kind}' must be 'true' or 'resample'")
-        label = (f"Dirichlet-multinomial on answer patterns (Jeffreys margins), {draws} seeded draws "
-                 f"(Monte Carlo SE at most {0.5 / np.sqrt(draws):.3f}), {kind}")
+        label = (
+            f"Dirichlet-multinomial on answer patterns (Jeffreys margins), {draws} seeded draws "
+            f"(Monte Carlo SE at most {0.5 / np.sqrt(draws):.3f}), {kind}"
+        )
     elif method == "bootstrap":
         if kind != "resample":
-            raise SamplingError("the case bootstrap gives the distribution of a fresh sample: use kind='resample'")
+            raise SamplingError(
+                "the case bootstrap gives the distribution of a fresh sample: use kind='resample'"
+            )
         pick = rng.integers(0, n_obs, size=(draws, n_new))
         sample = _code_answers(answers)[pick]  # draws x n_new x m
         yes, app = (sample == 1).sum(axis=1), (sample >= 0).sum(axis=1)
@@ -286,39 +378,63 @@ def rating_distribution_correlated(answers: pd.DataFrame, *, kind: str = "resamp
         raise SamplingError(f"method '{method}' must be 'dirichlet' or 'bootstrap'")
     rating_idx = idx.min(axis=1)
     valid = rating_idx < len(RATINGS)
-    probs = np.bincount(rating_idx[valid], minlength=len(RATINGS))[: len(RATINGS)] / max(valid.sum(), 1)
+    probs = np.bincount(rating_idx[valid], minlength=len(RATINGS))[: len(RATINGS)] / max(
+        valid.sum(), 1
+    )
     s = _series(probs, "probability", label)
     s.attrs["monte_carlo_se"] = float(np.sqrt(probs * (1 - probs) / max(valid.sum(), 1)).max())
     return s
 
 
-def standard_rating_distribution(cases: pd.DataFrame | None, standard: str, *, pdu: str | None = None,
-                                 counts: pd.DataFrame | None = None, correlated: bool = True, kind: str = "resample",
-                                 method: str = "dirichlet", draws: int = 10000, seed: int = DEFAULT_SEED,
-                                 framework: Framework | None = None) -> pd.Series:
+def standard_rating_distribution(
+    cases: pd.DataFrame | None,
+    standard: str,
+    *,
+    pdu: str | None = None,
+    counts: pd.DataFrame | None = None,
+    correlated: bool = True,
+    kind: str = "resample",
+    method: str = "dirichlet",
+    draws: int = 10000,
+    seed: int = DEFAULT_SEED,
+    framework: Framework | None = None,
+) -> pd.Series:
     """A standard's rating distribution for one PDU, from case-level data (correlated) or counts (independent)."""
     fw = framework or default_framework()
     std = fw.standard(standard)
     cols = [kq.qualified_id for kq in std.key_questions]
     if correlated:
         if cases is None:
-            raise SamplingError("the correlated distribution needs case-level data; with counts only use correlated=False")
+            raise SamplingError(
+                "the correlated distribution needs case-level data; with counts only use correlated=False"
+            )
         sub = cases if pdu is None else cases[cases["pdu"] == pdu]
         if sub.empty:
             raise SamplingError(f"no cases for PDU '{pdu}'")
-        return rating_distribution_correlated(sub[cols], kind=kind, method=method, draws=draws, seed=seed, framework=fw)
+        return rating_distribution_correlated(
+            sub[cols], kind=kind, method=method, draws=draws, seed=seed, framework=fw
+        )
     if counts is None:
         from hmip.data.loaders import key_question_counts
 
-        counts = key_question_counts(cases if pdu is None else cases[cases["pdu"] == pdu], framework=fw)
+        counts = key_question_counts(
+            cases if pdu is None else cases[cases["pdu"] == pdu], framework=fw
+        )
     g = counts[(counts["standard"] == std.id) & ((counts["pdu"] == pdu) if pdu else True)]
-    return rating_distribution_independent({r.key_question: (int(r.yes), int(r.no)) for r in g.itertuples() if r.yes + r.no > 0},
-                                           kind=kind, framework=fw)
+    return rating_distribution_independent(
+        {r.key_question: (int(r.yes), int(r.no)) for r in g.itertuples() if r.yes + r.no > 0},
+        kind=kind,
+        framework=fw,
+    )
 
 
 # --- 5. The overall rating by exact convolution -------------------------------------------------------
-def overall_distribution(distributions: Mapping[str, pd.Series], fixed: Mapping[str, Rating | str | None], *,
-                         framework: Framework | None = None) -> tuple[pd.Series, pd.Series]:
+def overall_distribution(
+    distributions: Mapping[str, pd.Series],
+    fixed: Mapping[str, Rating | str | None],
+    *,
+    framework: Framework | None = None,
+) -> tuple[pd.Series, pd.Series]:
     """(points pmf, overall rating probabilities) from each case-sample standard's rating distribution and
     the fixed (judgement) ratings. Standards are combined as independent (exact convolution)."""
     fw = framework or default_framework()
@@ -343,39 +459,84 @@ def overall_distribution(distributions: Mapping[str, pd.Series], fixed: Mapping[
     if scale is None:
         raise SamplingError(f"no overall scale with {sorted(unrated)} unrated")
     pmf = np.pad(pmf, (0, scale.max_points + 1 - len(pmf)))
-    points = pd.Series(pmf, index=pd.RangeIndex(scale.max_points + 1, name="points"), name="probability")
-    points.attrs["method"] = "exact convolution of standard rating distributions (standards independent; judgement ratings fixed)"
+    points = pd.Series(
+        pmf, index=pd.RangeIndex(scale.max_points + 1, name="points"), name="probability"
+    )
+    points.attrs["method"] = (
+        "exact convolution of standard rating distributions (standards independent; judgement ratings fixed)"
+    )
     ratings = np.zeros(len(RATINGS))
     for p, pr in points.items():
         ratings[overall_band(int(p), scale.max_points, framework=fw)] += pr
     return points, _series(ratings, "probability", points.attrs["method"])
 
 
-def pdu_rating_distribution(cases: pd.DataFrame, pdu: str, judgement: Mapping[str, Rating | str | None], *,
-                            correlated: bool = True, kind: str = "resample", draws: int = 10000, seed: int = DEFAULT_SEED,
-                            framework: Framework | None = None) -> dict:
+def pdu_rating_distribution(
+    cases: pd.DataFrame,
+    pdu: str,
+    judgement: Mapping[str, Rating | str | None],
+    *,
+    correlated: bool = True,
+    kind: str = "resample",
+    draws: int = 10000,
+    seed: int = DEFAULT_SEED,
+    framework: Framework | None = None,
+) -> dict:
     """Every case-sample standard's rating distribution, the points pmf and the overall rating probabilities."""
     fw = framework or default_framework()
-    dists = {s.id: standard_rating_distribution(cases, s.id, pdu=pdu, correlated=correlated, kind=kind, draws=draws,
-                                                seed=seed + i, framework=fw)
-             for i, s in enumerate(fw.case_sample_standards)}
-    points, overall = overall_distribution(dists, {s.id: judgement[s.id] for s in fw.judgement_standards}, framework=fw)
+    dists = {
+        s.id: standard_rating_distribution(
+            cases,
+            s.id,
+            pdu=pdu,
+            correlated=correlated,
+            kind=kind,
+            draws=draws,
+            seed=seed + i,
+            framework=fw,
+        )
+        for i, s in enumerate(fw.case_sample_standards)
+    }
+    points, overall = overall_distribution(
+        dists, {s.id: judgement[s.id] for s in fw.judgement_standards}, framework=fw
+    )
     table = pd.DataFrame(dists).T
     table.index.name = "standard"
     return {"standards": table, "points": points, "overall": overall}
 
 
-def correlation_effect(cases: pd.DataFrame, pdu: str, *, kind: str = "resample", draws: int = 10000, seed: int = DEFAULT_SEED,
-                       framework: Framework | None = None) -> pd.DataFrame:
+def correlation_effect(
+    cases: pd.DataFrame,
+    pdu: str,
+    *,
+    kind: str = "resample",
+    draws: int = 10000,
+    seed: int = DEFAULT_SEED,
+    framework: Framework | None = None,
+) -> pd.DataFrame:
     """For each case-sample standard, its rating distribution with and without the correlation."""
     fw = framework or default_framework()
     rows = []
     for i, s in enumerate(fw.case_sample_standards):
         for correlated in (True, False):
-            d = standard_rating_distribution(cases, s.id, pdu=pdu, correlated=correlated, kind=kind, draws=draws,
-                                             seed=seed + i, framework=fw)
-            rows.append({"standard": s.id, "key_questions": "correlated" if correlated else "independent",
-                         **{r.label: float(d[r]) for r in RATINGS}, "method": d.attrs["method"]})
+            d = standard_rating_distribution(
+                cases,
+                s.id,
+                pdu=pdu,
+                correlated=correlated,
+                kind=kind,
+                draws=draws,
+                seed=seed + i,
+                framework=fw,
+            )
+            rows.append(
+                {
+                    "standard": s.id,
+                    "key_questions": "correlated" if correlated else "independent",
+                    **{r.label: float(d[r]) for r in RATINGS},
+                    "method": d.attrs["method"],
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -388,8 +549,14 @@ def p_improved(k1: int, n1: int, k2: int, n2: int, prior=JEFFREYS) -> float:
     return float(min(max(val, 0.0), 1.0))
 
 
-def compare_samples(before: pd.DataFrame, after: pd.DataFrame, *, level: float = 0.95, prior=JEFFREYS,
-                    framework: Framework | None = None) -> pd.DataFrame:
+def compare_samples(
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    *,
+    level: float = 0.95,
+    prior=JEFFREYS,
+    framework: Framework | None = None,
+) -> pd.DataFrame:
     """Compare two samples of the same PDU (e.g. the inspection and a later audit) per key question.
 
     Both tables have columns standard, key_question, yes, no (and optionally pdu). Returns the shares,
@@ -397,24 +564,47 @@ def compare_samples(before: pd.DataFrame, after: pd.DataFrame, *, level: float =
     """
     check_level(level)
     keys = ["standard", "key_question"]
-    merged = before[keys + ["yes", "no"]].merge(after[keys + ["yes", "no"]], on=keys, suffixes=("_before", "_after"))
+    merged = before[keys + ["yes", "no"]].merge(
+        after[keys + ["yes", "no"]], on=keys, suffixes=("_before", "_after")
+    )
     rows = []
     for r in merged.itertuples():
         n1, n2 = r.yes_before + r.no_before, r.yes_after + r.no_after
-        diff, lo, hi = newcombe_difference(int(r.yes_after), int(n2), int(r.yes_before), int(n1), level=level)
-        b1 = band_probabilities(int(r.yes_before), int(n1), prior=prior, framework=framework).to_numpy()
-        b2 = band_probabilities(int(r.yes_after), int(n2), prior=prior, framework=framework).to_numpy()
+        diff, lo, hi = newcombe_difference(
+            int(r.yes_after), int(n2), int(r.yes_before), int(n1), level=level
+        )
+        b1 = band_probabilities(
+            int(r.yes_before), int(n1), prior=prior, framework=framework
+        ).to_numpy()
+        b2 = band_probabilities(
+            int(r.yes_after), int(n2), prior=prior, framework=framework
+        ).to_numpy()
         joint = np.outer(b1, b2)
-        rows.append({
-            "standard": r.standard, "key_question": r.key_question,
-            "yes_before": r.yes_before, "n_before": n1, "share_before": r.yes_before / n1,
-            "band_before": band_counts(int(r.yes_before), int(r.no_before), framework=framework).label,
-            "yes_after": r.yes_after, "n_after": n2, "share_after": r.yes_after / n2,
-            "band_after": band_counts(int(r.yes_after), int(r.no_after), framework=framework).label,
-            "difference": diff, "lower": lo, "upper": hi,
-            "interval": f"Newcombe hybrid score {100 * level:g}%",
-            "p_improved": p_improved(int(r.yes_before), int(n1), int(r.yes_after), int(n2), prior=prior),
-            "p_band_moved": float(1 - np.trace(joint)),
-            "p_band_up": float(np.triu(joint, 1).sum()),
-        })
+        rows.append(
+            {
+                "standard": r.standard,
+                "key_question": r.key_question,
+                "yes_before": r.yes_before,
+                "n_before": n1,
+                "share_before": r.yes_before / n1,
+                "band_before": band_counts(
+                    int(r.yes_before), int(r.no_before), framework=framework
+                ).label,
+                "yes_after": r.yes_after,
+                "n_after": n2,
+                "share_after": r.yes_after / n2,
+                "band_after": band_counts(
+                    int(r.yes_after), int(r.no_after), framework=framework
+                ).label,
+                "difference": diff,
+                "lower": lo,
+                "upper": hi,
+                "interval": f"Newcombe hybrid score {100 * level:g}%",
+                "p_improved": p_improved(
+                    int(r.yes_before), int(n1), int(r.yes_after), int(n2), prior=prior
+                ),
+                "p_band_moved": float(1 - np.trace(joint)),
+                "p_band_up": float(np.triu(joint, 1).sum()),
+            }
+        )
     return pd.DataFrame(rows)
