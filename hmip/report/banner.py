@@ -54,38 +54,44 @@ def banner_html(
     version: str | None = None,
     commit: str | None = None,
 ) -> str:
-    """The banner at the top of every report: title, parameters, data basis with checksums, disclosure rule,
-    generation time (UTC), version and commit. A report on simulated data says so first, in words."""
+    """The banner at the top of every report: the title, then a small table of what the report is built
+    on (files, their basis and checksums), the disclosure rule, when and by what it was generated, and the
+    settings for analysts. A report on simulated data says so first, in words."""
     generated_at = generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    parts = ["<header class='hmip-banner' role='banner'>"]
+    parts = ["<header class='hmip-banner'>"]
+    if title:
+        parts.append(f"<h1>{esc(title)}</h1>")
     if prov.get("simulated"):
         parts.append(
-            "<p class='hmip-simulated'><strong>SIMULATED DATA.</strong> This report is built on a simulated "
-            "case sample made to agree with HMIP's published ratings. It shows how the analysis works; it is "
-            "NOT evidence about any real PDU's cases.</p>"
+            "<p class='hmip-simulated'><strong>Simulated case data.</strong> HMIP does not publish its "
+            "inspected cases, so the case-level figures here come from a simulated sample made to agree "
+            "with HMIP's published ratings. They show how the analysis works; they are not facts about any "
+            "PDU's cases. Figures built on them are marked <span class='hmip-sim-tag'>simulated</span>.</p>"
         )
-    if title:
-        parts.append(f"<p class='hmip-title'><strong>{esc(title)}</strong></p>")
-    parts.append("<dl>")
+    files = "; ".join(
+        f"<span class='hmip-file'>{esc(s['name'])}</span> ({esc(s['basis'])}, "
+        f"SHA-256 {esc(s['sha256'][:12])}&hellip;)"
+        for s in prov.get("sources", [])
+    )
+    rows = [
+        ("Built on", files or "no data files"),
+        ("Disclosure control", esc(prov.get("disclosure") or "no counts of people are shown")),
+        (
+            "Generated",
+            f"{esc(generated_at)} by hmip-analytics {esc(version or project_version())} "
+            f"(commit {esc(commit or git_commit())})",
+        ),
+    ]
     if parameters:
-        parts.append(
-            "<dt>Parameters</dt><dd>"
-            + "; ".join(f"{esc(k)} = {esc(v)}" for k, v in parameters.items())
-            + "</dd>"
+        rows.append(
+            (
+                "Settings (for analysts)",
+                "; ".join(f"<code>{esc(k)}</code> = {esc(v)}" for k, v in parameters.items()),
+            )
         )
     parts.append(
-        f"<dt>Data basis</dt><dd>{esc(', '.join(prov.get('bases', [])) or 'unknown')}<ul>"
-        + "".join(
-            f"<li>{esc(s['name'])} ({esc(s['basis'])}), SHA-256 <code>{esc(s['sha256'][:16])}</code>&hellip;</li>"
-            for s in prov.get("sources", [])
-        )
-        + "</ul></dd>"
-    )
-    parts.append(
-        f"<dt>Disclosure control</dt><dd>{esc(prov.get('disclosure') or 'no counts of people shown')}</dd>"
-    )
-    parts.append(
-        f"<dt>Generated</dt><dd>{esc(generated_at)}; hmip-analytics {esc(version or project_version())}, "
-        f"commit {esc(commit or git_commit())}</dd></dl></header>"
+        "<table><tbody>"
+        + "".join(f"<tr><th scope='row'>{k}</th><td>{v}</td></tr>" for k, v in rows)
+        + "</tbody></table></header>"
     )
     return "".join(parts)

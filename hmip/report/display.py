@@ -14,7 +14,39 @@ import json
 
 import pandas as pd
 
-from hmip.report.banner import PROVENANCE_MIME, banner_html, esc, git_commit, project_version  # noqa: F401
+from hmip.report.badges import badge_html
+from hmip.report.banner import PROVENANCE_MIME, banner_html, esc
+
+
+class Html(str):
+    """Markup that is already safe (built by these helpers from escaped parts); shown as it is."""
+
+
+def text(value) -> str:
+    """Escape a plain string; leave :class:`Html` as it is."""
+    return value if isinstance(value, Html) else esc(value)
+
+
+def badge(rating, *, size: str = "normal", note: str = "") -> Html:
+    """A rating badge: colour + letter + word (letter only with ``size="letter"``)."""
+    label = (
+        "Not published"
+        if rating is None or (isinstance(rating, float) and pd.isna(rating))
+        else str(rating)
+    )
+    return Html(badge_html(label, size=size, note=note))
+
+
+def simulated_tag(note: str = "simulated") -> Html:
+    """A small tag put next to any figure built on simulated data."""
+    return Html(
+        f"<span class='hmip-sim-tag' title='built on the simulated case sample'>{esc(note)}</span>"
+    )
+
+
+def html_join(*parts) -> Html:
+    """Join escaped text and :class:`Html` parts into one :class:`Html`."""
+    return Html("".join(text(p) for p in parts))
 
 
 def _display(html_text: str, extra: dict | None = None):
@@ -75,17 +107,17 @@ def show_table(df: pd.DataFrame, caption: str | None = None, **kw) -> None:
 
 def say(*paragraphs: str) -> None:
     """Show paragraphs of text (escaped)."""
-    _display("".join(f"<p>{esc(p)}</p>" for p in paragraphs))
+    _display("".join(f"<p>{text(p)}</p>" for p in paragraphs))
 
 
 def bullets(items, title: str | None = None) -> None:
     head = f"<p><strong>{esc(title)}</strong></p>" if title else ""
-    _display(head + "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
+    _display(head + "<ul>" + "".join(f"<li>{text(i)}</li>" for i in items) + "</ul>")
 
 
-def notice(text: str, kind: str = "warning") -> None:
+def notice(message: str, kind: str = "warning") -> None:
     _display(
-        f"<div class='hmip-notice hmip-{esc(kind)}' role='note'><strong>{'Note' if kind != 'warning' else 'Warning'}:</strong> {esc(text)}</div>"
+        f"<div class='hmip-notice hmip-{esc(kind)}' role='note'><strong>{'Note' if kind != 'warning' else 'Warning'}:</strong> {text(message)}</div>"
     )
 
 
@@ -110,11 +142,75 @@ def provenance_record(
 
 def show_provenance(
     *loaded, title: str = "", parameters: dict | None = None, disclosure: str = ""
-) -> dict:
+) -> None:
     """Show the banner in the notebook, and record provenance for the report runner (which re-draws the
     banner with the run's parameters, time and commit)."""
     prov = provenance_record(*loaded, disclosure=disclosure)
     _display(
         banner_html(prov, title=title, parameters=parameters), {PROVENANCE_MIME: json.dumps(prov)}
     )
-    return prov
+
+
+# --- Reader-first blocks: main points, headings, badges grid, glossary -------------------------------------
+def main_points(items, *, title: str = "Main points") -> None:
+    """The answer first: at most five plain-English sentences, right after the banner."""
+    items = [i for i in items if i]
+    if not 1 <= len(items) <= 5:
+        raise ValueError(f"main points need 1 to 5 sentences, got {len(items)}")
+    _display(
+        f"<section class='hmip-main-points' aria-label='{esc(title)}'><h2>{esc(title)}</h2><ul>"
+        + "".join(f"<li>{text(i)}</li>" for i in items)
+        + "</ul></section>"
+    )
+
+
+def heading(title: str, level: int = 2, *, intro: str = "") -> None:
+    """A section heading (and an optional introductory sentence)."""
+    _display(f"<h{level}>{text(title)}</h{level}>" + (f"<p>{text(intro)}</p>" if intro else ""))
+
+
+def ratings_grid_html(
+    rows: list[tuple],
+    columns: list[str],
+    *,
+    caption: str = "",
+    letters_only: bool = True,
+    extra_columns: tuple[str, ...] = (),
+) -> Html:
+    """A table of rating badges: one row per PDU, ``(name, [rating or None per column], [extra cells])``.
+
+    ``None`` shows as the "Not published" badge; every cell carries the letter, and its word in the
+    cell's accessible name, so the grid reads in black and white. Extra cells (e.g. points) are text.
+    """
+    head = "".join(f"<th scope='col'>{esc(c)}</th>" for c in [*columns, *extra_columns])
+    body = []
+    for name, ratings, *rest in rows:
+        extras = rest[0] if rest else []
+        cells = "".join(
+            f"<td>{badge(r, size='letter' if letters_only else 'small')}</td>" for r in ratings
+        ) + "".join(f"<td class='extra'>{text(x)}</td>" for x in extras)
+        body.append(f"<tr><th scope='row' class='pdu'>{text(name)}</th>{cells}</tr>")
+    cap = f"<caption>{text(caption)}</caption>" if caption else ""
+    return Html(
+        f"<div class='hmip-table-wrap'><table class='hmip-table hmip-grid'>{cap}"
+        f"<thead><tr><th scope='col' class='pdu'>PDU</th>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def show_html(markup: Html) -> None:
+    """Show markup built by these helpers."""
+    if not isinstance(markup, Html):
+        raise TypeError(
+            "show_html takes Html built by hmip.report.display helpers; use say() for text"
+        )
+    _display(markup)
+
+
+def glossary(terms: dict[str, str], *, title: str = "Glossary") -> None:
+    """The terms this report uses, one or two plain sentences each."""
+    _display(
+        f"<h2>{esc(title)}</h2><dl class='hmip-glossary'>"
+        + "".join(f"<dt>{esc(t)}</dt><dd>{esc(d)}</dd>" for t, d in terms.items())
+        + "</dl>"
+    )

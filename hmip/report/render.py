@@ -9,11 +9,38 @@ from pathlib import Path
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 
 
-def report_css() -> str:
-    return (TEMPLATE_DIR / "hmip_report" / "report.css").read_text(encoding="utf-8")
+PAPERS = ("A4", "A3")
+#: Extra print rules for the A3 edition: the same pages, larger type (councillors asked for A3).
+_A3_CSS = """
+@page { size: A3 portrait; margin: 18mm; }
+@media print { body.hmip-report { font-size: 14pt; } table.hmip-table { font-size: 11.5pt; }
+  .hmip-report h1 { font-size: 22pt; } .hmip-report h2 { font-size: 17pt; } .hmip-report h3 { font-size: 14pt; } }
+"""
 
 
-def render_html(nb, *, title: str, parameters: dict, meta: dict) -> str:
+def report_css(paper: str = "A4") -> str:
+    """The reports' stylesheet (with the rating badges'), for A4 (default) or A3 print."""
+    from hmip.report.badges import BADGE_CSS
+
+    if paper not in PAPERS:
+        from hmip.errors import ParameterError
+
+        raise ParameterError(f"paper '{paper}' is not accepted; accepted: {', '.join(PAPERS)}")
+    css = (TEMPLATE_DIR / "hmip_report" / "report.css").read_text(encoding="utf-8") + BADGE_CSS
+    return css + (_A3_CSS if paper == "A3" else "")
+
+
+def document(title: str, body: str, *, paper: str = "A4") -> str:
+    """One self-contained HTML page: our stylesheet inline, no scripts, nothing fetched."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>{report_css(paper)}</style></head>"
+        f'<body class="hmip-report" data-paper="{paper}"><main>{body}</main></body></html>\n'
+    )
+
+
+def render_html(nb, *, title: str, parameters: dict, meta: dict, paper: str = "A4") -> str:
     """Self-contained HTML with code hidden and the banner at the top (provenance from the notebook)."""
     import nbformat
     from nbconvert import HTMLExporter
@@ -46,50 +73,114 @@ def render_html(nb, *, title: str, parameters: dict, meta: dict) -> str:
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        anchor_link_text="",
     )
-    resources = {
-        "hmip_banner": banner_html(
-            prov,
-            title=title,
-            parameters=parameters,
-            generated_at=meta["generated_at"],
-            version=meta["version"],
-            commit=meta["commit"],
-        ),
-        "hmip_css": report_css(),
-    }
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body
+    banner = banner_html(
+        prov,
+        title=title,
+        parameters=parameters,
+        generated_at=meta["generated_at"],
+        version=meta["version"],
+        commit=meta["commit"],
+    )
+    body, _ = exporter.from_notebook_node(nb)
+    return document(title, banner + body, paper=paper)
 
 
-def index_html(run_id: str, results: list[dict], meta: dict) -> str:
-    esc = html.escape
+def _ratings_at_a_glance(region: str = "London") -> tuple[str, list[str]]:
+    """The region's published ratings as a grid of badges, and its PDUs in order."""
+    from hmip.data.loaders import load_published
+    from hmip.report.display import ratings_grid_html
+    from hmip.rules.framework import default_framework
+
+    fw = default_framework()
+    published = load_published(framework=fw)
+    overall = published.attrs["overall"]
+    overall = overall[overall["region"] == region]
+    pdus = overall["pdu"].tolist()
+    rated = fw.rated_standards
     rows = []
+    for pdu in pdus:
+        mine = published[published["pdu"] == pdu].set_index("standard")["rating"]
+        ratings = [None if pd_isna(mine.get(s.id)) else str(mine.get(s.id)) for s in rated]
+        o = overall[overall["pdu"] == pdu].iloc[0]
+        ratings.append(str(o["overall_rating"]))
+        if pd_isna(o["points"]):
+            points = "not published"
+        else:
+            implied = " (implied)" if o["points_basis"] == "implied" else ""
+            points = f"{int(o['points'])} of {int(o['max_points'])}{implied}"
+        rows.append((pdu, ratings, [points]))
+    columns = [s.name for s in rated] + ["Overall"]
+    grid = ratings_grid_html(
+        rows,
+        columns,
+        caption=f"{region} PDUs inspected in 2022: HMIP's published ratings (? = not published)",
+        extra_columns=("Points",),
+    )
+    return grid, pdus
+
+
+def pd_isna(value) -> bool:
+    import pandas as pd
+
+    return value is None or bool(pd.isna(value))
+
+
+def esc_(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def index_html(run_id: str, results: list[dict], meta: dict, *, region: str = "London") -> str:
+    """The page readers open first: the region's ratings at a glance, a line per PDU linking to its
+    pages, then the analysts' reports with the run's date."""
+    from hmip.report.badges import legend_html
+
+    esc = esc_
+    grid, pdus = _ratings_at_a_glance(region)
+    by_pdu: dict[str, list[dict]] = {}
+    others = []
     for r in results:
+        pdu = r["parameters"].get("pdu")
+        (by_pdu.setdefault(pdu, []) if pdu in pdus else others).append(r)
+
+    def link(r: dict) -> str:
+        if not r["ok"]:
+            return f"{esc(r['title'])} (FAILED in this run)"
+        return f'<a href="{esc(run_id)}/{esc(r["name"])}.html">{esc(r["title"])}</a>'
+
+    pdu_lines = "".join(
+        f"<li><strong>{esc(p)}</strong>: "
+        + ("; ".join(link(r) for r in by_pdu.get(p, [])) or "no report in this run")
+        + "</li>"
+        for p in pdus
+    )
+    rows = []
+    for r in others:
         params = (
-            "; ".join(f"{esc(str(k))} = {esc(str(v))}" for k, v in r["parameters"].items())
+            "; ".join(f"<code>{esc(k)}</code> = {esc(v)}" for k, v in r["parameters"].items())
             or "defaults"
         )
         status = "built" if r["ok"] else "FAILED"
-        link = (
-            f'<a href="{esc(run_id)}/{esc(r["name"])}.html">{esc(r["title"])}</a>'
-            if r["ok"]
-            else esc(r["title"])
-        )
         rows.append(
-            f"<tr><td>{link}</td><td>{params}</td><td>{status}</td><td>{r['seconds']:.1f} s</td></tr>"
+            f"<tr><td>{link(r)}</td><td>{params}</td><td>{status}</td>"
+            f"<td class='num'>{r['seconds']:.1f} s</td></tr>"
         )
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>hmip-analytics reports</title><style>{report_css()}
-table.hmip-index {{ border-collapse: collapse; }} table.hmip-index td, table.hmip-index th {{ border: 1px solid #999; padding: 4px 8px; text-align: left; }}
-</style></head>
-<body class="hmip-report"><main>
-<h1>hmip-analytics reports</h1>
-<p>Run <code>{esc(run_id)}</code>, generated {esc(meta["generated_at"])}; hmip-analytics {esc(meta["version"])}, commit {esc(meta["commit"])}.
-Reports built on simulated data say so in a banner at their top.</p>
-<table class="hmip-index"><caption>Reports in this run</caption>
-<thead><tr><th scope="col">Report</th><th scope="col">Parameters</th><th scope="col">Status</th><th scope="col">Build time</th></tr></thead>
-<tbody>{"".join(rows)}</tbody></table>
-</main></body></html>
+    body = f"""
+<header class="hmip-banner"><h1>Probation inspection reports: {esc(region)}</h1>
+<p>HM Inspectorate of Probation (HMIP) ratings of the {esc(region)} Probation Delivery Units (PDUs)
+inspected in 2022, and the analysis built on them. Built {esc(meta["generated_at"])}
+(run <code>{esc(run_id)}</code>; hmip-analytics {esc(meta["version"])}, commit {esc(meta["commit"])}).</p></header>
+<h2>Ratings at a glance</h2>
+{legend_html(include_missing=True)}
+{grid}
+<h2>Each PDU</h2>
+<p>How firm each PDU's ratings are, and what held them back. The case-level figures in these reports
+come from a simulated sample; each report says so at its top.</p>
+<ul>{pdu_lines}</ul>
+<h2>Reports for analysts</h2>
+<div class="hmip-table-wrap"><table class="hmip-table"><caption>Reports in this run ({esc(meta["generated_at"])})</caption>
+<thead><tr><th scope="col">Report</th><th scope="col">Settings</th><th scope="col">Status</th><th scope="col" class="num">Build time</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table></div>
 """
+    return document(f"Probation inspection reports: {region}", body)
