@@ -11,7 +11,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install report test test-fast lab bench lint format data clean kernel
+.PHONY: help install report test test-fast lab bench lint format data clean kernel screenshots
 
 help: ## Show this list of targets
 	@awk 'BEGIN {FS = ":.*## "; printf "Usage: make TARGET\n\n"} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,6 +35,10 @@ test: install ## Run the whole test suite: unit, property, notebooks (nbval) and
 
 test-fast: install ## Run the unit and property tests only (skips notebooks, reports and the browser)
 	$(BIN)/python -m pytest -m "not notebooks and not e2e and not browser" $(PYTEST_ARGS)
+
+screenshots: install ## Render the latest reports (and the pack) to PNG and PDF in reports/screenshots/ (headless Chromium, pdftoppm)
+	@test -e reports/latest || $(MAKE) report
+	$(BIN)/python -m hmip.report.browser reports/latest reports/screenshots
 
 lab: install ## Start JupyterLab on notebooks/ with the hmip kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks

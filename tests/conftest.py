@@ -28,3 +28,14 @@ def counts(cases):
     from hmip.data.cases import key_question_counts
 
     return key_question_counts(cases)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The default catalogue, built once per test session (shared by the report and reader tests)."""
+    from hmip.report.runner import build
+
+    out = tmp_path_factory.mktemp("reports")
+    status, summary = build(ROOT / "reports.toml", out=out, jobs=2)
+    assert status == 0, summary
+    return out, summary

@@ -163,14 +163,6 @@ def test_old_runs_are_pruned_and_the_lock_stops_a_second_build(tmp_path):
     assert status == 3
 
 
-@pytest.fixture(scope="module")
-def built(root, tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    status, summary = build(root / "reports.toml", out=out, jobs=2)
-    assert status == 0, summary
-    return out, summary
-
-
 @pytest.mark.e2e
 def test_index_lists_every_report_with_title_parameters_status_time_and_link(built, root):
     out, summary = built

@@ -43,7 +43,7 @@ def chance_in_words(p: float) -> str:
 
 
 def chance(p: float) -> str:
-    """"88% (about 9 in 10)": a probability as a whole percentage and in words."""
+    """ "88% (about 9 in 10)": a probability as a whole percentage and in words."""
     return f"{percent(p)} ({chance_in_words(p)})"
 
 

@@ -87,3 +87,43 @@ def blank_pages(pdf: Path) -> list[int]:
         if not (has_text or has_image):
             blank.append(i)
     return blank
+
+
+def pdf_pages_to_png(
+    pdf: Path, prefix: Path, *, first: int = 1, last: int = 2, dpi: int = 60
+) -> list[Path]:
+    """Render PDF pages to PNG with poppler's pdftoppm (as a reader's printout would look)."""
+    exe = shutil.which("pdftoppm")
+    if not exe:
+        raise BrowserUnavailable("pdftoppm is not installed (Debian package poppler-utils)")
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [exe, "-png", "-r", str(dpi), "-f", str(first), "-l", str(last), str(pdf), str(prefix)],
+        check=True,
+        capture_output=True,
+    )
+    return sorted(prefix.parent.glob(f"{prefix.name}-*.png"))
+
+
+def screenshots(reports: Path, out: Path, *, print_pages: int = 2) -> list[Path]:
+    """For every published page: the first screen (PNG), the A4 printout (PDF) and its first pages (PNG);
+    for every PDF in the run (the scrutiny pack), its pages (PNG)."""
+    made = []
+    for page in sorted([reports.parent / "index.html", *reports.glob("*.html")]):
+        if not page.is_file():
+            continue
+        made.append(screenshot(page, out / f"{page.stem}-screen.png"))
+        pdf = print_to_pdf(page, out / f"{page.stem}-print.pdf")
+        made += pdf_pages_to_png(pdf, out / f"{page.stem}-print", last=print_pages)
+    for pdf in sorted(reports.glob("*.pdf")):
+        made += pdf_pages_to_png(pdf, out / pdf.stem, last=999)
+    return made
+
+
+if __name__ == "__main__":  # python -m hmip.report.browser REPORTS_RUN_DIR OUT_DIR
+    import sys
+
+    run_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "reports/latest").resolve()
+    target = Path(sys.argv[2] if len(sys.argv) > 2 else "reports/screenshots")
+    files = screenshots(run_dir, target)
+    print(f"{len(files)} files in {target}: open the PNGs and read them as a councillor would")
