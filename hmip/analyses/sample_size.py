@@ -333,22 +333,39 @@ BOUNDARY_SHARES = (0.45, 0.55, 0.60, 0.70, 0.75, 0.85)
 
 
 def key_question_display(kq: pd.DataFrame) -> pd.DataFrame:
-    """The key-question table with short column names for display."""
-    out = pd.DataFrame(
+    """The key-question table in words a reader knows (percentages are whole; the method is named once,
+    in the heading of the interval column)."""
+    level = f"{100 * float(kq['level'].iloc[0]):g}%" if len(kq) else ""
+    in_band = [float(r[r["band"]]) for _, r in kq.iterrows()]
+    return pd.DataFrame(
         {
-            "key question": kq["label"],
-            "yes": kq["yes"],
-            "n": kq["n"],
-            "share": kq["share"],
-            "lower": kq["lower"],
-            "upper": kq["upper"],
-            "interval": kq["method"] + " " + (100 * kq["level"]).map("{:g}%".format),
-            "band": kq["band"],
+            "Key question": kq["label"],
+            "Sufficient": [f"{y} of {n}" for y, n in zip(kq["yes"], kq["n"], strict=True)],
+            "Share": kq["share"],
+            f"{level} interval": [
+                f"{100 * lo:.0f}% to {100 * hi:.0f}%"
+                for lo, hi in zip(kq["lower"], kq["upper"], strict=True)
+            ],
+            "Band": kq["band"],
+            "Chance the true share is in this band": in_band,
+            "Same band with a fresh sample": kq["p_same_band_fresh_sample"],
         }
     )
-    for r in RATINGS:
-        out[r.code] = kq[r.label]
-    out["same band in a fresh sample"] = kq["p_same_band_fresh_sample"]
+
+
+def sample_size_display(table: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The sample-size table in words: for a true share near each boundary, the chance that n cases
+    put it in its correct band, and the cases needed for each target."""
+    out = pd.DataFrame(
+        {
+            "True share": table["true_share"],
+            "Its band": table["true_band"],
+            f"Chance {n} cases give the correct band": table[f"p_correct_at_{n}"],
+        }
+    )
+    for c in table.columns:
+        if c.startswith("n_for_") and c.endswith("pct"):
+            out[f"Cases needed for a {c[6:-3]}% chance"] = table[c]
     return out
 
 
@@ -467,3 +484,208 @@ def prepare(
         reaudit_verdicts=verdicts,
         conclusion=conclusion(inp.pdu, kq, dist["overall"], inp.observed, inp.n),
     )
+
+
+# --- What the report says to readers -------------------------------------------------------------------
+def _frame_with(inp: SensitivityInputs, *columns: str) -> pd.DataFrame | None:
+    """The loaded table that has these columns (published overall ratings, published standards...)."""
+    for frame in inp.loaded:
+        if isinstance(frame, pd.DataFrame) and set(columns) <= set(frame.columns):
+            return frame
+    return None
+
+
+def published_overall(inp: SensitivityInputs) -> dict | None:
+    """The PDU's published overall rating, points (with their basis) and publication date."""
+    overall = _frame_with(inp, "overall_rating", "points_basis", "publication_date")
+    if overall is None or inp.pdu not in set(overall["pdu"]):
+        return None
+    return overall[overall["pdu"] == inp.pdu].iloc[0].to_dict()
+
+
+def _published_date(value: str) -> str:
+    import calendar
+
+    parts = str(value).split("-")
+    month = calendar.month_name[int(parts[1])] if len(parts) > 1 else ""
+    return " ".join(
+        p for p in (parts[2].lstrip("0") if len(parts) > 2 else "", month, parts[0]) if p
+    )
+
+
+def standards_table(
+    result: SampleSizeSensitivity, *, framework: Framework | None = None
+) -> pd.DataFrame:
+    """One row per rated standard: published rating, rating in the sample, what set it, how many more
+    sufficient cases would reach the next band, and the chance a fresh sample gives the same rating."""
+    from hmip.rules.ratings import min_yes_for
+
+    fw = framework or default_framework()
+    inp = result.inputs
+    published = _frame_with(inp, "standard", "rating", "basis", "standard_name")
+    pub = {} if published is None else published[published["pdu"] == inp.pdu].set_index("standard")
+    rated = rate_standards(inp.counts, framework=fw).set_index("standard")
+    dist = result.distributions["table"]
+    rows = []
+    for s in fw.rated_standards:
+        p = pub["rating"].get(s.id) if len(pub) else None
+        row = {
+            "standard": s.id,
+            "Standard": s.name,
+            "Published rating": None if p is None or pd.isna(p) else str(p),
+        }
+        if s.case_sample and s.id in rated.index and pd.notna(rated.loc[s.id, "rating"]):
+            r = rated.loc[s.id]
+            rating = Rating.parse(r["rating"])
+            kq_short = fw.key_question(s.id, r["limiting"]).short
+            more = None
+            if rating < Rating.OUTSTANDING:
+                target = Rating(rating + 1)
+                g = inp.counts[(inp.counts["standard"] == s.id) & (inp.counts["n"] > 0)]
+                more = int(
+                    sum(
+                        max(0, min_yes_for(target, int(k.n), framework=fw) - int(k.yes))
+                        for k in g.itertuples()
+                    )
+                )
+            mine = dist[dist["standard"] == s.id]
+            same = float(mine.iloc[0][rating.label]) if len(mine) else float("nan")
+            row.update(
+                {
+                    "Rating in the case sample": rating.label,
+                    "Set by the key question": kq_short,
+                    "Sufficient": f"{int(r['limiting_yes'])} of {int(r['limiting_n'])}",
+                    "More sufficient cases for the next band": more,
+                    "Same rating with a fresh sample": same,
+                }
+            )
+        elif not s.case_sample:
+            judged = inp.judgement.get(s.id)
+            row["Rating in the case sample"] = None if judged is None else judged.label
+            row["Set by the key question"] = "inspectors' judgement"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def main_points(result: SampleSizeSensitivity, *, framework: Framework | None = None) -> list:
+    """At most five plain-English sentences: the published rating and points, what held each case-sample
+    standard back, how firm the rating is, and what is simulated."""
+    from hmip.analyses.words import RatingMention, SimulatedMark, chance, join_words, sentence
+
+    fw = framework or default_framework()
+    inp = result.inputs
+    simulated = any(getattr(f, "attrs", {}).get("simulated") for f in inp.loaded)
+    sim = SimulatedMark() if simulated else ""
+    points = []
+    pub = published_overall(inp)
+    if pub is not None and pd.notna(pub["overall_rating"]):
+        if pd.isna(pub["points"]):
+            pts = "points not published"
+        else:
+            basis = (
+                " (implied by its published standard ratings)"
+                if pub["points_basis"] == "implied"
+                else ""
+            )
+            pts = f"{int(pub['points'])} of {int(pub['max_points'])} points{basis}"
+        points.append(
+            sentence(
+                f"HMIP rated {inp.pdu} ",
+                RatingMention(str(pub["overall_rating"])),
+                f" overall ({_published_date(pub['publication_date'])}), with {pts}.",
+            )
+        )
+    table = standards_table(result, framework=fw)
+    case = table[
+        table["Set by the key question"].notna()
+        & (table["Set by the key question"] != "inspectors' judgement")
+    ]
+    if len(case):
+        held = [
+            f"{r['Standard']} by '{r['Set by the key question']}' ({r['Sufficient']} cases sufficient)"
+            for r in case.to_dict("records")
+        ]
+        points.append(
+            sentence(
+                "In the case sample, each case-sample standard took the rating of its weakest key question: ",
+                join_words(held),
+                sim,
+                ".",
+            )
+        )
+    overall = result.distributions.get("overall")
+    if overall is not None and inp.observed is not None:
+        p = float(overall[inp.observed])
+        points.append(
+            sentence(
+                f"With a fresh sample of {inp.n} cases, {inp.pdu} would be rated ",
+                RatingMention(inp.observed.label),
+                f" again {chance(p)} of the time",
+                sim,
+                ".",
+            )
+        )
+    elif inp.observed is None:
+        points.append(
+            sentence(
+                "How firm the overall rating is cannot be said: at least one organisational delivery "
+                "rating is not known."
+            )
+        )
+    near = result.key_questions[result.key_questions[[x.label for x in Rating]].max(axis=1) < 0.8]
+    points.append(
+        sentence(
+            f"{len(near)} of {len(result.key_questions)} key questions have less than a 4 in 5 chance of "
+            "truly being in the band they were given: one or two cases either way could change them",
+            sim,
+            ".",
+        )
+    )
+    if simulated:
+        points.append(
+            sentence(
+                "The published ratings are real; the case counts, shares and chances come from a simulated "
+                "sample, because HMIP does not publish its cases, and are marked simulated."
+            )
+        )
+    return points[:5]
+
+
+#: Glossary terms this report uses (each is defined at its end).
+GLOSSARY_TERMS = (
+    "HMIP",
+    "PDU",
+    "standard",
+    "key question",
+    "lowest-banding rule",
+    "organisational delivery",
+    "case sample",
+    "points",
+    "simulated",
+    "interval",
+    "fresh sample",
+    "firm",
+    "Jeffreys",
+    "Wilson",
+)
+
+
+def methods(result: SampleSizeSensitivity) -> list[str]:
+    """How each figure was made, naming the method and level."""
+    kq = result.key_questions
+    level = f"{100 * float(kq['level'].iloc[0]):g}%" if len(kq) else ""
+    out = [
+        f"Intervals for each key question's share: {kq['method'].iloc[0]}, {level} level."
+        if len(kq)
+        else "",
+        f"Chance that the true share lies in each band: {kq['band_method'].iloc[0]}."
+        if len(kq)
+        else "",
+        "Chance of the same band with a fresh sample: posterior predictive beta-binomial (Jeffreys prior).",
+        f"Each standard's rating with a fresh sample: {result.distributions['method']}.",
+        "Overall rating with a fresh sample: exact convolution of the five case-sample standards, with the "
+        "organisational delivery ratings held fixed and the standards treated as independent.",
+        f"Chance of the correct band for each sample size: {result.sample_sizes['method'].iloc[0]}.",
+        "Shares are compared with 50%, 65% and 80% without rounding (the lowest-banding rule).",
+    ]
+    return [m for m in out if m]

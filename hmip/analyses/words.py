@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 from hmip.errors import ParameterError
 
@@ -146,3 +147,49 @@ def terms_used(text: str) -> list[str]:
         if any(re.search(rf"(?<![a-z]){re.escape(a)}(?![a-z])", low) for a in aliases):
             found.append(term)
     return found
+
+
+# --- Sentences with ratings and simulated marks -------------------------------------------------------
+@dataclass(frozen=True)
+class RatingMention:
+    """A rating inside a sentence: the report shows it as a badge (colour + letter + word)."""
+
+    rating: str
+
+
+@dataclass(frozen=True)
+class SimulatedMark:
+    """Marks the figure just before it as built on simulated data."""
+
+    note: str = "simulated"
+
+
+Part = str | RatingMention | SimulatedMark
+Sentence = tuple[Part, ...]
+
+
+def sentence(*parts: Part) -> Sentence:
+    return tuple(p for p in parts if p != "")
+
+
+def plain(s: Sentence | str) -> str:
+    """A sentence as plain text (ratings as words, simulated marks in brackets)."""
+    if isinstance(s, str):
+        return s
+    out = []
+    for p in s:
+        if isinstance(p, RatingMention):
+            out.append(p.rating)
+        elif isinstance(p, SimulatedMark):
+            out.append(f" [{p.note}]")
+        else:
+            out.append(p)
+    return "".join(out)
+
+
+def glossary_for(terms) -> dict[str, str]:
+    """The glossary entries for these terms, in glossary order."""
+    unknown = [t for t in terms if t not in GLOSSARY]
+    if unknown:
+        raise ParameterError(f"no glossary entry for {unknown}; known: {', '.join(GLOSSARY)}")
+    return {t: GLOSSARY[t] for t in GLOSSARY if t in set(terms)}

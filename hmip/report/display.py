@@ -84,18 +84,36 @@ def table_html(
     index: bool = False,
     float_format: str = "{:.3f}",
     percent: tuple[str, ...] = (),
+    ratings: tuple[str, ...] = (),
+    simulated: tuple[str, ...] = (),
+    whole_percent: bool = True,
 ) -> str:
+    """An escaped HTML table: ``percent`` columns as percentages (whole by default), ``ratings`` columns as
+    badges (colour + letter + word), ``simulated`` columns tagged in their header."""
     out = df.copy()
+    badges: dict[str, list[str]] = {}
     for c in out.columns:
-        if c in percent:
-            out[c] = [("" if pd.isna(v) else f"{100 * v:.1f}%") for v in out[c]]
+        if c in ratings:
+            badges[c] = [str(badge(None if pd.isna(v) else v, size="small")) for v in out[c]]
+            out[c] = [
+                f"@@badge{i}@{j}@@" for j in range(len(out)) for i in [list(out.columns).index(c)]
+            ]
+        elif c in percent:
+            fmt = "{:.0f}%" if whole_percent else "{:.1f}%"
+            out[c] = [("" if pd.isna(v) else fmt.format(100 * v)) for v in out[c]]
         elif pd.api.types.is_float_dtype(out[c]):
             out[c] = [("" if pd.isna(v) else float_format.format(v)) for v in out[c]]
         else:  # pandas' <NA> is not for readers: an unknown value is an empty cell
             out[c] = [
                 ("" if (v is pd.NA or (isinstance(v, float) and pd.isna(v))) else v) for v in out[c]
             ]
+    out.columns = [f"{c} @@sim@@" if c in simulated else c for c in out.columns]
     body = out.to_html(index=index, escape=True, na_rep="", border=0, classes="hmip-table")
+    body = body.replace("@@sim@@", str(simulated_tag()))
+    for c, cells in badges.items():
+        i = list(df.columns).index(c)
+        for j, cell in enumerate(cells):
+            body = body.replace(f"@@badge{i}@{j}@@", cell, 1)
     cap = f"<p class='hmip-caption'><strong>{esc(caption)}</strong></p>" if caption else ""
     return f"<div class='hmip-table-wrap'>{cap}{body}</div>"
 
@@ -107,12 +125,12 @@ def show_table(df: pd.DataFrame, caption: str | None = None, **kw) -> None:
 
 def say(*paragraphs: str) -> None:
     """Show paragraphs of text (escaped)."""
-    _display("".join(f"<p>{text(p)}</p>" for p in paragraphs))
+    _display("".join(f"<p>{sentence_html(p)}</p>" for p in paragraphs))
 
 
 def bullets(items, title: str | None = None) -> None:
     head = f"<p><strong>{esc(title)}</strong></p>" if title else ""
-    _display(head + "<ul>" + "".join(f"<li>{text(i)}</li>" for i in items) + "</ul>")
+    _display(head + "<ul>" + "".join(f"<li>{sentence_html(i)}</li>" for i in items) + "</ul>")
 
 
 def notice(message: str, kind: str = "warning") -> None:
@@ -159,7 +177,7 @@ def main_points(items, *, title: str = "Main points") -> None:
         raise ValueError(f"main points need 1 to 5 sentences, got {len(items)}")
     _display(
         f"<section class='hmip-main-points' aria-label='{esc(title)}'><h2>{esc(title)}</h2><ul>"
-        + "".join(f"<li>{text(i)}</li>" for i in items)
+        + "".join(f"<li>{sentence_html(i)}</li>" for i in items)
         + "</ul></section>"
     )
 
@@ -214,3 +232,20 @@ def glossary(terms: dict[str, str], *, title: str = "Glossary") -> None:
         + "".join(f"<dt>{esc(t)}</dt><dd>{esc(d)}</dd>" for t, d in terms.items())
         + "</dl>"
     )
+
+
+def sentence_html(parts) -> Html:
+    """A sentence from :mod:`hmip.analyses.words`: text escaped, ratings as badges, simulated marks as tags."""
+    from hmip.analyses.words import RatingMention, SimulatedMark
+
+    if isinstance(parts, str):
+        return Html(text(parts))
+    out = []
+    for p in parts:
+        if isinstance(p, RatingMention):
+            out.append(badge(p.rating, size="small"))
+        elif isinstance(p, SimulatedMark):
+            out.append(simulated_tag(p.note))
+        else:
+            out.append(text(p))
+    return Html("".join(out))
