@@ -1,0 +1,140 @@
+"""National context in words: where a PDU stands among every PDU rated under the same framework.
+
+Every sentence is generated from the figures of :func:`hmip.stats.national.national_position`; none
+is written for one PDU. The report sections (the London comparison's "National context", the
+scrutiny pack's "Nationally: ..." line) call these.
+
+- :func:`position_in_words` - a PDU's rank range in words;
+- :func:`nationally_line` - the one-line "Nationally: ..." summary;
+- :func:`national_standing_sentence` - the sentence that tests a claim about a PDU's national
+  standing (for example the Head of Service's "somewhere in the middle").
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hmip.stats.national import NationalPosition, national_position
+
+TIES_NOTE = "PDUs with equal points share a rank"
+TIES_NOTE_RATING_ONLY = "PDUs with the same rating share a rank"
+
+
+def ordinal(n: int) -> str:
+    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
+    if 10 <= n % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _count(n: int, none: str = "none") -> str:
+    return none if n == 0 else str(n)
+
+
+def _same(pos: NationalPosition) -> str:
+    if pos.n_rated_same == 0:
+        return f"no other PDU rated {pos.rating}"
+    return f"{pos.n_rated_same} other{'s' if pos.n_rated_same != 1 else ''} rated {pos.rating}"
+
+
+def _a(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def _points(n: int) -> str:
+    return f"{n} point{'s' if n != 1 else ''}"
+
+
+def rank_range(pos: NationalPosition) -> str:
+    """'20th of 36' or 'between 2nd and 19th of 36'."""
+    if pos.exact:
+        return f"{ordinal(pos.rank_best)} of {pos.n_pdus}"
+    return f"between {ordinal(pos.rank_best)} and {ordinal(pos.rank_worst)} of {pos.n_pdus}"
+
+
+def _ties(pos: NationalPosition) -> str:
+    return TIES_NOTE if pos.has_points_scale else TIES_NOTE_RATING_ONLY
+
+
+def position_in_words(pos: NationalPosition) -> str:
+    """A PDU's position range in one sentence, with what it rests on."""
+    if not pos.has_points_scale:
+        basis = "by overall rating only, as this framework has no published points scale"
+    elif pos.points is not None:
+        basis = f"by its {_points(pos.points)} ({pos.points_basis})"
+    else:
+        basis = (
+            f"by its rating's band of {pos.band_low}-{pos.band_high} points, "
+            "as its points were not published"
+        )
+    return (
+        f"{pos.pdu} ranks {rank_range(pos)} PDUs rated under the {pos.framework_name}, "
+        f"{basis}; {_ties(pos)}."
+    )
+
+
+def nationally_line(pos: NationalPosition) -> str:
+    """'Nationally: 20th of 36 PDUs rated under the ... (Inadequate; 19 rated higher, none lower).'"""
+    return (
+        f"Nationally: {rank_range(pos)} PDUs rated under the {pos.framework_name} "
+        f"({pos.rating}; {_count(pos.n_rated_higher)} rated higher, {_count(pos.n_rated_lower)} lower; "
+        f"{_ties(pos)})."
+    )
+
+
+def _points_standing(pos: NationalPosition) -> str:
+    """Where the PDU's known points stand among PDUs with the same rating whose points are known."""
+    j = pos.n_same_rating_points_known
+    h = pos.n_same_rating_points_higher
+    e = pos.n_same_rating_points_equal
+    group = f"the {j} {pos.rating} PDUs whose points are known"
+    others = f"with {e} other{'s' if e != 1 else ''}"
+    if j == 1:
+        return f"the only known points among the {pos.rating} PDUs"
+    if h == 0:
+        return f"the highest of {group}" if e == 0 else f"the joint highest ({others}) of {group}"
+    if h + e == j - 1:
+        return f"the lowest of {group}" if e == 0 else f"the joint lowest ({others}) of {group}"
+    joint = f" (joint, {others})" if e else ""
+    return f"the {ordinal(h + 1)} highest{joint} of {group}"
+
+
+def national_standing_sentence(ratings: pd.DataFrame, pdu: str, framework: str = "pdu-2021") -> str:
+    """The figures that test a claim about ``pdu``'s national standing, in plain sentences.
+
+    For example, for Lewisham and Bromley under the 2021-2023 framework: its rating, how many PDUs
+    were rated higher, the same and lower, where its points stand among PDUs of its rating whose
+    points are known, and its rank range by points. Generated from :func:`national_position`.
+    """
+    pos = national_position(ratings, pdu, framework)
+    parts = [
+        f"{pos.pdu} was rated {pos.rating} under the {pos.framework_name}.",
+        f"Of the {pos.n_pdus} PDUs in the national table rated under this framework, "
+        f"{_count(pos.n_rated_higher)} {'was' if pos.n_rated_higher == 1 else 'were'} rated higher, "
+        f"{_count(pos.n_rated_lower)} lower and {_same(pos)}.",
+    ]
+    if pos.has_points_scale and pos.points is not None:
+        verb = "are" if pos.points != 1 else "is"
+        text = f"Its {_points(pos.points)} ({pos.points_basis}) {verb} {_points_standing(pos)}"
+        if pos.points == pos.band_high and pos.band_low != pos.band_high:
+            text += f", and the most the {pos.rating} band ({pos.band_low}-{pos.band_high}) allows"
+        elif pos.points == pos.band_low and pos.band_low != pos.band_high:
+            text += (
+                f", and the fewest the {pos.rating} band ({pos.band_low}-{pos.band_high}) allows"
+            )
+        parts.append(text + ".")
+        parts.append(f"By points it ranks {rank_range(pos)} ({_ties(pos)}).")
+    elif pos.has_points_scale:
+        parts.append(
+            f"Its points were not published; {_a(pos.rating)} {pos.rating} PDU has "
+            f"{pos.band_low}-{pos.band_high} points, so by points it ranks {rank_range(pos)} "
+            f"({_ties(pos)})."
+        )
+    else:
+        parts.append(
+            f"This framework has no published points scale, so it ranks {rank_range(pos)} "
+            f"by rating alone ({_ties(pos)})."
+        )
+    return " ".join(parts)
