@@ -595,3 +595,85 @@ def ratings_grid_rows(
             )
         )
     return rows, [s.name for s in fw.rated_standards] + ["Overall"]
+
+
+# --- National context -------------------------------------------------------------------------------------
+@dataclass
+class NationalContext:
+    """Where the region's PDUs stand among every PDU rated under the same framework (published data)."""
+
+    framework: str
+    distribution: pd.DataFrame  # rating, count, out_of
+    positions: list[str]  # one sentence per PDU of the region
+    claim: str  # the Head of Service's claim put to the test ("" when no PDU is named)
+    counts: pd.DataFrame  # national counts HMIP gave, with their period and source
+    loaded: tuple
+
+
+def national_context(
+    pdus: list[str], *, claim_pdu: str = "", framework: str = "pdu-2021"
+) -> NationalContext:
+    """National context for these PDUs from the published national ratings, and (for ``claim_pdu``) the
+    claim that it is "somewhere in the middle" put to the test."""
+    from hmip.analyses.national import claim_test_sentence, national_standing_sentence, rank_range
+    from hmip.data.national import load_national_counts, load_national_ratings
+    from hmip.stats.national import national_position, rating_distribution
+
+    ratings = load_national_ratings()
+    counts = load_national_counts()
+    known = set(ratings.loc[ratings["framework"] == framework, "pdu"])
+    positions = []
+    for p in pdus:
+        if p not in known:
+            continue
+        pos = national_position(ratings, p, framework)
+        detail = (
+            f"{pos.points} points, {pos.points_basis}"
+            if pos.points is not None
+            else f"points not published, so placed anywhere its band of {pos.band_low}-{pos.band_high} points allows"
+        )
+        positions.append(f"{p}: {rank_range(pos)} ({detail}).")
+    if positions:
+        positions.append(
+            "Ranks are by points (1st = most points); PDUs with equal points share a rank, and a PDU whose "
+            "points were not published has a range of ranks rather than one place."
+        )
+    claim = ""
+    if claim_pdu:
+        check_pdu("claim_pdu", claim_pdu, sorted(known))
+        pos = national_position(ratings, claim_pdu, framework)
+        claim = (
+            f"{claim_pdu}'s Head of Service told the borough's scrutiny committee that the PDU was "
+            f"'somewhere in the middle' of the national ratings. "
+            + national_standing_sentence(ratings, claim_pdu, framework)
+            + " "
+            + claim_test_sentence(pos)
+        )
+    mine = counts[counts["framework"] == framework].reset_index(drop=True)
+    return NationalContext(
+        framework,
+        rating_distribution(ratings, framework),
+        positions,
+        claim,
+        mine,
+        (ratings, counts),
+    )
+
+
+def national_counts_display(ctx: NationalContext) -> pd.DataFrame:
+    """HMIP's national counts in words, each with its period and source (kept apart from the PDU table,
+    since some counts include regional or other inspections)."""
+    c = ctx.counts
+    return pd.DataFrame(
+        {
+            "Period": [
+                a if a == b else f"{a} to {b}"
+                for a, b in zip(c["period_start"], c["period_end"], strict=True)
+            ],
+            "What was counted": c["what_was_counted"],
+            "Rating": c["rating"],
+            "Count": [f"{k} of {n}" for k, n in zip(c["count"], c["out_of"], strict=True)],
+            "Includes other inspections": c["includes_non_pdu"].replace({"": "not stated"}),
+            "Source": c["source"],
+        }
+    )

@@ -138,3 +138,34 @@ def national_standing_sentence(ratings: pd.DataFrame, pdu: str, framework: str =
             f"by rating alone ({_ties(pos)})."
         )
     return " ".join(parts)
+
+
+def claim_test_sentence(pos: NationalPosition, claim: str = "somewhere in the middle") -> str:
+    """Put a claim that a PDU is "somewhere in the middle" of the national ratings to the test, from the
+    figures: the middle is taken as the middle third of the ranks; the verdict looks at the rank range
+    and at how many PDUs were rated higher and lower."""
+    third = pos.n_pdus / 3
+    in_middle = third < pos.rank_best and pos.rank_worst <= 2 * third
+    by_rank = f"by rank it is {rank_range(pos)}, " + (
+        "within the middle third" if in_middle else "outside the middle third"
+    )
+    if pos.n_rated_lower == 0 and pos.n_rated_higher > 0:
+        by_rating = (
+            f"but by rating no PDU was rated lower and {pos.n_rated_higher} of {pos.n_pdus} were rated higher, "
+            f"so it sits in the lowest rating band, not the middle"
+        )
+        verdict = "The figures do not support the claim"
+        if in_middle:
+            verdict = "The figures support the claim only by rank"
+    elif pos.n_rated_higher == 0 and pos.n_rated_lower > 0:
+        by_rating = f"and by rating none was rated higher and {pos.n_rated_lower} were rated lower"
+        verdict = "The figures do not support the claim"
+    else:
+        by_rating = (
+            f"and by rating {_count(pos.n_rated_higher)} {'was' if pos.n_rated_higher == 1 else 'were'} "
+            f"rated higher and {_count(pos.n_rated_lower)} lower"
+        )
+        verdict = (
+            "The figures support the claim" if in_middle else "The figures do not support the claim"
+        )
+    return f"{verdict}: {by_rank}, {by_rating}."

@@ -11,6 +11,7 @@ import base64
 import html
 import io
 import json
+import re
 
 import pandas as pd
 
@@ -114,8 +115,16 @@ def table_html(
         i = list(df.columns).index(c)
         for j, cell in enumerate(cells):
             body = body.replace(f"@@badge{i}@{j}@@", cell, 1)
-    cap = f"<p class='hmip-caption'><strong>{esc(caption)}</strong></p>" if caption else ""
-    return f"<div class='hmip-table-wrap'>{cap}{body}</div>"
+    if (
+        caption
+    ):  # a real <caption>, so the title stays with its table (and screen readers announce it)
+        body = re.sub(
+            r"(<table[^>]*>)",
+            lambda m: f"{m.group(1)}<caption>{esc(caption)}</caption>",
+            body,
+            count=1,
+        )
+    return f"<div class='hmip-table-wrap'>{body}</div>"
 
 
 def show_table(df: pd.DataFrame, caption: str | None = None, **kw) -> None:
@@ -249,3 +258,24 @@ def sentence_html(parts) -> Html:
         else:
             out.append(text(p))
     return Html("".join(out))
+
+
+def rating_bars_html(distribution: pd.DataFrame, *, caption: str = "") -> Html:
+    """A bar chart of how many units got each rating, drawn in HTML: each bar is labelled with its rating
+    badge (colour + letter + word) and its count, so it reads without colour and prints crisply."""
+    from hmip.report.badges import style_for
+
+    total = int(distribution["out_of"].iloc[0]) if len(distribution) else 0
+    rows = []
+    for r in distribution.itertuples():
+        width = 0 if total == 0 else 100 * int(r.count) / total
+        fill = style_for(str(r.rating)).fill
+        rows.append(
+            f"<tr><th scope='row'>{badge(r.rating, size='small')}</th>"
+            f"<td class='hmip-bar-cell'><span class='hmip-bar' style='width:{width:.1f}%;background:{fill}'></span></td>"
+            f"<td class='num'>{int(r.count)} of {total}</td></tr>"
+        )
+    cap = f"<caption>{text(caption)}</caption>" if caption else ""
+    return Html(
+        f"<div class='hmip-table-wrap'><table class='hmip-bars'>{cap}<tbody>{''.join(rows)}</tbody></table></div>"
+    )
