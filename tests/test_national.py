@@ -520,3 +520,55 @@ def test_date_bounds_cover_each_precision():
     assert date_bounds("2022-10-18") == ("2022-10-18", "2022-10-18")
     assert date_bounds("2022-00") is None and date_bounds("2023-02-29") is None
     assert date_bounds("") is None
+
+
+@pytest.mark.parametrize(
+    "rows, pdu, verdict",
+    [
+        # 9 PDUs; the PDU is 5th by points and rated in the middle band with PDUs above and below: supported
+        (
+            [
+                ("A", G, 15),
+                ("B", G, 14),
+                ("C", RI, 12),
+                ("D", RI, 11),
+                ("X", RI, 9),
+                ("E", RI, 7),
+                ("F", RI, 6),
+                ("G", I, 3),
+                ("H", I, 1),
+            ],
+            "X",
+            "The figures support the claim:",
+        ),
+        # lowest band, top of it: middle by rank (5th of 9) but nothing rated lower
+        (
+            [
+                ("A", G, 15),
+                ("B", RI, 12),
+                ("C", RI, 11),
+                ("D", RI, 9),
+                ("X", I, 4),
+                ("E", I, 3),
+                ("F", I, 2),
+                ("G", I, 1),
+                ("H", I, 0),
+            ],
+            "X",
+            "The figures support the claim only by rank:",
+        ),
+        # bottom of the table: not supported
+        (
+            [("A", G, 15), ("B", RI, 12), ("C", RI, 9), ("X", I, 0)],
+            "X",
+            "The figures do not support the claim:",
+        ),
+    ],
+)
+def test_middle_claim_verdict_follows_the_figures(rows, pdu, verdict):
+    from hmip.analyses.national import claim_test_sentence
+
+    text = claim_test_sentence(national_position(table(*rows), pdu))
+    assert text.startswith(verdict), text
+    pos = national_position(table(*rows), pdu)
+    assert f"of {len(rows)}" in text and str(pos.rank_best) in text
