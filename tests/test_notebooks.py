@@ -50,13 +50,14 @@ def london(root, tmp_path_factory):
 
 def test_london_comparison_defaults(london):
     text = text_of(london)
-    assert "SIMULATED DATA" in text
-    for pdu in ("Lambeth", "Lewisham and Bromley", "Newham"):
-        assert f"{pdu} Inadequate (I)" in text or f"{pdu} Requires improvement (RI)" in text
-    assert text.count("matches") == 6 and "MISMATCH" not in text
-    assert "24 of 28 known standard ratings are Inadequate; 26 not published" in text
-    assert "Lewisham and Bromley: Overall Inadequate (I): 4 of 27 points" in text
+    assert "Simulated case data" in text
+    assert "HMIP rated the 6 London PDUs it inspected: 4 I Inadequate and 2 RI Requires improvement" in text
+    assert text.count("Agrees with HMIP") == 1 and " NO " not in text  # every recomputed rating matches
+    assert "all 20 were I Inadequate" in text  # the published case-sample standard ratings
+    assert "Lewisham and Bromley: HMIP rated it I Inadequate (4 of 27 points, implied)" in text
     assert "can be told apart by rank" in text
+    # national context: the claim is tested from the figures
+    assert "'somewhere in the middle'" in text and "20th of 36" in text
 
 
 def test_london_comparison_with_a_highlighted_pdu_and_options(root, tmp_path_factory):
@@ -71,7 +72,7 @@ def test_london_comparison_with_a_highlighted_pdu_and_options(root, tmp_path_fac
         confidence=0.9,
     )
     text = text_of(nb)
-    assert "highlight_pdu = Newham" in text and "Jeffreys 90% interval" in text and "phi =" in text
+    assert "highlight_pdu = Newham" in text and "Jeffreys, 90% level" in text and "phi =" in text
 
 
 def test_london_comparison_refuses_a_bad_parameter(root, tmp_path_factory):
@@ -81,12 +82,9 @@ def test_london_comparison_refuses_a_bad_parameter(root, tmp_path_factory):
 
 def test_sample_size_sensitivity_defaults(root, tmp_path_factory):
     text = text_of(run(root, tmp_path_factory, "sample_size_sensitivity"))
-    assert "Lewisham and Bromley would again be rated Inadequate with probability" in text
-    assert (
-        "Jeffreys posterior" in text
-        and "exact binomial" in text
-        and "No second sample was given" in text
-    )
+    assert "HMIP rated Lewisham and Bromley I Inadequate overall (November 2022), with 4 of 27 points" in text
+    assert "Lewisham and Bromley would be rated I Inadequate again 88% (about 9 in 10) of the time" in text
+    assert "Jeffreys" in text and "exact binomial" in text and "No later audit was given" in text
 
 
 def test_sample_size_sensitivity_other_pdu_caseload_and_reaudit(root, tmp_path_factory):
