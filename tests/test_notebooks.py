@@ -51,8 +51,13 @@ def london(root, tmp_path_factory):
 def test_london_comparison_defaults(london):
     text = text_of(london)
     assert "Simulated case data" in text
-    assert "HMIP rated the 6 London PDUs it inspected: 4 I Inadequate and 2 RI Requires improvement" in text
-    assert text.count("Agrees with HMIP") == 1 and " NO " not in text  # every recomputed rating matches
+    assert (
+        "HMIP rated the 6 London PDUs it inspected: 4 I Inadequate and 2 RI Requires improvement"
+        in text
+    )
+    assert (
+        text.count("Agrees with HMIP") == 1 and " NO " not in text
+    )  # every recomputed rating matches
     assert "all 20 were I Inadequate" in text  # the published case-sample standard ratings
     assert "Lewisham and Bromley: HMIP rated it I Inadequate (4 of 27 points, implied)" in text
     assert "can be told apart by rank" in text
@@ -82,8 +87,14 @@ def test_london_comparison_refuses_a_bad_parameter(root, tmp_path_factory):
 
 def test_sample_size_sensitivity_defaults(root, tmp_path_factory):
     text = text_of(run(root, tmp_path_factory, "sample_size_sensitivity"))
-    assert "HMIP rated Lewisham and Bromley I Inadequate overall (November 2022), with 4 of 27 points" in text
-    assert "Lewisham and Bromley would be rated I Inadequate again 88% (about 9 in 10) of the time" in text
+    assert (
+        "HMIP rated Lewisham and Bromley I Inadequate overall (November 2022), with 4 of 27 points"
+        in text
+    )
+    assert (
+        "Lewisham and Bromley would be rated I Inadequate again 88% (about 9 in 10) of the time"
+        in text
+    )
     assert "Jeffreys" in text and "exact binomial" in text and "No later audit was given" in text
 
 

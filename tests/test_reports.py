@@ -175,8 +175,20 @@ def test_index_lists_every_report_with_title_parameters_status_time_and_link(bui
             and html.escape(j.title, quote=True) in index
         )
         assert (out / summary["run_id"] / f"{j.name}.html").is_file()
-    assert index.count("<td>built</td>") == 8 and re.search(r"<td>\d+\.\d s</td>", index)
-    assert "pdu = Lewisham and Bromley" in index and '<html lang="en">' in index
+    # readers first: the region's ratings as badges, a line per PDU linking to its pages, then the analysts'
+    assert (
+        index.index("Ratings at a glance")
+        < index.index("Each PDU")
+        < index.index("Reports for analysts")
+    )
+    assert (
+        index.count("badge-size-letter") >= 6 * 10
+    )  # six PDUs, nine standards and the overall rating
+    assert "<strong>Lewisham and Bromley</strong>" in index
+    assert index.count("<td>built</td>") == 2 and re.search(
+        r"<td class='num'>\d+\.\d s</td>", index
+    )
+    assert '<html lang="en">' in index
 
 
 @pytest.mark.e2e
@@ -186,13 +198,13 @@ def test_every_report_has_the_banner_hidden_code_and_is_self_contained(built):
         page = Path(r["html"]).read_text()
         head = page[: page.index("</header>")]
         assert (
-            "SIMULATED DATA" in head
+            "Simulated case data" in head
             and "Disclosure control" in head
             and "Generated" in head
             and "UTC" in head
         )
         assert "simulated_cases_london_2022.csv" in head and "SHA-256" in head and "commit" in head
-        assert r["title"] in html.unescape(head) and "Parameters" in head
+        assert r["title"] in html.unescape(head) and "Settings (for analysts)" in head
         assert (
             "<script" not in page and "import hmip" not in page and "display.show" not in page
         )  # code hidden

@@ -419,6 +419,8 @@ GLOSSARY_TERMS = (
     "rank range",
     "Wilson",
     "overdispersion",
+    "Jeffreys",
+    "disclosure control",
 )
 
 

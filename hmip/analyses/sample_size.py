@@ -667,6 +667,7 @@ GLOSSARY_TERMS = (
     "firm",
     "Jeffreys",
     "Wilson",
+    "disclosure control",
 )
 
 
