@@ -512,6 +512,12 @@ SAMPLING_CALLS = {
     "compare nothing shared": lambda d: compare_samples(
         BEFORE, BEFORE.assign(key_question="desistance")
     ),
+    "pdu cases": lambda d: pdu_rating_distribution(
+        d.draw(st.sampled_from([None, "cases.csv", BEFORE])), "x", FIXED
+    ),
+    "correlation_effect": lambda d: correlation_effect(
+        d.draw(st.sampled_from([None, "cases.csv", BEFORE])), "x"
+    ),
     "pdu judgement": lambda d: pdu_rating_distribution(
         None, "x", d.draw(st.sampled_from([{}, FIXED | {"staff": "Excellent"}, "G"]))
     ),

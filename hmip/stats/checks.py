@@ -60,7 +60,9 @@ def whole_numbers(
         raise error(f"{name} is not accepted: give one or more whole numbers >= {minimum}")
     bad = ~np.isfinite(arr) | (arr != np.floor(arr)) | (arr < minimum)
     if bad.any():
-        raise error(f"{name} is not accepted: {arr[bad][0]!r} is not a whole number >= {minimum}")
+        raise error(
+            f"{name} is not accepted: {float(arr[bad][0]):g} is not a whole number >= {minimum}"
+        )
     return arr.astype(np.int64)
 
 
@@ -101,7 +103,7 @@ def proportions(
         raise error(f"{name} is not accepted: give one or more proportions in [0, 1]")
     bad = ~np.isfinite(arr) | (arr < 0) | (arr > 1)
     if bad.any():
-        raise error(f"{name} is not accepted: {arr[bad][0]!r} is not a proportion in [0, 1]")
+        raise error(f"{name} is not accepted: {float(arr[bad][0]):g} is not a proportion in [0, 1]")
     return arr
 
 
