@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from hmip.analyses.london_comparison import (
@@ -11,12 +13,25 @@ from hmip.analyses.london_comparison import (
     ratings_grid_table,
     summary_table,
 )
-from hmip.stats.funnel import funnel_limits, funnel_table, overdispersion, rank_uncertainty
+from hmip.errors import StatisticsError
+from hmip.stats.funnel import (
+    control_limits,
+    distinguishable_pairs,
+    funnel_curve,
+    funnel_limits,
+    funnel_table,
+    overdispersion,
+    rank_uncertainty,
+)
+from hmip.stats.results import METHOD_LABELS
 
 
 def test_funnel_limits_for_0_65_and_42():
-    lo, hi = funnel_limits(0.65, 42, 0.95)
+    lim = funnel_limits(0.65, 42, 0.95)
+    lo, hi = lim["lower"].item(), lim["upper"].item()
     assert (round(lo, 3), round(hi, 3)) == (0.490, 0.780)
+    assert lim["estimate"].item() == 0.65 and lim["level"].item() == 0.95
+    assert lim["method"].item() == METHOD_LABELS["funnel-exact"]
 
 
 def test_funnel_limits_follow_spiegelhalter_interpolation_by_hand():
@@ -25,8 +40,9 @@ def test_funnel_limits_follow_spiegelhalter_interpolation_by_hand():
     while stats.binom.cdf(r, n, theta) < p:
         r += 1
     alpha = (stats.binom.cdf(r, n, theta) - p) / stats.binom.pmf(r, n, theta)
-    assert funnel_limits(theta, n)[0] == pytest.approx((r - alpha) / n)
-    lo, hi = funnel_limits(0.65, np.array([20, 42, 200]), 0.998)
+    assert funnel_limits(theta, n)["lower"].item() == pytest.approx((r - alpha) / n)
+    lim = funnel_limits(0.65, np.array([20, 42, 200]), 0.998)
+    lo, hi = lim["lower"].to_numpy(), lim["upper"].to_numpy()
     assert (np.diff(hi) < 0).all() and (np.diff(lo) > 0).all()  # the funnel narrows
 
 
@@ -36,15 +52,15 @@ def test_overdispersion_phi_is_the_mean_squared_winsorised_z():
     z = (yes / n - theta) / np.sqrt(theta * (1 - theta) / n)
     lo, hi = np.quantile(z, [0.1, 0.9])
     od = overdispersion(yes, n, theta)
-    assert od["phi"] == pytest.approx(np.mean(np.clip(z, lo, hi) ** 2))
-    assert od["phi"] > 1 and od["tau2"] > 0
+    assert od.phi == pytest.approx(np.mean(np.clip(z, lo, hi) ** 2))
+    assert od.phi > 1 and od.tau2 > 0
     t = funnel_table(
         pd.DataFrame({"pdu": list("abcdef"), "yes": yes, "n": n}),
         overdispersion_method="multiplicative",
     )
     plain = funnel_table(pd.DataFrame({"pdu": list("abcdef"), "yes": yes, "n": n}))
     assert (t["upper_95"] - t["lower_95"] > plain["upper_95"] - plain["lower_95"]).all()
-    assert "phi" in t.attrs["overdispersion"]["description"]
+    assert "phi" in t["overdispersion"].iloc[0] and (t["adjustment"] == "multiplicative").all()
 
 
 def test_units_outside_the_limits_are_flagged():
@@ -52,12 +68,91 @@ def test_units_outside_the_limits_are_flagged():
         pd.DataFrame({"pdu": ["a", "b", "c"], "yes": [40, 20, 21], "n": [42, 42, 42]}), target=0.5
     )
     assert list(t["outside_95"]) == [True, False, False]
+    assert t.attrs == {} and (t["target"] == 0.5).all()  # nothing travels in attrs
+
+
+@pytest.mark.parametrize("target", [0.2, 0.5, 0.65, 0.8, 0.93])
+@pytest.mark.parametrize("n", [3, 10, 20, 42, 97, 300])
+def test_outside_flags_follow_the_exact_binomial_tails(target, n):
+    """Flags against scipy: outside at a level iff a one-sided exact tail is below (1 - level) / 2."""
+    x = np.arange(n + 1)
+    t = funnel_table(pd.DataFrame({"pdu": x.astype(str), "yes": x, "n": n}), target=target)
+    at_least, at_most = stats.binom.sf(x - 1, n, target), stats.binom.cdf(x, n, target)
+    for level in (0.95, 0.998):
+        tail = (1 - level) / 2
+        tag = f"{100 * level:g}"
+        expected = (at_least < tail) | (at_most < tail)
+        assert (t[f"outside_{tag}"].to_numpy() == expected).all()
+    assert t["p_at_least"].to_numpy() == pytest.approx(at_least, rel=1e-12, abs=1e-300)
+    assert t["p_at_most"].to_numpy() == pytest.approx(at_most, rel=1e-12, abs=1e-300)
+    assert (t["flag_method"] == METHOD_LABELS["funnel-flag-exact"]).all()
+
+
+def test_the_boundary_count_is_not_flagged():
+    # 33/42 at 0.65 lies just above the drawn (interpolated) 95% limit, but P(X >= 33) = 0.0425
+    t = funnel_table(pd.DataFrame({"pdu": ["a", "b"], "yes": [33, 34], "n": [42, 42]}), target=0.65)
+    a, b = t.iloc[0], t.iloc[1]
+    assert a["share"] > a["upper_95"]  # above the line that is drawn ...
+    assert stats.binom.sf(32, 42, 0.65) == pytest.approx(0.0425, abs=1e-4)
+    assert not a["outside_95"]  # ... but not outside the 95% limits
+    assert b["outside_95"] == (stats.binom.sf(33, 42, 0.65) < 0.025)
+
+
+ODD = {
+    "no spread": [27, 28, 27, 28, 27, 28],  # phi = 0.03, tau2 = 0
+    "phi just below 1": [20, 23, 25, 27, 28, 19],  # phi = 0.95 but the additive tau2 is > 0
+    "overdispersed": [10, 20, 30, 15, 25, 5],  # phi > 1
+}
+
+
+@pytest.mark.parametrize("case", list(ODD))
+def test_one_overdispersion_rule_for_both_methods(case):
+    counts = pd.DataFrame({"pdu": list("abcdef"), "yes": ODD[case], "n": [42] * 6})
+    plain = funnel_table(counts)
+    mult = funnel_table(counts, overdispersion_method="multiplicative")
+    add = funnel_table(counts, overdispersion_method="additive")
+    phi = mult["phi"].iloc[0]
+    assert add["phi"].iloc[0] == phi
+    cols = ["lower_95", "upper_95", "lower_99.8", "upper_99.8", "outside_95", "outside_99.8"]
+    if phi <= 1:  # no overdispersion estimated: both keep the exact limits and flags, and say so
+        for t in (mult, add):
+            pd.testing.assert_frame_equal(t[cols], plain[cols])
+            assert (t["adjustment"] == "none").all()
+            assert t["method"].iloc[0].startswith(METHOD_LABELS["funnel-exact"])
+            assert f"no adjustment needed (phi = {phi:.2f}" in t["method"].iloc[0]
+    else:  # both adjust, widening the limits, and name the adjustment
+        assert add["tau2"].iloc[0] > 0
+        for t, key in ((mult, "funnel-multiplicative"), (add, "funnel-additive")):
+            assert (t["upper_95"] - t["lower_95"] > plain["upper_95"] - plain["lower_95"]).all()
+            assert t["method"].iloc[0].startswith(METHOD_LABELS[key])
+            assert (t["flag_method"] == METHOD_LABELS["funnel-flag-normal"]).all()
+            # adjusted flags agree with the adjusted normal limits
+            inside = (t["share"] >= t["lower_95"]) & (t["share"] <= t["upper_95"])
+            assert (t["outside_95"] == ~inside).all()
+    if case == "phi just below 1":
+        assert add["tau2"].iloc[0] > 0 and (add["adjustment"] == "none").all()
+
+
+def test_funnel_curve_draws_the_limits_of_the_table():
+    counts = pd.DataFrame(
+        {"pdu": list("abcdef"), "yes": ODD["overdispersed"], "n": [30, 42, 50, 60, 42, 20]}
+    )
+    for method in ("none", "multiplicative", "additive"):
+        t = funnel_table(counts, overdispersion_method=method)
+        curve = funnel_curve(t, t["n"], 0.95)
+        assert curve["lower"].to_numpy() == pytest.approx(t["lower_95"].to_numpy())
+        assert curve["upper"].to_numpy() == pytest.approx(t["upper_95"].to_numpy())
+        assert (curve["level"] == 0.95).all() and curve["method"].notna().all()
+    assert control_limits(0.65, 42, 0.95)["lower"].item() == funnel_limits(0.65, 42)["lower"].item()
 
 
 def test_rank_uncertainty_is_seeded_and_wide_for_similar_shares():
     counts = pd.DataFrame({"pdu": list("abcd"), "yes": [10, 11, 12, 35], "n": [42] * 4})
     a, b = rank_uncertainty(counts), rank_uncertainty(counts)
     pd.testing.assert_frame_equal(a, b)
+    assert (a["level"] == 0.95).all() and a["method"].str.startswith(
+        METHOD_LABELS["rank-draws"]
+    ).all()
     top = a.set_index("pdu").loc["d"]
     assert top["rank"] == 1 and top["rank_upper"] == 1  # clearly first
     assert (
@@ -97,3 +192,109 @@ def test_summary_table_recomputes_and_shows_a_mismatch():
     assert s2.loc[s2["pdu"] == "Newham", "check"].item() == "MISMATCH"
     text = " ".join(findings(s2, d.ratings, d.case_ratings))
     assert "does NOT match" in text and "Newham" in text
+
+
+# --- Impossible arguments: the project's error, never a number or a foreign exception ----------------
+NOT_A_WHOLE_NUMBER = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).filter(
+        lambda x: not (np.isfinite(x) and float(x).is_integer())
+    ),
+    st.text(max_size=3),
+    st.none(),
+    st.booleans(),
+)
+NOT_A_TARGET = st.one_of(
+    st.floats().filter(lambda x: not 0 < x < 1), st.text(max_size=3), st.none(), st.booleans()
+)
+NOT_A_LEVEL = st.one_of(
+    st.floats().filter(lambda x: not 0.5 <= x < 1),
+    st.integers(),
+    st.text(max_size=3),
+    st.none(),
+    st.booleans(),
+)
+NOT_A_PRIOR = st.one_of(
+    st.tuples(st.floats().filter(lambda x: not (np.isfinite(x) and x > 0)), st.just(0.5)),
+    st.tuples(st.just(0.5)),
+    st.just("jeffreys"),
+    st.none(),
+)
+GOOD = pd.DataFrame({"pdu": ["a", "b", "c"], "yes": [20, 30, 25], "n": [42, 42, 40]})
+
+
+@st.composite
+def bad_counts(draw):
+    """A counts table with one impossible cell, or no table at all."""
+    kind = draw(
+        st.sampled_from(["cell", "yes > n", "n = 0", "missing column", "empty", "not a table"])
+    )
+    t = GOOD.copy().astype(object)
+    row = draw(st.integers(0, 2))
+    if kind == "cell":
+        col = draw(st.sampled_from(["yes", "n"]))
+        t.loc[row, col] = draw(st.one_of(NOT_A_WHOLE_NUMBER, st.integers(max_value=-1)))
+    elif kind == "yes > n":
+        t.loc[row, "yes"] = t.loc[row, "n"] + draw(st.integers(1, 100))
+    elif kind == "n = 0":
+        t.loc[row, ["yes", "n"]] = 0
+    elif kind == "missing column":
+        t = t.drop(columns=draw(st.sampled_from(["yes", "n"])))
+    elif kind == "empty":
+        t = t.iloc[:0]
+    else:
+        t = draw(st.sampled_from([None, [1, 2], "counts.csv", {"yes": [1], "n": [2]}]))
+    return t
+
+
+FUNNEL_CALLS = {
+    "funnel_limits target": lambda d: funnel_limits(d.draw(NOT_A_TARGET), 42),
+    "funnel_limits n": lambda d: funnel_limits(
+        0.65, d.draw(st.one_of(NOT_A_WHOLE_NUMBER, st.integers(max_value=0)))
+    ),
+    "funnel_limits level": lambda d: funnel_limits(0.65, 42, d.draw(NOT_A_LEVEL)),
+    "control_limits od": lambda d: control_limits(
+        0.65, 42, 0.95, d.draw(st.sampled_from(["x", {}]))
+    ),
+    "overdispersion yes > n": lambda d: overdispersion([50, 20], [42, 42], 0.5),
+    "overdispersion lengths": lambda d: overdispersion([20, 20, 20], [42, 42], 0.5),
+    "overdispersion method": lambda d: overdispersion(
+        [20, 20], [42, 42], 0.5, method=d.draw(st.text(max_size=5))
+    ),
+    "overdispersion winsorise": lambda d: overdispersion(
+        [20, 20], [42, 42], 0.5, winsorise=d.draw(st.floats().filter(lambda x: not 0 <= x < 0.5))
+    ),
+    "overdispersion target": lambda d: overdispersion([20, 20], [42, 42], d.draw(NOT_A_TARGET)),
+    "funnel_table counts": lambda d: funnel_table(d.draw(bad_counts())),
+    "funnel_table target": lambda d: funnel_table(
+        GOOD, target=d.draw(NOT_A_TARGET.filter(lambda x: x is not None))
+    ),
+    "funnel_table levels": lambda d: funnel_table(
+        GOOD, levels=d.draw(st.one_of(st.lists(NOT_A_LEVEL, min_size=1), st.just([])))
+    ),
+    "funnel_table pooled 0": lambda d: funnel_table(GOOD.assign(yes=0)),
+    "funnel_table method": lambda d: funnel_table(
+        GOOD, overdispersion_method=d.draw(st.text(max_size=5))
+    ),
+    "funnel_curve": lambda d: funnel_curve(d.draw(bad_counts()), [10, 20]),
+    "funnel_curve n": lambda d: funnel_curve(funnel_table(GOOD), d.draw(NOT_A_WHOLE_NUMBER)),
+    "rank_uncertainty counts": lambda d: rank_uncertainty(d.draw(bad_counts())),
+    "rank_uncertainty draws": lambda d: rank_uncertainty(
+        GOOD, draws=d.draw(st.one_of(NOT_A_WHOLE_NUMBER, st.integers(max_value=0)))
+    ),
+    "rank_uncertainty level": lambda d: rank_uncertainty(GOOD, level=d.draw(NOT_A_LEVEL)),
+    "rank_uncertainty prior": lambda d: rank_uncertainty(GOOD, prior=d.draw(NOT_A_PRIOR)),
+    "rank_uncertainty seed": lambda d: rank_uncertainty(
+        GOOD, seed=d.draw(st.one_of(NOT_A_WHOLE_NUMBER, st.integers(max_value=-1)))
+    ),
+    "rank_uncertainty label": lambda d: rank_uncertainty(
+        GOOD, label=d.draw(st.sampled_from(["unit", 3]))
+    ),
+    "distinguishable_pairs": lambda d: distinguishable_pairs(d.draw(bad_counts())),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(FUNNEL_CALLS)), st.data())
+def test_funnel_functions_refuse_impossible_arguments(name, data):
+    with pytest.raises(StatisticsError):
+        FUNNEL_CALLS[name](data)

@@ -1,9 +1,10 @@
 """HMIP's rating rules: boundaries, the published worked example, Lewisham and Bromley, properties."""
 
+import math
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hmip.errors import RatingError
@@ -13,10 +14,13 @@ from hmip.rules.ratings import (
     band_counts,
     count_thresholds,
     explain,
+    min_yes_for,
     overall_band,
     overall_rating,
     overall_score,
+    round_whole_percent,
     standard_rating,
+    threshold_for,
 )
 
 I, RI, G, O = Rating.INADEQUATE, Rating.REQUIRES_IMPROVEMENT, Rating.GOOD, Rating.OUTSTANDING
@@ -238,3 +242,121 @@ def test_count_thresholds_agree_with_banding_every_count(n, rounding):
     t = count_thresholds(n, rounding=rounding)
     for k in range(n + 1):
         assert k in t[band_counts(k, n - k, rounding=rounding)]
+
+
+# --- Impossible arguments: RatingError, never a number or a foreign exception -----------------------
+def test_count_thresholds_refuses_impossible_sample_sizes():
+    for bad in (-5, 0, 42.5, float("nan"), "42", True):
+        with pytest.raises(RatingError, match="n = "):
+            count_thresholds(bad)  # -5 gave four empty ranges
+
+
+NOT_WHOLE = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).filter(
+        lambda x: not (math.isfinite(x) and float(x).is_integer())
+    ),
+    st.text(max_size=3),
+    st.none(),
+    st.booleans(),
+)
+NOT_A_SHARE = st.one_of(
+    st.floats().filter(lambda x: not 0 <= x <= 1), st.text(max_size=3), st.none(), st.booleans()
+)
+NOT_A_RATING = st.one_of(
+    st.text(alphabet="xyzqXYZ0123456789!?.-_ ", max_size=6),  # cannot spell a rating
+    st.integers().filter(lambda x: not 0 <= x <= 3),
+    st.floats().filter(lambda x: not (math.isfinite(x) and x in (0, 1, 2, 3))),
+    st.none(),
+)
+NOT_A_FRAMEWORK = st.sampled_from(["pdu_2021", 1, {"id": "pdu_2021"}])
+BAD_COUNT = st.one_of(NOT_WHOLE, st.integers(max_value=-1))
+GOOD_RATINGS = dict.fromkeys(NINE, "Good")
+
+RULES_CALLS = {
+    "parse": lambda d: Rating.parse(d.draw(NOT_A_RATING)),
+    "band share": lambda d: band(d.draw(NOT_A_SHARE)),
+    "band rounding": lambda d: band(
+        0.5, rounding=d.draw(st.one_of(st.text(max_size=5), st.none()))
+    ),
+    "band framework": lambda d: band(0.5, framework=d.draw(NOT_A_FRAMEWORK)),
+    "round_whole_percent": lambda d: round_whole_percent(d.draw(NOT_A_SHARE)),
+    "band_counts": lambda d: band_counts(
+        *d.draw(
+            st.one_of(
+                st.tuples(BAD_COUNT, st.integers(0, 9)),
+                st.tuples(st.integers(0, 9), BAD_COUNT),
+                st.just((0, 0)),
+            )
+        )
+    ),
+    "threshold_for": lambda d: threshold_for(d.draw(NOT_A_RATING)),
+    "min_yes_for n": lambda d: min_yes_for(
+        G, d.draw(st.one_of(NOT_WHOLE, st.integers(max_value=0)))
+    ),
+    "min_yes_for rating": lambda d: min_yes_for(d.draw(NOT_A_RATING), 42),
+    "count_thresholds": lambda d: count_thresholds(
+        d.draw(st.one_of(NOT_WHOLE, st.integers(max_value=0)))
+    ),
+    "count_thresholds rounding": lambda d: count_thresholds(
+        42, rounding=d.draw(st.text(max_size=5))
+    ),
+    "standard_rating": lambda d: standard_rating(
+        d.draw(
+            st.one_of(
+                st.just({}),
+                st.just([("a", 0.5)]),
+                st.just("a"),
+                NOT_A_SHARE.map(lambda x: {"a": x}),
+                st.tuples(BAD_COUNT, st.integers(0, 9)).map(lambda t: {"a": t}),
+                st.just({"a": (1, 2, 3)}),
+                st.just({"a": (0, 0)}),
+            )
+        )
+    ),
+    "standard_rating framework": lambda d: standard_rating(
+        {"a": 0.5}, framework=d.draw(NOT_A_FRAMEWORK)
+    ),
+    "overall_rating": lambda d: overall_rating(
+        d.draw(
+            st.one_of(
+                st.just(list(NINE)),
+                st.sampled_from(NINE).map(
+                    lambda s: {k: v for k, v in GOOD_RATINGS.items() if k != s}
+                ),
+                st.tuples(st.sampled_from(NINE), NOT_A_RATING.filter(lambda x: x is not None)).map(
+                    lambda t: GOOD_RATINGS | {t[0]: t[1]}
+                ),
+                st.sampled_from([s for s in NINE if s != "court_work"]).map(
+                    lambda s: GOOD_RATINGS | {s: None}
+                ),
+                st.just(GOOD_RATINGS | {"budget": "Good"}),
+                st.just(GOOD_RATINGS | {"2.1": "Good"}),
+            )
+        )
+    ),
+    "overall_score framework": lambda d: overall_score(
+        GOOD_RATINGS, framework=d.draw(NOT_A_FRAMEWORK)
+    ),
+    "overall_band": lambda d: overall_band(
+        *d.draw(
+            st.one_of(
+                st.tuples(
+                    st.one_of(NOT_WHOLE, st.integers(max_value=-1), st.integers(28, 99)),
+                    st.just(27),
+                ),
+                st.tuples(
+                    st.just(10),
+                    st.one_of(NOT_WHOLE, st.integers(max_value=23), st.integers(28, 99)),
+                ),
+            )
+        )
+    ),
+    "explain": lambda d: explain(d.draw(st.sampled_from([None, "Good", G, {"rating": "Good"}]))),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(RULES_CALLS)), st.data())
+def test_rules_refuse_impossible_arguments(name, data):
+    with pytest.raises(RatingError):
+        RULES_CALLS[name](data)

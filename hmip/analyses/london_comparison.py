@@ -131,7 +131,7 @@ def findings(
             out.append(
                 f"On {measure or 'the chosen measure'}, {', '.join(inside)} "
                 f"{'is' if len(inside) == 1 else 'are'} within the 95% limits around the regional share "
-                f"({funnel.attrs['target']:.0%}): not distinguishable from chance variation at these sample sizes."
+                f"({funnel['target'].iloc[0]:.0%}): not distinguishable from chance variation at these sample sizes."
             )
         for p in outside:
             row = funnel[funnel["pdu"] == p].iloc[0]
@@ -327,7 +327,8 @@ def funnel_summary(funnel: pd.DataFrame) -> pd.DataFrame:
             "outside 99.8%": funnel["outside_99.8"].map({True: "yes", False: "no"}),
         }
     )
-    out["method"] = funnel.attrs["method"]
+    out["method"] = funnel["method"].to_numpy()
+    out["flag rule"] = funnel["flag_method"].to_numpy()
     return out
 
 

@@ -41,23 +41,51 @@ from hmip.stats.sampling import (
 )
 
 
+def _chance(p: float) -> str:
+    """A probability for a sentence: 'less than 1%' and 'more than 99%' rather than 0% and 100%."""
+    if p < 0.005:
+        return "less than 1%"
+    if p > 0.995:
+        return "more than 99%"
+    return f"{p:.0%}"
+
+
 def improvement_verdict(row: Mapping) -> str:
-    """Plain English for one row of :func:`compare_samples`."""
-    d = 100 * row["difference"]
+    """Plain English for one row of :func:`compare_samples`.
+
+    Says whether the interval for the change excludes zero and on which side, so a clear decline is
+    never called "no change"; and gives the chances that the TRUE band is higher, and lower, after
+    than before, each separately, so identical samples are not said to have moved.
+    """
+    d, lo, hi = 100 * row["estimate"], 100 * row["lower"], 100 * row["upper"]
     text = (
-        f"The share sufficient moved from {row['share_before']:.0%} ({row['yes_before']}/{row['n_before']}) to "
-        f"{row['share_after']:.0%} ({row['yes_after']}/{row['n_after']}), a change of {d:+.1f} points "
-        f"({row['interval']} interval {100 * row['lower']:+.1f} to {100 * row['upper']:+.1f}). "
+        f"The share sufficient was {row['share_before']:.0%} ({row['yes_before']}/{row['n_before']}) "
+        f"before and {row['share_after']:.0%} ({row['yes_after']}/{row['n_after']}) after, a change of "
+        f"{d:+.1f} points ({100 * row['level']:g}% interval {lo:+.1f} to {hi:+.1f}; {row['method']}). "
     )
     if row["lower"] > 0:
-        text += "The interval excludes no change, so an improvement is supported by the data. "
+        text += "The interval lies wholly above zero, so an improvement is supported by the data. "
+    elif row["upper"] < 0:
+        text += (
+            "The interval lies wholly below zero, so the data show a decline: improvement is NOT "
+            "proven. "
+        )
     else:
-        text += "The interval includes no change (and declines), so improvement is NOT proven by these samples. "
+        text += (
+            "The interval includes zero, so these samples cannot tell a rise or a fall from no "
+            "change: improvement is NOT proven. "
+        )
+    up, down = row["p_band_up"], row["p_band_down"]
     text += (
-        f"The chance the true share improved is {row['p_improved']:.0%}; the chance its true band moved is "
-        f"{row['p_band_moved']:.0%}."
+        f"Given both samples, the chance that the true share is higher after than before is "
+        f"{_chance(row['p_improved'])}; the chance that its true band is higher after is "
+        f"{_chance(up)}, and lower {_chance(down)}"
     )
-    return text
+    return text + (
+        ", so neither a move up nor a move down is more likely than not."
+        if max(up, down) < 0.5
+        else "."
+    )
 
 
 def key_question_table(
@@ -76,9 +104,10 @@ def key_question_table(
     t = share_table(counts[counts["n"] > 0].reset_index(drop=True), level=level, method=method)
     rows = []
     for r in t.itertuples():
-        probs = band_probabilities(
+        bands = band_probabilities(
             int(r.yes), int(r.n), caseload=caseload, prior=prior, framework=fw
         )
+        probs = bands.set_index("rating")["probability"]
         st = stability(int(r.yes), int(r.n), n_new=n_new, prior=prior, framework=fw)
         rows.append(
             {
@@ -94,8 +123,8 @@ def key_question_table(
                 "level": r.level,
                 "band": band_counts(int(r.yes), int(r.n - r.yes), framework=fw).label,
                 **{rt.label: float(probs[rt]) for rt in RATINGS},
-                "p_same_band_fresh_sample": st.attrs["p_same_band"],
-                "band_method": probs.attrs["method"],
+                "p_same_band_fresh_sample": float(st.loc[st["observed"], "probability"].item()),
+                "band_method": bands["method"].iloc[0],
             }
         )
     return pd.DataFrame(rows)
@@ -112,23 +141,21 @@ def sample_size_table(
 ) -> pd.DataFrame:
     """For each true share: P(correct band) at ``n`` and the n needed for each accuracy target."""
     rows = []
+    method = ""
     top = min(n_max, caseload) if caseload else n_max
     for p in true_shares:
-        curve = accuracy_curve([p], range(1, top + 1), caseload, framework=framework)[
-            "p_correct"
-        ].to_numpy()
+        table = accuracy_curve([p], range(1, top + 1), caseload, framework=framework)
+        curve, method = table["p_correct"].to_numpy(), table["method"].iloc[0]
         row = {
             "true_share": p,
             "true_band": _true_band(p, caseload, framework)[0].label,
-            f"p_correct_at_{n}": p_correct_band(p, n, caseload, framework=framework),
+            f"p_correct_at_{n}": p_correct_band(p, n, caseload, framework=framework).value,
         }
         for t in targets:
             row[f"n_for_{int(100 * t)}pct"] = _stays_above(curve, t)
         rows.append(row)
     out = pd.DataFrame(rows)
-    out["method"] = (
-        "exact binomial" if caseload is None else f"exact hypergeometric (caseload {caseload})"
-    )
+    out["method"] = method
     return out
 
 
@@ -301,7 +328,9 @@ def rating_distributions(inp: SensitivityInputs, *, framework: Framework | None 
     overall = None
     points = None
     if all(v is not None for v in inp.judgement.values()):
-        points, overall = overall_distribution(chosen, inp.judgement, framework=fw)
+        total = overall_distribution(chosen, inp.judgement, framework=fw)
+        points = total.points.set_index("points")["probability"]
+        overall = total.overall.set_index("rating")["probability"]
     rows = []
     for s in fw.case_sample_standards:
         for kind, dist in (
@@ -310,21 +339,21 @@ def rating_distributions(inp: SensitivityInputs, *, framework: Framework | None 
         ):
             if dist is None:
                 continue
+            probs = dist.set_index("rating")["probability"]
             rows.append(
                 {
                     "label": f"{s.name}: {kind}",
                     "standard": s.id,
                     "key_questions": kind,
-                    **{r.label: float(dist[r]) for r in RATINGS},
-                    "method": dist.attrs["method"],
+                    **{r.label: float(probs[r]) for r in RATINGS},
+                    "method": dist["method"].iloc[0],
                 }
             )
     return {
         "table": pd.DataFrame(rows).set_index("label"),
         "points": points,
         "overall": overall,
-        "method": (correlated and next(iter(correlated.values())).attrs["method"])
-        or next(iter(independent.values())).attrs["method"],
+        "method": next(iter((correlated or independent).values()))["method"].iloc[0],
     }
 
 

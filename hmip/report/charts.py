@@ -336,17 +336,16 @@ def funnel_plot(
     funnel: pd.DataFrame, *, measure: str, label: str = "pdu", highlight: str | None = None
 ) -> Figure:
     """Share against number of cases with 95% and 99.8% limits around the target; units outside are labelled."""
-    from hmip.stats.funnel import control_limits
+    from hmip.stats.funnel import funnel_curve
 
     fig, ax = _fig(8.0, 5.0)
-    theta = funnel.attrs["target"]
+    theta = float(funnel["target"].iloc[0])
     n_max = max(60, int(funnel["n"].max() * 1.3))
     grid = np.arange(5, n_max + 1)
-    od = funnel.attrs.get("overdispersion", {})
     for level, ls in ((0.95, "--"), (0.998, ":")):
-        lo, hi = control_limits(theta, grid, level, od)  # the same limits as the table's flags
-        ax.plot(grid, lo, ls=ls, color=NEUTRAL, lw=1.2, label=f"{100 * level:g}% limits")
-        ax.plot(grid, hi, ls=ls, color=NEUTRAL, lw=1.2)
+        lim = funnel_curve(funnel, grid, level)  # the same limits as the table's flags
+        ax.plot(grid, lim["lower"], ls=ls, color=NEUTRAL, lw=1.2, label=f"{100 * level:g}% limits")
+        ax.plot(grid, lim["upper"], ls=ls, color=NEUTRAL, lw=1.2)
     ax.axhline(theta, color="black", lw=1, label=f"regional share {theta:.0%}")
     out = funnel["outside_95"].to_numpy()
     ax.scatter(
@@ -396,7 +395,7 @@ def funnel_plot(
     return _finish(
         fig,
         alt,
-        f"{title}. Method: {funnel.attrs['method']}. Overdispersion: {od.get('description', 'none')}.",
+        f"{title}. Method: {funnel['method'].iloc[0]}. Flagged {funnel['flag_method'].iloc[0]}.",
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
@@ -23,7 +24,7 @@ RATED_METHODS = ("judgement", "case_sample")
 METHODS = (*RATED_METHODS, "not_rated")
 
 
-def did_you_mean(value: str, choices) -> str:
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for a near miss of one of ``choices``, else ''."""
     choices = list(choices)
     lowered = {c.lower(): c for c in choices}

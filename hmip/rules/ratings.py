@@ -64,7 +64,7 @@ class Rating(IntEnum):
         return True
 
     @classmethod
-    def parse(cls, value) -> Rating:
+    def parse(cls, value: object) -> Rating:
         """Parse the usual spellings: 'Requires improvement', 'requires improvement', 'RI', 'G', 2."""
         if isinstance(value, Rating):
             return value
@@ -117,14 +117,39 @@ _SPELLINGS.update(
 # ---------------------------------------------------------------------------------------------
 # Banding one key question
 # ---------------------------------------------------------------------------------------------
-def _check_rounding(rounding: str) -> None:
-    if rounding not in ROUNDING_OPTIONS:
+def _check_rounding(rounding: object) -> None:
+    if not isinstance(rounding, str) or rounding not in ROUNDING_OPTIONS:
         raise RatingError(
             f"rounding '{rounding}' is not known; accepted: {', '.join(ROUNDING_OPTIONS)}"
         )
 
 
-def _as_share(share) -> Fraction | float:
+def _framework(framework: object) -> Framework:
+    """The framework given, or the default one; a RatingError for anything else."""
+    if framework is None:
+        return default_framework()
+    if not isinstance(framework, Framework):
+        raise RatingError(
+            f"framework {framework!r} is not accepted; give None (the default framework) or a "
+            "Framework from hmip.rules.framework.load_framework"
+        )
+    return framework
+
+
+def _check_whole(name: str, value: object, minimum: int) -> int:
+    """A whole number >= ``minimum`` (42 or 42.0; not 42.5, NaN, text or True)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, Real)
+        or not math.isfinite(float(value))
+        or not float(value).is_integer()
+        or value < minimum
+    ):
+        raise RatingError(f"{name} = {value!r} is not accepted; give a whole number >= {minimum}")
+    return int(value)
+
+
+def _as_share(share: object) -> Fraction | float:
     if isinstance(share, Fraction):
         value = share
     elif isinstance(share, Real) and not isinstance(share, bool):
@@ -140,20 +165,23 @@ def _as_share(share) -> Fraction | float:
     return value
 
 
-def round_whole_percent(share) -> Fraction:
-    """Round a share to a whole percent, halves up (64.5% -> 65%)."""
-    value = Fraction(share) if isinstance(share, Fraction) else Fraction(str(float(share)))
+def round_whole_percent(share: Fraction | float) -> Fraction:
+    """Round a share (a proportion in [0, 1]) to a whole percent, halves up (64.5% -> 65%)."""
+    share = _as_share(share)
+    value = share if isinstance(share, Fraction) else Fraction(str(float(share)))
     return Fraction(math.floor(value * 100 + Fraction(1, 2)), 100)
 
 
-def band(share, *, rounding: str = "none", framework: Framework | None = None) -> Rating:
+def band(
+    share: Fraction | float, *, rounding: str = "none", framework: Framework | None = None
+) -> Rating:
     """The rating band of one key question's share of cases judged sufficient.
 
     ``share`` is a proportion in [0, 1]; pass ``Fraction(yes, yes + no)`` (or use
     :func:`band_counts`) to compare counts exactly.
     """
     _check_rounding(rounding)
-    fw = framework or default_framework()
+    fw = _framework(framework)
     value = _as_share(share)
     if rounding == "whole_percent":
         value = round_whole_percent(value)
@@ -164,7 +192,7 @@ def band(share, *, rounding: str = "none", framework: Framework | None = None) -
     return result
 
 
-def _check_counts(yes, no, where: str = "") -> tuple[int, int]:
+def _check_counts(yes: object, no: object, where: str = "") -> tuple[int, int]:
     out = []
     for name, value in (("yes", yes), ("no", no)):
         if isinstance(value, bool) or not isinstance(value, Real) or not float(value).is_integer():
@@ -191,9 +219,10 @@ def band_counts(
     return band(Fraction(yes, yes + no), rounding=rounding, framework=framework)
 
 
-def threshold_for(rating: Rating, framework: Framework | None = None) -> Fraction:
+def threshold_for(rating: Rating | str | int, framework: Framework | None = None) -> Fraction:
     """The lowest share that reaches ``rating`` (0 for the lowest rating)."""
-    fw = framework or default_framework()
+    rating = Rating.parse(rating)
+    fw = _framework(framework)
     for label, threshold in fw.thresholds:
         if Rating.parse(label) == rating:
             return threshold
@@ -201,10 +230,17 @@ def threshold_for(rating: Rating, framework: Framework | None = None) -> Fractio
 
 
 def min_yes_for(
-    rating: Rating, n: int, *, rounding: str = "none", framework: Framework | None = None
+    rating: Rating | str | int,
+    n: int,
+    *,
+    rounding: str = "none",
+    framework: Framework | None = None,
 ) -> int:
-    """The fewest sufficient cases out of ``n`` that reach ``rating`` (exact integer arithmetic)."""
+    """The fewest sufficient cases out of ``n`` (n >= 1) that reach ``rating`` (exact integer
+    arithmetic); n + 1 if no count does."""
     _check_rounding(rounding)
+    rating = Rating.parse(rating)
+    n = _check_whole("n", n, minimum=1)
     t = threshold_for(rating, framework)
     if t == 0:
         return 0
@@ -224,8 +260,10 @@ def min_yes_for(
 def count_thresholds(
     n: int, *, rounding: str = "none", framework: Framework | None = None
 ) -> dict[Rating, range]:
-    """For ``n`` cases, the range of sufficient counts in each band (e.g. n=42: RI is 21-27)."""
-    fw = framework or default_framework()
+    """For ``n`` cases (n >= 1), the range of sufficient counts in each band (e.g. n=42: RI is 21-27)."""
+    n = _check_whole("n", n, minimum=1)
+    _check_rounding(rounding)
+    fw = _framework(framework)
     key = (n, rounding, fw.id, str(fw.source))
     if key not in _THRESHOLD_CACHE:
         edges = [
@@ -272,7 +310,7 @@ class StandardResult:
 
 
 def standard_rating(
-    key_questions: Mapping,
+    key_questions: Mapping[str, float | Fraction | tuple[int, int]],
     *,
     standard: str = "standard",
     rounding: str = "none",
@@ -285,6 +323,7 @@ def standard_rating(
     lowest band (lowest share on a tie).
     """
     _check_rounding(rounding)
+    fw = _framework(framework)
     if not isinstance(key_questions, Mapping) or not key_questions:
         raise RatingError(
             f"{standard}: give at least one key question, as a mapping to a share or (yes, no)"
@@ -301,7 +340,7 @@ def standard_rating(
                 KeyQuestionResult(
                     str(name),
                     float(share),
-                    band(share, rounding=rounding, framework=framework),
+                    band(share, rounding=rounding, framework=fw),
                     yes,
                     no,
                 )
@@ -313,7 +352,7 @@ def standard_rating(
                 raise RatingError(f"{where}{exc}") from None
             results.append(
                 KeyQuestionResult(
-                    str(name), float(share), band(share, rounding=rounding, framework=framework)
+                    str(name), float(share), band(share, rounding=rounding, framework=fw)
                 )
             )
     limiting = min(results, key=lambda k: (k.rating, k.share))
@@ -386,16 +425,20 @@ def _resolve_ratings(
     return resolved, scale
 
 
-def overall_score(ratings: Mapping, *, framework: Framework | None = None) -> int:
+def overall_score(
+    ratings: Mapping[str, Rating | str | int | None], *, framework: Framework | None = None
+) -> int:
     """Total points: Inadequate 0, Requires improvement 1, Good 2, Outstanding 3 per rated standard."""
-    fw = framework or default_framework()
+    fw = _framework(framework)
     resolved, _ = _resolve_ratings(ratings, fw)
     return sum(r.score for r in resolved.values() if r is not None)
 
 
-def overall_rating(ratings: Mapping, *, framework: Framework | None = None) -> OverallResult:
+def overall_rating(
+    ratings: Mapping[str, Rating | str | int | None], *, framework: Framework | None = None
+) -> OverallResult:
     """The overall rating from the nine standard ratings (0-27), or eight with court work unrated (0-24)."""
-    fw = framework or default_framework()
+    fw = _framework(framework)
     resolved, scale = _resolve_ratings(ratings, fw)
     points = sum(r.score for r in resolved.values() if r is not None)
     for b in scale.bands:
@@ -421,7 +464,9 @@ def overall_band(
     points: int, max_points: int = 27, *, framework: Framework | None = None
 ) -> Rating:
     """The overall rating for a points total on the scale with ``max_points``."""
-    fw = framework or default_framework()
+    points = _check_whole("points", points, minimum=0)
+    max_points = _check_whole("max_points", max_points, minimum=1)
+    fw = _framework(framework)
     for scale in fw.overall_scales:
         if scale.max_points == max_points:
             for b in scale.bands:
@@ -448,14 +493,17 @@ def _kq_name(name: str, framework: Framework, standard: str) -> str:
         return name
 
 
-def explain(result, *, framework: Framework | None = None) -> str:
+def explain(result: StandardResult | OverallResult, *, framework: Framework | None = None) -> str:
     """A plain-English account of why a standard (StandardResult) or PDU (OverallResult) got its rating."""
-    fw = framework or default_framework()
+    fw = _framework(framework)
     if isinstance(result, StandardResult):
         return _explain_standard(result, fw)
     if isinstance(result, OverallResult):
         return _explain_overall(result, fw)
-    raise TypeError("explain() takes a StandardResult or an OverallResult")
+    raise RatingError(
+        f"explain() takes a StandardResult (from standard_rating) or an OverallResult (from "
+        f"overall_rating), not {type(result).__name__}"
+    )
 
 
 def _explain_standard(result: StandardResult, fw: Framework) -> str:

@@ -1,41 +1,182 @@
-"""Compare PDUs: summary table, ratings grid, funnel plot statistics, rank uncertainty, findings in words.
+"""Compare units on one measure: funnel-plot limits and flags, overdispersion, rank uncertainty.
 
 Funnel limits follow Spiegelhalter (2005), "Funnel plots for comparing institutional performance",
-Stat Med 24:1185: exact binomial limits with interpolation between whole counts, at 95% and 99.8%,
-and an optional overdispersion adjustment (multiplicative, from 10%-winsorised z-scores; or additive,
-a DerSimonian-Laird style tau-squared).
+Stat Med 24:1185: exact binomial limits with interpolation between whole counts, at 95% and 99.8%.
+The interpolated limits are for DRAWING. Whether a unit is outside them is decided from the exact
+binomial tail probabilities at the level the plot names: with x of n sufficient around a target p,
+a unit is above the 95% limits iff P(X >= x) < 0.025 and below them iff P(X <= x) < 0.025 (99.8%:
+0.001). Comparing the share with the interpolated limit would flag the boundary count itself (at
+p = 0.65 and n = 42, 33/42 lies just above the drawn limit although P(X >= 33) = 0.043).
+
+Overdispersion (optional): a multiplicative factor phi from 10%-winsorised z-scores, or an additive
+between-unit variance tau-squared (DerSimonian-Laird style). One rule for both: the limits are
+adjusted only when overdispersion is estimated, phi > 1 (which makes tau-squared > 0 too); otherwise
+the exact limits stay and the output says "no adjustment needed (phi = ...)". Adjusted limits and
+flags use the normal approximation with the widened variance (Spiegelhalter 2005).
+
+Every result is a tidy ``DataFrame`` naming its method (:data:`hmip.stats.results.METHOD_LABELS`) and
+level, or a small frozen dataclass (:class:`Overdispersion`); nothing travels in ``attrs``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from hmip.errors import StatisticsError
 from hmip.stats import DEFAULT_SEED
-from hmip.stats.intervals import check_level
+from hmip.stats.checks import beta_prior, counts_table, proportion, whole_number, whole_numbers
+from hmip.stats.results import check_level, method_label, with_interval
 
 FUNNEL_LEVELS = (0.95, 0.998)
 OVERDISPERSION_METHODS = ("none", "multiplicative", "additive")
+JEFFREYS = (0.5, 0.5)
 
 
 class CompareError(StatisticsError):
-    pass
+    """An argument to a funnel or rank function is not accepted."""
 
 
-# --- 2. Funnel plot ---------------------------------------------------------------------------------
-def funnel_limits(target: float, n, level: float = 0.95):
-    """(lower, upper) control limits for a share around ``target`` with ``n`` cases.
+def _check_target(target: object) -> float:
+    return proportion("target", target, open_low=True, open_high=True, error=CompareError)
 
-    Exact binomial with Spiegelhalter's interpolation: r_p is the smallest count with
-    P(R <= r_p) >= p, alpha = (P(R <= r_p) - p) / P(R = r_p), and the limit is (r_p - alpha) / n.
-    E.g. target 0.65, n = 42: the 95% limits are about 0.490 and 0.780.
+
+def _check_method(method: object) -> str:
+    if not isinstance(method, str) or method not in OVERDISPERSION_METHODS:
+        raise CompareError(
+            f"overdispersion method {method!r} is not known; accepted: {', '.join(OVERDISPERSION_METHODS)}"
+        )
+    return method
+
+
+def _level_tag(level: float) -> str:
+    return f"{100 * level:g}"
+
+
+# --- Overdispersion --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Overdispersion:
+    """The overdispersion estimate of a set of units and the adjustment it leads to.
+
+    ``method`` is the method asked for; ``adjustment`` the one applied: limits are adjusted only when
+    overdispersion is estimated (phi > 1 with at least two units), whichever method was asked for.
     """
-    check_level(level)
-    if not 0 < target < 1:
-        raise CompareError(f"target share {target} must be strictly between 0 and 1")
-    n = np.asarray(n, dtype=float)
+
+    method: str  # asked for: none, multiplicative or additive
+    phi: float  # mean squared winsorised z-score; 1 = as much spread as chance gives
+    tau2: float  # additive between-unit variance (DerSimonian-Laird style); 0 = none
+    p_value: float  # chi-squared test of phi (units - 1 df); NaN with one unit
+    units: int
+    winsorise: float
+
+    @property
+    def adjustment(self) -> str:
+        """The adjustment applied: 'none', 'multiplicative' or 'additive'."""
+        if self.method == "none" or self.units < 2 or self.phi <= 1:
+            return "none"
+        return self.method
+
+    @property
+    def limits_method(self) -> str:
+        """The METHOD_LABELS key of the limits this estimate leads to."""
+        return "funnel-exact" if self.adjustment == "none" else f"funnel-{self.adjustment}"
+
+    @property
+    def flag_method(self) -> str:
+        """The METHOD_LABELS key of the rule that flags units outside those limits."""
+        return "funnel-flag-exact" if self.adjustment == "none" else "funnel-flag-normal"
+
+    @property
+    def description(self) -> str:
+        test = f"chi-squared test p = {self.p_value:.3f}" if self.units > 1 else "one unit"
+        if self.method == "none":
+            return f"not adjusted (no overdispersion method chosen; phi = {self.phi:.2f})"
+        if self.units < 2:
+            return f"no adjustment possible with one unit (phi = {self.phi:.2f})"
+        if self.adjustment == "none":
+            return (
+                f"no adjustment needed (phi = {self.phi:.2f} <= 1: no more spread than chance); "
+                "exact limits kept"
+            )
+        if self.adjustment == "multiplicative":
+            return (
+                f"phi = {self.phi:.2f} from {100 * self.winsorise:g}%-winsorised z-scores ({test}); "
+                "variance multiplied by phi"
+            )
+        return (
+            f"tau-squared = {self.tau2:.4f} (additive random effect; phi = {self.phi:.2f}, {test})"
+        )
+
+
+def _counts_arrays(yes: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    k = whole_numbers("yes", yes, error=CompareError)
+    m = whole_numbers("n", n, minimum=1, error=CompareError)
+    if k.shape != m.shape:
+        raise CompareError(f"yes has {k.size} values and n has {m.size}; give one of each per unit")
+    if (k > m).any():
+        i = int(np.nonzero(k > m)[0][0])
+        raise CompareError(
+            f"unit {i + 1}: yes = {k[i]} is more than n = {m[i]}; accepted: 0 <= yes <= n"
+        )
+    return k, m
+
+
+def _estimate(
+    k: np.ndarray, m: np.ndarray, target: float, method: str, winsorise: float
+) -> Overdispersion:
+    s2 = target * (1 - target) / m
+    z = (k / m - target) / np.sqrt(s2)
+    lo, hi = np.quantile(z, [winsorise, 1 - winsorise])
+    zw = np.clip(z, lo, hi)
+    units = len(z)
+    phi = float(np.mean(zw**2))
+    w = 1 / s2
+    tau2 = (
+        max(0.0, (units * phi - (units - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+        if units > 1
+        else 0.0
+    )
+    p_value = float(stats.chi2.sf(units * phi, units - 1)) if units > 1 else float("nan")
+    return Overdispersion(method, phi, float(tau2), p_value, units, winsorise)
+
+
+def overdispersion(
+    yes: ArrayLike,
+    n: ArrayLike,
+    target: float,
+    *,
+    method: str = "multiplicative",
+    winsorise: float = 0.1,
+) -> Overdispersion:
+    """Estimate overdispersion from z-scores winsorised at ``winsorise`` (Spiegelhalter 2005).
+
+    phi is the mean squared winsorised z-score (1 = no more spread than chance), tau2 the additive
+    between-unit variance, with the chi-squared test of phi on units - 1 degrees of freedom.
+    """
+    method = _check_method(method)
+    k, m = _counts_arrays(yes, n)
+    target = _check_target(target)
+    if (
+        isinstance(winsorise, bool)
+        or not isinstance(winsorise, int | float)
+        or not 0 <= winsorise < 0.5
+    ):
+        raise CompareError(
+            f"winsorise = {winsorise!r} is not accepted; give a proportion from 0 to below 0.5"
+        )
+    return _estimate(k, m, target, method, float(winsorise))
+
+
+# --- Funnel limits -----------------------------------------------------------------------------------
+def _exact_limits(target: float, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Spiegelhalter's interpolated exact binomial limits: r_p is the smallest count with
+    P(R <= r_p) >= p, alpha = (P(R <= r_p) - p) / P(R = r_p), and the limit is (r_p - alpha) / n."""
+    n = n.astype(float)
     out = []
     for p in ((1 - level) / 2, 1 - (1 - level) / 2):
         r = stats.binom.ppf(p, n, target)
@@ -43,121 +184,163 @@ def funnel_limits(target: float, n, level: float = 0.95):
         f_r1 = stats.binom.cdf(r - 1, n, target)
         alpha = (f_r - p) / np.where(f_r - f_r1 > 0, f_r - f_r1, 1)
         out.append(np.clip((r - alpha) / n, 0, 1))
-    lo, hi = out
-    return (float(lo), float(hi)) if lo.ndim == 0 else (lo, hi)
+    return out[0], out[1]
 
 
-def overdispersion(
-    yes, n, target: float, *, method: str = "multiplicative", winsorise: float = 0.1
-) -> dict:
-    """Estimate overdispersion from z-scores winsorised at ``winsorise`` (Spiegelhalter 2005).
-
-    Returns phi (multiplicative factor; 1 = none), tau2 (additive between-PDU variance), the
-    chi-squared test of phi (I-1 df) and the method.
-    """
-    if method not in OVERDISPERSION_METHODS:
-        raise CompareError(
-            f"overdispersion '{method}' is not known; accepted: {', '.join(OVERDISPERSION_METHODS)}"
-        )
-    yes, n = np.asarray(yes, dtype=float), np.asarray(n, dtype=float)
-    share = yes / n
-    s2 = target * (1 - target) / n
-    z = (share - target) / np.sqrt(s2)
-    lo, hi = np.quantile(z, [winsorise, 1 - winsorise])
-    zw = np.clip(z, lo, hi)
-    k = len(z)
-    phi = float(np.mean(zw**2))
-    w = 1 / s2
-    tau2 = max(0.0, (k * phi - (k - 1)) / (w.sum() - (w**2).sum() / w.sum())) if k > 1 else 0.0
-    p_value = float(stats.chi2.sf(k * phi, k - 1)) if k > 1 else float("nan")
-    return {
-        "phi": phi,
-        "tau2": tau2,
-        "p_value": p_value,
-        "method": method,
-        "units": k,
-        "description": (
-            f"phi = {phi:.2f} from {100 * winsorise:g}%-winsorised z-scores (chi-squared test p = {p_value:.3f})"
-            if method == "multiplicative"
-            else f"tau-squared = {tau2:.4f} (additive random effect; phi = {phi:.2f})"
-            if method == "additive"
-            else "none"
-        ),
-    }
-
-
-def control_limits(target: float, n, level: float, od: dict | None = None):
-    """Funnel limits with or without an overdispersion adjustment (``od`` as from :func:`overdispersion`).
-
-    Exact binomial limits unless adjusted; adjusted limits use the normal approximation (Spiegelhalter 2005),
-    and a multiplicative phi of 1 or less leaves the exact limits in place.
-    """
-    method = (od or {}).get("method", "none")
-    if method == "none" or (method == "multiplicative" and od["phi"] <= 1):
-        return funnel_limits(target, n, level)
+def _limits(
+    target: float, n: np.ndarray, level: float, adjustment: str, phi: float, tau2: float
+) -> tuple[np.ndarray, np.ndarray]:
+    if adjustment == "none":
+        return _exact_limits(target, n, level)
     zq = stats.norm.ppf(1 - (1 - level) / 2)
-    var = target * (1 - target) / np.asarray(n, dtype=float)
-    var = var * od["phi"] if method == "multiplicative" else var + od["tau2"]
-    return np.clip(target - zq * np.sqrt(var), 0, 1), np.clip(target + zq * np.sqrt(var), 0, 1)
+    sd = _adjusted_sd(target, n, adjustment, phi, tau2)
+    return np.clip(target - zq * sd, 0, 1), np.clip(target + zq * sd, 0, 1)
+
+
+def _adjusted_sd(
+    target: float, n: np.ndarray, adjustment: str, phi: float, tau2: float
+) -> np.ndarray:
+    var = target * (1 - target) / n.astype(float)
+    return np.sqrt(var * phi if adjustment == "multiplicative" else var + tau2)
+
+
+def _limits_table(
+    target: float, n: np.ndarray, level: float, method: str, detail: str, lo, hi
+) -> pd.DataFrame:
+    return with_interval(
+        pd.DataFrame({"n": n}),
+        np.full(len(n), target),
+        lo,
+        hi,
+        level=level,
+        method=method,
+        detail=detail,
+    )
+
+
+def funnel_limits(target: float, n: ArrayLike, level: float = 0.95) -> pd.DataFrame:
+    """Exact binomial control limits for a share around ``target``, one row per sample size in ``n``.
+
+    Columns n, estimate (the target), lower, upper, level and method. Spiegelhalter's interpolation:
+    r_p is the smallest count with P(R <= r_p) >= p, alpha = (P(R <= r_p) - p) / P(R = r_p), and the
+    limit is (r_p - alpha) / n. E.g. target 0.65, n = 42: the 95% limits are about 0.490 and 0.780.
+    """
+    target = _check_target(target)
+    m = whole_numbers("n", n, minimum=1, error=CompareError)
+    level = check_level(level)
+    lo, hi = _exact_limits(target, m, level)
+    return _limits_table(target, m, level, "funnel-exact", "", lo, hi)
+
+
+def control_limits(
+    target: float, n: ArrayLike, level: float = 0.95, od: Overdispersion | None = None
+) -> pd.DataFrame:
+    """The funnel limits a table's flags are made with: exact (:func:`funnel_limits`) unless ``od``
+    estimates overdispersion (phi > 1), then normal limits with the widened variance.
+
+    Same columns as :func:`funnel_limits`; the method names the rule that was applied.
+    """
+    target = _check_target(target)
+    m = whole_numbers("n", n, minimum=1, error=CompareError)
+    level = check_level(level)
+    if od is not None and not isinstance(od, Overdispersion):
+        raise CompareError("od must be None or an Overdispersion from overdispersion()")
+    if od is None:
+        lo, hi = _exact_limits(target, m, level)
+        return _limits_table(target, m, level, "funnel-exact", "", lo, hi)
+    lo, hi = _limits(target, m, level, od.adjustment, od.phi, od.tau2)
+    return _limits_table(target, m, level, od.limits_method, od.description, lo, hi)
+
+
+def _check_levels(levels: object) -> list[float]:
+    if isinstance(levels, str | bytes) or not isinstance(levels, Sequence) or not levels:
+        raise CompareError(
+            f"levels = {levels!r} is not accepted; give one or more levels, e.g. (0.95, 0.998)"
+        )
+    checked = [check_level(level) for level in levels]
+    if len({_level_tag(x) for x in checked}) != len(checked):
+        raise CompareError(f"levels = {levels!r} repeats a level; give each level once")
+    return checked
 
 
 def funnel_table(
     counts: pd.DataFrame,
     *,
     target: float | None = None,
-    levels=FUNNEL_LEVELS,
+    levels: Sequence[float] = FUNNEL_LEVELS,
     overdispersion_method: str = "none",
 ) -> pd.DataFrame:
-    """Per unit (rows of ``counts`` with yes, n): share, z-score, limits at each level, and which are outside.
+    """Per unit (rows of ``counts`` with whole-number yes and n): where it lies against the funnel.
 
-    ``target`` defaults to the pooled share. With overdispersion the limits widen (normal approximation
-    as in Spiegelhalter 2005), and ``attrs["overdispersion"]`` reports the estimate.
+    Adds share, target (default: the pooled share), z, and for each level ``lower_<level>``,
+    ``upper_<level>`` (the limits drawn) and ``outside_<level>``; ``p_at_least`` and ``p_at_most``
+    (the tail probabilities the flags are made from); the overdispersion estimate (``phi``, ``tau2``,
+    ``adjustment`` applied and its description in ``overdispersion``); ``method`` (the limits and the
+    overdispersion rule) and ``flag_method`` (the flag rule).
     """
-    yes, n = counts["yes"].to_numpy(float), counts["n"].to_numpy(float)
-    if (n <= 0).any():
-        raise CompareError("every unit in a funnel plot needs at least one case")
-    theta = float(yes.sum() / n.sum()) if target is None else float(target)
-    if not 0 < theta < 1:
-        raise CompareError(
-            f"the target share is {theta:.2f}: a funnel plot needs a target strictly between 0 and 1"
-        )
-    od = overdispersion(
-        yes,
-        n,
-        theta,
-        method=overdispersion_method if overdispersion_method != "none" else "multiplicative",
-    )
+    yes, n = counts_table("counts", counts, error=CompareError)
+    method = _check_method(overdispersion_method)
+    checked_levels = _check_levels(levels)
+    if target is None:
+        theta = float(yes.sum() / n.sum())
+        if not 0 < theta < 1:
+            raise CompareError(
+                f"the pooled share is {theta:.2f}: a funnel plot needs a target strictly between "
+                "0 and 1; give target"
+            )
+    else:
+        theta = _check_target(target)
+    od = _estimate(yes, n, theta, method, 0.1)
     out = counts.copy()
     out["share"] = yes / n
     out["target"] = theta
     out["z"] = (out["share"] - theta) / np.sqrt(theta * (1 - theta) / n)
-    flags = []
-    used = od if overdispersion_method != "none" else {"method": "none"}
-    for level in levels:
-        tag = f"{100 * level:g}"
-        lo, hi = control_limits(theta, n, level, used)
+    if od.adjustment == "none":
+        p_at_least = stats.binom.sf(yes - 1, n, theta)
+        p_at_most = stats.binom.cdf(yes, n, theta)
+    else:
+        z_adj = (yes / n - theta) / _adjusted_sd(theta, n, od.adjustment, od.phi, od.tau2)
+        p_at_least, p_at_most = stats.norm.sf(z_adj), stats.norm.cdf(z_adj)
+    for level in checked_levels:
+        tag = _level_tag(level)
+        lo, hi = _limits(theta, n, level, od.adjustment, od.phi, od.tau2)
         out[f"lower_{tag}"], out[f"upper_{tag}"] = lo, hi
-        out[f"outside_{tag}"] = (out["share"] < lo) | (out["share"] > hi)
-        flags.append(tag)
-    out.attrs["overdispersion"] = (
-        od
-        if overdispersion_method != "none"
-        else {
-            "method": "none",
-            "phi": od["phi"],
-            "description": f"no adjustment (estimated phi = {od['phi']:.2f})",
-        }
-    )
-    out.attrs["method"] = (
-        "exact binomial limits with Spiegelhalter interpolation"
-        if overdispersion_method == "none"
-        else f"limits adjusted for overdispersion ({overdispersion_method})"
-    )
-    out.attrs["target"] = theta
+        tail = (1 - level) / 2
+        out[f"outside_{tag}"] = (p_at_least < tail) | (p_at_most < tail)
+    out["p_at_least"], out["p_at_most"] = p_at_least, p_at_most
+    out["phi"], out["tau2"] = od.phi, od.tau2
+    out["adjustment"] = od.adjustment
+    out["overdispersion"] = od.description
+    out["method"] = f"{method_label(od.limits_method)}; {od.description}"
+    out["flag_method"] = method_label(od.flag_method)
     return out
 
 
-# --- 3. Rank uncertainty -----------------------------------------------------------------------------
+def funnel_curve(funnel: pd.DataFrame, n: ArrayLike, level: float = 0.95) -> pd.DataFrame:
+    """The limits of a :func:`funnel_table` at other sample sizes ``n`` (to draw the funnel), by the
+    same rule as the table's flags. Same columns as :func:`funnel_limits`."""
+    needed = ("target", "adjustment", "phi", "tau2", "overdispersion")
+    if not isinstance(funnel, pd.DataFrame) or any(c not in funnel.columns for c in needed):
+        raise CompareError(
+            f"funnel must be a table from funnel_table() (with columns {', '.join(needed)})"
+        )
+    if funnel.empty:
+        raise CompareError("funnel has no rows; give a table from funnel_table()")
+    target = _check_target(float(funnel["target"].iloc[0]))
+    m = whole_numbers("n", n, minimum=1, error=CompareError)
+    level = check_level(level)
+    adjustment = str(funnel["adjustment"].iloc[0])
+    if adjustment not in OVERDISPERSION_METHODS:
+        raise CompareError(
+            f"funnel['adjustment'] = {adjustment!r} is not one of {OVERDISPERSION_METHODS}"
+        )
+    phi, tau2 = float(funnel["phi"].iloc[0]), float(funnel["tau2"].iloc[0])
+    lo, hi = _limits(target, m, level, adjustment, phi, tau2)
+    key = "funnel-exact" if adjustment == "none" else f"funnel-{adjustment}"
+    return _limits_table(target, m, level, key, str(funnel["overdispersion"].iloc[0]), lo, hi)
+
+
+# --- Rank uncertainty -----------------------------------------------------------------------------
 def rank_uncertainty(
     counts: pd.DataFrame,
     *,
@@ -165,13 +348,22 @@ def rank_uncertainty(
     draws: int = 4000,
     level: float = 0.95,
     seed: int = DEFAULT_SEED,
-    prior=(0.5, 0.5),
+    prior: tuple[float, float] = JEFFREYS,
 ) -> pd.DataFrame:
-    """A plausible range for each unit's rank (1 = highest share) from seeded Jeffreys posterior draws."""
-    check_level(level)
+    """A plausible range for each unit's rank (1 = highest share) from seeded posterior draws.
+
+    Columns: the label, share, n, rank (observed), median_rank, rank_lower and rank_upper (the range
+    at ``level``), p_top (the chance of ranking first), level and method.
+    """
+    if not isinstance(label, str):
+        raise CompareError(f"label = {label!r} is not accepted; give the name of the units' column")
+    yes, n = counts_table("counts", counts, extra=(label,), error=CompareError)
+    draws = whole_number("draws", draws, minimum=1, error=CompareError)
+    seed = whole_number("seed", seed, minimum=0, error=CompareError)
+    level = check_level(level)
+    a, b = beta_prior(prior, error=CompareError)
     rng = np.random.default_rng(seed)
-    yes, n = counts["yes"].to_numpy(float), counts["n"].to_numpy(float)
-    theta = rng.beta(yes + prior[0], n - yes + prior[1], size=(draws, len(yes)))
+    theta = rng.beta(yes + a, n - yes + b, size=(draws, len(yes)))
     ranks = (-theta).argsort(axis=1).argsort(axis=1) + 1
     q = (1 - level) / 2
     share = yes / n
@@ -179,7 +371,7 @@ def rank_uncertainty(
         {
             label: counts[label].to_numpy(),
             "share": share,
-            "n": n.astype(int),
+            "n": n,
             "rank": stats.rankdata(-share, method="min").astype(int),
             "median_rank": np.median(ranks, axis=0),
             "rank_lower": np.quantile(ranks, q, axis=0, method="lower").astype(int),
@@ -187,18 +379,28 @@ def rank_uncertainty(
             "p_top": (ranks == 1).mean(axis=0),
         }
     )
-    out["method"] = (
-        f"ranks of {draws} seeded draws from Jeffreys posteriors; {100 * level:g}% range"
-    )
+    out["level"] = level
+    prior_note = "" if (a, b) == JEFFREYS else f"; Beta({a:g}, {b:g}) prior instead of Jeffreys"
+    out["method"] = f"{method_label('rank-draws')}; {draws} draws, seed {seed}{prior_note}"
     return out.sort_values("rank", kind="stable").reset_index(drop=True)
 
 
 def distinguishable_pairs(ranks: pd.DataFrame, label: str = "pdu") -> list[tuple[str, str]]:
-    """Pairs whose rank ranges do not overlap (they can be told apart)."""
+    """Pairs whose rank ranges (from :func:`rank_uncertainty`) do not overlap: they can be told apart."""
+    needed = (label, "rank_lower", "rank_upper")
+    if not isinstance(ranks, pd.DataFrame) or any(
+        not isinstance(c, str) or c not in ranks.columns for c in needed
+    ):
+        raise CompareError(
+            f"ranks must be a table from rank_uncertainty() with columns {', '.join(map(str, needed))}"
+        )
+    if len(ranks):
+        for c in ("rank_lower", "rank_upper"):
+            whole_numbers(f"ranks['{c}']", ranks[c], minimum=1, error=CompareError)
     pairs = []
-    rows = list(ranks.itertuples())
-    for i, a in enumerate(rows):
-        for b in rows[i + 1 :]:
-            if a.rank_upper < b.rank_lower or b.rank_upper < a.rank_lower:
-                pairs.append((getattr(a, label), getattr(b, label)))
+    rows = list(zip(ranks[label], ranks["rank_lower"], ranks["rank_upper"], strict=True))
+    for i, (name_a, lo_a, hi_a) in enumerate(rows):
+        for name_b, lo_b, hi_b in rows[i + 1 :]:
+            if hi_a < lo_b or hi_b < lo_a:
+                pairs.append((name_a, name_b))
     return pairs

@@ -37,6 +37,8 @@ METHOD_LABELS: dict[str, str] = {
     "funnel-exact": "exact binomial limits (Spiegelhalter interpolation)",
     "funnel-multiplicative": "normal limits widened by a multiplicative overdispersion factor",
     "funnel-additive": "normal limits widened by an additive random effect",
+    "funnel-flag-exact": "outside when the exact binomial tail probability is below (1 - level) / 2",
+    "funnel-flag-normal": "outside when the overdispersion-adjusted normal tail probability is below (1 - level) / 2",
     "rank-draws": "ranks of seeded draws from Jeffreys posteriors",
     # sampling uncertainty
     "beta-posterior": "Beta posterior",

@@ -1,88 +1,182 @@
 """How firm is a rating built on ~42 sampled cases? Exact wherever an exact answer exists.
 
-Everything here returns tidy objects that name the method:
+Everything here returns a tidy ``DataFrame`` (or a small frozen dataclass) that names its method
+(:data:`hmip.stats.results.METHOD_LABELS`); nothing travels in ``attrs``:
 
 - :func:`band_probabilities` - the chance the TRUE share lies in each band, from the Jeffreys
   posterior Beta(k + 1/2, n - k + 1/2) (prior configurable); with a caseload, the unsampled cases
-  follow a beta-binomial (finite population);
+  follow a beta-binomial (finite population). One row per rating: rating, probability, method;
 - :func:`stability` - the chance a FRESH sample of n cases gives each band (posterior predictive,
-  beta-binomial);
+  beta-binomial), with the observed band marked;
 - :func:`p_correct_band`, :func:`accuracy_curve`, :func:`sample_size_for_accuracy` - the chance of
   the correct band for a known true share (binomial; hypergeometric with a caseload);
 - :func:`standard_rating_distribution` - the lowest-banding rule over correlated key questions:
   exact under independence; a seeded, vectorised Dirichlet-multinomial (or case bootstrap) on the
   case-level answer patterns otherwise (no exact computation exists);
 - :func:`overall_distribution` - the 0-27 (0-24) score and overall rating, by exact convolution;
-- :func:`compare_samples` - a re-audit against the inspection: Newcombe interval, P(improved),
-  P(band really moved).
+- :func:`compare_samples` - a re-audit against the inspection, paired by PDU, standard and key
+  question: Newcombe interval, P(true share improved), P(true band higher) and P(true band lower).
+
+Every public function checks its arguments and raises :class:`SamplingError` (a
+``StatisticsError``) naming the argument and what is accepted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from itertools import product
 
 import numpy as np
 import pandas as pd
 from scipy import integrate, stats
 
-from hmip.errors import StatisticsError
-from hmip.rules.framework import Framework, default_framework
+from hmip.errors import FrameworkError, RatingError, StatisticsError
+from hmip.rules.framework import Framework, Standard, default_framework
 from hmip.rules.ratings import Rating, band_counts, count_thresholds, overall_band
 from hmip.stats import DEFAULT_SEED
-from hmip.stats.intervals import check_level, newcombe_difference
+from hmip.stats.checks import beta_prior, proportion, proportions, whole_number, whole_numbers
+from hmip.stats.intervals import newcombe_difference
+from hmip.stats.results import Value, check_level, method_label, with_interval
 
 JEFFREYS = (0.5, 0.5)
 UNIFORM = (1.0, 1.0)
 
 RATINGS = list(Rating)
+KINDS = ("true", "resample")
+CORRELATED_METHODS = ("dirichlet", "bootstrap")
 
 
 class SamplingError(StatisticsError):
-    pass
+    """An argument to a sampling-uncertainty function is not accepted."""
 
 
-def _thresholds(framework: Framework | None = None) -> list[float]:
-    fw = framework or default_framework()
-    return [float(t) for _, t in fw.thresholds]
-
-
-def _series(probs, name: str, method: str) -> pd.Series:
-    s = pd.Series(
-        np.clip(np.asarray(probs, dtype=float), 0, 1),
-        index=pd.Index(RATINGS, name="rating"),
-        name=name,
-    )
-    s.attrs["method"] = method
-    return s
-
-
-def _check_kn(k: int, n: int) -> None:
-    if (
-        not (isinstance(k, int | np.integer) and isinstance(n, int | np.integer))
-        or n <= 0
-        or not 0 <= k <= n
-    ):
-        raise SamplingError(f"need whole numbers 0 <= k <= n with n > 0; got k={k}, n={n}")
-
-
-def _check_prior(prior) -> tuple[float, float]:
-    a, b = prior
-    if a <= 0 or b <= 0:
+# --- Argument checks ------------------------------------------------------------------------------
+def _fw(framework: object) -> Framework:
+    if framework is None:
+        return default_framework()
+    if not isinstance(framework, Framework):
         raise SamplingError(
-            f"prior {prior} must have two positive parameters, e.g. (0.5, 0.5) for Jeffreys"
+            f"framework = {framework!r} is not accepted; give None (the default framework) or a "
+            "Framework from hmip.rules.framework.load_framework"
         )
-    return float(a), float(b)
+    return framework
 
 
-def _prior_name(prior) -> str:
-    return (
-        "Jeffreys"
-        if tuple(prior) == JEFFREYS
-        else "uniform"
-        if tuple(prior) == UNIFORM
-        else f"Beta{tuple(prior)}"
+def _check_kn(k: object, n: object) -> tuple[int, int]:
+    n = whole_number("n", n, minimum=1, error=SamplingError)
+    k = whole_number("k", k, error=SamplingError)
+    if k > n:
+        raise SamplingError(f"k = {k} is more than n = {n}; accepted: 0 <= k <= n")
+    return k, n
+
+
+def _check_prior(prior: object) -> tuple[float, float]:
+    return beta_prior(prior, error=SamplingError)
+
+
+def _check_caseload(caseload: object, n: int) -> int | None:
+    if caseload is None:
+        return None
+    c = whole_number("caseload", caseload, minimum=1, error=SamplingError)
+    if c < n:
+        raise SamplingError(
+            f"caseload = {c} is smaller than the sample n = {n}; accepted: None or a whole "
+            "number at least the sample size"
+        )
+    return c
+
+
+def _check_optional_n(name: str, value: object) -> int | None:
+    return None if value is None else whole_number(name, value, minimum=1, error=SamplingError)
+
+
+def _check_choice(name: str, value: object, accepted: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in accepted:
+        raise SamplingError(f"{name} = {value!r} is not accepted; accepted: {', '.join(accepted)}")
+    return value
+
+
+def _check_kq_counts(kq_counts: object) -> dict[str, tuple[int, int]]:
+    if not isinstance(kq_counts, Mapping) or not kq_counts:
+        raise SamplingError(
+            "kq_counts must map each key question to its (yes, no) counts, with at least one"
+        )
+    out = {}
+    for name, value in kq_counts.items():
+        if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+            raise SamplingError(f"kq_counts['{name}'] = {value!r}: give (yes, no) counts")
+        pair = tuple(value)
+        if len(pair) != 2:
+            raise SamplingError(f"kq_counts['{name}'] = {value!r}: give (yes, no) counts")
+        yes = whole_number(f"kq_counts['{name}'] yes", pair[0], error=SamplingError)
+        no = whole_number(f"kq_counts['{name}'] no", pair[1], error=SamplingError)
+        if yes + no == 0:
+            raise SamplingError(
+                f"kq_counts['{name}'] has no cases (yes + no = 0); a key question needs at least "
+                "one case (leave out key questions with no applicable cases)"
+            )
+        out[str(name)] = (yes, no)
+    return out
+
+
+def _case_standard(standard: object, fw: Framework) -> Standard:
+    try:
+        std = fw.standard(standard)
+    except FrameworkError as exc:
+        raise SamplingError(f"standard: {exc}") from None
+    if not std.case_sample:
+        raise SamplingError(
+            f"standard {std.label()} is not rated from case samples; accepted: "
+            f"{', '.join(s.id for s in fw.case_sample_standards)}"
+        )
+    return std
+
+
+def _check_table(name: str, table: object, columns: Iterable[str]) -> pd.DataFrame:
+    columns = list(columns)
+    if not isinstance(table, pd.DataFrame):
+        raise SamplingError(f"{name} must be a pandas DataFrame with columns {', '.join(columns)}")
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise SamplingError(
+            f"{name} has no column {', '.join(map(repr, missing))}; give columns {', '.join(columns)}"
+        )
+    return table
+
+
+# --- Results ----------------------------------------------------------------------------------------
+def _prior_name(a: float, b: float) -> str:
+    if (a, b) == JEFFREYS:
+        return "Jeffreys"
+    if (a, b) == UNIFORM:
+        return "uniform"
+    return f"Beta({a:g}, {b:g})"
+
+
+def _rating_table(probs: Iterable[float], key: str, detail: str = "", **columns) -> pd.DataFrame:
+    """One row per rating: rating (a Rating), probability, any extra ``columns``, method."""
+    out = pd.DataFrame(
+        {
+            "rating": pd.Series(RATINGS, dtype=object),
+            "probability": np.clip(np.asarray(list(probs), dtype=float), 0, 1),
+        }
     )
+    for name, values in columns.items():
+        out[name] = values
+    out["method"] = method_label(key) + (f"; {detail}" if detail else "")
+    return out
+
+
+def _vector(table: pd.DataFrame) -> np.ndarray:
+    """The probabilities of a rating table in rating order."""
+    return table.set_index("rating")["probability"].reindex(RATINGS).fillna(0).to_numpy(float)
+
+
+def _kind_text(kind: str, n_new: int | None = None) -> str:
+    if kind == "true":
+        return "the true rating"
+    return "the rating a fresh sample would give" + (f" (of {n_new})" if n_new else "")
 
 
 # --- 1. Band probabilities for the true share -----------------------------------------------------
@@ -90,100 +184,111 @@ def band_probabilities(
     k: int,
     n: int,
     caseload: int | None = None,
-    prior=JEFFREYS,
+    prior: tuple[float, float] = JEFFREYS,
     *,
     framework: Framework | None = None,
-) -> pd.Series:
-    """P(the PDU's true share sufficient lies in each band | k of n sampled), indexed by Rating."""
-    _check_kn(k, n)
-    a, b = _check_prior(prior)
-    a, b = a + k, b + n - k
+) -> pd.DataFrame:
+    """P(the PDU's true share sufficient lies in each band | k of n sampled): one row per rating."""
+    k, n = _check_kn(k, n)
+    caseload = _check_caseload(caseload, n)
+    a0, b0 = _check_prior(prior)
+    fw = _fw(framework)
+    a, b = a0 + k, b0 + n - k
     if caseload is None:
-        cdf = stats.beta.cdf(_thresholds(framework), a, b)
+        cdf = stats.beta.cdf([float(t) for _, t in fw.thresholds], a, b)
         probs = np.diff(np.concatenate([[0.0], cdf, [1.0]]))
-        return _series(
-            probs,
-            "probability",
-            f"{_prior_name(prior)} posterior Beta({a:g}, {b:g}) for the true share",
-        )
-    if caseload < n:
-        raise SamplingError(f"caseload {caseload} is smaller than the sample {n}")
+        detail = f"{_prior_name(a0, b0)} posterior Beta({a:g}, {b:g}) for the true share"
+        return _rating_table(probs, "beta-posterior", detail)
     m = caseload - n
     y = np.arange(m + 1)
     pmf = stats.betabinom.pmf(y, m, a, b)
     total = k + y
-    bands = count_thresholds(caseload, framework=framework)
+    bands = count_thresholds(caseload, framework=fw)
     probs = [pmf[(total >= r.start) & (total < r.stop)].sum() for r in bands.values()]
-    return _series(
-        probs,
-        "probability",
-        f"{_prior_name(prior)} posterior; the {m} unsampled cases of a caseload of "
-        f"{caseload} beta-binomial (finite population)",
-    )
+    detail = f"{_prior_name(a0, b0)} posterior; the {m} unsampled cases of a caseload of {caseload}"
+    return _rating_table(probs, "beta-binomial", detail)
 
 
 # --- 2. Stability: a fresh sample of n cases --------------------------------------------------------
 def stability(
-    k: int, n: int, n_new: int | None = None, prior=JEFFREYS, *, framework: Framework | None = None
-) -> pd.Series:
-    """P(a fresh sample of ``n_new`` cases (default n) falls in each band), posterior predictive."""
-    _check_kn(k, n)
+    k: int,
+    n: int,
+    n_new: int | None = None,
+    prior: tuple[float, float] = JEFFREYS,
+    *,
+    framework: Framework | None = None,
+) -> pd.DataFrame:
+    """P(a fresh sample of ``n_new`` cases (default n) falls in each band), posterior predictive.
+
+    One row per rating: rating, probability, observed (True on the band of k of n), method.
+    """
+    k, n = _check_kn(k, n)
+    n_new = n if n_new is None else whole_number("n_new", n_new, minimum=1, error=SamplingError)
     a, b = _check_prior(prior)
-    n_new = n if n_new is None else int(n_new)
+    fw = _fw(framework)
     y = np.arange(n_new + 1)
     pmf = stats.betabinom.pmf(y, n_new, a + k, b + n - k)
-    bands = count_thresholds(n_new, framework=framework)
+    bands = count_thresholds(n_new, framework=fw)
     probs = [pmf[r.start : r.stop].sum() for r in bands.values()]
-    s = _series(
-        probs,
-        "probability",
-        f"posterior predictive beta-binomial ({_prior_name(prior)} prior), fresh sample of {n_new}",
+    observed = band_counts(k, n - k, framework=fw)
+    detail = f"{_prior_name(a, b)} prior; a fresh sample of {n_new}"
+    return _rating_table(
+        probs, "posterior-predictive", detail, observed=[r == observed for r in RATINGS]
     )
-    s.attrs["observed_band"] = band_counts(k, n - k, framework=framework)
-    s.attrs["p_same_band"] = float(s[s.attrs["observed_band"]])
-    return s
 
 
 # --- 3. Accuracy for a known true share --------------------------------------------------------------
-def _count_edges(n: np.ndarray, framework: Framework | None = None) -> list[np.ndarray]:
+def _count_edges(n: np.ndarray, framework: Framework) -> list[np.ndarray]:
     """Per n: the lowest count reaching each band above the first (exact integer ceil of t*n)."""
-    fw = framework or default_framework()
-    return [-((-t.numerator * n) // t.denominator) for _, t in fw.thresholds]
+    return [-((-t.numerator * n) // t.denominator) for _, t in framework.thresholds]
 
 
-def _true_band(true_share: float, caseload: int | None, framework) -> tuple[Rating, int | None]:
-    if not 0 <= true_share <= 1:
-        raise SamplingError(f"true share {true_share} must be in [0, 1]")
+def _true_band(
+    true_share: float, caseload: int | None, framework: Framework | None
+) -> tuple[Rating, int | None]:
+    from hmip.rules.ratings import band
+
+    true_share = proportion("true_share", true_share, error=SamplingError)
+    fw = _fw(framework)
     if caseload is None:
-        from hmip.rules.ratings import band
-
-        return band(true_share, framework=framework), None
+        return band(true_share, framework=fw), None
     t = int(round(true_share * caseload))
-    return band_counts(t, caseload - t, framework=framework), t
+    return band_counts(t, caseload - t, framework=fw), t
+
+
+def _as_values(values: object) -> object:
+    return list(values) if isinstance(values, range | Iterator) else values
 
 
 def accuracy_curve(
-    true_shares, ns, caseload: int | None = None, *, framework: Framework | None = None
+    true_shares: Iterable[float] | float,
+    ns: Iterable[int] | int,
+    caseload: int | None = None,
+    *,
+    framework: Framework | None = None,
 ) -> pd.DataFrame:
     """P(correct band) for each true share and sample size: binomial, or hypergeometric with a caseload."""
-    ns = np.asarray(list(ns), dtype=np.int64)
-    if (ns <= 0).any() or (caseload is not None and (ns > caseload).any()):
-        raise SamplingError("sample sizes must be positive (and no larger than the caseload)")
+    shares = proportions("true_shares", _as_values(true_shares), error=SamplingError)
+    ns = whole_numbers("ns", _as_values(ns), minimum=1, error=SamplingError)
+    caseload = _check_caseload(caseload, int(ns.max()))
+    fw = _fw(framework)
     rows = []
-    edges = _count_edges(ns, framework)
+    edges = _count_edges(ns, fw)
     lows = [np.zeros_like(ns)] + edges
     highs = edges + [ns + 1]
-    for p in np.atleast_1d(true_shares):
-        true, t = _true_band(float(p), caseload, framework)
+    if caseload is None:
+        method = method_label("binomial")
+    else:
+        method = f"{method_label('hypergeometric')}; caseload {caseload}"
+    for p in shares:
+        true, t = _true_band(float(p), caseload, fw)
         lo, hi = lows[true], highs[true]  # counts lo .. hi-1 give the true band
         if caseload is None:
             prob = stats.binom.cdf(hi - 1, ns, p) - stats.binom.cdf(lo - 1, ns, p)
-            method = "exact binomial"
         else:
             prob = stats.hypergeom.cdf(hi - 1, caseload, t, ns) - stats.hypergeom.cdf(
                 lo - 1, caseload, t, ns
             )
-            method = f"exact hypergeometric (caseload {caseload})"
         rows.append(
             pd.DataFrame(
                 {
@@ -200,11 +305,22 @@ def accuracy_curve(
 
 def p_correct_band(
     true_share: float, n: int, caseload: int | None = None, *, framework: Framework | None = None
-) -> float:
+) -> Value:
     """The chance that n sampled cases put a key question in its true band."""
-    return float(
-        accuracy_curve([true_share], [n], caseload, framework=framework)["p_correct"].iloc[0]
-    )
+    true_share = proportion("true_share", true_share, error=SamplingError)
+    n = whole_number("n", n, minimum=1, error=SamplingError)
+    row = accuracy_curve([true_share], [n], caseload, framework=framework).iloc[0]
+    return Value(float(row["p_correct"]), str(row["method"]))
+
+
+@dataclass(frozen=True)
+class SampleSize:
+    """The smallest sample from which the chance of the correct band stays at the target."""
+
+    n: int
+    true_share: float
+    target: float
+    method: str
 
 
 def sample_size_for_accuracy(
@@ -214,25 +330,25 @@ def sample_size_for_accuracy(
     *,
     n_max: int = 20000,
     framework: Framework | None = None,
-) -> int:
+) -> SampleSize:
     """The smallest n from which the chance of the correct band stays >= target (up to ``n_max``).
 
     Whole-number counts make the curve saw-toothed, so the first n that reaches the target is not
     enough: this is the n after which it never dips below again.
     """
-    if not 0 < target < 1:
-        raise SamplingError(f"target {target} must be between 0 and 1")
+    true_share = proportion("true_share", true_share, error=SamplingError)
+    target = proportion("target", target, open_low=True, open_high=True, error=SamplingError)
+    n_max = whole_number("n_max", n_max, minimum=1, error=SamplingError)
+    caseload = _check_caseload(caseload, 1)
     top = min(n_max, caseload) if caseload else n_max
-    curve = accuracy_curve([true_share], range(1, top + 1), caseload, framework=framework)[
-        "p_correct"
-    ].to_numpy()
-    n = _stays_above(curve, target)
+    curve = accuracy_curve([true_share], range(1, top + 1), caseload, framework=framework)
+    n = _stays_above(curve["p_correct"].to_numpy(), target)
     if n is pd.NA:
         raise SamplingError(
             f"with a true share of {true_share:.3f} the chance of the correct band does not stay at {target:.0%} "
             f"for any n up to {top}: a share on or very near a band boundary is never reliably banded"
         )
-    return n
+    return SampleSize(int(n), true_share, target, str(curve["method"].iloc[0]))
 
 
 def _stays_above(curve: np.ndarray, target: float):
@@ -246,16 +362,16 @@ def _stays_above(curve: np.ndarray, target: float):
 
 
 # --- 4. The lowest-banding rule: distribution of a standard's rating ------------------------------------
-def _band_index_counts(yes: np.ndarray, n: np.ndarray, framework=None) -> np.ndarray:
-    fw = framework or default_framework()
+def _band_index_counts(yes: np.ndarray, n: np.ndarray, framework: Framework) -> np.ndarray:
     idx = np.zeros(np.broadcast(yes, n).shape, dtype=int)
-    for _, t in fw.thresholds:
+    for _, t in framework.thresholds:
         idx += yes * t.denominator >= t.numerator * n
     return idx
 
 
-def _band_index_share(share: np.ndarray, framework=None) -> np.ndarray:
-    return np.searchsorted(np.asarray(_thresholds(framework)), share, side="right")
+def _band_index_share(share: np.ndarray, framework: Framework) -> np.ndarray:
+    thresholds = np.asarray([float(t) for _, t in framework.thresholds])
+    return np.searchsorted(thresholds, share, side="right")
 
 
 def rating_distribution_independent(
@@ -263,59 +379,52 @@ def rating_distribution_independent(
     *,
     kind: str = "resample",
     n_new: int | None = None,
-    prior=JEFFREYS,
-    framework=None,
-) -> pd.Series:
+    prior: tuple[float, float] = JEFFREYS,
+    framework: Framework | None = None,
+) -> pd.DataFrame:
     """The rating distribution of a standard, key questions taken as INDEPENDENT (exact).
 
+    ``kq_counts`` maps each key question to (yes, no), each with at least one case.
     ``kind="true"``: of the standard's true rating (posterior); ``kind="resample"``: of the rating a
-    fresh sample would give (posterior predictive).
+    fresh sample would give (posterior predictive). One row per rating.
     """
+    counts = _check_kq_counts(kq_counts)
+    kind = _check_choice("kind", kind, KINDS)
+    n_new = _check_optional_n("n_new", n_new)
     a0, b0 = _check_prior(prior)
+    fw = _fw(framework)
     at_least = np.ones(len(RATINGS) + 1)
     at_least[-1] = 0.0
-    for yes, no in kq_counts.values():
+    for yes, no in counts.values():
         n = yes + no
         if kind == "true":
-            p_band = band_probabilities(
-                int(yes), int(n), prior=prior, framework=framework
-            ).to_numpy()
-        elif kind == "resample":
-            p_band = stability(
-                int(yes), int(n), n_new=n_new or n, prior=prior, framework=framework
-            ).to_numpy()
+            table = band_probabilities(yes, n, prior=(a0, b0), framework=fw)
         else:
-            raise SamplingError(f"kind '{kind}' must be 'true' or 'resample'")
+            table = stability(yes, n, n_new=n_new or n, prior=(a0, b0), framework=fw)
+        p_band = _vector(table)
         survival = np.concatenate([np.cumsum(p_band[::-1])[::-1], [0.0]])
         at_least[:-1] *= survival[:-1]
     probs = at_least[:-1] - at_least[1:]
-    return _series(
-        probs,
-        "probability",
-        f"exact, key questions assumed independent ({_prior_name((a0, b0))} prior, {kind})",
-    )
+    detail = f"{_prior_name(a0, b0)} prior; {_kind_text(kind, n_new)}"
+    return _rating_table(probs, "independent-exact", detail)
 
 
-_ANSWER_CODES = np.array([1, 0, -1, -2])  # yes, no, n/a, anything else (refused)
+_ANSWER_CODES = {"yes": 1, "no": 0, "n/a": -1}
 
 
 def _code_answers(answers: pd.DataFrame) -> np.ndarray:
     """Cases x key questions: 1 yes, 0 no, -1 n/a."""
-    codes = np.column_stack(
-        [pd.Categorical(answers[c], categories=["yes", "no", "n/a"]).codes for c in answers.columns]
+    coded = np.column_stack(
+        [
+            answers[c].astype(object).map(_ANSWER_CODES).to_numpy(dtype=float)
+            for c in answers.columns
+        ]
     )
-    coded = _ANSWER_CODES[codes]  # code -1 (not a category) indexes the last entry
-    if (coded == -2).any():
+    if np.isnan(coded).any():
         raise SamplingError(
             "answers must be 'yes', 'no' or 'n/a'; load case files with hmip.data.load_cases"
         )
-    return coded
-
-
-def _patterns(answers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct answer patterns (1 yes, 0 no, -1 n/a) with their counts."""
-    pats, counts = np.unique(_code_answers(answers), axis=0, return_counts=True)
-    return pats, counts
+    return coded.astype(int)
 
 
 def rating_distribution_correlated(
@@ -326,19 +435,43 @@ def rating_distribution_correlated(
     n_new: int | None = None,
     draws: int = 10000,
     seed: int = DEFAULT_SEED,
-    framework=None,
-) -> pd.Series:
+    framework: Framework | None = None,
+) -> pd.DataFrame:
     """The rating distribution of a standard from case-level answers, keeping the correlation.
 
-    ``answers``: one column per key question, one row per case ('yes'/'no'/'n/a').
+    ``answers``: one column per key question, one row per case ('yes'/'no'/'n/a'); every key
+    question needs at least one 'yes' or 'no'.
     ``method="dirichlet"``: answer patterns ~ Dirichlet(counts + prior), the prior putting 1/2^m on
     each of the 2^m yes/no patterns so every key question's margin is the Jeffreys Beta(1/2, 1/2).
     ``method="bootstrap"``: resample cases with replacement (``kind="resample"`` only).
-    Seeded and vectorised.
+    Seeded and vectorised. One row per rating with its Monte Carlo standard error.
     """
+    if not isinstance(answers, pd.DataFrame) or answers.empty or answers.shape[1] == 0:
+        raise SamplingError(
+            "answers must be a DataFrame with one column per key question and at least one case"
+        )
+    kind = _check_choice("kind", kind, KINDS)
+    method = _check_choice("method", method, CORRELATED_METHODS)
+    n_new = _check_optional_n("n_new", n_new)
+    draws = whole_number("draws", draws, minimum=1, error=SamplingError)
+    seed = whole_number("seed", seed, error=SamplingError)
+    fw = _fw(framework)
+    if method == "bootstrap" and kind != "resample":
+        raise SamplingError(
+            "the case bootstrap gives the distribution of a fresh sample: use kind='resample'"
+        )
+    coded = _code_answers(answers)
+    empty = [
+        str(c) for c, ok in zip(answers.columns, (coded >= 0).any(axis=0), strict=True) if not ok
+    ]
+    if empty:
+        raise SamplingError(
+            f"answers: key question {', '.join(empty)} has no 'yes' or 'no' answer; leave out key "
+            "questions with no applicable cases"
+        )
     rng = np.random.default_rng(seed)
     m = answers.shape[1]
-    pats, counts = _patterns(answers)
+    pats, counts = np.unique(coded, axis=0, return_counts=True)
     n_obs = len(answers)
     n_new = n_new or n_obs
     if method == "dirichlet":
@@ -353,37 +486,25 @@ def rating_distribution_correlated(
         if kind == "true":
             yes = theta @ (allp == 1)
             app = theta @ (allp >= 0)
-            idx = _band_index_share(yes / np.where(app > 0, app, 1), framework)
-        elif kind == "resample":
+            idx = _band_index_share(yes / np.where(app > 0, app, 1), fw)
+        else:
             cnt = rng.multinomial(n_new, theta)
             yes, app = cnt @ (allp == 1), cnt @ (allp >= 0)
-            idx = np.where(app > 0, _band_index_counts(yes, app, framework), len(RATINGS))
-        else:
-            raise SamplingError(f"kind '{kind}' must be 'true' or 'resample'")
-        label = (
-            f"Dirichlet-multinomial on answer patterns (Jeffreys margins), {draws} seeded draws "
-            f"(Monte Carlo SE at most {0.5 / np.sqrt(draws):.3f}), {kind}"
-        )
-    elif method == "bootstrap":
-        if kind != "resample":
-            raise SamplingError(
-                "the case bootstrap gives the distribution of a fresh sample: use kind='resample'"
-            )
-        pick = rng.integers(0, n_obs, size=(draws, n_new))
-        sample = _code_answers(answers)[pick]  # draws x n_new x m
-        yes, app = (sample == 1).sum(axis=1), (sample >= 0).sum(axis=1)
-        idx = np.where(app > 0, _band_index_counts(yes, app, framework), len(RATINGS))
-        label = f"case bootstrap, {draws} seeded resamples"
+            idx = np.where(app > 0, _band_index_counts(yes, app, fw), len(RATINGS))
+        key, detail = "dirichlet-multinomial", f"Jeffreys margins; {draws} draws, seed {seed}"
     else:
-        raise SamplingError(f"method '{method}' must be 'dirichlet' or 'bootstrap'")
+        pick = rng.integers(0, n_obs, size=(draws, n_new))
+        sample = coded[pick]  # draws x n_new x m
+        yes, app = (sample == 1).sum(axis=1), (sample >= 0).sum(axis=1)
+        idx = np.where(app > 0, _band_index_counts(yes, app, fw), len(RATINGS))
+        key, detail = "case-bootstrap", f"{draws} resamples, seed {seed}"
     rating_idx = idx.min(axis=1)
     valid = rating_idx < len(RATINGS)
-    probs = np.bincount(rating_idx[valid], minlength=len(RATINGS))[: len(RATINGS)] / max(
-        valid.sum(), 1
-    )
-    s = _series(probs, "probability", label)
-    s.attrs["monte_carlo_se"] = float(np.sqrt(probs * (1 - probs) / max(valid.sum(), 1)).max())
-    return s
+    used = max(int(valid.sum()), 1)
+    probs = np.bincount(rating_idx[valid], minlength=len(RATINGS))[: len(RATINGS)] / used
+    se = np.sqrt(probs * (1 - probs) / used)
+    detail += f" (Monte Carlo SE at most {se.max():.3f}); {_kind_text(kind, n_new)}"
+    return _rating_table(probs, key, detail, monte_carlo_se=se)
 
 
 def standard_rating_distribution(
@@ -398,77 +519,198 @@ def standard_rating_distribution(
     draws: int = 10000,
     seed: int = DEFAULT_SEED,
     framework: Framework | None = None,
-) -> pd.Series:
-    """A standard's rating distribution for one PDU, from case-level data (correlated) or counts (independent)."""
-    fw = framework or default_framework()
-    std = fw.standard(standard)
+) -> pd.DataFrame:
+    """A standard's rating distribution for one PDU, from case-level data (correlated) or counts
+    (independent). Key questions with no applicable cases are left out, as when the standard is
+    rated (:func:`hmip.rules.tables.rate_standards`); a standard with none cannot be rated."""
+    fw = _fw(framework)
+    std = _case_standard(standard, fw)
+    if not isinstance(correlated, bool | np.bool_):
+        raise SamplingError(f"correlated = {correlated!r} is not accepted; give True or False")
+    if pdu is not None and not isinstance(pdu, str):
+        raise SamplingError(f"pdu = {pdu!r} is not accepted; give a PDU name or None")
     cols = [kq.qualified_id for kq in std.key_questions]
     if correlated:
         if cases is None:
             raise SamplingError(
                 "the correlated distribution needs case-level data; with counts only use correlated=False"
             )
+        _check_table("cases", cases, cols + (["pdu"] if pdu is not None else []))
         sub = cases if pdu is None else cases[cases["pdu"] == pdu]
         if sub.empty:
             raise SamplingError(f"no cases for PDU '{pdu}'")
+        answered = [c for c in cols if sub[c].isin(["yes", "no"]).any()]
+        if not answered:
+            raise SamplingError(
+                f"{std.name}: no applicable cases in any key question, so it cannot be rated"
+            )
         return rating_distribution_correlated(
-            sub[cols], kind=kind, method=method, draws=draws, seed=seed, framework=fw
+            sub[answered], kind=kind, method=method, draws=draws, seed=seed, framework=fw
         )
     if counts is None:
         from hmip.data.loaders import key_question_counts
 
+        _check_table("cases", cases, cols + (["pdu"] if pdu is not None else []))
         counts = key_question_counts(
             cases if pdu is None else cases[cases["pdu"] == pdu], framework=fw
         )
-    g = counts[(counts["standard"] == std.id) & ((counts["pdu"] == pdu) if pdu else True)]
-    return rating_distribution_independent(
-        {r.key_question: (int(r.yes), int(r.no)) for r in g.itertuples() if r.yes + r.no > 0},
-        kind=kind,
-        framework=fw,
+    _check_table(
+        "counts", counts, ["standard", "key_question", "yes", "no"] + (["pdu"] if pdu else [])
     )
+    g = counts[(counts["standard"] == std.id) & ((counts["pdu"] == pdu) if pdu else True)]
+    if g.empty:
+        raise SamplingError(
+            f"counts has no rows for {std.name}" + (f" in PDU '{pdu}'" if pdu else "")
+        )
+    if g["key_question"].duplicated().any():
+        raise SamplingError(
+            f"counts has several rows for one key question of {std.name}; give pdu= to choose one PDU"
+        )
+    kqs = {}
+    for r in g.itertuples():
+        yes = whole_number(f"counts yes ({r.key_question})", r.yes, error=SamplingError)
+        no = whole_number(f"counts no ({r.key_question})", r.no, error=SamplingError)
+        if yes + no > 0:
+            kqs[r.key_question] = (yes, no)
+    if not kqs:
+        raise SamplingError(
+            f"{std.name}: no applicable cases in any key question, so it cannot be rated"
+        )
+    return rating_distribution_independent(kqs, kind=kind, framework=fw)
 
 
 # --- 5. The overall rating by exact convolution -------------------------------------------------------
+@dataclass(frozen=True)
+class OverallDistribution:
+    """The distribution of a PDU's points total and of its overall rating."""
+
+    points: pd.DataFrame  # points, probability, method
+    overall: pd.DataFrame  # rating, probability, method
+
+
+def _distribution_vector(name: str, dist: object) -> np.ndarray:
+    """A standard's rating distribution (a rating table, or a Series indexed by rating) as 4 probabilities."""
+    if isinstance(dist, pd.DataFrame) and {"rating", "probability"} <= set(dist.columns):
+        keys, values = list(dist["rating"]), list(dist["probability"])
+    elif isinstance(dist, pd.Series):
+        keys, values = list(dist.index), list(dist)
+    else:
+        raise SamplingError(
+            f"distributions['{name}'] must be a rating table (columns rating, probability) or a "
+            "Series indexed by rating"
+        )
+    out = np.zeros(len(RATINGS))
+    seen = set()
+    for key, value in zip(keys, values, strict=True):
+        try:
+            rating = Rating.parse(key)
+        except RatingError as exc:
+            raise SamplingError(f"distributions['{name}']: {exc}") from None
+        if rating in seen:
+            raise SamplingError(f"distributions['{name}'] gives {rating.label} twice")
+        seen.add(rating)
+        out[rating] = proportion(
+            f"distributions['{name}'][{rating.label}]", value, error=SamplingError
+        )
+    if abs(out.sum() - 1) > 1e-6:
+        raise SamplingError(
+            f"distributions['{name}'] sums to {out.sum():.6g}; the probabilities of the four "
+            "ratings must sum to 1"
+        )
+    return out
+
+
 def overall_distribution(
-    distributions: Mapping[str, pd.Series],
+    distributions: Mapping[str, pd.DataFrame | pd.Series],
     fixed: Mapping[str, Rating | str | None],
     *,
     framework: Framework | None = None,
-) -> tuple[pd.Series, pd.Series]:
-    """(points pmf, overall rating probabilities) from each case-sample standard's rating distribution and
-    the fixed (judgement) ratings. Standards are combined as independent (exact convolution)."""
-    fw = framework or default_framework()
+) -> OverallDistribution:
+    """The points pmf and overall rating probabilities from each case-sample standard's rating
+    distribution and the fixed (judgement) ratings; None in ``fixed`` marks a standard not rated
+    (court work only). Each rated standard is given once, in one of the two. Standards are combined
+    as independent (exact convolution)."""
+    fw = _fw(framework)
+    if not isinstance(distributions, Mapping) or not isinstance(fixed, Mapping):
+        raise SamplingError(
+            "give distributions (standard -> rating distribution) and fixed (standard -> rating or "
+            "None) as mappings"
+        )
     pmf = np.array([1.0])
-    given = set()
+    given: dict[str, str] = {}
     unrated = set()
+
+    def _standard(sid: object, where: str) -> Standard:
+        try:
+            std = fw.standard(sid)
+        except FrameworkError as exc:
+            raise SamplingError(f"{where}: {exc}") from None
+        if not std.rated:
+            raise SamplingError(f"{where}: {std.label()} is not rated in {fw.name}; leave it out")
+        if std.id in given:
+            raise SamplingError(
+                f"{std.label()} is given both {given[std.id]} and {where}; give each standard once"
+            )
+        given[std.id] = where
+        return std
+
     for sid, rating in fixed.items():
-        std = fw.standard(sid)
-        given.add(std.id)
+        std = _standard(sid, "in fixed" if rating is not None else "as not rated")
         if rating is None:
             unrated.add(std.id)
             continue
-        pmf = np.concatenate([np.zeros(Rating.parse(rating).score), pmf])
+        try:
+            score = Rating.parse(rating).score
+        except RatingError as exc:
+            raise SamplingError(f"fixed['{sid}']: {exc}") from None
+        pmf = np.concatenate([np.zeros(score), pmf])
     for sid, dist in distributions.items():
-        std = fw.standard(sid)
-        given.add(std.id)
-        pmf = np.convolve(pmf, dist.reindex(RATINGS).fillna(0).to_numpy())
+        _standard(sid, "as a distribution")
+        pmf = np.convolve(pmf, _distribution_vector(str(sid), dist))
     missing = [s.label() for s in fw.rated_standards if s.id not in given]
     if missing:
         raise SamplingError(f"no rating or distribution for {', '.join(missing)}")
     scale = fw.scale_for(unrated)
     if scale is None:
-        raise SamplingError(f"no overall scale with {sorted(unrated)} unrated")
+        raise SamplingError(
+            f"no overall scale with {', '.join(sorted(unrated))} not rated; only court work may be unrated"
+        )
     pmf = np.pad(pmf, (0, scale.max_points + 1 - len(pmf)))
-    points = pd.Series(
-        pmf, index=pd.RangeIndex(scale.max_points + 1, name="points"), name="probability"
-    )
-    points.attrs["method"] = (
-        "exact convolution of standard rating distributions (standards independent; judgement ratings fixed)"
+    label = method_label("convolution") + "; standards independent, judgement ratings fixed"
+    points = pd.DataFrame(
+        {"points": np.arange(scale.max_points + 1), "probability": pmf, "method": label}
     )
     ratings = np.zeros(len(RATINGS))
-    for p, pr in points.items():
-        ratings[overall_band(int(p), scale.max_points, framework=fw)] += pr
-    return points, _series(ratings, "probability", points.attrs["method"])
+    for p, pr in enumerate(pmf):
+        ratings[overall_band(p, scale.max_points, framework=fw)] += pr
+    overall = _rating_table(
+        ratings, "convolution", "standards independent, judgement ratings fixed"
+    )
+    return OverallDistribution(points, overall)
+
+
+@dataclass(frozen=True)
+class PduRatingDistribution:
+    """Every case-sample standard's rating distribution, and the points and overall distributions."""
+
+    standards: pd.DataFrame  # standard, rating, probability, method (and monte_carlo_se)
+    points: pd.DataFrame
+    overall: pd.DataFrame
+
+
+def _check_judgement(judgement: object, fw: Framework) -> dict[str, Rating | str | None]:
+    if not isinstance(judgement, Mapping):
+        raise SamplingError("judgement must map each judgement standard to its rating")
+    out = {}
+    for s in fw.judgement_standards:
+        found = [v for k, v in judgement.items() if k in (s.id, s.code, s.name)]
+        if not found:
+            raise SamplingError(
+                f"judgement has no rating for {s.label()}; give every judgement standard: "
+                f"{', '.join(x.id for x in fw.judgement_standards)}"
+            )
+        out[s.id] = found[0]
+    return out
 
 
 def pdu_rating_distribution(
@@ -481,9 +723,11 @@ def pdu_rating_distribution(
     draws: int = 10000,
     seed: int = DEFAULT_SEED,
     framework: Framework | None = None,
-) -> dict:
+) -> PduRatingDistribution:
     """Every case-sample standard's rating distribution, the points pmf and the overall rating probabilities."""
-    fw = framework or default_framework()
+    fw = _fw(framework)
+    fixed = _check_judgement(judgement, fw)
+    seed = whole_number("seed", seed, error=SamplingError)
     dists = {
         s.id: standard_rating_distribution(
             cases,
@@ -497,12 +741,10 @@ def pdu_rating_distribution(
         )
         for i, s in enumerate(fw.case_sample_standards)
     }
-    points, overall = overall_distribution(
-        dists, {s.id: judgement[s.id] for s in fw.judgement_standards}, framework=fw
-    )
-    table = pd.DataFrame(dists).T
-    table.index.name = "standard"
-    return {"standards": table, "points": points, "overall": overall}
+    total = overall_distribution(dists, fixed, framework=fw)
+    table = pd.concat([d.assign(standard=sid) for sid, d in dists.items()], ignore_index=True)
+    table = table[["standard", *[c for c in table.columns if c != "standard"]]]
+    return PduRatingDistribution(table, total.points, total.overall)
 
 
 def correlation_effect(
@@ -514,8 +756,10 @@ def correlation_effect(
     seed: int = DEFAULT_SEED,
     framework: Framework | None = None,
 ) -> pd.DataFrame:
-    """For each case-sample standard, its rating distribution with and without the correlation."""
-    fw = framework or default_framework()
+    """For each case-sample standard, its rating distribution with and without the correlation:
+    one row per standard and assumption, a column per rating label, and the method."""
+    fw = _fw(framework)
+    seed = whole_number("seed", seed, error=SamplingError)
     rows = []
     for i, s in enumerate(fw.case_sample_standards):
         for correlated in (True, False):
@@ -529,24 +773,47 @@ def correlation_effect(
                 seed=seed + i,
                 framework=fw,
             )
+            probs = _vector(d)
             rows.append(
                 {
                     "standard": s.id,
                     "key_questions": "correlated" if correlated else "independent",
-                    **{r.label: float(d[r]) for r in RATINGS},
-                    "method": d.attrs["method"],
+                    **{r.label: float(probs[r]) for r in RATINGS},
+                    "method": d["method"].iloc[0],
                 }
             )
     return pd.DataFrame(rows)
 
 
 # --- 6. Re-audit against inspection ------------------------------------------------------------------
-def p_improved(k1: int, n1: int, k2: int, n2: int, prior=JEFFREYS) -> float:
+def p_improved(k1: int, n1: int, k2: int, n2: int, prior: tuple[float, float] = JEFFREYS) -> Value:
     """P(true share 2 > true share 1) under independent posteriors (numerical integration)."""
+    k1, n1 = _check_kn(k1, n1)
+    k2, n2 = _check_kn(k2, n2)
     a, b = _check_prior(prior)
     d1, d2 = stats.beta(a + k1, b + n1 - k1), stats.beta(a + k2, b + n2 - k2)
     val, _ = integrate.quad(lambda x: d2.pdf(x) * d1.cdf(x), 0, 1, limit=200)
-    return float(min(max(val, 0.0), 1.0))
+    detail = "" if (a, b) == JEFFREYS else f"Beta({a:g}, {b:g}) prior instead of Jeffreys"
+    return Value(
+        float(min(max(val, 0.0), 1.0)),
+        method_label("jeffreys-difference") + (f"; {detail}" if detail else ""),
+    )
+
+
+def _sample(name: str, table: object, keys: list[str]) -> pd.DataFrame:
+    """One sample for :func:`compare_samples`: checked counts, key questions with cases only."""
+    table = _check_table(name, table, [*keys, "yes", "no"])
+    out = table[[*keys, "yes", "no"]].copy()
+    out["yes"] = whole_numbers(f"{name}['yes']", out["yes"], error=SamplingError)
+    out["no"] = whole_numbers(f"{name}['no']", out["no"], error=SamplingError)
+    dup = out.duplicated(keys)
+    if dup.any():
+        first = out.loc[dup, keys].iloc[0].tolist()
+        raise SamplingError(
+            f"{name} has more than one row for {', '.join(map(str, first))}; give one row per "
+            f"{', '.join(keys)}"
+        )
+    return out[out["yes"] + out["no"] > 0]
 
 
 def compare_samples(
@@ -554,57 +821,85 @@ def compare_samples(
     after: pd.DataFrame,
     *,
     level: float = 0.95,
-    prior=JEFFREYS,
+    prior: tuple[float, float] = JEFFREYS,
     framework: Framework | None = None,
 ) -> pd.DataFrame:
-    """Compare two samples of the same PDU (e.g. the inspection and a later audit) per key question.
+    """Compare two samples (e.g. the inspection and a later audit) per key question.
 
-    Both tables have columns standard, key_question, yes, no (and optionally pdu). Returns the shares,
-    the difference with a Newcombe interval, P(true share improved), P(true band moved) and P(moved up).
+    Both tables have columns standard, key_question, yes, no, and pdu when they hold more than one
+    PDU: rows are paired by PDU, standard and key question (never one PDU against another). Key
+    questions with no applicable cases in a sample are left out.
+
+    One row per pair: counts, shares and bands before and after; the difference (after minus before)
+    as estimate, lower, upper, level and method (Newcombe); P(true share improved); and, given both
+    samples, P(the true band is higher after) and P(the true band is lower after), from the two
+    posteriors (probability_method).
     """
-    check_level(level)
+    level = check_level(level)
+    a, b = _check_prior(prior)
+    fw = _fw(framework)
     keys = ["standard", "key_question"]
-    merged = before[keys + ["yes", "no"]].merge(
-        after[keys + ["yes", "no"]], on=keys, suffixes=("_before", "_after")
+    for name, table in (("before", before), ("after", after)):
+        _check_table(name, table, keys)
+    with_pdu = [isinstance(t, pd.DataFrame) and "pdu" in t.columns for t in (before, after)]
+    if all(with_pdu):
+        keys = ["pdu", *keys]
+    elif any(with_pdu):
+        one = before if with_pdu[0] else after
+        if one["pdu"].nunique() > 1:
+            raise SamplingError(
+                "one sample has several PDUs and the other no pdu column; give pdu in both so "
+                "that each PDU is compared with itself"
+            )
+    merged = _sample("before", before, keys).merge(
+        _sample("after", after, keys), on=keys, suffixes=("_before", "_after")
     )
-    rows = []
-    for r in merged.itertuples():
-        n1, n2 = r.yes_before + r.no_before, r.yes_after + r.no_after
-        diff, lo, hi = newcombe_difference(
-            int(r.yes_after), int(n2), int(r.yes_before), int(n1), level=level
+    if merged.empty:
+        raise SamplingError(
+            f"before and after share no {', '.join(keys)} with cases in both; nothing to compare"
         )
-        b1 = band_probabilities(
-            int(r.yes_before), int(n1), prior=prior, framework=framework
-        ).to_numpy()
-        b2 = band_probabilities(
-            int(r.yes_after), int(n2), prior=prior, framework=framework
-        ).to_numpy()
-        joint = np.outer(b1, b2)
+    rows = []
+    for r in merged.to_dict("records"):
+        k1, k2 = int(r["yes_before"]), int(r["yes_after"])
+        n1, n2 = k1 + int(r["no_before"]), k2 + int(r["no_after"])
+        diff, lo, hi = newcombe_difference(k2, n2, k1, n1, level=level)
+        b1 = _vector(band_probabilities(k1, n1, prior=(a, b), framework=fw))
+        b2 = _vector(band_probabilities(k2, n2, prior=(a, b), framework=fw))
+        joint = np.outer(b1, b2)  # [before band, after band]
         rows.append(
             {
-                "standard": r.standard,
-                "key_question": r.key_question,
-                "yes_before": r.yes_before,
+                **{k: r[k] for k in keys},
+                "yes_before": k1,
                 "n_before": n1,
-                "share_before": r.yes_before / n1,
-                "band_before": band_counts(
-                    int(r.yes_before), int(r.no_before), framework=framework
-                ).label,
-                "yes_after": r.yes_after,
+                "share_before": k1 / n1,
+                "band_before": band_counts(k1, n1 - k1, framework=fw).label,
+                "yes_after": k2,
                 "n_after": n2,
-                "share_after": r.yes_after / n2,
-                "band_after": band_counts(
-                    int(r.yes_after), int(r.no_after), framework=framework
-                ).label,
-                "difference": diff,
-                "lower": lo,
-                "upper": hi,
-                "interval": f"Newcombe hybrid score {100 * level:g}%",
-                "p_improved": p_improved(
-                    int(r.yes_before), int(n1), int(r.yes_after), int(n2), prior=prior
-                ),
-                "p_band_moved": float(1 - np.trace(joint)),
+                "share_after": k2 / n2,
+                "band_after": band_counts(k2, n2 - k2, framework=fw).label,
+                "_estimate": diff,
+                "_lower": lo,
+                "_upper": hi,
+                "p_improved": p_improved(k1, n1, k2, n2, prior=(a, b)).value,
                 "p_band_up": float(np.triu(joint, 1).sum()),
+                "p_band_down": float(np.tril(joint, -1).sum()),
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    probabilities = table[["p_improved", "p_band_up", "p_band_down"]]
+    est, lo, hi = (table.pop(c).to_numpy() for c in ("_estimate", "_lower", "_upper"))
+    out = with_interval(
+        table.drop(columns=probabilities.columns),
+        est,
+        lo,
+        hi,
+        level=level,
+        method="newcombe",
+        detail="after minus before",
+    )
+    out[probabilities.columns] = probabilities
+    out["probability_method"] = (
+        f"{method_label('jeffreys-difference')}; bands from {_prior_name(a, b)} posteriors "
+        "(the two samples independent)"
+    )
+    return out
