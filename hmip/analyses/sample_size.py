@@ -708,9 +708,10 @@ def methods(result: SampleSizeSensitivity) -> list[str]:
         f"Intervals for each key question's share: {kq['method'].iloc[0]}, {level} level."
         if len(kq)
         else "",
-        f"Chance that the true share lies in each band: {kq['band_method'].iloc[0]}."
-        if len(kq)
-        else "",
+        "Chance that the true share lies in each band: Jeffreys posterior, Beta(k + 1/2, n - k + 1/2) for k "
+        "of n cases sufficient"
+        + (f", finite population of {result.inputs.caseload}" if result.inputs.caseload else "")
+        + ".",
         "Chance of the same band with a fresh sample: posterior predictive beta-binomial (Jeffreys prior).",
         f"Each standard's rating with a fresh sample: {result.distributions['method']}.",
         "Overall rating with a fresh sample: exact convolution of the five case-sample standards, with the "
