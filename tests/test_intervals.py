@@ -34,6 +34,18 @@ def test_jeffreys_is_the_beta_quantiles():
     assert (lo, hi) == pytest.approx(tuple(stats.beta.ppf([0.05, 0.95], 20.5, 22.5)), abs=1e-9)
 
 
+def test_jeffreys_reaches_0_at_no_yes_and_1_at_all_yes():
+    # Brown, Cai and DasGupta (2001) Stat Sci 16:101, section 4.1.2; before: (4.79e-05, 0.2172) and
+    # (0.7828, 0.99995); the other limit stays the Beta(x + 1/2, n - x + 1/2) quantile
+    for n in (1, 10, 42):
+        lo, hi = proportion_interval(0, n, method="jeffreys")
+        assert lo == 0 and hi == pytest.approx(stats.beta.ppf(0.975, 0.5, n + 0.5), abs=1e-12)
+        lo, hi = proportion_interval(n, n, method="jeffreys")
+        assert hi == 1 and lo == pytest.approx(stats.beta.ppf(0.025, n + 0.5, 0.5), abs=1e-12)
+    lo, hi = proportion_interval([0, 3, 10], [10, 10, 10], method="jeffreys")
+    assert lo[0] == 0 and hi[2] == 1 and 0 < lo[1] < hi[1] < 1
+
+
 def test_newcombe_reproduces_the_published_example():
     # Newcombe (1998) Stat Med 17:873, example (a): 56/70 vs 48/80 -> 0.2000 (0.0524, 0.3339)
     d, lo, hi = newcombe_difference(56, 70, 48, 80)

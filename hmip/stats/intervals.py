@@ -54,6 +54,10 @@ def proportion_interval(yes, n, *, level: float = 0.95, method: str = "wilson"):
     n = np.asarray(n, dtype=float)
     safe_n = np.where(n > 0, n, 1)
     lo, hi = proportion_confint(yes, safe_n, alpha=1 - level, method=INTERVAL_METHODS[method])
+    if method == "jeffreys":
+        # Brown, Cai and DasGupta (2001): at x = 0 the lower limit is 0, at x = n the upper limit is 1
+        lo = np.where(yes == 0, 0.0, lo)
+        hi = np.where(yes == n, 1.0, hi)
     lo = np.where(n > 0, np.clip(lo, 0, 1), np.nan)
     hi = np.where(n > 0, np.clip(hi, 0, 1), np.nan)
     if lo.ndim == 0:
