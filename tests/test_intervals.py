@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from statsmodels.stats import proportion as smp
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 from hmip.stats.intervals import (
     IntervalError,
@@ -54,9 +56,72 @@ def test_newcombe_reproduces_the_published_example():
 
 def test_ratio_interval_survives_zero_cells():
     est, lo, hi = ratio_interval(0, 8, 20, 34)
-    assert est == 0 and 0 < lo < hi < 2
+    assert est == 0 and lo == 0 < hi < 2
     est, lo, hi = ratio_interval(5, 8, 0, 34)
-    assert np.isinf(est) and np.isfinite(lo) and np.isfinite(hi)
+    assert np.isinf(est) and np.isfinite(lo) and np.isinf(hi)
+
+
+def _score_statistic(phi, y1, n1, y2, n2):
+    return smp.test_proportions_2indep(
+        y1, n1, y2, n2, value=phi, compare="ratio", method="score", correction=False
+    ).statistic
+
+
+def _grid():
+    for n1, n2 in [(1, 1), (1, 7), (3, 12), (8, 30), (10, 30), (13, 4), (25, 25)]:
+        for y1 in range(n1 + 1):
+            for y2 in range(n2 + 1):
+                yield y1, n1, y2, n2
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_ratio_interval_is_the_statsmodels_score_interval_at_zero_cells():
+    # Koopman's score interval; statsmodels' closed form is exact wherever neither share is 100%
+    checked = 0
+    for y1, n1, y2, n2 in _grid():
+        if y1 + y2 == 0 or y1 == n1 or y2 == n2 or (y1 and y2):
+            continue  # zero cells only here; the next test covers every table
+        lo_sm, hi_sm = confint_proportions_2indep(
+            y1, n1, y2, n2, compare="ratio", method="score", correction=False
+        )
+        _, lo, hi = ratio_interval(y1, n1, y2, n2)
+        assert lo == pytest.approx(max(float(lo_sm), 0.0), abs=1e-9)
+        assert hi == pytest.approx(float(hi_sm), rel=1e-9), (y1, n1, y2, n2)
+        checked += 1
+    assert checked > 100
+    # a table without zero cells as well
+    assert ratio_interval(3, 8, 20, 34)[1:] == pytest.approx(
+        confint_proportions_2indep(3, 8, 20, 34, compare="ratio", method="score", correction=False),
+        rel=1e-9,
+    )
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_ratio_interval_inverts_the_score_test_and_holds_its_estimate_on_every_table():
+    # every table in the grid, zero and full cells included: the estimate lies inside its interval,
+    # and statsmodels' score test statistic is exactly -+z at the limits (so the interval is the set of
+    # ratios that test does not reject)
+    z = stats.norm.ppf(0.975)
+    for y1, n1, y2, n2 in _grid():
+        est, lo, hi = ratio_interval(y1, n1, y2, n2)
+        if y1 + y2 == 0:
+            assert np.isnan([est, lo, hi]).all()  # 0/0: no ratio to estimate
+            continue
+        assert lo <= est <= hi and lo < hi, (y1, n1, y2, n2, est, lo, hi)
+        if lo > 0:
+            assert _score_statistic(lo, y1, n1, y2, n2) == pytest.approx(z, abs=1e-6)
+        if np.isfinite(hi):
+            assert _score_statistic(hi, y1, n1, y2, n2) == pytest.approx(-z, abs=1e-6)
+
+
+def test_ratio_interval_reproducers_at_100_percent_and_zero():
+    z2 = stats.norm.ppf(0.975) ** 2
+    # before: (1, 1) of zero width; both shares 100%: closed form n1 / (n1 + z^2) and 1 + z^2 / n2
+    assert ratio_interval(8, 8, 30, 30) == pytest.approx((1, 8 / (8 + z2), 1 + z2 / 30), abs=1e-9)
+    # before: estimate 0 outside (0.0047, 1.07); now (0, 0.4243), excluding 1 as Newcombe excludes 0
+    est, lo, hi = ratio_interval(0, 10, 20, 30)
+    assert (est, lo) == (0, 0) and hi == pytest.approx(0.424280, abs=1e-6)
+    assert newcombe_difference(0, 10, 20, 30)[2] < 0
 
 
 def test_share_table_names_method_and_level_and_handles_empty_cells():

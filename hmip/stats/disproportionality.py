@@ -4,7 +4,7 @@ Every table is tidy and names its methods and level:
 
 - per group, per key question: share sufficient with a Wilson interval, and n;
 - against the White reference group: the relative rate index (RRI, ratio of shares) with the
-  log-adjusted interval (survives zero cells), the difference with Newcombe's interval, and an exact
+  Koopman score interval (behaves at zeros and 100%), the difference with Newcombe's interval, and an exact
   test (Boschloo by default, grid raised for final figures; or Fisher);
 - pooled across PDUs (PDUs as strata): Mantel-Haenszel odds ratio and risk ratio with intervals
   (statsmodels ``StratifiedTable``; the risk-ratio interval by Greenland-Robins), the MH test and
@@ -280,7 +280,7 @@ def compare_groups(
 ) -> pd.DataFrame:
     """Each group against the reference, per PDU (and with PDUs summed), per key question.
 
-    RRI = share(group) / share(reference), log-adjusted interval; difference = share(group) -
+    RRI = share(group) / share(reference), Koopman score interval; difference = share(group) -
     share(reference), Newcombe interval; exact p (Boschloo, grid 32, or 128 with ``final=True``; or Fisher);
     BH-adjusted p across all rows; minimum detectable difference at 80% power.
     """
@@ -331,7 +331,7 @@ def compare_groups(
                     "min_detectable_difference": min_detectable_difference(ng, nr, p_ref)
                     if nr
                     else np.nan,
-                    "rri_method": f"log-adjusted {100 * level:g}%",
+                    "rri_method": f"Koopman score {100 * level:g}%",
                     "difference_method": f"Newcombe hybrid score {100 * level:g}%",
                     "test": f"Boschloo exact (grid {grid})"
                     if test == "boschloo"
