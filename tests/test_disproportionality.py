@@ -65,13 +65,79 @@ def test_comparison_statistics_match_scipy_and_statsmodels():
         3, 8, 20, 34, method="score", compare="ratio", correction=False
     )
     assert (row["rri_lower"], row["rri_upper"]) == pytest.approx((lo, hi))
-    assert row["p_value"] == pytest.approx(stats.boschloo_exact([[3, 5], [20, 14]]).pvalue)
+    # groups are the columns of the table given to scipy (its independent binomial samples)
+    assert row["p_value"] == pytest.approx(stats.boschloo_exact([[3, 20], [5, 14]]).pvalue)
     assert exact_test(3, 8, 20, 34, test="fisher") == pytest.approx(
         stats.fisher_exact([[3, 5], [20, 14]])[1]
     )
     assert row["rri_method"].startswith("Koopman score") and row["difference_method"].startswith(
         "Newcombe"
     )
+
+
+def _boschloo_by_enumeration(y1, n1, y2, n2, grid=2001):
+    """Boschloo's two-sided p-value from first principles, independent of scipy's implementation.
+
+    Two independent binomial samples of fixed sizes n1 and n2 with a common share pi under H0. One
+    side: the tables whose one-sided Fisher p-value is at most the observed one; its p-value is the
+    largest probability of those tables over pi (a fine grid plus the pooled share). Two-sided: twice
+    the smaller side, capped at 1 (scipy's convention).
+    """
+    i = np.arange(n1 + 1)[:, None]
+    j = np.arange(n2 + 1)[None, :]
+    total = n1 + n2
+    pis = np.unique(np.r_[np.linspace(0, 1, grid), (y1 + y2) / total])
+    probs = stats.binom.pmf(i[None, :, :], n1, pis[:, None, None]) * stats.binom.pmf(
+        j[None, :, :], n2, pis[:, None, None]
+    )
+    sides = []
+    for fisher_side in (
+        stats.hypergeom.cdf(i, total, i + j, n1),  # group 1 has few yes
+        stats.hypergeom.sf(i - 1, total, i + j, n1),  # group 1 has many yes
+    ):
+        extreme = fisher_side <= fisher_side[y1, y2] * (1 + 1e-12)
+        sides.append(probs[:, extreme].sum(axis=1).max())
+    return min(1.0, 2 * min(sides))
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        (6, 6, 14, 25),
+        (3, 8, 20, 34),
+        (0, 10, 20, 30),
+        (5, 12, 30, 34),
+        (9, 20, 12, 40),
+        (7, 7, 1, 3),
+    ],
+)
+def test_boschloo_takes_the_groups_as_independent_samples(table):
+    y1, n1, y2, n2 = table
+    p = exact_test(y1, n1, y2, n2, grid=128)
+    # scipy called the right way round: the groups are the columns
+    assert p == pytest.approx(
+        stats.boschloo_exact([[y1, y2], [n1 - y1, n2 - y2]], n=128).pvalue, rel=1e-9
+    )
+    # and an exact enumeration under two independent binomials (the grid maximum can only be lower)
+    ref = _boschloo_by_enumeration(*table)
+    assert ref - 1e-9 <= p <= ref + 5e-4
+
+
+def test_boschloo_reproducer_6_of_6_against_14_of_25():
+    # before: 0.0604 (rows taken as the groups, i.e. conditioning on the wrong margin)
+    assert exact_test(6, 6, 14, 25) == pytest.approx(0.0479, abs=5e-5)
+    assert stats.boschloo_exact([[6, 0], [14, 11]]).pvalue == pytest.approx(0.0604, abs=5e-5)
+
+
+def test_fisher_is_the_same_either_way_round():
+    # Fisher's test conditions on both margins: the transpose gives the same p-value, so it was
+    # never affected by the orientation
+    for y1, n1, y2, n2 in [(6, 6, 14, 25), (3, 8, 20, 34), (0, 10, 20, 30), (9, 20, 12, 40)]:
+        rows = [[y1, n1 - y1], [y2, n2 - y2]]
+        cols = [[y1, y2], [n1 - y1, n2 - y2]]
+        p = exact_test(y1, n1, y2, n2, test="fisher")
+        assert p == pytest.approx(stats.fisher_exact(rows)[1], rel=1e-12)
+        assert p == pytest.approx(stats.fisher_exact(cols)[1], rel=1e-12)
 
 
 def test_zero_cells_do_not_crash():

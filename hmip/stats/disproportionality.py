@@ -232,9 +232,12 @@ def exact_test(
         )
     if n1 == 0 or n2 == 0:
         return np.nan
-    table = [[yes1, n1 - yes1], [yes2, n2 - yes2]]
     if (yes1 + yes2) in (0, n1 + n2):
         return 1.0  # no variation at all: nothing to test
+    # The two groups are the COLUMNS: scipy's boschloo_exact takes the column totals as the fixed sizes
+    # of two independent binomial samples. (Fisher's test conditions on both margins, so its p-value
+    # is the same either way round.)
+    table = [[yes1, yes2], [n1 - yes1, n2 - yes2]]
     if test == "fisher":
         return float(stats.fisher_exact(table)[1])
     return float(stats.boschloo_exact(table, alternative="two-sided", n=grid).pvalue)
