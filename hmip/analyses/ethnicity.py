@@ -37,7 +37,8 @@ def protected_shares(shares: pd.DataFrame, rule="nhs", *, level: float = 0.95) -
 
     r = get_rule(rule)
     ry, rn, share, suppressed = protected_share(shares["yes"].to_numpy(), shares["n"].to_numpy(), r)
-    lo, hi = proportion_interval(np.nan_to_num(ry), np.nan_to_num(rn), level=level)
+    ci = proportion_interval(np.nan_to_num(ry), np.nan_to_num(rn), level=level)
+    lo, hi = ci["lower"].to_numpy(), ci["upper"].to_numpy()
     marker = r.marker or MARKER
     out = pd.DataFrame(
         {

@@ -35,9 +35,11 @@ from hmip.rules.framework import Framework, default_framework
 from hmip.stats.intervals import (
     check_level,
     newcombe_difference,
-    proportion_interval,
     ratio_interval,
+    share_table,
 )
+
+ESTIMATE = ("estimate", "lower", "upper")
 
 MINORITY = "Ethnic minority"
 GROUPINGS = ("ons5", "binary", "custom")
@@ -144,12 +146,7 @@ def not_recorded_table(cases: pd.DataFrame, *, level: float = 0.95) -> pd.DataFr
         ],
         ignore_index=True,
     )
-    t["share"] = t["not_recorded"] / t["cases"]
-    t["lower"], t["upper"] = proportion_interval(
-        t["not_recorded"].to_numpy(), t["cases"].to_numpy(), level=level
-    )
-    t["method"] = f"Wilson score {100 * level:g}%"
-    return t
+    return share_table(t, level=level, yes="not_recorded", n="cases")
 
 
 # --- Counts per group ---------------------------------------------------------------------------------
@@ -212,13 +209,7 @@ def group_shares(counts: pd.DataFrame, *, pooled: bool = True, level: float = 0.
             .reset_index()
             .assign(pdu="All PDUs")
         )
-    t = pd.concat(frames, ignore_index=True)
-    t["share"] = np.where(t["n"] > 0, t["yes"] / t["n"].where(t["n"] > 0, 1), np.nan)
-    t["lower"], t["upper"] = proportion_interval(
-        t["yes"].to_numpy(), t["n"].to_numpy(), level=level
-    )
-    t["method"] = f"Wilson score {100 * level:g}%"
-    return t
+    return share_table(pd.concat(frames, ignore_index=True), level=level)
 
 
 # --- Comparisons with the reference group --------------------------------------------------------------------
@@ -308,8 +299,10 @@ def compare_groups(
             if r.group in (grouping.reference, NOT_RECORDED):
                 continue
             yg, ng = int(r.yes), int(r.n)
-            rri, rlo, rhi = ratio_interval(yg, ng, yr, nr, level=level)
-            diff, dlo, dhi = newcombe_difference(yg, ng, yr, nr, level=level)
+            rri, rlo, rhi = ratio_interval(yg, ng, yr, nr, level=level).iloc[0][list(ESTIMATE)]
+            diff, dlo, dhi = newcombe_difference(yg, ng, yr, nr, level=level).iloc[0][
+                list(ESTIMATE)
+            ]
             p_ref = yr / nr if nr else np.nan
             rows.append(
                 {

@@ -570,9 +570,10 @@ def compare_samples(
     rows = []
     for r in merged.itertuples():
         n1, n2 = r.yes_before + r.no_before, r.yes_after + r.no_after
-        diff, lo, hi = newcombe_difference(
+        nc = newcombe_difference(
             int(r.yes_after), int(n2), int(r.yes_before), int(n1), level=level
-        )
+        ).iloc[0]
+        diff, lo, hi = nc["estimate"], nc["lower"], nc["upper"]
         b1 = band_probabilities(
             int(r.yes_before), int(n1), prior=prior, framework=framework
         ).to_numpy()
