@@ -207,7 +207,7 @@ def power_statements(comp: pd.DataFrame, rule="nhs", *, gap: float = 0.20) -> li
         ng, nr = int(r.n_group), int(r.n_reference)
         p_ref = min(max(r.p_ref, gap + 0.05), 0.95)
         pw = (
-            exact_power(ng, nr, p_ref - gap, p_ref)
+            exact_power(ng, nr, p_ref - gap, p_ref).value
             if ng * nr <= 20000 and ng > 0 and nr > 0
             else np.nan
         )
