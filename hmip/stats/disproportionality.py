@@ -232,7 +232,11 @@ def not_recorded_table(cases: pd.DataFrame, *, level: float = 0.95) -> pd.DataFr
 
 
 # --- Counts per group ---------------------------------------------------------------------------------
-def _kq_ids(framework: Framework, standards=None, key_questions=None) -> list[str]:
+def _kq_ids(
+    framework: Framework,
+    standards: Sequence[str] | None = None,
+    key_questions: Sequence[str] | None = None,
+) -> list[str]:
     out = []
     wanted_std = None if not standards else {framework.standard(s).id for s in standards}
     for kq in framework.key_questions:
