@@ -47,6 +47,12 @@ class IntervalError(StatisticsError):
 
 
 # --- Argument checks -------------------------------------------------------------------------------
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
 def check_count(value: Counts, name: str) -> np.ndarray:
     """``value`` as an int64 array of whole numbers of cases; a :class:`StatisticsError` naming
     ``name`` for NaN, infinite, negative, fractional, boolean or non-numeric values."""
@@ -55,8 +61,8 @@ def check_count(value: Counts, name: str) -> np.ndarray:
         arr = np.asarray(value)
         if arr.dtype == bool or arr.dtype.kind not in "iufO":
             raise TypeError
-        if arr.dtype.kind == "O" and any(isinstance(v, bool | np.bool_) for v in arr.ravel()):
-            raise TypeError
+        if arr.dtype.kind == "O" and not all(_is_number(v) for v in arr.ravel()):
+            raise TypeError  # text such as "3", None, booleans: not counts
         num = arr.astype(float)
     except (TypeError, ValueError):
         raise StatisticsError(f"{accepted}; got {value!r}") from None
