@@ -37,7 +37,8 @@ def protected_shares(shares: pd.DataFrame, rule="nhs", *, level: float = 0.95) -
 
     r = get_rule(rule)
     ry, rn, share, suppressed = protected_share(shares["yes"].to_numpy(), shares["n"].to_numpy(), r)
-    lo, hi = proportion_interval(np.nan_to_num(ry), np.nan_to_num(rn), level=level)
+    ci = proportion_interval(np.nan_to_num(ry), np.nan_to_num(rn), level=level)
+    lo, hi = ci["lower"].to_numpy(), ci["upper"].to_numpy()
     marker = r.marker or MARKER
     out = pd.DataFrame(
         {
@@ -206,7 +207,7 @@ def power_statements(comp: pd.DataFrame, rule="nhs", *, gap: float = 0.20) -> li
         ng, nr = int(r.n_group), int(r.n_reference)
         p_ref = min(max(r.p_ref, gap + 0.05), 0.95)
         pw = (
-            exact_power(ng, nr, p_ref - gap, p_ref)
+            exact_power(ng, nr, p_ref - gap, p_ref).value
             if ng * nr <= 20000 and ng > 0 and nr > 0
             else np.nan
         )

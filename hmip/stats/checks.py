@@ -96,9 +96,16 @@ def proportions(
     if isinstance(values, str | bytes | bool) or values is None:
         raise error(f"{name} = {values!r} is not accepted; give proportions in [0, 1]")
     try:
-        arr = np.atleast_1d(np.asarray(values, dtype=float))
+        raw = np.asarray(values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values)
+        if raw.dtype.kind == "b" or (
+            raw.dtype.kind == "O" and any(isinstance(v, bool | np.bool_) for v in raw.ravel())
+        ):
+            raise TypeError("True/False are not proportions")
+        arr = np.atleast_1d(np.asarray(raw, dtype=float))
     except (TypeError, ValueError):
-        raise error(f"{name} is not accepted: give proportions in [0, 1]") from None
+        raise error(
+            f"{name} is not accepted: give proportions in [0, 1] (no text, blanks or True/False)"
+        ) from None
     if arr.ndim != 1 or arr.size == 0:
         raise error(f"{name} is not accepted: give one or more proportions in [0, 1]")
     bad = ~np.isfinite(arr) | (arr < 0) | (arr > 1)

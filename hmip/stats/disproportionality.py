@@ -1,15 +1,20 @@
 """Disproportionality by ethnicity in the quality of case supervision.
 
-Every table is tidy and names its methods and level:
+Every table is tidy and names its methods and level (:mod:`hmip.stats.results`); every public function
+refuses impossible arguments with a :class:`~hmip.errors.StatisticsError` naming the argument.
 
 - per group, per key question: share sufficient with a Wilson interval, and n;
-- against the White reference group: the relative rate index (RRI, ratio of shares) with the
-  log-adjusted interval (survives zero cells), the difference with Newcombe's interval, and an exact
-  test (Boschloo by default, grid raised for final figures; or Fisher);
+- against the White reference group, per PDU: the relative rate index (RRI, ratio of shares) with
+  Koopman's score interval (behaves at zeros and at 100%), the difference with Newcombe's interval,
+  and an exact test: Boschloo's (the two groups are independent binomial samples of fixed size; grid
+  raised for final figures) or Fisher's;
 - pooled across PDUs (PDUs as strata): Mantel-Haenszel odds ratio and risk ratio with intervals
   (statsmodels ``StratifiedTable``; the risk-ratio interval by Greenland-Robins), the MH test and
-  Breslow-Day for heterogeneity;
-- Benjamini-Hochberg across everything tested, adjusted and unadjusted both shown;
+  Breslow-Day for heterogeneity. A pooled figure is never a test on the tables summed over PDUs
+  (which Simpson's paradox can reverse);
+- Benjamini-Hochberg within one family at a time: the per-PDU comparisons are one family, the pooled
+  (Mantel-Haenszel) tests another; they are never mixed in one adjustment. Adjusted and unadjusted
+  p-values are both shown;
 - power: the minimum difference detectable with 80% power at each comparison's n.
 
 Groupings: the ONS five top-level groups ("ons5"); ethnic minority vs White ("binary", MoJ practice:
@@ -19,7 +24,8 @@ mapping. "Not recorded" is always its own group and never compared.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,21 +39,102 @@ from hmip.data.ethnicity import NOT_RECORDED, WHITE, WHITE_MINORITY_DETAIL
 from hmip.errors import StatisticsError
 from hmip.rules.framework import Framework, default_framework
 from hmip.stats.intervals import (
+    check_count,
+    check_counts,
     check_level,
     newcombe_difference,
-    proportion_interval,
     ratio_interval,
+    share_table,
 )
+from hmip.stats.results import Value, method_label, with_interval
 
 MINORITY = "Ethnic minority"
 GROUPINGS = ("ons5", "binary", "custom")
 EXACT_TESTS = ("boschloo", "fisher")
+BOSCHLOO_GRID = 32
 FINAL_BOSCHLOO_GRID = 128
 POOLED_LABEL = "All PDUs (pooled, PDU strata)"
+#: The two families of tests, each adjusted for multiple comparisons on its own.
+PER_PDU_FAMILY = "per-PDU comparisons"
+POOLED_FAMILY = "pooled across PDUs (Mantel-Haenszel)"
+COUNT_COLUMNS = ("pdu", "standard", "key_question", "group", "yes", "n")
 
 
 class DisproportionalityError(StatisticsError):
-    pass
+    """A disproportionality analysis was asked for with impossible arguments."""
+
+
+# --- Argument checks -------------------------------------------------------------------------------------
+def _check_frame(table: object, columns: Iterable[str], name: str) -> pd.DataFrame:
+    cols = list(columns)
+    if not isinstance(table, pd.DataFrame):
+        raise DisproportionalityError(
+            f"{name} must be a pandas DataFrame with the columns {', '.join(cols)}; got {type(table).__name__}"
+        )
+    missing = [c for c in cols if c not in table.columns]
+    if missing:
+        raise DisproportionalityError(
+            f"{name} lacks the column(s) {', '.join(missing)}; needed: {', '.join(cols)}"
+        )
+    return table
+
+
+def _check_counts_table(counts: object) -> pd.DataFrame:
+    """A table of group counts (as made by :func:`group_counts`): yes of n, whole numbers, yes <= n."""
+    t = _check_frame(counts, COUNT_COLUMNS, "counts")
+    check_counts(t["yes"].to_numpy(), t["n"].to_numpy(), names=("yes", "n"))
+    return t
+
+
+def _check_grouping(grouping: object) -> Grouping:
+    if not isinstance(grouping, Grouping):
+        raise DisproportionalityError(
+            f"grouping must be a Grouping made by make_grouping(); got {type(grouping).__name__}"
+        )
+    return grouping
+
+
+def _check_choice(value: object, name: str, accepted: Sequence[str]) -> str:
+    if not isinstance(value, str) or value not in accepted:
+        raise DisproportionalityError(
+            f"{name} {value!r} is not known; accepted: {', '.join(accepted)}"
+        )
+    return value
+
+
+def _check_flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise DisproportionalityError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
+def _check_share(value: object, name: str, *, open_interval: bool = False) -> float:
+    """A probability: from 0 to 1 (strictly between with ``open_interval``), not NaN."""
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+    v = float(value) if ok else math.nan
+    inside = 0 < v < 1 if open_interval else 0 <= v <= 1
+    if not inside:
+        where = "strictly between 0 and 1" if open_interval else "from 0 to 1"
+        raise DisproportionalityError(f"{name} must be a proportion {where}; got {value!r}")
+    return v
+
+
+def _scalar_count(value: object, name: str) -> int:
+    arr = check_count(value, name)
+    if arr.ndim != 0:
+        raise DisproportionalityError(f"{name} must be a single whole number; got {value!r}")
+    return int(arr)
+
+
+def _one_table(yes1: object, n1: object, yes2: object, n2: object) -> tuple[int, int, int, int]:
+    y1, m1, y2, m2 = (
+        _scalar_count(v, k) for v, k in ((yes1, "yes1"), (n1, "n1"), (yes2, "yes2"), (n2, "n2"))
+    )
+    check_counts(y1, m1, names=("yes1", "n1"))
+    check_counts(y2, m2, names=("yes2", "n2"))
+    return y1, m1, y2, m2
 
 
 # --- Groups -----------------------------------------------------------------------------------------
@@ -77,11 +164,17 @@ def make_grouping(
     custom: Mapping[str, str] | None = None,
     reference: str | None = None,
 ) -> Grouping:
-    if name not in GROUPINGS:
-        raise DisproportionalityError(
-            f"grouping '{name}' is not known; accepted: {', '.join(GROUPINGS)}"
-        )
+    _check_choice(name, "grouping", GROUPINGS)
+    _check_flag(white_minorities_as_minority, "white_minorities_as_minority")
+    if reference is not None and not (isinstance(reference, str) and reference):
+        raise DisproportionalityError(f"reference must be a group name or None; got {reference!r}")
     if name == "custom":
+        if not isinstance(custom, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in custom.items()
+        ):
+            raise DisproportionalityError(
+                "a custom grouping needs a mapping of ethnicity (group or detailed category) -> label"
+            )
         if not custom:
             raise DisproportionalityError(
                 "a custom grouping needs a mapping of ethnicity (group or detailed category) -> label"
@@ -93,6 +186,8 @@ def make_grouping(
 
 def assign_groups(cases: pd.DataFrame, grouping: Grouping) -> pd.Series:
     """The analysis group of each case."""
+    _check_frame(cases, ("ethnicity", "ethnicity_detail"), "cases")
+    _check_grouping(grouping)
     top = cases["ethnicity"].astype(str)
     detail = cases["ethnicity_detail"].astype(str)
     if grouping.name == "ons5":
@@ -124,36 +219,24 @@ def assign_groups(cases: pd.DataFrame, grouping: Grouping) -> pd.Series:
 
 
 def not_recorded_table(cases: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
-    """Per PDU (and overall): cases, ethnicity not recorded, share with a Wilson interval."""
+    """Per PDU (and overall): cases, ethnicity not recorded, and its share with a Wilson interval."""
+    level = check_level(level)
+    _check_frame(cases, ("pdu", "ethnicity"), "cases")
     g = cases.assign(nr=cases["ethnicity"].astype(str) == NOT_RECORDED).groupby("pdu", sort=False)[
         "nr"
     ]
     t = pd.DataFrame({"cases": g.size(), "not_recorded": g.sum().astype(int)}).reset_index()
-    t = pd.concat(
-        [
-            t,
-            pd.DataFrame(
-                [
-                    {
-                        "pdu": "All PDUs",
-                        "cases": t["cases"].sum(),
-                        "not_recorded": t["not_recorded"].sum(),
-                    }
-                ]
-            ),
-        ],
-        ignore_index=True,
-    )
-    t["share"] = t["not_recorded"] / t["cases"]
-    t["lower"], t["upper"] = proportion_interval(
-        t["not_recorded"].to_numpy(), t["cases"].to_numpy(), level=level
-    )
-    t["method"] = f"Wilson score {100 * level:g}%"
-    return t
+    total = {"pdu": "All PDUs", "cases": t["cases"].sum(), "not_recorded": t["not_recorded"].sum()}
+    t = pd.concat([t, pd.DataFrame([total])], ignore_index=True)
+    return share_table(t, level=level, yes="not_recorded", n="cases")
 
 
 # --- Counts per group ---------------------------------------------------------------------------------
-def _kq_ids(framework: Framework, standards=None, key_questions=None) -> list[str]:
+def _kq_ids(
+    framework: Framework,
+    standards: Sequence[str] | None = None,
+    key_questions: Sequence[str] | None = None,
+) -> list[str]:
     out = []
     wanted_std = None if not standards else {framework.standard(s).id for s in standards}
     for kq in framework.key_questions:
@@ -173,15 +256,18 @@ def group_counts(
     cases: pd.DataFrame,
     grouping: Grouping,
     *,
-    standards=None,
-    key_questions=None,
+    standards: Sequence[str] | None = None,
+    key_questions: Sequence[str] | None = None,
     framework: Framework | None = None,
 ) -> pd.DataFrame:
     """pdu, standard, key_question, group, yes, n (n/a excluded) for every combination present."""
     fw = framework or default_framework()
+    _check_frame(cases, ("pdu", "ethnicity", "ethnicity_detail"), "cases")
     groups = assign_groups(cases, grouping)
+    qids = _kq_ids(fw, standards, key_questions)
+    _check_frame(cases, qids, "cases")
     rows = []
-    for qid in _kq_ids(fw, standards, key_questions):
+    for qid in qids:
         ans = cases[qid].astype(str)
         df = pd.DataFrame(
             {
@@ -202,71 +288,97 @@ def group_counts(
 
 
 def group_shares(counts: pd.DataFrame, *, pooled: bool = True, level: float = 0.95) -> pd.DataFrame:
-    """Share sufficient per group (per PDU, and pooled over PDUs) with Wilson intervals."""
-    check_level(level)
+    """Share sufficient per group (per PDU, and over all PDUs' cases) with Wilson intervals.
+
+    The "All PDUs" rows describe all the cases of a group; they are shares, not a comparison, so the
+    pooled comparison of groups is left to :func:`pooled_analysis`."""
+    level = check_level(level)
+    _check_counts_table(counts)
     frames = [counts]
-    if pooled:
+    if _check_flag(pooled, "pooled"):
         frames.append(
             counts.groupby(["standard", "key_question", "group"], sort=False)[["yes", "n"]]
             .sum()
             .reset_index()
             .assign(pdu="All PDUs")
         )
-    t = pd.concat(frames, ignore_index=True)
-    t["share"] = np.where(t["n"] > 0, t["yes"] / t["n"].where(t["n"] > 0, 1), np.nan)
-    t["lower"], t["upper"] = proportion_interval(
-        t["yes"].to_numpy(), t["n"].to_numpy(), level=level
-    )
-    t["method"] = f"Wilson score {100 * level:g}%"
-    return t
+    return share_table(pd.concat(frames, ignore_index=True), level=level)
 
 
 # --- Comparisons with the reference group --------------------------------------------------------------------
 def exact_test(
-    yes1: int, n1: int, yes2: int, n2: int, *, test: str = "boschloo", grid: int = 32
-) -> float:
-    """Two-sided exact p-value for a 2x2 table (group vs reference, sufficient vs not)."""
-    if test not in EXACT_TESTS:
+    yes1: int, n1: int, yes2: int, n2: int, *, test: str = "boschloo", grid: int = BOSCHLOO_GRID
+) -> Value:
+    """Two-sided exact p-value for group 1 (``yes1`` of ``n1``) against group 2 (``yes2`` of ``n2``).
+
+    Boschloo's test takes the groups as two independent binomial samples of fixed sizes n1 and n2
+    (scipy's ``boschloo_exact`` with the groups as the COLUMNS of the table; two-sided p is twice the
+    smaller one-sided p, capped at 1); ``grid`` is scipy's number of points for the nuisance share.
+    Fisher's test conditions on both margins. NaN where either n is 0; 1 where nothing varies."""
+    y1, m1, y2, m2 = _one_table(yes1, n1, yes2, n2)
+    _check_choice(test, "test", EXACT_TESTS)
+    if isinstance(grid, bool) or not isinstance(grid, int | np.integer) or not 1 <= grid <= 4096:
         raise DisproportionalityError(
-            f"test '{test}' is not known; accepted: {', '.join(EXACT_TESTS)}"
+            f"grid must be a whole number of points from 1 to 4096 (32 by default); got {grid!r}"
         )
-    if n1 == 0 or n2 == 0:
-        return np.nan
-    table = [[yes1, n1 - yes1], [yes2, n2 - yes2]]
-    if (yes1 + yes2) in (0, n1 + n2):
-        return 1.0  # no variation at all: nothing to test
+    label = method_label(test) + (f"; grid {int(grid)}" if test == "boschloo" else "")
+    if m1 == 0 or m2 == 0:
+        return Value(math.nan, label)
+    if (y1 + y2) in (0, m1 + m2):
+        return Value(1.0, label)  # no variation at all: nothing to test
+    # The two groups are the COLUMNS: scipy's boschloo_exact takes the column totals as the fixed sizes
+    # of two independent binomial samples. (Fisher's test conditions on both margins, so its p-value
+    # is the same either way round.)
+    table = [[y1, y2], [m1 - y1, m2 - y2]]
     if test == "fisher":
-        return float(stats.fisher_exact(table)[1])
-    return float(stats.boschloo_exact(table, alternative="two-sided", n=grid).pvalue)
+        return Value(float(stats.fisher_exact(table)[1]), label)
+    return Value(
+        float(stats.boschloo_exact(table, alternative="two-sided", n=int(grid)).pvalue), label
+    )
 
 
 def min_detectable_difference(
     n_group: int, n_ref: int, p_ref: float, *, power: float = 0.8, alpha: float = 0.05
-) -> float:
+) -> Value:
     """The smallest shortfall (reference share minus group share) detectable with ``power`` at these n
-    (two-sided, normal approximation on the arcsine scale: statsmodels NormalIndPower)."""
-    if n_group < 2 or n_ref < 2 or not 0 < p_ref < 1:
-        return np.nan
+    (two-sided, normal approximation on the arcsine scale: statsmodels NormalIndPower). NaN where a
+    group has fewer than 2 cases or the reference share is 0 or 1."""
+    ng, nr = _scalar_count(n_group, "n_group"), _scalar_count(n_ref, "n_ref")
+    p_ref = _check_share(p_ref, "p_ref")
+    power = _check_share(power, "power", open_interval=True)
+    alpha = _check_share(alpha, "alpha", open_interval=True)
+    label = method_label("power-arcsine") + f"; {100 * power:g}% power, two-sided {alpha:g}"
+    if ng < 2 or nr < 2 or not 0 < p_ref < 1:
+        return Value(math.nan, label)
     h = NormalIndPower().solve_power(
-        effect_size=None, nobs1=n_group, ratio=n_ref / n_group, alpha=alpha, power=power
+        effect_size=None, nobs1=ng, ratio=nr / ng, alpha=alpha, power=power
     )
     arg = np.arcsin(np.sqrt(p_ref)) - h / 2
     p_group = np.sin(max(arg, 0.0)) ** 2
-    return float(p_ref - p_group) if arg > 0 else float(p_ref)
+    return Value(float(p_ref - p_group) if arg > 0 else float(p_ref), label)
 
 
 def exact_power(
     n_group: int, n_ref: int, p_group: float, p_ref: float, *, alpha: float = 0.05
-) -> float:
+) -> Value:
     """Exact power of the two-sided Fisher test, by enumerating every outcome (small samples)."""
-    a = np.arange(n_group + 1)
-    c = np.arange(n_ref + 1)
-    reject = np.zeros((n_group + 1, n_ref + 1), dtype=bool)
+    ng, nr = _scalar_count(n_group, "n_group"), _scalar_count(n_ref, "n_ref")
+    p_group = _check_share(p_group, "p_group")
+    p_ref = _check_share(p_ref, "p_ref")
+    alpha = _check_share(alpha, "alpha", open_interval=True)
+    if (ng + 1) * (nr + 1) > 250_000:
+        raise DisproportionalityError(
+            f"exact power enumerates (n_group + 1) x (n_ref + 1) outcomes, at most 250,000; got "
+            f"{ng} and {nr}: use min_detectable_difference for samples this large"
+        )
+    a = np.arange(ng + 1)
+    c = np.arange(nr + 1)
+    reject = np.zeros((ng + 1, nr + 1), dtype=bool)
     for i in a:
         for j in c:
-            reject[i, j] = stats.fisher_exact([[i, n_group - i], [j, n_ref - j]])[1] <= alpha
-    prob = np.outer(stats.binom.pmf(a, n_group, p_group), stats.binom.pmf(c, n_ref, p_ref))
-    return float(prob[reject].sum())
+            reject[i, j] = stats.fisher_exact([[i, ng - i], [j, nr - j]])[1] <= alpha
+    prob = np.outer(stats.binom.pmf(a, ng, p_group), stats.binom.pmf(c, nr, p_ref))
+    return Value(float(prob[reject].sum()), method_label("power-fisher") + f"; two-sided {alpha:g}")
 
 
 def compare_groups(
@@ -278,25 +390,27 @@ def compare_groups(
     final: bool = False,
     include_pooled: bool = True,
 ) -> pd.DataFrame:
-    """Each group against the reference, per PDU (and with PDUs summed), per key question.
+    """Each group against the reference, per PDU (and pooled over PDUs), per key question.
 
-    RRI = share(group) / share(reference), log-adjusted interval; difference = share(group) -
-    share(reference), Newcombe interval; exact p (Boschloo, grid 32, or 128 with ``final=True``; or Fisher);
-    BH-adjusted p across all rows; minimum detectable difference at 80% power.
+    Per PDU: RRI = share(group) / share(reference), Koopman score interval; difference =
+    share(group) - share(reference), Newcombe interval; exact p (Boschloo, grid 32, or 128 with
+    ``final=True``; or Fisher); minimum detectable difference at 80% power.
+
+    With ``include_pooled``, one row per key question and group labelled :data:`POOLED_LABEL` carries
+    the Mantel-Haenszel risk ratio (Greenland-Robins interval) and the MH test over the PDUs as
+    strata, the same figures as :func:`pooled_analysis`; its shares and difference are left empty,
+    since summing the tables over PDUs could mislead (Simpson's paradox).
+
+    Benjamini-Hochberg is applied within each ``family``: the per-PDU rows together, the pooled rows
+    together; never both in one adjustment.
     """
-    check_level(level)
-    grid = FINAL_BOSCHLOO_GRID if final else 32
-    frames = [counts]
-    if include_pooled:
-        frames.append(
-            counts.groupby(["standard", "key_question", "group"], sort=False)[["yes", "n"]]
-            .sum()
-            .reset_index()
-            .assign(pdu="All PDUs (summed)")
-        )
-    t = pd.concat(frames, ignore_index=True)
+    level = check_level(level)
+    _check_counts_table(counts)
+    _check_grouping(grouping)
+    _check_choice(test, "test", EXACT_TESTS)
+    grid = FINAL_BOSCHLOO_GRID if _check_flag(final, "final") else BOSCHLOO_GRID
     rows = []
-    for (pdu, std, kq), g in t.groupby(["pdu", "standard", "key_question"], sort=False):
+    for (pdu, std, kq), g in counts.groupby(["pdu", "standard", "key_question"], sort=False):
         ref = g[g["group"] == grouping.reference]
         if ref.empty:
             continue
@@ -305,8 +419,7 @@ def compare_groups(
             if r.group in (grouping.reference, NOT_RECORDED):
                 continue
             yg, ng = int(r.yes), int(r.n)
-            rri, rlo, rhi = ratio_interval(yg, ng, yr, nr, level=level)
-            diff, dlo, dhi = newcombe_difference(yg, ng, yr, nr, level=level)
+            p = exact_test(yg, ng, yr, nr, test=test, grid=grid)
             p_ref = yr / nr if nr else np.nan
             rows.append(
                 {
@@ -321,54 +434,173 @@ def compare_groups(
                     "n_reference": nr,
                     "share_group": yg / ng if ng else np.nan,
                     "share_reference": p_ref,
-                    "rri": rri,
-                    "rri_lower": rlo,
-                    "rri_upper": rhi,
-                    "difference": diff,
-                    "difference_lower": dlo,
-                    "difference_upper": dhi,
-                    "p_value": exact_test(yg, ng, yr, nr, test=test, grid=grid),
-                    "min_detectable_difference": min_detectable_difference(ng, nr, p_ref)
+                    "p_value": p.value,
+                    "min_detectable_difference": min_detectable_difference(ng, nr, p_ref).value
                     if nr
                     else np.nan,
-                    "rri_method": f"log-adjusted {100 * level:g}%",
-                    "difference_method": f"Newcombe hybrid score {100 * level:g}%",
-                    "test": f"Boschloo exact (grid {grid})"
-                    if test == "boschloo"
-                    else "Fisher exact",
+                    "test": p.method,
+                    "family": PER_PDU_FAMILY,
                 }
             )
-    out = pd.DataFrame(rows)
-    if out.empty:
-        return out
-    return adjust_p_values(out)
+    per_pdu = pd.DataFrame(rows)
+    if not per_pdu.empty:
+        args = [per_pdu[c] for c in ("yes_group", "n_group", "yes_reference", "n_reference")]
+        rri = ratio_interval(*args, level=level)
+        diff = newcombe_difference(*args, level=level)
+        per_pdu = per_pdu.assign(
+            rri=rri["estimate"],
+            rri_lower=rri["lower"],
+            rri_upper=rri["upper"],
+            difference=diff["estimate"],
+            difference_lower=diff["lower"],
+            difference_upper=diff["upper"],
+            rri_method=rri["method"],
+            difference_method=diff["method"],
+            level=level,
+        )
+    frames = [per_pdu]
+    if _check_flag(include_pooled, "include_pooled"):
+        frames.append(_pooled_comparison_rows(counts, grouping, level))
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame()
+    out = pd.concat(frames, ignore_index=True)[_COMPARISON_COLUMNS]
+    return adjust_p_values(out, family="family")
 
 
-def adjust_p_values(table: pd.DataFrame, column: str = "p_value") -> pd.DataFrame:
-    """Benjamini-Hochberg across every row tested (NaN p-values left out)."""
+_COMPARISON_COLUMNS = [
+    "pdu",
+    "standard",
+    "key_question",
+    "group",
+    "reference",
+    "yes_group",
+    "n_group",
+    "yes_reference",
+    "n_reference",
+    "share_group",
+    "share_reference",
+    "rri",
+    "rri_lower",
+    "rri_upper",
+    "difference",
+    "difference_lower",
+    "difference_upper",
+    "p_value",
+    "min_detectable_difference",
+    "rri_method",
+    "difference_method",
+    "test",
+    "level",
+    "family",
+]
+
+
+def _pooled_comparison_rows(counts: pd.DataFrame, grouping: Grouping, level: float) -> pd.DataFrame:
+    """The Mantel-Haenszel line of the comparison table, one row per key question and group."""
+    rows = []
+    for std, kq, group, arr, _ in _strata(counts, grouping):
+        if not len(arr):
+            continue
+        mh = _mh_summary(arr, level)
+        rows.append(
+            {
+                "pdu": POOLED_LABEL,
+                "standard": std,
+                "key_question": kq,
+                "group": group,
+                "reference": grouping.reference,
+                "yes_group": int(arr[:, 0, 0].sum()),
+                "n_group": int(arr[:, 0].sum()),
+                "yes_reference": int(arr[:, 1, 0].sum()),
+                "n_reference": int(arr[:, 1].sum()),
+                "share_group": np.nan,
+                "share_reference": np.nan,
+                "rri": mh["rr"],
+                "rri_lower": mh["rr_lower"],
+                "rri_upper": mh["rr_upper"],
+                "difference": np.nan,
+                "difference_lower": np.nan,
+                "difference_upper": np.nan,
+                "p_value": mh["mh_p_value"],
+                "min_detectable_difference": np.nan,
+                "rri_method": method_label("mh-rr"),
+                "difference_method": None,
+                "test": method_label("mh-test"),
+                "level": level,
+                "family": POOLED_FAMILY,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def adjust_p_values(
+    table: pd.DataFrame, column: str = "p_value", *, family: str | None = None
+) -> pd.DataFrame:
+    """Benjamini-Hochberg adjusted p-values in ``<column>_bh`` (NaN p-values left out), and an
+    ``adjustment`` column saying over how many tests.
+
+    ``family`` names a column: the adjustment is made within each of its values separately (the
+    per-PDU comparisons are one family, the pooled tests another). Without it the whole table is one
+    family."""
+    _check_frame(table, [column] + ([family] if family is not None else []), "table")
+    p = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+    if (table[column].notna() & np.isnan(p)).any() or ((p < 0) | (p > 1)).any():
+        raise DisproportionalityError(
+            f"column '{column}' must hold p-values from 0 to 1 (or NaN where nothing was tested)"
+        )
     out = table.copy()
-    ok = out[column].notna().to_numpy()
     adj = np.full(len(out), np.nan)
-    if ok.any():
-        adj[ok] = multipletests(out.loc[ok, column].to_numpy(), method="fdr_bh")[1]
+    text = np.empty(len(out), dtype=object)
+    keys = out[family].to_numpy() if family is not None else np.zeros(len(out))
+    for key in pd.unique(keys):
+        rows = keys == key
+        ok = rows & ~np.isnan(p)
+        if ok.any():
+            adj[ok] = multipletests(p[ok], method="fdr_bh")[1]
+        where = f" within the family '{key}'" if family is not None else ""
+        text[rows] = f"{method_label('bh')} over {int(ok.sum())} tests{where}"
     out[f"{column}_bh"] = adj
-    out["adjustment"] = f"Benjamini-Hochberg over {int(ok.sum())} tests"
+    out["adjustment"] = text
     return out
 
 
 # --- Pooled across PDUs: Mantel-Haenszel -----------------------------------------------------------------------
-def mh_risk_ratio(tables: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
-    """Mantel-Haenszel risk ratio (row 1 over row 2 share of column 1) with the Greenland-Robins interval.
+def mh_risk_ratio(tables: np.ndarray | Sequence, *, level: float = 0.95) -> pd.DataFrame:
+    """Mantel-Haenszel risk ratio (row 1 over row 2 share of column 1) with the Greenland-Robins
+    interval, as one row: estimate, lower, upper, level, method.
 
-    ``tables`` is K x 2 x 2: [[a, b], [c, d]] per stratum.
+    ``tables`` is K x 2 x 2: [[a, b], [c, d]] per stratum, each row of each stratum non-empty.
     """
-    a, b, c, d = (tables[:, 0, 0], tables[:, 0, 1], tables[:, 1, 0], tables[:, 1, 1])
+    level = check_level(level)
+    try:
+        arr = np.asarray(tables)
+        ok_shape = arr.ndim == 3 and arr.shape[1:] == (2, 2) and arr.shape[0] >= 1
+    except ValueError:
+        ok_shape = False
+    if not ok_shape:
+        raise DisproportionalityError(
+            "tables must be K x 2 x 2 (one [[a, b], [c, d]] per stratum, K >= 1)"
+        )
+    arr = check_count(arr, "tables").astype(float)
+    empty = (arr.sum(axis=2) == 0).any(axis=1)
+    if empty.any():
+        raise DisproportionalityError(
+            f"stratum {int(np.flatnonzero(empty)[0])} of tables has a row with no cases; "
+            "every stratum needs cases in both rows"
+        )
+    rr, lo, hi = _mh_rr(arr, level)
+    return with_interval(None, rr, lo, hi, level=level, method="mh-rr")
+
+
+def _mh_rr(arr: np.ndarray, level: float) -> tuple[float, float, float]:
+    a, b, c, d = (arr[:, 0, 0], arr[:, 0, 1], arr[:, 1, 0], arr[:, 1, 1])
     n1, n0 = a + b, c + d
     n = n1 + n0
     r = (a * n0 / n).sum()
     s = (c * n1 / n).sum()
     if r == 0 or s == 0:
-        return (r / s if s else np.nan), np.nan, np.nan
+        return (float(r / s) if s else np.nan), np.nan, np.nan
     rr = r / s
     var = ((n1 * n0 * (a + c) - a * c * n) / n**2).sum() / (r * s)
     z = stats.norm.ppf(1 - (1 - level) / 2)
@@ -376,13 +608,10 @@ def mh_risk_ratio(tables: np.ndarray, level: float = 0.95) -> tuple[float, float
     return float(rr), float(np.exp(np.log(rr) - z * se)), float(np.exp(np.log(rr) + z * se))
 
 
-def pooled_analysis(
-    counts: pd.DataFrame, grouping: Grouping, *, level: float = 0.95
-) -> pd.DataFrame:
-    """Per key question and group: MH pooled OR and RR with intervals, the MH test and Breslow-Day,
-    with PDUs as strata (strata lacking either group are left out and counted)."""
-    check_level(level)
-    rows = []
+def _strata(
+    counts: pd.DataFrame, grouping: Grouping
+) -> Iterator[tuple[str, str, str, np.ndarray, int]]:
+    """(standard, key question, group, K x 2 x 2 tables over the PDUs with both groups, PDUs left out)."""
     for (std, kq), g in counts.groupby(["standard", "key_question"], sort=False):
         for group in [
             x for x in g["group"].unique() if x not in (grouping.reference, NOT_RECORDED)
@@ -400,52 +629,85 @@ def pooled_analysis(
                     int(ref["n"].iloc[0]),
                 )
                 tabs.append([[yg, ng - yg], [yr, nr - yr]])
-            base = {
-                "standard": std,
-                "key_question": kq,
-                "group": group,
-                "reference": grouping.reference,
-                "strata": len(tabs),
-                "strata_left_out": dropped,
+            yield std, kq, group, np.array(tabs, dtype=float).reshape(-1, 2, 2), dropped
+
+
+def _mh_summary(arr: np.ndarray, level: float) -> dict[str, float]:
+    """The Mantel-Haenszel figures for K x 2 x 2 tables (group row first, sufficient column first)."""
+    rr, rr_lo, rr_hi = _mh_rr(arr, level)
+    st = StratifiedTable(arr.transpose(1, 2, 0))
+    try:
+        or_ = float(st.oddsratio_pooled)
+        or_lo, or_hi = (float(x) for x in st.oddsratio_pooled_confint(alpha=1 - level))
+    except (ZeroDivisionError, FloatingPointError, ValueError):
+        or_, or_lo, or_hi = np.nan, np.nan, np.nan
+    mh = st.test_null_odds(correction=True)
+    # Breslow-Day needs strata with both outcomes present; others carry no information on heterogeneity
+    informative = arr[(arr[:, :, 0].sum(axis=1) > 0) & (arr[:, :, 1].sum(axis=1) > 0)]
+    bd_p = (
+        float(StratifiedTable(informative.transpose(1, 2, 0)).test_equal_odds().pvalue)
+        if len(informative) > 1
+        else np.nan
+    )
+    return {
+        "rr": rr,
+        "rr_lower": rr_lo,
+        "rr_upper": rr_hi,
+        "or": or_,
+        "or_lower": or_lo,
+        "or_upper": or_hi,
+        "mh_p_value": float(mh.pvalue),
+        "breslow_day_p": bd_p,
+    }
+
+
+def pooled_analysis(
+    counts: pd.DataFrame, grouping: Grouping, *, level: float = 0.95
+) -> pd.DataFrame:
+    """Per key question and group: MH pooled OR and RR with intervals, the MH test and Breslow-Day,
+    with PDUs as strata (strata lacking either group are left out and counted). Benjamini-Hochberg
+    over the pooled tests only (one family)."""
+    level = check_level(level)
+    _check_counts_table(counts)
+    _check_grouping(grouping)
+    rows = []
+    for std, kq, group, arr, dropped in _strata(counts, grouping):
+        base = {
+            "standard": std,
+            "key_question": kq,
+            "group": group,
+            "reference": grouping.reference,
+            "strata": len(arr),
+            "strata_left_out": dropped,
+        }
+        if not len(arr):
+            rows.append(base)
+            continue
+        mh = _mh_summary(arr, level)
+        rows.append(
+            {
+                **base,
+                "n_group": int(arr[:, 0].sum()),
+                "n_reference": int(arr[:, 1].sum()),
+                "mh_risk_ratio": mh["rr"],
+                "rr_lower": mh["rr_lower"],
+                "rr_upper": mh["rr_upper"],
+                "mh_odds_ratio": mh["or"],
+                "or_lower": mh["or_lower"],
+                "or_upper": mh["or_upper"],
+                "mh_p_value": mh["mh_p_value"],
+                "breslow_day_p": mh["breslow_day_p"],
+                "methods": f"{method_label('mh-or')}; {method_label('mh-rr')}; {100 * level:g}%; "
+                f"{method_label('mh-test')}; {method_label('breslow-day')} (statsmodels StratifiedTable)",
+                "level": level,
+                "rr_method": method_label("mh-rr"),
+                "or_method": method_label("mh-or"),
+                "test": method_label("mh-test"),
+                "heterogeneity_test": method_label("breslow-day"),
+                "family": POOLED_FAMILY,
             }
-            if not tabs:
-                rows.append(base)
-                continue
-            arr = np.array(tabs, dtype=float)
-            rr, rr_lo, rr_hi = mh_risk_ratio(arr, level)
-            st = StratifiedTable(arr.transpose(1, 2, 0))
-            try:
-                or_ = float(st.oddsratio_pooled)
-                or_lo, or_hi = (float(x) for x in st.oddsratio_pooled_confint(alpha=1 - level))
-            except (ZeroDivisionError, FloatingPointError, ValueError):
-                or_, or_lo, or_hi = np.nan, np.nan, np.nan
-            mh = st.test_null_odds(correction=True)
-            # Breslow-Day needs strata with both outcomes present; others carry no information on heterogeneity
-            informative = arr[(arr[:, :, 0].sum(axis=1) > 0) & (arr[:, :, 1].sum(axis=1) > 0)]
-            bd_p = (
-                float(StratifiedTable(informative.transpose(1, 2, 0)).test_equal_odds().pvalue)
-                if len(informative) > 1
-                else np.nan
-            )
-            rows.append(
-                {
-                    **base,
-                    "n_group": int(arr[:, 0].sum()),
-                    "n_reference": int(arr[:, 1].sum()),
-                    "mh_risk_ratio": rr,
-                    "rr_lower": rr_lo,
-                    "rr_upper": rr_hi,
-                    "mh_odds_ratio": or_,
-                    "or_lower": or_lo,
-                    "or_upper": or_hi,
-                    "mh_p_value": float(mh.pvalue),
-                    "breslow_day_p": bd_p,
-                    "methods": f"Mantel-Haenszel (statsmodels StratifiedTable), RR interval Greenland-Robins, "
-                    f"{100 * level:g}%; MH test with continuity correction; Breslow-Day heterogeneity",
-                }
-            )
+        )
     out = pd.DataFrame(rows)
-    return adjust_p_values(out, "mh_p_value") if "mh_p_value" in out else out
-
-
-# --- Shared output: disclosure-controlled tables, statements and the notebook's inputs ----------------------------
+    if "mh_p_value" not in out:
+        return out
+    return adjust_p_values(out, "mh_p_value", family="family")

@@ -33,6 +33,8 @@ METHOD_LABELS: dict[str, str] = {
     "mh-test": "Mantel-Haenszel test with continuity correction",
     "breslow-day": "Breslow-Day test of equal odds ratios",
     "bh": "Benjamini-Hochberg adjustment",
+    "power-arcsine": "normal approximation on the arcsine scale (statsmodels NormalIndPower)",
+    "power-fisher": "exact power of Fisher's test, every outcome enumerated",
     # funnel plots and ranks
     "funnel-exact": "exact binomial limits (Spiegelhalter interpolation)",
     "funnel-multiplicative": "normal limits widened by a multiplicative overdispersion factor",

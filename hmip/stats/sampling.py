@@ -862,7 +862,8 @@ def compare_samples(
     for r in merged.to_dict("records"):
         k1, k2 = int(r["yes_before"]), int(r["yes_after"])
         n1, n2 = k1 + int(r["no_before"]), k2 + int(r["no_after"])
-        diff, lo, hi = newcombe_difference(k2, n2, k1, n1, level=level)
+        nc = newcombe_difference(k2, n2, k1, n1, level=level).iloc[0]
+        diff, lo, hi = nc["estimate"], nc["lower"], nc["upper"]
         b1 = _vector(band_probabilities(k1, n1, prior=(a, b), framework=fw))
         b2 = _vector(band_probabilities(k2, n2, prior=(a, b), framework=fw))
         joint = np.outer(b1, b2)  # [before band, after band]
