@@ -52,6 +52,9 @@ for _s in PROGRESS_STATUSES:
     _STATUS_SPELLINGS[_s.letter.lower()] = _s
     _STATUS_SPELLINGS[_s.label.replace(" ", "")] = _s
 
+#: The longest action and evidence accepted, so each PDU's page still fits on one printed page.
+MAX_LENGTH = {"action": 80, "evidence": 100}
+
 _DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?")
 
 
@@ -238,6 +241,18 @@ def load_progress(path: str | Path, recommendations: pd.DataFrame | None = None)
             problems.append(
                 Problem(name, i, "action", "the action is blank; say what is being done")
             )
+        for column, limit in MAX_LENGTH.items():
+            text = getattr(row, column)
+            if len(text) > limit:
+                problems.append(
+                    Problem(
+                        name,
+                        i,
+                        column,
+                        f"is {len(text)} characters long; accepted: up to {limit}, so each PDU's page "
+                        "fits on one printed page (keep the detail in the PDU's own report)",
+                    )
+                )
         _check_date(row.date, name, i, "date", problems)
     df["recommendation"] = numbers
     problems += _duplicates(name, df, "recommendation", "progress for recommendation")
