@@ -1525,7 +1525,9 @@ def region_facts(region: str) -> list[str]:
     ind = d.load_indicators()
     out = []
     for r in ind[ind["region"] == region].itertuples():
-        value = f"{r.value:g}%" if r.unit == "percent" else f"{r.value:g} {r.unit}"
+        about = "about " if "(about)" in r.unit else ""
+        unit = r.unit.replace("(about)", "").strip()
+        value = f"{r.value:g}%" if unit == "percent" else f"{about}{r.value:g} {unit}"
         text = f"{r.indicator[0].upper()}{r.indicator[1:]}: {value}"
         out.append(text + (f" ({r.note})." if r.note else "."))
     return out

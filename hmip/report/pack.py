@@ -193,6 +193,8 @@ ol.questions li {{ margin-bottom: 0.15rem; }}
   body.pack {{ background: #F3F2F1; padding: 1rem 0; }}
   .page {{ background: #FFFFFF; max-width: 200mm; margin: 0 auto 1.2rem; padding: 12mm;
     box-shadow: 0 0 4px rgba(0,0,0,0.3); }}
+  .pack table.glance, .pack table.standards, .pack table.recs {{ table-layout: auto; }}
+  .pack col {{ width: auto !important; }}
 }}
 """
 
@@ -317,7 +319,7 @@ def _standards_table(p: PduPage) -> str:
         '<tr><th scope="col">Standard</th><th scope="col">HMIP rating</th>'
         '<th scope="col">Key question that set the band</th>'
         '<th scope="col">Sufficient</th>'
-        '<th scope="col">More for the next band</th>'
+        '<th scope="col">More sufficient cases for the next band</th>'
         '<th scope="col">Same rating in a fresh sample</th></tr></thead><tbody>'
     ]
     for s in p.standards:
