@@ -1203,6 +1203,11 @@ def build_tables(
     eq_rows = []
     for p in pages:
         e = p.equality
+        hidden = MARKER if e.status == "too few to say" else NA  # a statistic the rule withholds
+
+        def pts(v, hidden=hidden):
+            return hidden if v is None else _num(100 * v)
+
         eq_rows.append(
             {
                 "PDU": p.pdu,
@@ -1210,19 +1215,13 @@ def build_tables(
                 "Result": e.status,
                 "Ethnic minority: cases judged": _shown(e.minority_n),
                 "Ethnic minority: sufficient": _shown(e.minority_yes),
-                "Ethnic minority: share sufficient (%)": _num(
-                    None if e.minority_share is None else 100 * e.minority_share
-                ),
+                "Ethnic minority: share sufficient (%)": pts(e.minority_share),
                 "White: cases judged": _shown(e.white_n),
                 "White: sufficient": _shown(e.white_yes),
-                "White: share sufficient (%)": _num(
-                    None if e.white_share is None else 100 * e.white_share
-                ),
-                "Difference (percentage points)": _num(
-                    None if e.difference is None else 100 * e.difference
-                ),
-                "Lower limit (points)": _num(None if e.lower is None else 100 * e.lower),
-                "Upper limit (points)": _num(None if e.upper is None else 100 * e.upper),
+                "White: share sufficient (%)": pts(e.white_share),
+                "Difference (percentage points)": pts(e.difference),
+                "Lower limit (points)": pts(e.lower),
+                "Upper limit (points)": pts(e.upper),
                 "Cases needed in each group": NA
                 if e.needed_per_group is None
                 else e.needed_per_group,

@@ -109,11 +109,17 @@ def write_workbook(pack: ScrutinyPack, path: Path) -> Path:
             source="HMIP (published ratings); the case sample named on the cover sheet",
             index_columns={2: 0},
         )
+    for key, table in pack.tables.items():
+        blank = table.isna() | table.astype(str).apply(lambda c: c.str.strip() == "")
+        if blank.to_numpy().any():
+            raise ValueError(f"table {key} has blank cells; say why a value is missing instead")
     tmp = path.with_name(f".{path.name}.tmp.xlsx")
     with warnings.catch_warnings():
-        warnings.simplefilter(
-            "ignore"
-        )  # gptables warns about unreferenced notes: they are all used
+        # a note that only a table left out of this workbook refers to is still listed
+        warnings.filterwarnings("ignore", message="The following notes are not referenced")
+        # gptables' own use of pandas APIs that pandas is deprecating: not ours to fix here
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"gptables")
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"gptables")
         gpt.write_workbook(
             filename=str(tmp),
             sheets=sheets,
