@@ -116,12 +116,13 @@ def _reports(args) -> int:
 def _pack(args) -> int:
     import time
 
+    from hmip.paths import reports_dir
     from hmip.report.pack import build_pack
 
     start = time.perf_counter()
     paths = build_pack(
         args.region,
-        Path(args.out),
+        Path(args.out) if args.out else reports_dir(),
         paper=args.paper,
         cases_path=args.cases_path,
         counts_path=args.counts_path,
@@ -176,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     pk.add_argument(
         "--paper", choices=("A4", "A3"), default="A4", help="paper size (default: A4 portrait)"
     )
-    pk.add_argument("--out", default="reports", help="output folder (default: reports)")
+    pk.add_argument("--out", default=None, help="output folder (default: the project's reports/)")
     pk.add_argument(
         "--cases-path", default="", help="case-level file (default: the bundled SIMULATED sample)"
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import time
 import warnings
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from hmip.analyses.scrutiny_pack import (
     PduPage,
     ScrutinyPack,
     date_words,
-    rating_words,
 )
 from hmip.data.recommendations import PROGRESS_STATUSES
 from hmip.report.badges import BADGE_CSS, RATING_LABELS, RATING_STYLES, badge_html
@@ -570,13 +568,3 @@ def build_pack(
         progress_path=progress_path,
     )
     return write_pack(pack, out_dir) + write_data(pack, out_dir)
-
-
-def timed_build(*args, **kwargs) -> tuple[list[Path], float]:
-    """:func:`build_pack` and the seconds it took."""
-    start = time.perf_counter()
-    paths = build_pack(*args, **kwargs)
-    return paths, time.perf_counter() - start
-
-
-__all__ = ["build_pack", "render_html", "write_pack", "layout", "pack_css", "rating_words"]
