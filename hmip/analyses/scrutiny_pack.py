@@ -1018,8 +1018,10 @@ def methods_text(
         ),
         (
             "More cases for the next band",
-            "How many more of the same sample would have had to be judged sufficient, on the key "
-            "question that set the band (and on all the standard's questions below the next band).",
+            "With the sample size fixed, how many more sufficient judgements the standard needed to "
+            "reach the next band: added up over every key question below that band (one case may "
+            "count on more than one question). The questions below give the count for the weakest "
+            "key question alone.",
         ),
         (
             "How firm",
