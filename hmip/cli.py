@@ -3,6 +3,8 @@
     hmip rate FILE.csv [--format table|csv] [--rounding none|whole_percent]
     hmip simulate [--out DIR] [--seed N] [--effect RR] [--national N]
     hmip reports build [--catalogue reports.toml] [--jobs N] [--only NAME] [--list] ...
+    hmip pack [--region London] [--paper A4|A3] [--out DIR] [--cases-path P] [--counts-path P]
+              [--progress-path P]
 
 Exit statuses (defined in :mod:`hmip.errors`): 0 success; 1 a report or check failed; 2 bad input or
 usage (the message names the file, row and column); 3 another build holds the reports lock;
@@ -111,6 +113,27 @@ def _reports(args) -> int:
     return status
 
 
+def _pack(args) -> int:
+    import time
+
+    from hmip.paths import reports_dir
+    from hmip.report.pack import build_pack
+
+    start = time.perf_counter()
+    paths = build_pack(
+        args.region,
+        Path(args.out) if args.out else reports_dir(),
+        paper=args.paper,
+        cases_path=args.cases_path,
+        counts_path=args.counts_path,
+        progress_path=args.progress_path,
+    )
+    for p in paths:
+        print(f"wrote {p}")
+    print(f"scrutiny pack for {args.region} built in {time.perf_counter() - start:.1f} s")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hmip.data.simulate import DEFAULT_ETHNICITY_EFFECT, DEFAULT_SEED
 
@@ -146,6 +169,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead, N unconstrained simulated PDUs",
     )
     s.set_defaults(func=_simulate)
+    pk = sub.add_parser(
+        "pack",
+        help="build the scrutiny pack (PDF, HTML) and its data (workbook, CSVs) for one region",
+    )
+    pk.add_argument("--region", default="London", help="region (default: London)")
+    pk.add_argument(
+        "--paper", choices=("A4", "A3"), default="A4", help="paper size (default: A4 portrait)"
+    )
+    pk.add_argument("--out", default=None, help="output folder (default: the project's reports/)")
+    pk.add_argument(
+        "--cases-path", default="", help="case-level file (default: the bundled SIMULATED sample)"
+    )
+    pk.add_argument("--counts-path", default="", help="key-question counts file, instead of cases")
+    pk.add_argument(
+        "--progress-path",
+        default="",
+        help="progress against HMIP's recommendations (see data/README.md); default: none",
+    )
+    pk.set_defaults(func=_pack)
     rep = sub.add_parser("reports", help="build the report catalogue")
     rep_sub = rep.add_subparsers(dest="reports_command", required=True)
     b = rep_sub.add_parser("build", help="execute and publish every report in the catalogue")

@@ -1,0 +1,570 @@
+"""The scrutiny pack as HTML and a tagged PDF (WeasyPrint), and :func:`build_pack`, its one entry point.
+
+The same HTML and print CSS make both: the HTML opens offline (CSS inline, no images, fonts or
+scripts) and WeasyPrint prints it to a PDF/UA-1 (tagged) PDF with the document's title and
+language. Every data string is escaped here. Each PDU page is one printed page on A4 portrait (and
+on A3 with ``paper="A3"``, where everything is scaled up by the paper's ratio): after laying the
+pack out, any PDU page that runs over is set again in a denser style, and a page that still runs
+over is reported (never cut).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import warnings
+from pathlib import Path
+
+from hmip.analyses.scrutiny_pack import (
+    NOT_PUBLISHED,
+    SIM_TAG,
+    SIMULATED_WARNING,
+    PduPage,
+    ScrutinyPack,
+    date_words,
+)
+from hmip.data.recommendations import PROGRESS_STATUSES
+from hmip.report.badges import BADGE_CSS, RATING_LABELS, RATING_STYLES, badge_html
+
+#: Root font size and page margins per paper: A3 is A4 scaled by sqrt(2), so a page that fits on A4
+#: fits on A3 in the same place, at 1.41 times the size.
+PAPER = {
+    "A4": {"size": "A4 portrait", "font": 10.0, "margin": (8, 12, 12, 12)},
+    "A3": {"size": "A3 portrait", "font": 14.1, "margin": (11, 17, 17, 17)},
+}
+PDF_VARIANT = "pdf/ua-1"
+
+#: Progress statuses drawn like rating badges, in the same RAG fills: on track green, at risk
+#: amber, off track red; always with the RAG letter and the word.
+_STATUS_FILL = {
+    "on track": RATING_STYLES["Good"],
+    "at risk": RATING_STYLES["Requires improvement"],
+    "off track": RATING_STYLES["Inadequate"],
+}
+
+
+def esc(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def slug(region: str) -> str:
+    """'London' -> 'london'; anything but letters and digits becomes a hyphen."""
+    return re.sub(r"[^a-z0-9]+", "-", region.lower()).strip("-") or "region"
+
+
+def _sim(on: bool) -> str:
+    return (
+        f' <span class="sim" title="built on the simulated case sample">{SIM_TAG}</span>'
+        if on
+        else ""
+    )
+
+
+def status_badge(status: str | None) -> str:
+    if status is None:
+        return '<span class="no-progress">no progress reported</span>'
+    s = next(x for x in PROGRESS_STATUSES if x.label == status)
+    style = _STATUS_FILL[s.label]
+    word = s.label[0].upper() + s.label[1:]
+    return (
+        f'<span class="badge status status-{s.rag}" role="img" aria-label="{esc(word)}" '
+        f'style="background-color:{style.fill};color:{style.text};border-color:{style.border}">'
+        f'<b class="badge-code">{esc(s.letter)}</b> <span class="badge-word">{esc(word)}</span></span>'
+    )
+
+
+def _rating_badge(label: str, size: str = "normal", note: str = "") -> str:
+    return badge_html(label if label != NOT_PUBLISHED else "Not published", size=size, note=note)
+
+
+def pack_css(paper: str = "A4") -> str:
+    p = PAPER[paper]
+    top, right, bottom, left = p["margin"]
+    return f"""
+@page {{
+  size: {p["size"]};
+  margin: {top}mm {right}mm {bottom}mm {left}mm;
+  @bottom-left {{ content: string(pack-title); font-family: "Liberation Sans", Arial, Helvetica, sans-serif;
+    font-size: 1rem; color: #333; }}
+  @bottom-right {{ content: "Page " counter(page) " of " counter(pages);
+    font-family: "Liberation Sans", Arial, Helvetica, sans-serif; font-size: 1rem; color: #333; }}
+}}
+html {{ font-size: {p["font"]}pt; }}
+body.pack {{
+  font-family: "Liberation Sans", Arial, Helvetica, sans-serif;
+  font-size: 1rem; line-height: 1.2; color: #0B0C0C; margin: 0;
+}}
+.pack h1 {{ font-size: 2.2rem; line-height: 1.15; margin: 0 0 0.3rem; string-set: pack-title content(); }}
+.pack h2 {{ font-size: 1.5rem; line-height: 1.15; margin: 0 0 0.2rem; }}
+.pack h3 {{ font-size: 1.1rem; margin: 0.5rem 0 0.15rem; break-after: avoid; }}
+.pack h3 .h-note {{ font-size: 1rem; font-weight: 400; }}
+.pack p {{ margin: 0.2rem 0; }}
+.pack a {{ color: inherit; }}
+.pack ul, .pack ol {{ margin: 0.2rem 0; padding-left: 1.3rem; }}
+.pack li {{ margin: 0.1rem 0; }}
+.pack table {{ border-collapse: collapse; width: 100%; }}
+.pack th, .pack td {{ border: 0.75pt solid #6F777B; padding: 0.12rem 0.3rem; text-align: left; vertical-align: top; }}
+.pack th {{ background: #E8E8E8; font-weight: 700; }}
+.pack tr {{ break-inside: avoid; }}
+.page {{ break-after: page; }}
+.page:last-child {{ break-after: auto; }}
+/* badges scale with the paper: letters at 9pt or more on A4 */
+body.pack .badge {{ font-size: 1rem; border-width: 1pt; line-height: 1.1; padding: 0 0.35em; }}
+body.pack .badge.badge-size-small {{ font-size: 0.95rem; border-width: 0.75pt; }}
+body.pack .badge.badge-size-letter {{ font-size: 0.95rem; min-width: 1.9em; padding: 0 0.2em; }}
+body.pack .badge.status {{ font-size: 0.95rem; border-width: 0.75pt; }}
+.sim {{ display: inline-block; font-size: 0.9rem; font-weight: 700; border: 1pt dashed #0B0C0C;
+  padding: 0 0.2em; line-height: 1.1; letter-spacing: 0.03em; }}
+.warning {{ border: 2pt solid #0B0C0C; border-left-width: 6pt; background: #F3F2F1; padding: 0.25rem 0.45rem;
+  margin: 0 0 0.35rem; }}
+.warning strong {{ text-transform: none; }}
+.muted {{ color: #333; }}
+.note {{ font-style: italic; }}
+/* cover */
+.cover .subtitle {{ font-size: 1.2rem; margin: 0 0 0.6rem; }}
+.cover dl {{ margin: 0.4rem 0; }}
+.cover dt {{ font-weight: 700; margin-top: 0.35rem; }}
+.cover dd {{ margin: 0 0 0 1rem; }}
+.cover .contents a {{ color: #0B0C0C; text-decoration: none; }}
+.cover .how dt {{ display: inline; }}
+.legend p {{ margin: 0.15rem 0; }}
+body.pack .badge-legend {{ font-size: 1rem; line-height: 1.4; }}
+/* overview */
+table.glance {{ table-layout: fixed; }}
+table.glance col.c-pdu {{ width: 22%; }}
+table.glance col.c-letter {{ width: 4.8%; }}
+table.glance col.c-overall {{ width: 23%; }}
+table.glance col.c-points {{ width: 11.8%; }}
+table.glance td.pdu-name {{ font-weight: 700; }}
+table.glance td.letter, table.glance th.letter {{ text-align: center; padding: 0.12rem 0.1rem; }}
+table.glance tr.held td {{ border-top: none; padding-top: 0; padding-bottom: 0.3rem; }}
+table.glance tr.pdu-row td {{ border-bottom: none; padding-top: 0.3rem; }}
+.key {{ margin-top: 0.3rem; }}
+/* PDU page */
+.pdu-head {{ display: flex; justify-content: space-between; align-items: flex-start; border-bottom: 1.5pt solid #0B0C0C;
+  padding-bottom: 0.25rem; margin-bottom: 0.1rem; }}
+.pdu-head .who {{ flex: 1 1 auto; padding-right: 0.6rem; }}
+.pdu-head .overall {{ flex: 0 0 auto; text-align: right; }}
+body.pack .pdu-head .overall .badge {{ font-size: 1.2rem; }}
+.pdu-head .points {{ font-size: 1.1rem; font-weight: 700; margin: 0.1rem 0 0; }}
+/* the PDU page's tables are set in the narrow face (still 10pt on A4) so each page fits one sheet */
+table.standards, table.recs {{ font-family: "Liberation Sans Narrow", "Arial Narrow", "Liberation Sans", Arial, sans-serif; }}
+table.standards {{ table-layout: fixed; }}
+table.standards col.c-std {{ width: 16%; }}
+table.standards col.c-rating {{ width: 20%; }}
+table.standards col.c-set {{ width: 24%; }}
+table.standards col.c-yes {{ width: 11%; }}
+table.standards col.c-next {{ width: 15%; }}
+table.standards col.c-firm {{ width: 14%; }}
+table.standards th.span {{ text-align: center; font-weight: 400; background: #F3F2F1; }}
+table.standards td.judged {{ color: #333; font-style: italic; }}
+.two {{ display: grid; grid-template-columns: 1fr 1fr; column-gap: 0.8rem; }}
+.two > section {{ border-top: 0.75pt solid #6F777B; }}
+table.recs {{ table-layout: fixed; }}
+table.recs col.c-no {{ width: 4.5%; }}
+table.recs col.c-rec {{ width: 43%; }}
+table.recs col.c-prog {{ width: 52.5%; }}
+ol.questions li {{ margin-bottom: 0.15rem; }}
+.page-legend {{ margin-top: 0.3rem; border-top: 0.75pt solid #6F777B; padding-top: 0.15rem; }}
+.page-legend .badge-legend {{ margin: 0; font-size: 1rem; line-height: 1.35; }}
+/* PDU pages are set a little tighter than the cover, so a full page (six recommendations with
+   progress) fits one sheet; a page that still runs over is set again in the denser style */
+.pdu {{ line-height: 1.12; }}
+.pdu h3 {{ margin: 0.3rem 0 0.1rem; }}
+.pdu th, .pdu td {{ padding: 0.05rem 0.25rem; }}
+.pdu.dense {{ line-height: 1.04; }}
+.pdu.dense h3 {{ margin: 0.2rem 0 0.05rem; }}
+.pdu.dense th, .pdu.dense td {{ padding: 0 0.2rem; }}
+.pdu.dense p, .pdu.dense li {{ margin: 0.05rem 0; }}
+/* methods */
+.methods dt {{ font-weight: 700; margin-top: 0.3rem; }}
+.methods dd {{ margin: 0 0 0 0; }}
+.methods .glossary dt {{ display: inline; }}
+.methods .glossary dd {{ display: inline; }}
+.methods .glossary div {{ margin: 0.12rem 0; }}
+@media print {{
+  .cover .contents a::after {{ content: leader(". ") " page " target-counter(attr(href), page); }}
+}}
+@media screen {{
+  html {{ font-size: 12pt; }}
+  body.pack {{ background: #F3F2F1; padding: 1rem 0; }}
+  .page {{ background: #FFFFFF; max-width: 200mm; margin: 0 auto 1.2rem; padding: 12mm;
+    box-shadow: 0 0 4px rgba(0,0,0,0.3); }}
+  .pack table.glance, .pack table.standards, .pack table.recs {{ table-layout: auto; }}
+  .pack col {{ width: auto !important; }}
+}}
+"""
+
+
+# --- Sections -------------------------------------------------------------------------------------
+def _legend() -> str:
+    items = ", ".join(
+        f"{badge_html(label, size='letter')} {esc(label)}"
+        for label in (*RATING_LABELS, "Not published")
+    )
+    return f'<p class="badge-legend">Ratings: {items}</p>'
+
+
+def _status_legend() -> str:
+    items = ", ".join(status_badge(s.label) for s in reversed(PROGRESS_STATUSES))
+    return f'<p class="badge-legend">Progress: {items}</p>'
+
+
+def cover_html(pack: ScrutinyPack) -> str:
+    parts = ['<section class="page cover" id="cover">']
+    if pack.simulated:
+        parts.append(
+            '<div class="warning" role="note"><strong>SIMULATED CASE DATA.</strong> Part of this pack '
+            "is built on a simulated case sample, made to agree with HMIP's published ratings. It shows "
+            "how the pack works and is NOT evidence about any real PDU's cases. Figures built on it are "
+            f"marked {_sim(True)} on every page.</div>"
+        )
+    parts.append(f"<h1>{esc(pack.title)}</h1>")
+    parts.append(
+        '<p class="subtitle">HM Inspectorate of Probation (HMIP) ratings of Probation Delivery Units, '
+        "for council scrutiny committees and community safety partnerships</p>"
+    )
+    parts.append("<dl>")
+    parts.append(f"<dt>Region</dt><dd>{esc(pack.region)}</dd>")
+    parts.append(f"<dt>Inspection year</dt><dd>{esc(pack.year)}</dd>")
+    parts.append(
+        "<dt>What the figures are built on</dt><dd><ul>"
+        + "".join(f"<li>{esc(b)}</li>" for b in pack.data_basis)
+        + "</ul></dd>"
+    )
+    parts.append(
+        f"<dt>Disclosure rule for counts of people</dt><dd>{esc(pack.disclosure)} Counts of cases "
+        "per PDU and key question are inspection sample sizes, shown as HMIP publishes them.</dd>"
+    )
+    parts.append(f"<dt>Built</dt><dd>{esc(pack.built_on)}</dd>")
+    parts.append("</dl>")
+    parts.append('<h2 id="how">How to read a PDU page</h2>')
+    parts.append(
+        "<p>Every PDU page has the same sections in the same places, so a reader who learns one "
+        "page can read them all:</p><dl class='how'>"
+        + "".join(
+            f"<div><dt>{esc(k)}:</dt> <dd style='display:inline;margin:0'>{esc(v)}</dd></div>"
+            for k, v in pack.how_to_read
+        )
+        + "</dl>"
+    )
+    parts.append('<div class="legend">' + _legend() + _status_legend() + "</div>")
+    parts.append('<h2 id="contents">Contents</h2><ul class="contents">')
+    parts.append('<li><a href="#overview">The region at a glance</a></li>')
+    for i, p in enumerate(pack.pages, start=1):
+        parts.append(f'<li><a href="#pdu-{i}">{esc(p.pdu)}</a></li>')
+    parts.append('<li><a href="#methods">Methods and glossary</a></li></ul>')
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def overview_html(pack: ScrutinyPack) -> str:
+    cols = pack.standard_columns
+    parts = ['<section class="page overview" id="overview" aria-labelledby="overview-title">']
+    if pack.simulated:
+        parts.append(f'<div class="warning" role="note">{esc(SIMULATED_WARNING)}</div>')
+    parts.append(f'<h2 id="overview-title">{esc(pack.region)} at a glance</h2>')
+    parts.append(
+        "<p>HMIP's ratings of every inspected PDU, standard by standard (letters; see the key below "
+        "the table), the overall rating and points, and under each PDU what held it back most.</p>"
+    )
+    parts.append(
+        '<table class="glance"><colgroup><col class="c-pdu">'
+        + '<col class="c-letter">' * len(cols)
+        + '<col class="c-overall"><col class="c-points"></colgroup>'
+    )
+    parts.append('<thead><tr><th scope="col">PDU</th>')
+    for code, name in cols:
+        parts.append(f'<th scope="col" class="letter" title="{esc(name)}">{esc(code)}</th>')
+    parts.append('<th scope="col">Overall</th><th scope="col">Points</th></tr></thead><tbody>')
+    for i, p in enumerate(pack.pages, start=1):
+        parts.append(
+            f'<tr class="pdu-row"><td class="pdu-name"><a href="#pdu-{i}">{esc(p.pdu)}</a></td>'
+        )
+        for s in p.standards:
+            parts.append(f'<td class="letter">{_rating_badge(s.rating, "letter")}</td>')
+        parts.append(f"<td>{_rating_badge(p.overall, 'small')}</td>")
+        pts = (
+            f"{p.points} of {p.max_points}" + (" (implied)" if p.points_basis == "implied" else "")
+            if p.points is not None
+            else "not published"
+        )
+        parts.append(f"<td>{esc(pts)}</td></tr>")
+        parts.append(
+            f'<tr class="held"><td colspan="{len(cols) + 3}">Held back most: {esc(p.held_back)}'
+            f"{_sim(p.simulated)}</td></tr>"
+        )
+    parts.append("</tbody></table>")
+    parts.append(
+        '<p class="key"><strong>Standards:</strong> '
+        + "; ".join(f"{esc(code)} {esc(name)}" for code, name in cols)
+        + ".</p>"
+    )
+    parts.append(_legend())
+    if pack.region_facts:
+        parts.append(f"<h3>Across {esc(pack.region)} (published by HMIP)</h3><ul>")
+        parts.append("".join(f"<li>{esc(f)}</li>" for f in pack.region_facts))
+        parts.append("</ul>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _standards_table(p: PduPage) -> str:
+    rows = [
+        '<table class="standards"><colgroup><col class="c-std"><col class="c-rating"><col class="c-set">'
+        '<col class="c-yes"><col class="c-next"><col class="c-firm"></colgroup><thead>'
+        '<tr><th scope="col">Standard</th><th scope="col">HMIP rating</th>'
+        '<th scope="col">Key question that set the band</th>'
+        '<th scope="col">Sufficient</th>'
+        '<th scope="col">More sufficient cases for the next band</th>'
+        '<th scope="col">Same rating in a fresh sample</th></tr></thead><tbody>'
+    ]
+    for s in p.standards:
+        note = "implied" if s.basis == "implied" else ""
+        rows.append(
+            f'<tr><th scope="row">{esc(s.code)} {esc(s.name)}</th>'
+            f"<td>{_rating_badge(s.rating, 'small', note)}</td>"
+        )
+        if not s.case_sample:
+            rows.append(
+                '<td class="judged" colspan="4">Judged by inspectors, not from the case sample</td></tr>'
+            )
+            continue
+        if s.sample_rating is None:
+            rows.append('<td colspan="4">Not available: no case data for this PDU</td></tr>')
+            continue
+        band = _rating_badge(s.sample_rating, "letter")
+        rows.append(
+            f"<td>{band} {esc(s.limiting)}</td>"
+            f"<td>{s.limiting_yes} of {s.limiting_n} ({esc(_pct(s.limiting_share))})</td>"
+        )
+        if s.next_rating is None:
+            rows.append("<td>already the top band</td>")
+        else:
+            rows.append(
+                f"<td>{s.more_needed_total} more for {_rating_badge(s.next_rating, 'letter')}</td>"
+            )
+        rows.append(f"<td>{esc(s.firmness_text)}</td></tr>")
+    rows.append("</tbody></table>")
+    return "".join(rows)
+
+
+def _pct(x) -> str:
+    return "not available" if x is None else f"{100 * x:.0f}%"
+
+
+def _recommendations(p: PduPage) -> str:
+    parts = [f'<p class="note">{esc(p.recommendations_note)}</p>'] if p.recommendations_note else []
+    if not p.recommendations:
+        return "".join(parts)
+    with_progress = p.progress_basis is not None
+    parts.append('<table class="recs"><colgroup><col class="c-no"><col class="c-rec">')
+    parts.append('<col class="c-prog">' if with_progress else "")
+    parts.append(
+        '</colgroup><thead><tr><th scope="col">No.</th><th scope="col">Recommendation</th>'
+        + ('<th scope="col">Progress</th>' if with_progress else "")
+        + "</tr></thead><tbody>"
+    )
+    for r in p.recommendations:
+        parts.append(f"<tr><td>{r.number}</td><td>{esc(r.text)}</td>")
+        if with_progress:
+            if r.status is None:
+                parts.append("<td>No progress reported for this recommendation</td>")
+            else:
+                evidence = r.evidence or "no evidence given"
+                parts.append(
+                    f"<td>{status_badge(r.status)} <strong>{esc(date_words(r.date))}:</strong> "
+                    f"{esc(r.action)}. <em>Evidence:</em> {esc(evidence)}</td>"
+                )
+        parts.append("</tr>")
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def pdu_html(p: PduPage, index: int, region: str) -> str:
+    sid = f"pdu-{index}"
+    parts = [f'<section class="page pdu" id="{sid}" aria-labelledby="{sid}-title">']
+    if p.simulated:
+        parts.append(f'<div class="warning" role="note">{esc(SIMULATED_WARNING)}</div>')
+    meta = [esc(p.region)]
+    meta.append(
+        f"inspected {esc(p.inspected)}"
+        if p.inspected != NOT_PUBLISHED
+        else "inspection date not published"
+    )
+    meta.append(
+        f"report published {esc(p.published_on)}"
+        if p.published_on != NOT_PUBLISHED
+        else "report not published"
+    )
+    if p.cases is not None:
+        meta.append(f"{p.cases} cases in the sample{_sim(p.simulated)}")
+    else:
+        meta.append("no case sample in the data given")
+    overall_note = "implied" if p.overall_basis == "implied" else ""
+    parts.append(
+        f'<header class="pdu-head"><div class="who"><h2 id="{sid}-title">{esc(p.pdu)}</h2>'
+        f'<p class="meta">{" · ".join(meta)}</p>'
+        + "".join(f'<p class="note">{esc(n)}</p>' for n in p.notes)
+        + '</div><div class="overall">'
+        f"<p>Overall: {_rating_badge(p.overall, 'normal', overall_note)}</p>"
+        f'<p class="points">{esc(p.points_text)}</p></div></header>'
+    )
+    parts.append(
+        "<h3>1. The nine standards <span class='h-note'>(columns 3 to 6 from this PDU&#8217;s case "
+        f"sample{_sim(p.simulated)})</span></h3>"
+    )
+    parts.append(_standards_table(p))
+    parts.append(
+        f"<p><strong>Overall rating:</strong> {esc(p.overall_firmness)}"
+        f"{_sim(p.overall_p_same is not None and p.simulated)}</p>"
+    )
+    parts.append('<div class="two"><section>')
+    parts.append(f"<h3>2. Position in {esc(region)}</h3>")
+    parts.append(f"<p>{esc(p.position.published)}</p>")
+    if p.position.text:
+        parts.append(f"<p>{esc(p.position.text)}{_sim(p.position.simulated)}</p>")
+    else:
+        parts.append(
+            "<p>Position on the case sample: not available (no case data for this PDU).</p>"
+        )
+    parts.append("</section><section>")
+    parts.append("<h3>3. Equality: ethnic minority and White people</h3>")
+    parts.append(f"<p>Share of cases judged sufficient on {esc(p.equality.measure.lower())}.</p>")
+    parts.append(f"<p>{esc(p.equality.text)}{_sim(p.equality.simulated)}</p>")
+    parts.append("</section></div>")
+    parts.append("<h3>4. HMIP's recommendations and progress</h3>")
+    parts.append(_recommendations(p))
+    parts.append("<h3>5. Three questions a member could ask</h3><ol class='questions'>")
+    parts.append("".join(f"<li>{esc(q.text)}{_sim(q.simulated)}</li>" for q in p.questions))
+    parts.append("</ol>")
+    parts.append(f'<div class="page-legend">{_legend()}</div>')
+    parts.append(f'<span id="{sid}-end"></span></section>')
+    return "".join(parts)
+
+
+def methods_html(pack: ScrutinyPack) -> str:
+    parts = ['<section class="page methods" id="methods" aria-labelledby="methods-title">']
+    parts.append('<h2 id="methods-title">Methods and glossary, in plain words</h2><dl>')
+    for head, text in pack.methods:
+        parts.append(f"<dt>{esc(head)}</dt><dd>{esc(text)}</dd>")
+    parts.append("</dl>")
+    parts.append('<h3>Glossary</h3><dl class="glossary">')
+    for term, text in pack.glossary:
+        parts.append(f"<div><dt>{esc(term)}:</dt> <dd>{esc(text)}</dd></div>")
+    parts.append("</dl>")
+    sources = sorted({r.source for p in pack.pages for r in p.recommendations})
+    if sources:
+        parts.append("<p><strong>Recommendations:</strong> " + esc("; ".join(sources)) + ".</p>")
+    parts.append("<h3>Files used</h3><ul>")
+    for s in pack.sources:
+        parts.append(
+            f"<li>{esc(s['name'])} ({esc(s['basis'])}), SHA-256 {esc(s['sha256'][:16])}...</li>"
+        )
+    parts.append("</ul>")
+    params = "; ".join(f"{k} = {v}" for k, v in pack.parameters.items())
+    parts.append(f'<p class="muted">Built with: {esc(params)}.</p>')
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def render_html(pack: ScrutinyPack, *, dense: frozenset[int] = frozenset()) -> str:
+    """The whole pack as one self-contained HTML document (no external resources)."""
+    body = [cover_html(pack), overview_html(pack)]
+    for i, p in enumerate(pack.pages, start=1):
+        page = pdu_html(p, i, pack.region)
+        if i in dense:
+            page = page.replace('class="page pdu"', 'class="page pdu dense"', 1)
+        body.append(page)
+    body.append(methods_html(pack))
+    description = (
+        f"Scrutiny pack of HMIP probation inspection ratings for {pack.region}, {pack.year}"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(pack.title)}</title>"
+        f'<meta name="description" content="{esc(description)}">'
+        '<meta name="author" content="hmip-analytics">'
+        f"<style>{BADGE_CSS}{pack_css(pack.paper)}</style></head>"
+        f'<body class="pack paper-{esc(pack.paper.lower())}">' + "".join(body) + "</body></html>"
+    )
+
+
+# --- PDF ------------------------------------------------------------------------------------------
+def overflowing_pages(document, n_pdus: int) -> list[int]:
+    """PDU pages (1-based) whose end lies on a later printed page than their start."""
+    where = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            where.setdefault(anchor, number)
+    return [
+        i
+        for i in range(1, n_pdus + 1)
+        if where.get(f"pdu-{i}") is not None and where.get(f"pdu-{i}-end") != where.get(f"pdu-{i}")
+    ]
+
+
+def layout(pack: ScrutinyPack):
+    """(html, WeasyPrint document) with every PDU page on one printed page where possible."""
+    from weasyprint import HTML
+
+    dense: frozenset[int] = frozenset()
+    for _ in range(2):
+        text = render_html(pack, dense=dense)
+        document = HTML(string=text).render(pdf_variant=PDF_VARIANT)
+        over = overflowing_pages(document, len(pack.pages))
+        if not over or set(over) <= dense:
+            break
+        dense = dense | frozenset(over)
+    if over:
+        names = ", ".join(pack.pages[i - 1].pdu for i in over)
+        warnings.warn(
+            f"the page for {names} runs over one {pack.paper} page even in the dense setting; "
+            "shorten the progress file's text",
+            stacklevel=2,
+        )
+    return text, document
+
+
+def _atomic_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_pack(pack: ScrutinyPack, out_dir: Path) -> list[Path]:
+    """scrutiny-pack-<region>.html and .pdf in ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    text, document = layout(pack)
+    stem = f"scrutiny-pack-{slug(pack.region)}"
+    html_path, pdf_path = out_dir / f"{stem}.html", out_dir / f"{stem}.pdf"
+    _atomic_bytes(html_path, text.encode("utf-8"))
+    _atomic_bytes(pdf_path, document.write_pdf(pdf_variant=PDF_VARIANT))
+    return [pdf_path, html_path]
+
+
+def build_pack(
+    region: str,
+    out_dir: Path,
+    *,
+    paper: str = "A4",
+    cases_path: str = "",
+    counts_path: str = "",
+    progress_path: str = "",
+) -> list[Path]:
+    """Build the scrutiny pack for one region: the PDF and HTML, the workbook, the CSVs and their data
+    dictionary, all in ``out_dir``. Returns the paths written (PDF first)."""
+    from hmip.analyses import scrutiny_pack
+    from hmip.report.workbook import write_data
+
+    pack = scrutiny_pack.prepare(
+        region=region,
+        paper=paper,
+        cases_path=cases_path,
+        counts_path=counts_path,
+        progress_path=progress_path,
+    )
+    return write_pack(pack, out_dir) + write_data(pack, out_dir)
