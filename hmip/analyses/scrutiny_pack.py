@@ -469,9 +469,14 @@ def standard_lines(
                     more_needed_total=sum(need.values()),
                 )
             if s.id in dists:
-                line["p_same"] = float(dists[s.id][sample])
+                line["p_same"] = _probability(dists[s.id], sample)
         out.append(StandardLine(**line))
     return out
+
+
+def _probability(table: pd.DataFrame, rating: Rating) -> float:
+    """The probability of ``rating`` in a rating table (columns rating, probability)."""
+    return float(table.loc[table["rating"] == Rating.parse(rating).label, "probability"].sum())
 
 
 def sample_distributions(inp: PackInputs, pdu: str, *, framework: Framework | None = None) -> dict:
@@ -519,8 +524,7 @@ def overall_firmness(
         )
     if len(dists) < len(fw.case_sample_standards):
         return res.rating.label, None, "not available: a case-sample standard has no cases"
-    _, probs = overall_distribution(dists, judgement, framework=fw)
-    p = float(probs[res.rating])
+    p = _probability(overall_distribution(dists, judgement, framework=fw).overall, res.rating)
     n = inp.data.cases_per_pdu.get(pdu)
     return (
         res.rating.label,
@@ -662,7 +666,8 @@ def equality_headline(
         )
     iy, inn = int(ry[0]), int(rn[0])
     wy, wn = int(ry[1]), int(rn[1])
-    diff, lo, hi = newcombe_difference(iy, inn, wy, wn, level=inp.level)
+    nc = newcombe_difference(iy, inn, wy, wn, level=inp.level).iloc[0]
+    diff, lo, hi = nc["estimate"], nc["lower"], nc["upper"]
     pm, pw = iy / inn, wy / wn
     about = "about " if rule.active else ""
     shares = (
@@ -1140,7 +1145,13 @@ def build_tables(
     kq_rows = []
     for r in c.itertuples():
         lo, hi = (
-            proportion_interval(int(r.yes), int(r.n), level=inp.level) if r.n else (np.nan, np.nan)
+            tuple(
+                proportion_interval(int(r.yes), int(r.n), level=inp.level).iloc[0][
+                    ["lower", "upper"]
+                ]
+            )
+            if r.n
+            else (np.nan, np.nan)
         )
         kq_rows.append(
             {
