@@ -259,7 +259,7 @@ def test_workbook_follows_releasing_statistics_in_spreadsheets(built):
     wb = load_workbook(out / "scrutiny-data-london.xlsx")
     assert wb.sheetnames[:3] == ["Cover", "Contents", "Notes"]
     table_sheets = wb.sheetnames[3:]
-    assert len(table_sheets) == len(pack.tables) == 7
+    assert len(table_sheets) == len(pack.tables) == 8  # the seven pack tables and the national one
     for ws in wb.worksheets:
         assert not ws.merged_cells.ranges, f"merged cells on {ws.title}"
     names = set()

@@ -199,6 +199,7 @@ class Position:
     yes: int | None = None
     n: int | None = None
     simulated: bool = False
+    national: str = ""  # "Nationally: ..." from the published national ratings (real)
 
 
 @dataclass(frozen=True)
@@ -556,8 +557,9 @@ def position(inp: PackInputs, pdu: str, ranks: pd.DataFrame | None) -> Position:
             f"One of {same} of the {n_region} inspected {inp.region} PDUs rated {rating_words(label)}"
             + (f"; the others: {rest}." if rest else ".")
         )
+    national = national_line(pdu)
     if ranks is None or pdu not in set(ranks["pdu"]):
-        return Position(published, measure, "")
+        return Position(published, measure, "", national=national)
     r = ranks[ranks["pdu"] == pdu].iloc[0]
     of = len(ranks)
     lo, hi = int(r["rank_lower"]), int(r["rank_upper"])
@@ -584,6 +586,25 @@ def position(inp: PackInputs, pdu: str, ranks: pd.DataFrame | None) -> Position:
         yes=yes,
         n=n,
         simulated=d.is_simulated(inp.data.counts),
+        national=national,
+    )
+
+
+def national_line(pdu: str, framework: str = "pdu-2021") -> str:
+    """ "Nationally: 20th of 36 ..." from the published national ratings (the same range as the London
+    report's national context), or "" where the PDU is not in the national table."""
+    from hmip.analyses.national import rank_range
+    from hmip.data.national import load_national_ratings
+    from hmip.stats.national import national_position
+
+    ratings = load_national_ratings()
+    if pdu not in set(ratings.loc[ratings["framework"] == framework, "pdu"]):
+        return ""
+    pos = national_position(ratings, pdu, framework)
+    lower = "none" if pos.n_rated_lower == 0 else str(pos.n_rated_lower)
+    return (
+        f"Nationally: {rank_range(pos)} PDUs rated in 2021-2023 by points "
+        f"({pos.n_rated_higher} rated higher, {lower} lower)."
     )
 
 
@@ -1284,8 +1305,39 @@ def build_tables(
         "position": positions,
         "equality": equality,
         "recommendations": recommendations,
+        "national": national_table(),
     }
     return {k: v for k, v in tables.items() if not v.empty}
+
+
+def national_table(framework: str = "pdu-2021") -> pd.DataFrame:
+    """Every PDU rated under the 2021-2023 framework with its published rating, points where known and
+    its national rank range (published data; blanks shown as not published)."""
+    from hmip.data.national import load_national_ratings
+    from hmip.stats.national import national_positions
+
+    ratings = load_national_ratings()
+    mine = ratings[ratings["framework"] == framework]
+    pos = national_positions(ratings, framework).set_index("pdu")
+    rows = []
+    for r in mine.to_dict("records"):
+        q = pos.loc[r["pdu"]]
+        rows.append(
+            {
+                "PDU": r["pdu"],
+                "Region": r["region"] or NA,
+                "Published": r["publication_date"],
+                "Overall rating": r["overall_rating"],
+                "Rating letter": Rating.parse(r["overall_rating"]).code,
+                "Points": NA if pd.isna(r["points"]) else int(r["points"]),
+                "Points basis": r["points_basis"] or "not published",
+                "Best national rank": int(q["rank_best"]),
+                "Worst national rank": int(q["rank_worst"]),
+                "Of": int(q["n_pdus"]),
+                "Source": r["source"],
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _band(yes: int, n: int, fw: Framework) -> str:
@@ -1399,6 +1451,26 @@ TABLE_SPECS = {
             "Upper limit (points)": "Newcombe 95% interval, upper limit",
             "Cases needed in each group": "To detect a 15-point gap (80% power, 5% level)",
             "Data basis": "simulated, analyst-supplied or not applicable",
+        },
+    ),
+    "national": (
+        "National",
+        "Every PDU rated under the 2021-2023 framework: published rating, points and national rank range",
+        "Published national ratings; where points are not published a PDU is placed anywhere its rating's "
+        "band allows, so its rank is a range. Ratings under the revised framework (from late 2023) are "
+        "not comparable and are left out.",
+        {
+            "PDU": "Probation Delivery Unit",
+            "Region": "HMPPS probation region where known",
+            "Published": "Publication date of HMIP's report (YYYY-MM-DD, YYYY-MM or YYYY)",
+            "Overall rating": "HMIP's overall rating",
+            "Rating letter": "I, RI, G or O",
+            "Points": "Points of 27 where published or implied",
+            "Points basis": "published, implied, or not published",
+            "Best national rank": "1 + PDUs certainly higher on points",
+            "Worst national rank": "1 + PDUs possibly higher on points",
+            "Of": "PDUs rated under this framework",
+            "Source": "Where the rating was published",
         },
     ),
     "recommendations": (

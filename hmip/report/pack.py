@@ -423,6 +423,8 @@ def pdu_html(p: PduPage, index: int, region: str) -> str:
     parts.append('<div class="two"><section>')
     parts.append(f"<h3>2. Position in {esc(region)}</h3>")
     parts.append(f"<p>{esc(p.position.published)}</p>")
+    if p.position.national:
+        parts.append(f"<p>{esc(p.position.national)}</p>")
     if p.position.text:
         parts.append(f"<p>{esc(p.position.text)}{_sim(p.position.simulated)}</p>")
     else:

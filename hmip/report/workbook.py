@@ -59,6 +59,7 @@ TABLE_NOTES = {
     "position": ("sample",),
     "equality": ("disclosure", "sample", "not_available"),
     "recommendations": ("progress", "not_available"),
+    "national": ("not_available", "implied"),
 }
 
 
