@@ -1,15 +1,23 @@
-"""Charts carry the rating letters (readable in black and white), alt text, and unknowns that are never ratings."""
+"""Charts carry the rating letters on the badge colours (readable without colour), alt text, and
+unknowns that are never ratings. Layout over every chart: tests/test_chart_layout.py."""
 
+import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.colors import to_hex
 
 from hmip.analyses.london_comparison import load_comparison, ratings_grid_table, summary_table
 from hmip.report import charts as plots
+from hmip.report.badges import RATING_STYLES
 from hmip.report.display import figure_html, table_html
 from hmip.rules.ratings import Rating
 
 
 def _texts(fig):
     return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def _figure_texts(fig):
+    return [t.get_text() for t in fig.texts]
 
 
 def test_ratings_grid_has_a_letter_in_every_rated_cell_and_question_marks_for_unknowns():
@@ -19,21 +27,31 @@ def test_ratings_grid_has_a_letter_in_every_rated_cell_and_question_marks_for_un
     rated = grid.notna().sum().sum()
     assert sum(t in {r.code for r in Rating} for t in texts) == rated
     assert texts.count("?") == grid.isna().sum().sum()
-    hatched = [p for p in fig.axes[0].patches if p.get_hatch() == "///"]
-    assert len(hatched) == grid.isna().sum().sum()
-    assert "Hammersmith" in fig.hmip_alt and "unknown" in fig.hmip_alt
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert "I = Inadequate" in legend and any("not published" in t for t in legend)
+    unknown_fill = RATING_STYLES["Not published"].fill.lower()
+    grey = [p for p in fig.axes[0].patches if to_hex(p.get_facecolor()) == unknown_fill]
+    assert len(grey) == grid.isna().sum().sum()
+    assert not any(p.get_hatch() for p in fig.axes[0].patches)
+    assert "Hammersmith" in fig.hmip_alt and "not published" in fig.hmip_alt
+    key = _figure_texts(fig)  # the key: each letter on its badge, then the word
+    assert {"I", "Inadequate", "RI", "Requires improvement", "?", "Not published"} <= set(key)
+
+
+def test_rating_fills_are_the_badge_colours():
+    grid = ratings_grid_table(load_comparison().published)
+    fig = plots.ratings_grid(grid)
+    fills = {to_hex(p.get_facecolor()).upper() for p in fig.axes[0].patches}
+    assert fills <= {s.fill.upper() for s in RATING_STYLES.values()}
+    assert RATING_STYLES["Inadequate"].fill.upper() in fills
+    assert all(r.colour.upper() not in fills for r in Rating if r.colour.upper() != "#FFFFFF")
 
 
 def test_points_chart_labels_bands_with_letters():
     d = load_comparison()
     fig = plots.points_chart(summary_table(d.overall, d.ratings, d.cases_per_pdu))
     texts = _texts(fig)
-    assert any(t.startswith("I\n0-4") for t in texts) and any(
-        t.startswith("O\n23-27") for t in texts
-    )
-    assert "recomputed" in " ".join(texts)
+    assert "I  0-4" in texts and "O  23-27" in texts
+    assert "8 (recomputed)" in texts
+    assert "not published" in " ".join(_figure_texts(fig))
 
 
 def test_probability_bars_put_letters_on_segments():
@@ -47,7 +65,25 @@ def test_probability_bars_put_letters_on_segments():
         index=["a", "b"],
     )
     fig = plots.probability_bars(table, title="t")
-    assert {"I 60%", "RI 40%", "G 90%", "I 10%"} <= set(_texts(fig))
+    assert {"I 60%", "RI 40%", "G 90%"} <= set(_texts(fig))
+    assert any("I 10%" in t for t in _texts(fig))  # inside its segment, or listed after the bar
+    for t in fig.axes[0].texts:  # letters on a fill are in that rating's text colour
+        for r in Rating:
+            if t.get_text().startswith(r.code + " ") and t.get_position()[0] < 1:
+                assert to_hex(t.get_color()) == RATING_STYLES[r.label].text.lower()
+
+
+def test_charts_do_not_change_the_global_style():
+    before = dict(plt.rcParams)
+    plots.probability_bars(pd.DataFrame({r.label: [0.25] for r in Rating}, index=["a"]))
+    assert dict(plt.rcParams) == before
+
+
+def test_charts_use_afcharts_style():
+    fig = plots.probability_bars(pd.DataFrame({r.label: [0.25] for r in Rating}, index=["a"]))
+    ax = fig.axes[0]
+    assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+    assert not ax.spines["left"].get_visible()  # afcharts: no left spine
 
 
 def test_figure_html_embeds_the_image_with_escaped_alt_text():
@@ -58,6 +94,7 @@ def test_figure_html_embeds_the_image_with_escaped_alt_text():
     html = figure_html(fig)
     assert html.startswith('<figure class="hmip-figure"><img src="data:image/png;base64,')
     assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "max-width:100%" in html
 
 
 def test_tables_escape_data_strings():

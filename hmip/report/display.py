@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 import re
 
@@ -62,14 +61,19 @@ def _display(html_text: str, extra: dict | None = None):
 
 
 def figure_html(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=130)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    alt = getattr(fig, "hmip_alt", "chart")
+    """A ``<figure>``: the chart as an embedded PNG (see :func:`hmip.report.charts.figure_png`)
+    with its alt text, shown at its print size but never wider than the page
+    (``max-width: 100%``), then its caption."""
+    from hmip.report.charts import figure_png
+
+    data = base64.b64encode(figure_png(fig)).decode("ascii")
+    alt = getattr(fig, "hmip_alt", "") or getattr(fig, "hmip_caption", "") or "Chart"
     caption = getattr(fig, "hmip_caption", "")
+    width, height = (round(v * 96) for v in fig.get_size_inches())  # CSS pixels: 96 an inch
+    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
     return (
         f'<figure class="hmip-figure"><img src="data:image/png;base64,{data}" alt="{esc(alt)}" '
-        f'style="max-width:100%;height:auto"><figcaption>{esc(caption)}</figcaption></figure>'
+        f'width="{width}" height="{height}" style="max-width:100%;height:auto">{cap}</figure>'
     )
 
 
