@@ -349,6 +349,11 @@ class LondonComparison:
     def parameters(self) -> dict:
         return self.options.parameters
 
+    @property
+    def simulated(self) -> bool:
+        """True when any figure is built on simulated data."""
+        return any(getattr(f, "attrs", {}).get("simulated") for f in self.data.loaded)
+
 
 def prepare(
     *,

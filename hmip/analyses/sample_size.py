@@ -461,6 +461,11 @@ class SampleSizeSensitivity:
     def parameters(self) -> dict:
         return self.inputs.parameters
 
+    @property
+    def simulated(self) -> bool:
+        """True when any figure is built on simulated data."""
+        return any(getattr(f, "attrs", {}).get("simulated") for f in self.inputs.loaded)
+
 
 def prepare(
     *,
@@ -545,28 +550,26 @@ def _published_date(value: str) -> str:
 def standards_table(
     result: SampleSizeSensitivity, *, framework: Framework | None = None
 ) -> pd.DataFrame:
-    """One row per rated standard: published rating, rating in the sample, what set it, how many more
-    sufficient cases would reach the next band, and the chance a fresh sample gives the same rating."""
+    """One row per rated standard: its rating (HMIP's where published, otherwise the case sample's, and
+    which), the key question that set it, how many more sufficient cases would reach the next band, and
+    the chance a fresh sample gives the same rating."""
     from hmip.rules.ratings import min_yes_for
 
     fw = framework or default_framework()
     inp = result.inputs
     published = _frame_with(inp, "standard", "rating", "basis", "standard_name")
     pub = {} if published is None else published[published["pdu"] == inp.pdu].set_index("standard")
+    judged_basis = _judgement_basis(inp)
     rated = rate_standards(inp.counts, framework=fw).set_index("standard")
     dist = result.distributions["table"]
     rows = []
     for s in fw.rated_standards:
         p = pub["rating"].get(s.id) if len(pub) else None
-        row = {
-            "standard": s.id,
-            "Standard": s.name,
-            "Published rating": None if p is None or pd.isna(p) else str(p),
-        }
+        p = None if p is None or pd.isna(p) else str(p)
+        row = {"standard": s.id, "Standard": s.name, "Rating": p, "Rating from": "HMIP (published)"}
         if s.case_sample and s.id in rated.index and pd.notna(rated.loc[s.id, "rating"]):
             r = rated.loc[s.id]
             rating = Rating.parse(r["rating"])
-            kq_short = fw.key_question(s.id, r["limiting"]).short
             more = None
             if rating < Rating.OUTSTANDING:
                 target = Rating(rating + 1)
@@ -578,22 +581,52 @@ def standards_table(
                     )
                 )
             mine = dist[dist["standard"] == s.id]
-            same = float(mine.iloc[0][rating.label]) if len(mine) else float("nan")
+            if p is None:
+                simulated = any(getattr(f, "attrs", {}).get("simulated") for f in inp.loaded)
+                row.update(
+                    {
+                        "Rating": rating.label,
+                        "Rating from": "the case sample" + (" (simulated)" if simulated else ""),
+                    }
+                )
+            elif p != rating.label:
+                row["Rating from"] = f"HMIP (published); the case sample gives {rating.label}"
             row.update(
                 {
-                    "Rating in the case sample": rating.label,
-                    "Set by the key question": kq_short,
+                    "Weakest key question": fw.key_question(s.id, r["limiting"]).short,
                     "Sufficient": f"{int(r['limiting_yes'])} of {int(r['limiting_n'])}",
                     "More sufficient cases for the next band": more,
-                    "Same rating with a fresh sample": same,
+                    "Same rating with a fresh sample": float(mine.iloc[0][rating.label])
+                    if len(mine)
+                    else float("nan"),
                 }
             )
         elif not s.case_sample:
             judged = inp.judgement.get(s.id)
-            row["Rating in the case sample"] = None if judged is None else judged.label
-            row["Set by the key question"] = "inspectors' judgement"
+            if p is None and judged is not None:
+                row.update(
+                    {
+                        "Rating": judged.label,
+                        "Rating from": judged_basis.get(s.id, "the data given"),
+                    }
+                )
+            row["Weakest key question"] = "rated by inspectors' judgement"
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _judgement_basis(inp: SensitivityInputs) -> dict[str, str]:
+    """Where each organisational delivery rating came from (published, implied or simulated)."""
+    out: dict[str, str] = {}
+    for frame in inp.loaded:  # the judgement file comes last, so its basis wins
+        if isinstance(frame, pd.DataFrame) and {"standard", "rating", "basis"} <= set(
+            frame.columns
+        ):
+            for r in frame[(frame["pdu"] == inp.pdu) & frame["rating"].notna()].itertuples():
+                out[r.standard] = {"simulated": "simulated (not published)"}.get(
+                    r.basis, str(r.basis)
+                )
+    return out
 
 
 def main_points(result: SampleSizeSensitivity, *, framework: Framework | None = None) -> list:
@@ -625,13 +658,10 @@ def main_points(result: SampleSizeSensitivity, *, framework: Framework | None = 
             )
         )
     table = standards_table(result, framework=fw)
-    case = table[
-        table["Set by the key question"].notna()
-        & (table["Set by the key question"] != "inspectors' judgement")
-    ]
+    case = table[table["Sufficient"].notna()] if "Sufficient" in table else table.iloc[0:0]
     if len(case):
         held = [
-            f"{r['Standard']} by '{r['Set by the key question']}' ({r['Sufficient']} cases sufficient)"
+            f"{r['Standard']} by '{r['Weakest key question']}' ({r['Sufficient']} cases sufficient)"
             for r in case.to_dict("records")
         ]
         points.append(
@@ -720,3 +750,15 @@ def methods(result: SampleSizeSensitivity) -> list[str]:
         "Shares are compared with 50%, 65% and 80% without rounding (the lowest-banding rule).",
     ]
     return [m for m in out if m]
+
+
+def standard_chances(result: SampleSizeSensitivity) -> pd.DataFrame:
+    """Each case-sample standard's chance of each rating with a fresh sample, one row per standard: the
+    correlated distribution where case-level data allow it, otherwise the independent one (the method
+    says which)."""
+    table = result.distributions["table"]
+    kinds = table["key_questions"].unique()
+    chosen = next((k for k in kinds if k.startswith("correlated")), kinds[0])
+    mine = table[table["key_questions"] == chosen].copy()
+    mine.index = [label.split(": ")[0] for label in mine.index]
+    return mine
