@@ -30,7 +30,7 @@ report: install ## Build every report in reports.toml into reports/ (the main jo
 	$(BIN)/hmip reports build --jobs $(JOBS)
 
 test: install ## Run the whole test suite: unit, property, notebooks (nbval) and end-to-end
-	$(BIN)/python -m pytest --nbval-lax --nbval-kernel-name hmip tests notebooks $(PYTEST_ARGS); rc=$$?; \
+	$(BIN)/python -m pytest -p tests.nbval_ipc --nbval-lax --nbval-kernel-name hmip tests notebooks $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; exit $$rc
 
 test-fast: install ## Run the unit and property tests only (skips notebooks, reports and the browser)
