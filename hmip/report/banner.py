@@ -24,6 +24,38 @@ def project_version() -> str:
         return "unknown"
 
 
+#: The packages whose versions every report, manifest and build log records.
+MAIN_PACKAGES = (
+    "hmip-analytics",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "papermill",
+    "nbconvert",
+    "ipykernel",
+    "jupyter_client",
+)
+
+
+def package_versions() -> dict[str, str]:
+    """Python and the main packages' installed versions, e.g. ``{"python": "3.11.9", "pandas": ...}``."""
+    import platform
+
+    versions = {"python": platform.python_version()}
+    for name in MAIN_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def versions_text(versions: dict[str, str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in versions.items())
+
+
 def git_commit() -> str:
     try:
         out = subprocess.run(
@@ -53,6 +85,7 @@ def banner_html(
     generated_at: str | None = None,
     version: str | None = None,
     commit: str | None = None,
+    versions: dict[str, str] | None = None,
 ) -> str:
     """The banner at the top of every report: title, parameters, data basis with checksums, disclosure rule,
     generation time (UTC), version and commit. A report on simulated data says so first, in words."""
@@ -86,6 +119,9 @@ def banner_html(
     )
     parts.append(
         f"<dt>Generated</dt><dd>{esc(generated_at)}; hmip-analytics {esc(version or project_version())}, "
-        f"commit {esc(commit or git_commit())}</dd></dl></header>"
+        f"commit {esc(commit or git_commit())}</dd>"
     )
+    if versions:
+        parts.append(f"<dt>Software</dt><dd>{esc(versions_text(versions))}</dd>")
+    parts.append("</dl></header>")
     return "".join(parts)

@@ -55,6 +55,7 @@ def render_html(nb, *, title: str, parameters: dict, meta: dict) -> str:
             generated_at=meta["generated_at"],
             version=meta["version"],
             commit=meta["commit"],
+            versions=meta.get("versions"),
         ),
         "hmip_css": report_css(),
     }
@@ -63,6 +64,8 @@ def render_html(nb, *, title: str, parameters: dict, meta: dict) -> str:
 
 
 def index_html(run_id: str, results: list[dict], meta: dict) -> str:
+    """The index of a published run: every report with its parameters, status, build time and when it
+    was built (a report carried over from an earlier run by a partial rebuild says so)."""
     esc = html.escape
     rows = []
     for r in results:
@@ -70,14 +73,17 @@ def index_html(run_id: str, results: list[dict], meta: dict) -> str:
             "; ".join(f"{esc(str(k))} = {esc(str(v))}" for k, v in r["parameters"].items())
             or "defaults"
         )
-        status = "built" if r["ok"] else "FAILED"
+        status = ("carried over" if r.get("carried_over") else "built") if r["ok"] else "FAILED"
         link = (
             f'<a href="{esc(run_id)}/{esc(r["name"])}.html">{esc(r["title"])}</a>'
             if r["ok"]
             else esc(r["title"])
         )
+        built = esc(str(r.get("built_at") or meta["generated_at"]))
+        if r.get("carried_over"):
+            built += f" (run {esc(str(r.get('from_run', '')))})"
         rows.append(
-            f"<tr><td>{link}</td><td>{params}</td><td>{status}</td><td>{r['seconds']:.1f} s</td></tr>"
+            f"<tr><td>{link}</td><td>{params}</td><td>{status}</td><td>{r['seconds']:.1f} s</td><td>{built}</td></tr>"
         )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">
@@ -89,7 +95,7 @@ table.hmip-index {{ border-collapse: collapse; }} table.hmip-index td, table.hmi
 <p>Run <code>{esc(run_id)}</code>, generated {esc(meta["generated_at"])}; hmip-analytics {esc(meta["version"])}, commit {esc(meta["commit"])}.
 Reports built on simulated data say so in a banner at their top.</p>
 <table class="hmip-index"><caption>Reports in this run</caption>
-<thead><tr><th scope="col">Report</th><th scope="col">Parameters</th><th scope="col">Status</th><th scope="col">Build time</th></tr></thead>
+<thead><tr><th scope="col">Report</th><th scope="col">Parameters</th><th scope="col">Status</th><th scope="col">Build time</th><th scope="col">Built at</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 </main></body></html>
 """
