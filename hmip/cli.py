@@ -107,6 +107,7 @@ def _reports(args) -> int:
         keep=args.keep,
         timeout=args.timeout,
         list_only=args.list,
+        list_format=args.format,
     )
     return status
 

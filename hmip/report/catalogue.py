@@ -157,3 +157,58 @@ def validate_jobs(jobs: list[Job]) -> None:
         raise CatalogueError(
             "the catalogue was refused before anything ran:\n  " + "\n  ".join(problems)
         )
+
+
+def notebook_imports(notebooks: list[str]) -> list[str]:
+    """The modules the notebooks' code cells import (``from a.b import c`` gives ``a.b`` and ``a.b.c``):
+    what a warm worker imports once, before any report runs."""
+    import ast
+    import json
+
+    found: dict[str, None] = {}
+    for nb in dict.fromkeys(notebooks):
+        path = resolve(nb)
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            if cell.get("cell_type") != "code":
+                continue
+            source = "".join(cell.get("source", ""))
+            try:
+                tree = ast.parse(
+                    "\n".join(
+                        ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))
+                    )
+                )
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    for a in node.names:
+                        found[a.name] = None
+                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    found[node.module] = None
+                    for a in node.names:
+                        found[f"{node.module}.{a.name}"] = None
+    return list(found)
+
+
+def job_spec(job: Job, settings: Settings, timeout: int | None = None) -> dict:
+    """One job as an external scheduler needs it (``hmip reports build --list --format json``)."""
+    args = ["hmip", "run", job.notebook]
+    for k, v in job.parameters.items():
+        args += ["-p", k, str(v).lower() if isinstance(v, bool) else str(v)]
+    args += ["-o", f"{job.name}.html", "--title", job.title]
+    return {
+        "name": job.name,
+        "title": job.title,
+        "notebook": job.notebook,
+        "parameters": dict(job.parameters),
+        "output": f"{job.name}.html",
+        "executed_notebook": f"{job.name}.ipynb",
+        "timeout": int(timeout or settings.timeout),
+        "kernel": settings.kernel,
+        "command": args,
+    }
