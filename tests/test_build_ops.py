@@ -304,3 +304,84 @@ def test_list_json_gives_each_job_for_an_external_scheduler(tmp_path, root):
     newham = next(j for j in doc["jobs"] if j["name"] == "sample-size-newham")
     assert newham["parameters"] == {"pdu": "Newham"} and newham["timeout"] == 900
     assert "-p" in newham["command"] and "Newham" in newham["command"]
+
+
+def hmip(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "hmip.cli", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+def test_run_refuses_an_unknown_parameter_before_anything_runs(tmp_path, root):
+    nb = root / "notebooks" / "sample_size_sensitivity.ipynb"
+    r = hmip("run", str(nb), "-p", "pdu_name", "Newham", "-o", str(tmp_path / "out.html"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "unknown parameter 'pdu_name'" in r.stderr and "did you mean 'pdu'?" in r.stderr
+    assert "accepted: pdu, n, caseload" in r.stderr
+    r = hmip("run", str(nb), "-p", "n", "forty", "-o", str(tmp_path / "out.html"))
+    assert r.returncode == 2 and "'n' must be a whole number (int), got 'forty'" in r.stderr
+    assert not list(tmp_path.iterdir())  # nothing ran, nothing written
+
+
+@pytest.mark.notebooks
+def test_run_turns_a_refused_value_into_one_line(tmp_path, root):
+    nb = root / "notebooks" / "sample_size_sensitivity.ipynb"
+    r = hmip("run", str(nb), "-p", "pdu", "Newhm", "-o", str(tmp_path / "out.html"))
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("error: ")
+    assert "did you mean 'Newham'" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "out.html").exists()
+
+
+@pytest.mark.e2e
+def test_run_renders_the_catalogues_html_with_the_projects_ipc_kernel(tmp_path, root):
+    out = tmp_path / "probe.html"
+    r = hmip("run", str(root / PROBE), "-p", "leak", "true", "-o", str(out), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == "" and r.stdout.startswith(f"wrote {out}")
+    page = out.read_text()
+    head = page[: page.index("</header>")]
+    assert "Kernel probe" in head and "leak = True" in head and "Software" in head
+    assert "<script" not in page and "import psutil" not in page  # self-contained, code hidden
+    state = probe_state(out.with_suffix(".ipynb"))
+    assert state["transport"] == "ipc" and state["dir_mode"] & 0o777 == 0o700
+    assert not Path(state["connection_file"]).parent.exists()
+
+
+@pytest.mark.e2e
+def test_jobs_run_elsewhere_are_gathered_and_published_atomically(tmp_path):
+    """What docs/scheduling.md describes: one task per job (its `hmip run` command), then one publish."""
+    cat = write(
+        tmp_path,
+        f"""
+        [[report]]
+        name = "one"
+        title = "One"
+        notebook = "{TINY}"
+        parameters = {{ message = "first", count = 4 }}
+        [[report]]
+        name = "two"
+        title = "Two"
+        notebook = "{TINY}"
+        """,
+    )
+    jobs = json.loads(
+        hmip("reports", "build", "--list", "--format", "json", "--catalogue", str(cat)).stdout
+    )["jobs"]
+    gathered, out = tmp_path / "gathered", tmp_path / "reports"
+    gathered.mkdir()
+    r = hmip("reports", "publish", str(gathered), "--catalogue", str(cat), "--out", str(out))
+    assert r.returncode == 1 and "one, two" in r.stdout and not (out / "latest").exists()
+    for job in jobs:  # each of these could run on another machine
+        command = [*job["command"][1:]]
+        command[command.index("-o") + 1] = str(gathered / job["output"])
+        r = hmip(*command)
+        assert r.returncode == 0, r.stderr
+    r = hmip("reports", "publish", str(gathered), "--catalogue", str(cat), "--out", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    run = (out / "latest").resolve()
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert [e["name"] for e in manifest["results"]] == ["one", "two"]
+    assert all(e["built_at"] and e["html"] == f"{e['name']}.html" for e in manifest["results"])
+    assert "count = 4" in (run / "one.html").read_text()
+    assert 'href="' + run.name + '/two.html"' in (out / "index.html").read_text()

@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hmip.errors import CatalogueError
+from hmip.errors import CatalogueError, ParameterError
 from hmip.paths import resolve
 
 DEFAULT_CATALOGUE = "reports.toml"
@@ -142,7 +142,8 @@ def validate_jobs(jobs: list[Job]) -> None:
         for key, value in job.parameters.items():
             if key not in declared:
                 problems.append(
-                    f"{job.name}: unknown parameter '{key}' for {job.notebook}; accepted: {', '.join(declared)}"
+                    f"{job.name}: unknown parameter '{key}' for {job.notebook}"
+                    f"{_did_you_mean(key, declared)}; accepted: {', '.join(declared)}"
                 )
                 continue
             type_name = (declared[key].get("inferred_type_name") or "").strip()
@@ -212,3 +213,58 @@ def job_spec(job: Job, settings: Settings, timeout: int | None = None) -> dict:
         "kernel": settings.kernel,
         "command": args,
     }
+
+
+def _did_you_mean(name: str, choices) -> str:
+    import difflib
+
+    choices = list(choices)
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5) or [
+        c for c in choices if c in name or name in c
+    ]
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _coerce(name: str, raw: str, type_name: str):
+    text = raw.strip()
+    if type_name == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ParameterError(
+                f"parameter '{name}' must be a whole number (int), got {raw!r}"
+            ) from None
+    if type_name == "float":
+        try:
+            return float(text)
+        except ValueError:
+            raise ParameterError(
+                f"parameter '{name}' must be a number (float), got {raw!r}"
+            ) from None
+    if type_name == "bool":
+        lowered = text.lower()
+        if lowered in {"true", "yes", "1", "on"}:
+            return True
+        if lowered in {"false", "no", "0", "off"}:
+            return False
+        raise ParameterError(f"parameter '{name}' must be true or false (bool), got {raw!r}")
+    return raw
+
+
+def notebook_parameters(notebook: str | Path, pairs: list[tuple[str, str]]) -> dict:
+    """``-p NAME VALUE`` pairs checked against the notebook's parameters cell and converted to the
+    declared types. An unknown name or a value of the wrong type raises :class:`ParameterError` naming
+    the accepted parameters (and the nearest name)."""
+    import papermill as pm
+
+    declared = pm.inspect_notebook(str(notebook))
+    params = {}
+    for name, raw in pairs:
+        if name not in declared:
+            raise ParameterError(
+                f"unknown parameter '{name}' for {notebook}{_did_you_mean(name, declared)}\n"
+                f"  accepted: {', '.join(declared)}"
+            )
+        type_name = (declared[name].get("inferred_type_name") or "").strip()
+        params[name] = _coerce(name, raw, type_name)
+    return params

@@ -776,6 +776,228 @@ def _publish(
     return EXIT_OK, summary
 
 
+# --- Publishing outputs gathered from elsewhere ------------------------------------------------------------
+def _executed_info(notebook: Path) -> tuple[float, str]:
+    """(seconds, finished UTC) from papermill's metadata in an executed notebook."""
+    seconds, built = 0.0, ""
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        meta = json.loads(notebook.read_text(encoding="utf-8"))["metadata"]["papermill"]
+        seconds = float(meta.get("duration") or 0.0)
+        end = meta.get("end_time")
+        if end:
+            built = datetime.fromisoformat(end).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return seconds, built
+
+
+def publish_gathered(
+    folder: str | Path,
+    catalogue: str | Path | None = None,
+    *,
+    out: str | Path | None = None,
+    keep: int | None = None,
+    stream=None,
+) -> tuple[int, dict]:
+    """Publish a run whose reports were built elsewhere (e.g. one Airflow task per report running
+    ``hmip run ... -o FOLDER/<name>.html``): every catalogue report must be in ``folder``, else nothing
+    is published (exit 1). Then the same atomic publish as a build: copied into staging, manifest
+    written, moved into place by a rename, index and ``latest`` switched, old runs pruned."""
+    from hmip.report.banner import git_commit, package_versions, project_version
+
+    stream = stream or sys.stdout
+    folder = Path(folder)
+    jobs, settings = load_catalogue(resolve(catalogue or DEFAULT_CATALOGUE))
+    missing = [j.name for j in jobs if not (folder / f"{j.name}.html").is_file()]
+    if missing:
+        stream.write(
+            f"nothing was published: {len(missing)} of {len(jobs)} reports are missing from {folder}: "
+            f"{', '.join(missing)}\n"
+        )
+        return EXIT_FAILED, {"missing": missing}
+    out_dir = Path(out) if out else reports_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock_fh = (out_dir / ".lock").open("w")
+    try:
+        fcntl.flock(lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        stream.write(f"another build is running (lock {out_dir / '.lock'}); nothing was done\n")
+        return EXIT_LOCKED, {}
+    try:
+        remove_dead_staging(out_dir)
+        started = time.perf_counter()
+        run_id = _new_run_id(out_dir)
+        staging = out_dir / ".staging" / run_id
+        staging.mkdir(parents=True)
+        write_pid_file(staging)
+        (out_dir / "logs").mkdir(exist_ok=True)
+        log_path = out_dir / "logs" / f"{run_id}.log"
+        meta = {
+            "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "version": project_version(),
+            "commit": git_commit(),
+            "versions": package_versions(),
+        }
+        results = []
+        for j in jobs:
+            for ext in ("html", "ipynb"):
+                src = folder / f"{j.name}.{ext}"
+                if src.is_file():
+                    shutil.copy2(src, staging / src.name)
+            seconds, built = _executed_info(folder / f"{j.name}.ipynb")
+            if not built:
+                mtime = (folder / f"{j.name}.html").stat().st_mtime
+                built = datetime.fromtimestamp(mtime, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            results.append(
+                {
+                    **asdict(JobResult(j.name, j.title, j.parameters, True, seconds)),
+                    "html": str(staging / f"{j.name}.html"),
+                    "notebook": str(staging / f"{j.name}.ipynb"),
+                    "built_at": built,
+                }
+            )
+        with log_path.open("a", encoding="utf-8") as log:
+            progress = Progress(len(jobs), log, stream, _name_width(jobs))
+            progress.line(f"run {run_id}: publishing {len(jobs)} reports gathered from {folder}")
+            summary = {
+                "run_id": run_id,
+                "jobs": 0,
+                "log": str(log_path),
+                "gathered_from": str(folder),
+            }
+            return _publish(
+                out_dir,
+                staging,
+                run_id,
+                results,
+                summary,
+                meta,
+                progress,
+                keep if keep is not None else settings.keep,
+                started,
+                len(jobs),
+            )
+    finally:
+        fcntl.flock(lock_fh, fcntl.LOCK_UN)
+        lock_fh.close()
+
+
+# --- One notebook by hand -------------------------------------------------------------------------------------
+def _error_names() -> set[str]:
+    from hmip.errors import HmipError
+
+    names, todo = set(), [HmipError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return names
+
+
+def _notebook_title(path: Path) -> str:
+    with contextlib.suppress(OSError, ValueError):
+        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+            if cell.get("cell_type") == "markdown":
+                for line in "".join(cell.get("source", "")).splitlines():
+                    if line.startswith("# "):
+                        return line[2:].strip()
+    return path.stem.replace("_", " ").capitalize()
+
+
+def run_notebook(
+    notebook: str,
+    pairs: list[tuple[str, str]],
+    *,
+    output: str | None = None,
+    title: str | None = None,
+    timeout: int | None = None,
+    kernel: str = "hmip",
+    stream=None,
+) -> int:
+    """``hmip run``: check the parameters against the notebook, run it with the project's kernel (over
+    IPC), and render the same self-contained HTML as the catalogue, banner included. Returns the exit
+    status; a notebook that refuses its parameters (an HmipError in a cell) gives one line and 2."""
+    from hmip.errors import EXIT_BAD_INPUT, ParameterError
+    from hmip.report.banner import git_commit, package_versions, project_version
+    from hmip.report.catalogue import DEFAULT_TIMEOUT, notebook_parameters
+    from hmip.report.execute import run_job
+    from hmip.report.kernel import kernel_python
+
+    stream = stream or sys.stdout
+    path = Path(notebook)
+    if not path.is_file():
+        path = resolve(notebook)
+    if not path.is_file() or path.suffix != ".ipynb":
+        raise ParameterError(f"notebook not found: {notebook}")
+    params = notebook_parameters(path, pairs)  # unknown names and bad types: nothing runs
+    kernel_python(kernel)
+    html = Path(output or f"{path.stem}.html").resolve()
+    if html.suffix != ".html":
+        raise ParameterError(f"-o must name an .html file, got {output}")
+    html.parent.mkdir(parents=True, exist_ok=True)
+    executed = html.with_suffix(".ipynb")
+    meta = {
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "version": project_version(),
+        "commit": git_commit(),
+        "versions": package_versions(),
+    }
+    job = {
+        "name": html.stem,
+        "title": title or _notebook_title(path),
+        "notebook": str(path.resolve()),
+        "parameters": params,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # third-party deprecations are not the analyst's business
+        r = run_job(
+            job,
+            str(html.parent),
+            kernel,
+            timeout or DEFAULT_TIMEOUT,
+            meta,
+            html_path=str(html),
+            notebook_path=str(executed),
+        )
+    if r["ok"]:
+        stream.write(f"wrote {html} in {r['seconds']:.1f}s (executed notebook: {executed})\n")
+        return EXIT_OK
+    if r.get("ename") in _error_names():  # the notebook refused a value: say why, in one line
+        message = r["error"].split(": ", 1)[-1].strip().splitlines()[0]
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(
+        f"error: {r['error']}\n  the executed notebook with the error: {executed}", file=sys.stderr
+    )
+    return EXIT_FAILED
+
+
+def add_run_arguments(parser) -> None:
+    parser.add_argument(
+        "notebook", help="the notebook, e.g. notebooks/sample_size_sensitivity.ipynb"
+    )
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a parameter (repeatable); checked against the notebook's parameters cell",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="the HTML to write (default: NOTEBOOK-NAME.html here); the executed notebook goes beside it",
+    )
+    parser.add_argument(
+        "--title", default=None, help="the banner's title (default: the notebook's)"
+    )
+    parser.add_argument(
+        "--timeout", type=int, default=None, help="time limit per cell in seconds (default 900)"
+    )
+    parser.add_argument("--kernel", default="hmip", help="Jupyter kernel (default: hmip)")
+
+
 # --- CLI glue ---------------------------------------------------------------------------------------------------
 def add_build_arguments(parser) -> None:
     parser.add_argument(
