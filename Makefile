@@ -4,6 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+LOCK := requirements.lock
 # Use the project's kernel (installed into the venv) ahead of any other `hmip` kernelspec.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 export MPLBACKEND := Agg
@@ -11,26 +12,33 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install report test test-fast lab bench lint format data clean kernel screenshots
+.PHONY: help install lock report test test-fast lab bench lint format data clean kernel screenshots
 
 help: ## Show this list of targets
 	@awk 'BEGIN {FS = ":.*## "; printf "Usage: make TARGET\n\n"} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name hmip --display-name "Python (hmip)" >/dev/null
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install hmip with its dev tools and the `hmip` Jupyter kernel (quick when nothing changed)
+install: $(STAMP) ## Create .venv, install the locked dependencies (requirements.lock), hmip and the `hmip` kernel (quick when nothing changed)
 	@$(BIN)/python -m hmip.report.kernel check
+
+lock: ## Refresh requirements.lock from pyproject.toml (pip-compile with hashes; UPGRADE=1 takes the newest versions)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/pip-compile || $(BIN)/python -m pip install --quiet pip-tools
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	  --extra dev --strip-extras --no-emit-index-url --no-emit-trusted-host --no-emit-find-links \
+	  --no-emit-options $(if $(UPGRADE),--upgrade) --output-file $(LOCK) pyproject.toml
 
 report: install ## Build every report in reports.toml into reports/ (the main job)
 	$(BIN)/hmip reports build --jobs $(JOBS)
 
 test: install ## Run the whole test suite: unit, property, notebooks (nbval) and end-to-end
-	$(BIN)/python -m pytest --nbval-lax --nbval-kernel-name hmip tests notebooks $(PYTEST_ARGS); rc=$$?; \
+	$(BIN)/python -m pytest -p tests.nbval_ipc --nbval-lax --nbval-kernel-name hmip tests notebooks $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; exit $$rc
 
 test-fast: install ## Run the unit and property tests only (skips notebooks, reports and the browser)

@@ -2,7 +2,9 @@
 
     hmip rate FILE.csv [--format table|csv] [--rounding none|whole_percent]
     hmip simulate [--out DIR] [--seed N] [--effect RR] [--national N]
-    hmip reports build [--catalogue reports.toml] [--jobs N] [--only NAME] [--list] ...
+    hmip reports build [--catalogue reports.toml] [--jobs N] [--only NAME] [--list [--format json]] ...
+    hmip reports publish FOLDER [--catalogue reports.toml] [--out DIR]
+    hmip run NOTEBOOK [-p NAME VALUE ...] [-o OUT.html]
     hmip pack [--region London] [--paper A4|A3] [--out DIR] [--cases-path P] [--counts-path P]
               [--progress-path P]
 
@@ -109,6 +111,7 @@ def _reports(args) -> int:
         keep=args.keep,
         timeout=args.timeout,
         list_only=args.list,
+        list_format=args.format,
     )
     return status
 
@@ -132,6 +135,26 @@ def _pack(args) -> int:
         print(f"wrote {p}")
     print(f"scrutiny pack for {args.region} built in {time.perf_counter() - start:.1f} s")
     return EXIT_OK
+
+
+def _publish(args) -> int:
+    from hmip.report.runner import publish_gathered
+
+    status, _ = publish_gathered(args.folder, args.catalogue, out=args.out, keep=args.keep)
+    return status
+
+
+def _run(args) -> int:
+    from hmip.report.runner import run_notebook
+
+    return run_notebook(
+        args.notebook,
+        [tuple(p) for p in args.parameter],
+        output=args.output,
+        title=args.title,
+        timeout=args.timeout,
+        kernel=args.kernel,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -195,6 +218,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_build_arguments(b)
     b.set_defaults(func=_reports)
+    pub = rep_sub.add_parser(
+        "publish",
+        help="publish reports built elsewhere (one scheduler task per report) as one run, atomically",
+    )
+    pub.add_argument("folder", help="the folder holding every report's NAME.html (and NAME.ipynb)")
+    pub.add_argument("--catalogue", default=None, help="catalogue file (default: reports.toml)")
+    pub.add_argument("--out", default=None, help="output folder (default: reports/)")
+    pub.add_argument("--keep", type=int, default=None, help="successful runs to keep")
+    pub.set_defaults(func=_publish)
+    from hmip.report.runner import add_run_arguments
+
+    run = sub.add_parser(
+        "run",
+        help="run one notebook with checked parameters and render the same HTML as the catalogue",
+        description="Run one notebook by hand: parameters are checked against its parameters cell before "
+        "anything runs; the project's kernel runs it (over IPC); the HTML has the reports' banner.",
+    )
+    add_run_arguments(run)
+    run.set_defaults(func=_run)
     return p
 
 

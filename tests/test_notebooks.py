@@ -7,21 +7,23 @@ import nbformat
 import papermill as pm
 import pytest
 
-from hmip.report.kernel import KERNEL_NAME
+from hmip.report.kernel import KERNEL_NAME, ipc_kernel
 
 pytestmark = pytest.mark.notebooks
 
 
 def run(root, tmp_path_factory, name, **params):
     out = tmp_path_factory.mktemp("nb") / f"{name}.ipynb"
-    pm.execute_notebook(
-        str(root / "notebooks" / f"{name}.ipynb"),
-        str(out),
-        parameters=params,
-        kernel_name=KERNEL_NAME,
-        progress_bar=False,
-        cwd=str(out.parent),
-    )
+    with ipc_kernel(KERNEL_NAME) as km:  # the report builder's set-up: IPC, private directory
+        pm.execute_notebook(
+            str(root / "notebooks" / f"{name}.ipynb"),
+            str(out),
+            parameters=params,
+            kernel_name=KERNEL_NAME,
+            km=km,
+            progress_bar=False,
+            cwd=str(out.parent),
+        )
     return nbformat.read(out, as_version=4)
 
 

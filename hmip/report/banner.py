@@ -24,6 +24,38 @@ def project_version() -> str:
         return "unknown"
 
 
+#: The packages whose versions every report, manifest and build log records.
+MAIN_PACKAGES = (
+    "hmip-analytics",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "papermill",
+    "nbconvert",
+    "ipykernel",
+    "jupyter_client",
+)
+
+
+def package_versions() -> dict[str, str]:
+    """Python and the main packages' installed versions, e.g. ``{"python": "3.11.9", "pandas": ...}``."""
+    import platform
+
+    versions = {"python": platform.python_version()}
+    for name in MAIN_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def versions_text(versions: dict[str, str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in versions.items())
+
+
 def git_commit() -> str:
     try:
         out = subprocess.run(
@@ -53,6 +85,7 @@ def banner_html(
     generated_at: str | None = None,
     version: str | None = None,
     commit: str | None = None,
+    versions: dict[str, str] | None = None,
 ) -> str:
     """The banner at the top of every report: the title, then a small table of what the report is built
     on (files, their basis and checksums), the disclosure rule, when and by what it was generated, and the
@@ -82,6 +115,10 @@ def banner_html(
             f"(commit {esc(commit or git_commit())})",
         ),
     ]
+    if versions:
+        rows.append(
+            ("Software", ", ".join(f"<code>{esc(k)}</code> {esc(v)}" for k, v in versions.items()))
+        )
     if parameters:
         rows.append(
             (
@@ -94,4 +131,3 @@ def banner_html(
         + "".join(f"<tr><th scope='row'>{k}</th><td>{v}</td></tr>" for k, v in rows)
         + "</tbody></table></header>"
     )
-    return "".join(parts)

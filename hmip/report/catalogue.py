@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hmip.errors import CatalogueError
+from hmip.errors import CatalogueError, ParameterError
 from hmip.paths import resolve
 
 DEFAULT_CATALOGUE = "reports.toml"
@@ -142,7 +142,8 @@ def validate_jobs(jobs: list[Job]) -> None:
         for key, value in job.parameters.items():
             if key not in declared:
                 problems.append(
-                    f"{job.name}: unknown parameter '{key}' for {job.notebook}; accepted: {', '.join(declared)}"
+                    f"{job.name}: unknown parameter '{key}' for {job.notebook}"
+                    f"{_did_you_mean(key, declared)}; accepted: {', '.join(declared)}"
                 )
                 continue
             type_name = (declared[key].get("inferred_type_name") or "").strip()
@@ -157,3 +158,113 @@ def validate_jobs(jobs: list[Job]) -> None:
         raise CatalogueError(
             "the catalogue was refused before anything ran:\n  " + "\n  ".join(problems)
         )
+
+
+def notebook_imports(notebooks: list[str]) -> list[str]:
+    """The modules the notebooks' code cells import (``from a.b import c`` gives ``a.b`` and ``a.b.c``):
+    what a warm worker imports once, before any report runs."""
+    import ast
+    import json
+
+    found: dict[str, None] = {}
+    for nb in dict.fromkeys(notebooks):
+        path = resolve(nb)
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            if cell.get("cell_type") != "code":
+                continue
+            source = "".join(cell.get("source", ""))
+            try:
+                tree = ast.parse(
+                    "\n".join(
+                        ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))
+                    )
+                )
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    for a in node.names:
+                        found[a.name] = None
+                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    found[node.module] = None
+                    for a in node.names:
+                        found[f"{node.module}.{a.name}"] = None
+    return list(found)
+
+
+def job_spec(job: Job, settings: Settings, timeout: int | None = None) -> dict:
+    """One job as an external scheduler needs it (``hmip reports build --list --format json``)."""
+    args = ["hmip", "run", job.notebook]
+    for k, v in job.parameters.items():
+        args += ["-p", k, str(v).lower() if isinstance(v, bool) else str(v)]
+    args += ["-o", f"{job.name}.html", "--title", job.title]
+    return {
+        "name": job.name,
+        "title": job.title,
+        "notebook": job.notebook,
+        "parameters": dict(job.parameters),
+        "output": f"{job.name}.html",
+        "executed_notebook": f"{job.name}.ipynb",
+        "timeout": int(timeout or settings.timeout),
+        "kernel": settings.kernel,
+        "command": args,
+    }
+
+
+def _did_you_mean(name: str, choices) -> str:
+    import difflib
+
+    choices = list(choices)
+    close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5) or [
+        c for c in choices if c in name or name in c
+    ]
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _coerce(name: str, raw: str, type_name: str):
+    text = raw.strip()
+    if type_name == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ParameterError(
+                f"parameter '{name}' must be a whole number (int), got {raw!r}"
+            ) from None
+    if type_name == "float":
+        try:
+            return float(text)
+        except ValueError:
+            raise ParameterError(
+                f"parameter '{name}' must be a number (float), got {raw!r}"
+            ) from None
+    if type_name == "bool":
+        lowered = text.lower()
+        if lowered in {"true", "yes", "1", "on"}:
+            return True
+        if lowered in {"false", "no", "0", "off"}:
+            return False
+        raise ParameterError(f"parameter '{name}' must be true or false (bool), got {raw!r}")
+    return raw
+
+
+def notebook_parameters(notebook: str | Path, pairs: list[tuple[str, str]]) -> dict:
+    """``-p NAME VALUE`` pairs checked against the notebook's parameters cell and converted to the
+    declared types. An unknown name or a value of the wrong type raises :class:`ParameterError` naming
+    the accepted parameters (and the nearest name)."""
+    import papermill as pm
+
+    declared = pm.inspect_notebook(str(notebook))
+    params = {}
+    for name, raw in pairs:
+        if name not in declared:
+            raise ParameterError(
+                f"unknown parameter '{name}' for {notebook}{_did_you_mean(name, declared)}\n"
+                f"  accepted: {', '.join(declared)}"
+            )
+        type_name = (declared[name].get("inferred_type_name") or "").strip()
+        params[name] = _coerce(name, raw, type_name)
+    return params

@@ -82,6 +82,7 @@ def render_html(nb, *, title: str, parameters: dict, meta: dict, paper: str = "A
         generated_at=meta["generated_at"],
         version=meta["version"],
         commit=meta["commit"],
+        versions=meta.get("versions"),
     )
     body, _ = exporter.from_notebook_node(nb)
     return document(title, banner + body, paper=paper)
@@ -161,10 +162,13 @@ def index_html(run_id: str, results: list[dict], meta: dict, *, region: str = "L
             "; ".join(f"<code>{esc(k)}</code> = {esc(v)}" for k, v in r["parameters"].items())
             or "defaults"
         )
-        status = "built" if r["ok"] else "FAILED"
+        status = ("carried over" if r.get("carried_over") else "built") if r["ok"] else "FAILED"
+        built = esc(str(r.get("built_at") or meta["generated_at"]))
+        if r.get("carried_over"):
+            built += f" (run {esc(str(r.get('from_run', '')))})"
         rows.append(
             f"<tr><td>{link(r)}</td><td>{params}</td><td>{status}</td>"
-            f"<td class='num'>{r['seconds']:.1f} s</td></tr>"
+            f"<td class='num'>{r['seconds']:.1f} s</td><td>{built}</td></tr>"
         )
     body = f"""
 <header class="hmip-banner"><h1>Probation inspection reports: {esc(region)}</h1>
@@ -180,7 +184,7 @@ come from a simulated sample; each report says so at its top.</p>
 <ul>{pdu_lines}</ul>
 <h2>Reports for analysts</h2>
 <div class="hmip-table-wrap"><table class="hmip-table"><caption>Reports in this run ({esc(meta["generated_at"])})</caption>
-<thead><tr><th scope="col">Report</th><th scope="col">Settings</th><th scope="col">Status</th><th scope="col" class="num">Build time</th></tr></thead>
+<thead><tr><th scope="col">Report</th><th scope="col">Settings</th><th scope="col">Status</th><th scope="col" class="num">Build time</th><th scope="col">Built at</th></tr></thead>
 <tbody>{"".join(rows)}</tbody></table></div>
 """
     return document(f"Probation inspection reports: {region}", body)

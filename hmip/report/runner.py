@@ -1,72 +1,108 @@
 """Build every report in a catalogue: parallel, safe, self-contained HTML.
 
-    hmip reports build [--catalogue reports.toml] [--jobs N] [--only NAME] [--list] [--out DIR]
-                       [--keep N] [--timeout SECONDS]
+    hmip reports build [--catalogue reports.toml] [--jobs N] [--only NAME] [--list [--format json]]
+                       [--out DIR] [--keep N] [--timeout SECONDS]
 
 How a build runs:
 
 1. The catalogue is read and expanded (an entry can fan out over PDUs). Every parameter is checked
    against the notebook's parameters cell (papermill's inspection): unknown names and wrong types
-   are refused before anything runs (exit 2).
-2. Reports are executed by papermill with the ``hmip`` kernel named explicitly, in parallel
-   (``--jobs``), each with a time limit, into ``reports/.staging/<run-id>/``. HTML is rendered only
-   from a successful execution, with code hidden and nothing fetched from the network.
+   are refused before anything runs (exit 2). Meanwhile ``--jobs`` warm workers start and import the
+   heavy libraries once (:mod:`hmip.report.execute`).
+2. Under ``reports/.lock``, staging folders of dead runs are removed. Each report runs in a fresh
+   process forked from a warm worker, with its own kernel (forked too, over IPC in a private 0700
+   directory removed afterwards), a time limit, into ``reports/.staging/<run-id>/``. HTML is rendered
+   only from a successful execution, with code hidden and nothing fetched from the network.
 3. Only if every report succeeded is the run moved to ``reports/<run-id>/`` and ``reports/index.html``
-   and ``reports/latest`` switched (atomic renames); the last ``keep`` runs are kept.
-4. If any report failed, nothing published changes: the executed notebooks (with their errors) are
-   kept under ``reports/failed/<run-id>/`` and named in the message, and the exit status is 1.
+   and ``reports/latest`` switched (atomic renames); the last ``keep`` runs are kept. A partial build
+   (``--only``) carries every other catalogue report over from the latest published run, marked with
+   its original build time, so the index never loses a report.
+4. If any report failed, or the build was stopped (SIGTERM, SIGINT), nothing published changes: the
+   executed notebooks (with their errors) are kept under ``reports/failed/<run-id>/`` and named in the
+   message. Workers and kernels are stopped with the build, and die with it if it is killed.
 
-Exit statuses (for schedulers): 0 every report built and published; 1 a report failed or timed out
-(nothing published); 2 bad catalogue, parameters or usage (nothing ran); 3 another build holds the
-lock; 130 interrupted. Each run writes ``reports/logs/<run-id>.log``.
+Exit statuses (defined in :mod:`hmip.errors`): 0 every report built and published; 1 a report failed
+or timed out (nothing published); 2 bad catalogue, parameters or usage (nothing ran); 3 another build
+holds the lock; 130 stopped by SIGTERM or SIGINT (nothing published). Each run writes
+``reports/logs/<run-id>.log``: progress, the package versions, and every worker's and kernel's own
+output and warnings (the console shows only one line per report and a summary).
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import contextlib
 import fcntl
 import json
-import multiprocessing
 import os
+import selectors
 import shutil
+import signal
+import subprocess
 import sys
 import time
-import traceback
+import warnings
+from collections import deque
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hmip.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, CatalogueError
-from hmip.paths import reports_dir, resolve
-from hmip.report.catalogue import DEFAULT_CATALOGUE, Job, Settings, load_catalogue, validate_jobs
-from hmip.report.execute import JobResult, _noop, _short_error, _warm_worker, run_job
+from hmip.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    CatalogueError,
+)
+from hmip.paths import project_root, reports_dir, resolve
+from hmip.report.catalogue import (
+    DEFAULT_CATALOGUE,
+    Job,
+    Settings,
+    job_spec,
+    load_catalogue,
+    notebook_imports,
+    validate_jobs,
+)
+from hmip.report.execute import JobResult, _write_failure_notebook
 from hmip.report.publish import atomic_symlink, atomic_write, prune_runs
 from hmip.report.render import index_html
 
+RUN_ID_PATTERN = r"\d{8}T\d{6}Z(-\d+)?"
+PID_FILE = "builder.pid"
 
-# --- The build ----------------------------------------------------------------------------------------------
+
+class BuildInterrupted(KeyboardInterrupt):
+    """Raised in the builder by SIGTERM or SIGINT."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+# --- Output -------------------------------------------------------------------------------------------------
 class Progress:
-    """One line per report with its status and time; a live line as well when writing to a terminal."""
+    """One aligned line per report (status, name, seconds) and a summary, on the console and in the log."""
 
-    def __init__(self, total: int, log, stream=None):
-        self.total, self.done, self.log = total, 0, log
+    def __init__(self, total: int, log, stream=None, width: int = 40):
+        self.total, self.done, self.log, self.width = total, 0, log, width
         self.stream = stream or sys.stdout
-        self.tty = self.stream.isatty()
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
 
-    def line(self, text: str) -> None:
-        if self.tty:
-            self.stream.write("\r\033[K")
-        self.stream.write(text + "\n")
-        self.stream.flush()
+    def line(self, text: str, console: bool = True) -> None:
+        if console:
+            if self.tty:
+                self.stream.write("\r\033[K")
+            self.stream.write(text + "\n")
+            self.stream.flush()
         self.log.write(text + "\n")
         self.log.flush()
 
     def finished(self, r: dict, running: int) -> None:
         self.done += 1
         status = "ok" if r["ok"] else "FAILED"
+        n = len(str(self.total))
         self.line(
-            f"[{self.done:>3}/{self.total}] {status:<6} {r['name']:<40} {r['seconds']:6.1f}s"
+            f"[{self.done:>{n}}/{self.total}] {status:<6} {r['name']:<{self.width}} {r['seconds']:6.1f}s"
             + (f"  {r['error']}" if r["error"] else "")
         )
         if self.tty and running:
@@ -74,6 +110,189 @@ class Progress:
             self.stream.flush()
 
 
+class _LogSink:
+    """Collects worker output and warnings until the run's log file exists, then writes there."""
+
+    def __init__(self):
+        self.pending: list[str] = []
+        self.fh = None
+
+    def write(self, text: str) -> None:
+        if self.fh is None:
+            self.pending.append(text)
+        else:
+            self.fh.write(text)
+            self.fh.flush()
+
+    def attach(self, fh) -> None:
+        self.fh = fh
+        for text in self.pending:
+            fh.write(text)
+        self.pending.clear()
+        fh.flush()
+
+
+@contextlib.contextmanager
+def _warnings_to(sink: _LogSink):
+    """Third-party warnings raised in the builder go to the log, not the console."""
+    old = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        sink.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = old
+
+
+class _StopState:
+    """The first SIGTERM or SIGINT raises BuildInterrupted, unless the build is in a critical section
+    (publishing, or already keeping a failed run), where it is only recorded. Later ones are recorded."""
+
+    def __init__(self):
+        self.received: int | None = None
+        self.critical = False
+        self.started = time.perf_counter()  # the build's wall time counts from here
+
+    def handler(self, signum, frame):
+        first = self.received is None
+        self.received = self.received or signum
+        if first and not self.critical:
+            raise BuildInterrupted(signum)
+
+
+@contextlib.contextmanager
+def _stop_signals():
+    state = _StopState()
+    old = {s: signal.signal(s, state.handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield state
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+# --- The worker pool ----------------------------------------------------------------------------------------
+class _Worker:
+    def __init__(self, proc: subprocess.Popen):
+        self.proc, self.out, self.job, self.ready, self.started = proc, b"", None, False, 0.0
+        self.info: dict = {}
+
+
+class WorkerPool:
+    """``n`` warm worker processes speaking JSON lines (see :mod:`hmip.report.execute`)."""
+
+    def __init__(self, n: int, hello: dict, sink: _LogSink):
+        self.hello, self.sink = hello, sink
+        self.sel = selectors.DefaultSelector()
+        self.workers: list[_Worker] = []
+        for _ in range(n):
+            self.start_worker()
+
+    def start_worker(self) -> _Worker:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hmip.report.execute", "worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=str(project_root()),
+            env={**os.environ, "HMIP_BUILDER_PID": str(os.getpid())},
+        )
+        w = _Worker(proc)
+        self.workers.append(w)
+        self.sel.register(proc.stdout, selectors.EVENT_READ, (w, "out"))
+        self.sel.register(proc.stderr, selectors.EVENT_READ, (w, "err"))
+        self.send(w, self.hello)
+        return w
+
+    def send(self, w: _Worker, obj: dict) -> bool:
+        try:
+            w.proc.stdin.write((json.dumps(obj, default=str) + "\n").encode())
+            w.proc.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError):
+            return False
+
+    def _forget(self, w: _Worker) -> None:
+        for f in (w.proc.stdout, w.proc.stderr):
+            with contextlib.suppress(KeyError, ValueError):
+                self.sel.unregister(f)
+        self.workers.remove(w)
+
+    def events(self, timeout: float = 1.0):
+        """Yield (worker, message) for each message; a dead worker yields (worker, None)."""
+        for key, _ in self.sel.select(timeout):
+            w, kind = key.data
+            try:
+                data = os.read(key.fd, 65536)
+            except OSError:
+                data = b""
+            if kind == "err":
+                if data:
+                    self.sink.write(data.decode("utf-8", "replace"))
+                continue
+            if not data:
+                w.proc.wait()
+                self._forget(w)
+                yield w, None
+                continue
+            w.out += data
+            while b"\n" in w.out:
+                line, w.out = w.out.split(b"\n", 1)
+                try:
+                    yield w, json.loads(line)
+                except ValueError:
+                    self.sink.write(line.decode("utf-8", "replace") + "\n")
+
+    def pids(self) -> list[int]:
+        return [w.proc.pid for w in self.workers]
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Let idle workers exit (end of input); kill any that do not."""
+        for w in self.workers:
+            with contextlib.suppress(OSError):
+                w.proc.stdin.close()
+        self._reap(timeout)
+
+    def terminate(self, timeout: float = 5.0) -> None:
+        """Stop now: SIGTERM each worker (it kills its report and kernel), then SIGKILL what is left,
+        including any descendant."""
+        import psutil
+
+        family = []
+        for w in self.workers:
+            with contextlib.suppress(psutil.Error):
+                family += psutil.Process(w.proc.pid).children(recursive=True)
+            with contextlib.suppress(OSError):
+                w.proc.send_signal(signal.SIGTERM)
+        self._reap(timeout)
+        for p in family:
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+        psutil.wait_procs(family, timeout=timeout)
+
+    def _reap(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        for w in list(self.workers):
+            try:
+                w.proc.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                w.proc.kill()
+                w.proc.wait()
+            for f in (w.proc.stdout, w.proc.stderr):
+                with contextlib.suppress(Exception):
+                    rest = f.read() if f is w.proc.stderr else b""
+                    if rest:
+                        self.sink.write(rest.decode("utf-8", "replace"))
+            self._forget(w)
+            for f in (w.proc.stdin, w.proc.stdout, w.proc.stderr):
+                with contextlib.suppress(Exception):
+                    f.close()
+
+
+# --- The build ----------------------------------------------------------------------------------------------
 def build(
     catalogue: str | Path | None = None,
     *,
@@ -83,55 +302,81 @@ def build(
     keep: int | None = None,
     timeout: int | None = None,
     list_only: bool = False,
+    list_format: str = "text",
     stream=None,
 ) -> tuple[int, dict]:
     """Build the catalogue. Returns (exit status, summary)."""
     stream = stream or sys.stdout
     cat_path = resolve(catalogue or DEFAULT_CATALOGUE)
-    all_jobs, settings = load_catalogue(cat_path)
-    if only:
-        missing = [n for n in only if n not in {j.name for j in all_jobs}]
-        if missing:
-            raise CatalogueError(
-                f"--only: no report named {missing}; reports: {', '.join(j.name for j in all_jobs)}"
-            )
-        all_jobs = [j for j in all_jobs if j.name in only]
+    catalogue_jobs, settings = load_catalogue(cat_path)
+    selected = _select(catalogue_jobs, only)
     if list_only:
-        validate_jobs(all_jobs)
-        for j in all_jobs:
-            params = ", ".join(f"{k}={v!r}" for k, v in j.parameters.items()) or "defaults"
-            stream.write(f"{j.name:<40} {j.notebook}  [{params}]  {j.title}\n")
-        return EXIT_OK, {"jobs": [asdict(j) for j in all_jobs]}
-    jobs = min(jobs or os.cpu_count() or 1, len(all_jobs))
-    pool = cf.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_worker
-    )
-    for _ in range(jobs):
-        pool.submit(_noop)  # start the workers now, so their imports overlap the validation below
-    try:
-        return _build_with_pool(
-            pool, all_jobs, settings, jobs=jobs, out=out, keep=keep, timeout=timeout, stream=stream
+        validate_jobs(selected)
+        specs = [job_spec(j, settings, timeout) for j in selected]
+        if list_format == "json":
+            stream.write(json.dumps({"catalogue": str(cat_path), "jobs": specs}, indent=2) + "\n")
+        else:
+            for j in selected:
+                params = ", ".join(f"{k}={v!r}" for k, v in j.parameters.items()) or "defaults"
+                stream.write(f"{j.name:<40} {j.notebook}  [{params}]  {j.title}\n")
+        return EXIT_OK, {"jobs": specs}
+    n_jobs = max(1, min(jobs or os.cpu_count() or 1, len(selected)))
+    sink = _LogSink()
+    with _warnings_to(sink):
+        hello = {
+            "modules": notebook_imports([j.notebook for j in selected]),
+            "kernel": settings.kernel,
+        }
+        pool = WorkerPool(n_jobs, hello, sink)  # they warm up while the catalogue is checked
+        try:
+            with _stop_signals() as stop_state:
+                from hmip.report.kernel import kernel_python
+
+                validate_jobs(selected)
+                kernel_python(settings.kernel)  # a clear error now if the kernel is missing
+                return _build_checked(
+                    pool,
+                    selected,
+                    catalogue_jobs,
+                    settings,
+                    partial=bool(only),
+                    out=out,
+                    keep=keep,
+                    timeout=timeout,
+                    stream=stream,
+                    sink=sink,
+                    stop_state=stop_state,
+                )
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.close()
+
+
+def _select(catalogue_jobs: list[Job], only: list[str] | None) -> list[Job]:
+    if not only:
+        return catalogue_jobs
+    import difflib
+
+    names = [j.name for j in catalogue_jobs]
+    missing = [n for n in only if n not in names]
+    if missing:
+        hints = []
+        for n in missing:
+            close = difflib.get_close_matches(n, names, n=1)
+            hints.append(f"'{n}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        raise CatalogueError(
+            f"--only: no report named {', '.join(hints)}; reports: {', '.join(names)}"
         )
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    return [j for j in catalogue_jobs if j.name in only]
 
 
-def _preflight(jobs: list[dict], kernel: str) -> None:
-    """Validate parameters and the kernel (in a worker, which imports papermill anyway)."""
-    from hmip.report.kernel import kernel_python
-
-    validate_jobs([Job(**j) for j in jobs])
-    kernel_python(kernel)  # a clear error now if the kernel is missing
-
-
-def _build_with_pool(
-    pool, all_jobs, settings, *, jobs, out, keep, timeout, stream
+def _build_checked(
+    pool, jobs, catalogue_jobs, settings, *, partial, out, keep, timeout, stream, sink, stop_state
 ) -> tuple[int, dict]:
-    from hmip.report.banner import git_commit, project_version
+    from hmip.report.banner import git_commit, package_versions, project_version
 
-    pool.submit(
-        _preflight, [asdict(j) for j in all_jobs], settings.kernel
-    ).result()  # raises CatalogueError / KernelError
     out_dir = Path(out) if out else reports_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     keep = keep if keep is not None else settings.keep
@@ -143,20 +388,25 @@ def _build_with_pool(
         stream.write(f"another build is running (lock {out_dir / '.lock'}); nothing was done\n")
         return EXIT_LOCKED, {}
     try:
+        meta = {
+            "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "version": project_version(),
+            "commit": git_commit(),
+            "versions": package_versions(),
+        }
         return _build_locked(
             pool,
-            all_jobs,
+            jobs,
+            catalogue_jobs,
             settings,
             out_dir,
-            jobs,
             keep,
             timeout,
             stream,
-            {
-                "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-                "version": project_version(),
-                "commit": git_commit(),
-            },
+            sink,
+            meta,
+            partial,
+            stop_state,
         )
     finally:
         fcntl.flock(lock_fh, fcntl.LOCK_UN)
@@ -169,7 +419,7 @@ def schedule(jobs: list[Job], out_dir: Path) -> list[Job]:
     previous: dict[str, float] = {}
     manifest = out_dir / "latest" / "manifest.json"
     if manifest.is_file():
-        with contextlib.suppress(ValueError, KeyError, OSError):
+        with contextlib.suppress(ValueError, KeyError, OSError, TypeError):
             previous = {
                 r["name"]: float(r["seconds"]) for r in json.loads(manifest.read_text())["results"]
             }
@@ -192,93 +442,560 @@ def _new_run_id(out_dir: Path) -> str:
     return run_id
 
 
+def _process_start(pid: int) -> float | None:
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def write_pid_file(staging: Path) -> None:
+    (staging / PID_FILE).write_text(
+        json.dumps({"pid": os.getpid(), "started": _process_start(os.getpid())}), encoding="utf-8"
+    )
+
+
+def remove_dead_staging(out_dir: Path) -> list[str]:
+    """Remove staging folders whose builder is gone (killed, or the machine stopped). Called under the
+    lock, so no live build owns any of them; the pid file is checked all the same."""
+    from hmip.report.kernel import remove_stale_kernel_dirs
+
+    removed = []
+    root = out_dir / ".staging"
+    if root.is_dir():
+        for d in sorted(root.iterdir()):
+            if not d.is_dir():
+                continue
+            alive = False
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                info = json.loads((d / PID_FILE).read_text(encoding="utf-8"))
+                started = _process_start(int(info["pid"]))
+                alive = started is not None and abs(started - float(info["started"])) < 1.0
+            if not alive:
+                shutil.rmtree(d, ignore_errors=True)
+                removed.append(d.name)
+        with contextlib.suppress(OSError):
+            root.rmdir()
+    remove_stale_kernel_dirs()
+    return removed
+
+
+def _name_width(jobs: list[Job]) -> int:
+    return min(60, max([len(j.name) for j in jobs] + [10]))
+
+
 def _build_locked(
-    pool,
+    pool: WorkerPool,
     jobs: list[Job],
+    catalogue_jobs: list[Job],
     settings: Settings,
     out_dir: Path,
-    n_jobs: int,
     keep: int,
     timeout: int,
     stream,
+    sink: _LogSink,
     meta: dict,
+    partial: bool,
+    stop_state: _StopState,
 ) -> tuple[int, dict]:
+    from hmip.report.banner import versions_text
+
+    cleaned = remove_dead_staging(out_dir)
     run_id = _new_run_id(out_dir)
     staging = out_dir / ".staging" / run_id
     staging.mkdir(parents=True)
+    write_pid_file(staging)
     (out_dir / "logs").mkdir(exist_ok=True)
     log_path = out_dir / "logs" / f"{run_id}.log"
-    started = time.perf_counter()
-    results: list[dict] = []
-    with log_path.open("w", encoding="utf-8") as log:
-        progress = Progress(len(jobs), log, stream)
+    started = stop_state.started
+    results: dict[str, dict] = {}
+    with log_path.open("a", encoding="utf-8") as log:
+        sink.attach(log)
+        progress = Progress(len(jobs), log, stream, _name_width(jobs))
         progress.line(
-            f"run {run_id}: {len(jobs)} reports, {n_jobs} at a time, kernel '{settings.kernel}', "
-            f"time limit {timeout}s each; log {log_path}"
+            f"run {run_id}: {len(jobs)} reports, {len(pool.workers)} at a time, kernel '{settings.kernel}' "
+            f"(IPC), time limit {timeout}s each; log {log_path}"
         )
-        futures = {
-            pool.submit(run_job, asdict(j), str(staging), settings.kernel, timeout, meta): j
-            for j in schedule(jobs, out_dir)
-        }
-        pending = set(futures)
-        for fut in cf.as_completed(futures):
-            pending.discard(fut)
-            job = futures[fut]
-            try:
-                r = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a crashed worker is a failed report
-                r = asdict(
-                    JobResult(job.name, job.title, job.parameters, False, 0.0, _short_error(exc))
-                )
-                log.write(traceback.format_exc())
-            results.append(r)
-            progress.finished(r, len(pending))
-        order = {j.name: i for i, j in enumerate(jobs)}
-        results.sort(key=lambda r: order[r["name"]])
-        wall = time.perf_counter() - started
-        summary = {
-            "run_id": run_id,
-            "wall_seconds": wall,
-            "results": results,
-            "jobs": n_jobs,
-            "log": str(log_path),
-        }
-        failed = [r for r in results if not r["ok"]]
-        (staging / "manifest.json").write_text(
-            json.dumps({**summary, **meta}, indent=2, default=str), encoding="utf-8"
-        )
-        if failed:
-            dest = out_dir / "failed" / run_id
-            dest.parent.mkdir(exist_ok=True)
-            shutil.move(str(staging), dest)
-            for r in failed:
-                progress.line(
-                    f"FAILED {r['name']}: {r['error']}\n  executed notebook with the error: {dest / (r['name'] + '.ipynb')}"
-                )
-            progress.line(
-                f"{len(failed)} of {len(results)} reports failed: nothing was published; "
-                f"the previous reports and index are unchanged. Log: {log_path}"
+        progress.line(f"versions: {versions_text(meta['versions'])}", console=False)
+        for name in cleaned:
+            progress.line(f"removed the staging folder of a dead run: {name}")
+        summary = {"run_id": run_id, "jobs": len(pool.workers), "log": str(log_path)}
+        try:
+            _run_all(pool, jobs, staging, settings, timeout, meta, results, progress, log)
+        except BuildInterrupted as stop:
+            from hmip.report.kernel import remove_stale_kernel_dirs
+
+            stop_state.critical = True
+            pool.terminate()
+            remove_stale_kernel_dirs()  # the private directories of the kernels just stopped
+            return _keep_failed(
+                out_dir,
+                staging,
+                jobs,
+                results,
+                summary,
+                meta,
+                progress,
+                started,
+                interrupted=stop,
             )
-            summary["failed_dir"] = str(dest)
-            with contextlib.suppress(OSError):
-                (out_dir / ".staging").rmdir()
-            return EXIT_FAILED, summary
-        final = out_dir / run_id
-        os.replace(staging, final)
-        for r in results:
-            r["html"] = str(final / f"{r['name']}.html")
-            r["notebook"] = str(final / f"{r['name']}.ipynb")
-        atomic_write(out_dir / "index.html", index_html(run_id, results, meta))
-        atomic_symlink(run_id, out_dir / "latest")
-        removed = prune_runs(out_dir, keep)
-        with contextlib.suppress(OSError):
-            (out_dir / ".staging").rmdir()  # only if empty
-        progress.line(
-            f"published {len(results)} reports to {final} in {wall:.1f}s; index {out_dir / 'index.html'}"
-            + (f"; removed old runs {removed}" if removed else "")
+        stop_state.critical = True  # from here on a signal is recorded, not obeyed halfway
+        ordered = [results[j.name] for j in jobs]
+        if any(not r["ok"] for r in ordered):
+            return _keep_failed(
+                out_dir, staging, jobs, results, summary, meta, progress, started, None
+            )
+        if partial:
+            ordered = _carry_over(out_dir, staging, jobs, catalogue_jobs, ordered, progress)
+        return _publish(
+            out_dir, staging, run_id, ordered, summary, meta, progress, keep, started, len(jobs)
         )
-        summary["run_dir"] = str(final)
-        return EXIT_OK, summary
+
+
+def _run_all(pool, jobs, staging, settings, timeout, meta, results, progress, log) -> None:
+    pending = deque(schedule(jobs, staging.parent.parent))
+    by_name = {j.name: j for j in jobs}
+    while len(results) < len(jobs):
+        for w in pool.workers:
+            if w.ready and w.job is None and pending:
+                job = pending.popleft()
+                w.job, w.started = job, time.perf_counter()
+                pool.send(
+                    w,
+                    {
+                        "job": asdict(job),
+                        "staging": str(staging),
+                        "kernel": settings.kernel,
+                        "timeout": timeout,
+                        "meta": meta,
+                    },
+                )
+        if not pool.workers:
+            raise RuntimeError("every worker process has died")  # pragma: no cover
+        for w, msg in pool.events(1.0):
+            if msg is None:  # the worker died
+                log.write(f"worker {w.proc.pid} exited with status {w.proc.returncode}\n")
+                if w.job is not None:
+                    r = asdict(
+                        JobResult(
+                            w.job.name,
+                            w.job.title,
+                            w.job.parameters,
+                            False,
+                            time.perf_counter() - w.started,
+                            f"its worker process died (status {w.proc.returncode})",
+                        )
+                    )
+                    _ensure_notebook(w.job, staging, r["error"])
+                    results[w.job.name] = r
+                    progress.finished(r, sum(x.job is not None for x in pool.workers))
+                if pending or any(x.job is not None for x in pool.workers) or not pool.workers:
+                    if len(results) < len(jobs):
+                        pool.start_worker()
+                continue
+            if "ready" in msg:
+                w.ready, w.info = True, msg
+                log.write(
+                    f"worker {msg['ready']} ready: imports took {msg['warm_seconds']:.2f}s; "
+                    f"kernels {'forked from it' if msg.get('forked') else 'started afresh'}\n"
+                )
+                continue
+            job = by_name[msg["name"]]
+            w.job = None
+            results[job.name] = msg
+            progress.finished(msg, sum(x.job is not None for x in pool.workers))
+
+
+def _ensure_notebook(job: Job, staging: Path, error: str) -> None:
+    nb = staging / f"{job.name}.ipynb"
+    if not nb.exists():
+        _write_failure_notebook(resolve(job.notebook), nb, job.parameters, error)
+
+
+def _relative(result: dict) -> dict:
+    """Every file of a run sits at the top of its folder."""
+    r = dict(result)
+    for key in ("html", "notebook"):
+        if r.get(key):
+            r[key] = Path(r[key]).name
+    return r
+
+
+def _write_manifest(
+    folder: Path, summary: dict, meta: dict, results: list[dict], final: Path
+) -> None:
+    """manifest.json: paths relative to the run's folder; each report's build time and whether it was
+    carried over from an earlier run; the package versions."""
+    manifest = {
+        **meta,
+        "run_id": summary["run_id"],
+        "status": summary.get("status", "published"),
+        "wall_seconds": summary.get("wall_seconds"),
+        "jobs": summary["jobs"],
+        "log": os.path.relpath(summary["log"], final),
+        "results": [
+            {
+                **_relative(r),
+                "carried_over": bool(r.get("carried_over")),
+                "built_at": r.get("built_at") or "",
+            }
+            for r in results
+        ],
+    }
+    (folder / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, default=str), encoding="utf-8"
+    )
+
+
+def _keep_failed(
+    out_dir, staging, jobs, results, summary, meta, progress, started, interrupted
+) -> tuple[int, dict]:
+    dest = out_dir / "failed" / summary["run_id"]
+    ordered = []
+    for j in jobs:
+        r = results.get(j.name)
+        if r is None:
+            why = f"not finished: the build was stopped by {interrupted}"
+            r = asdict(JobResult(j.name, j.title, j.parameters, False, 0.0, why))
+            _ensure_notebook(j, staging, why)
+        ordered.append(r)
+    summary.update(
+        wall_seconds=time.perf_counter() - started,
+        status="interrupted" if interrupted else "failed",
+        results=ordered,
+    )
+    (staging / PID_FILE).unlink(missing_ok=True)
+    for r in ordered:
+        for key in ("html", "notebook"):
+            if r.get(key):
+                r[key] = str(dest / Path(r[key]).name)
+    _write_manifest(staging, summary, meta, ordered, dest)
+    dest.parent.mkdir(exist_ok=True)
+    shutil.move(str(staging), dest)
+    with contextlib.suppress(OSError):
+        (out_dir / ".staging").rmdir()
+    summary["failed_dir"] = str(dest)
+    if interrupted:
+        done = sum(r["ok"] for r in ordered)
+        progress.line(
+            f"stopped by {interrupted}: {done} of {len(ordered)} reports had finished; nothing was "
+            f"published; what ran is kept in {dest}. Log: {summary['log']}"
+        )
+        return EXIT_INTERRUPTED, summary
+    failed = [r for r in ordered if not r["ok"]]
+    for r in failed:
+        progress.line(
+            f"FAILED {r['name']}: {r['error']}\n  executed notebook with the error: {r['notebook']}"
+        )
+    progress.line(
+        f"{len(failed)} of {len(ordered)} reports failed: nothing was published; "
+        f"the previous reports and index are unchanged. Log: {summary['log']}"
+    )
+    return EXIT_FAILED, summary
+
+
+def _carry_over(out_dir, staging, jobs, catalogue_jobs, built, progress) -> list[dict]:
+    """A partial build publishes a complete run: every other catalogue report comes from the latest
+    published run, with its original build time."""
+    rebuilt = {j.name for j in jobs}
+    others = [j for j in catalogue_jobs if j.name not in rebuilt]
+    if not others:
+        return built
+    latest = out_dir / "latest"
+    previous: dict[str, dict] = {}
+    prev_dir = latest.resolve() if latest.is_symlink() or latest.exists() else None
+    if prev_dir is not None and (prev_dir / "manifest.json").is_file():
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            m = json.loads((prev_dir / "manifest.json").read_text(encoding="utf-8"))
+            for r in m["results"]:
+                if r.get("ok"):
+                    r["built_at"] = r.get("built_at") or m.get("generated_at", "")
+                    if not r.get("carried_over"):
+                        r["from_run"] = m.get("run_id", prev_dir.name)
+                    previous[r["name"]] = r
+    if not previous:
+        progress.line(
+            f"no earlier run to carry over from: publishing only the {len(built)} reports built"
+        )
+        return built
+    by_name = {r["name"]: r for r in built}
+    missing = []
+    for j in others:
+        r = previous.get(j.name)
+        src_html = prev_dir / f"{j.name}.html"
+        if r is None or not src_html.is_file():
+            missing.append(j.name)
+            continue
+        for ext in ("html", "ipynb"):
+            src = prev_dir / f"{j.name}.{ext}"
+            if src.is_file():
+                shutil.copy2(src, staging / src.name)
+        by_name[j.name] = {
+            **r,
+            "title": j.title,
+            "parameters": j.parameters,
+            "html": str(staging / f"{j.name}.html"),
+            "notebook": str(staging / f"{j.name}.ipynb"),
+            "carried_over": True,
+            "from_run": r.get("from_run") or prev_dir.name,
+        }
+    progress.line(
+        f"carried over {len(others) - len(missing)} reports from run {prev_dir.name} (built earlier)"
+        + (f"; not in that run, so not in this one: {', '.join(missing)}" if missing else "")
+    )
+    return [by_name[j.name] for j in catalogue_jobs if j.name in by_name]
+
+
+def _publish(
+    out_dir, staging, run_id, results, summary, meta, progress, keep, started, n_built
+) -> tuple[int, dict]:
+    final = out_dir / run_id
+    summary.update(wall_seconds=time.perf_counter() - started, status="published")
+    (staging / PID_FILE).unlink(missing_ok=True)
+    _write_manifest(staging, summary, meta, results, final)
+    os.replace(staging, final)
+    for r in results:
+        r["html"] = str(final / f"{r['name']}.html")
+        r["notebook"] = str(final / f"{r['name']}.ipynb")
+    atomic_write(out_dir / "index.html", index_html(run_id, results, meta))
+    atomic_symlink(run_id, out_dir / "latest")
+    removed = prune_runs(out_dir, keep)
+    with contextlib.suppress(OSError):
+        (out_dir / ".staging").rmdir()  # only if empty
+    carried = len(results) - n_built
+    progress.line(
+        f"published {len(results)} reports ({n_built} built"
+        + (f", {carried} carried over" if carried else "")
+        + f") to {final} in {summary['wall_seconds']:.1f}s; index {out_dir / 'index.html'}"
+        + (f"; removed old runs {removed}" if removed else "")
+    )
+    summary["results"] = results
+    summary["run_dir"] = str(final)
+    return EXIT_OK, summary
+
+
+# --- Publishing outputs gathered from elsewhere ------------------------------------------------------------
+def _executed_info(notebook: Path) -> tuple[float, str]:
+    """(seconds, finished UTC) from papermill's metadata in an executed notebook."""
+    seconds, built = 0.0, ""
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        meta = json.loads(notebook.read_text(encoding="utf-8"))["metadata"]["papermill"]
+        seconds = float(meta.get("duration") or 0.0)
+        end = meta.get("end_time")
+        if end:
+            built = datetime.fromisoformat(end).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return seconds, built
+
+
+def publish_gathered(
+    folder: str | Path,
+    catalogue: str | Path | None = None,
+    *,
+    out: str | Path | None = None,
+    keep: int | None = None,
+    stream=None,
+) -> tuple[int, dict]:
+    """Publish a run whose reports were built elsewhere (e.g. one Airflow task per report running
+    ``hmip run ... -o FOLDER/<name>.html``): every catalogue report must be in ``folder``, else nothing
+    is published (exit 1). Then the same atomic publish as a build: copied into staging, manifest
+    written, moved into place by a rename, index and ``latest`` switched, old runs pruned."""
+    from hmip.report.banner import git_commit, package_versions, project_version
+
+    stream = stream or sys.stdout
+    folder = Path(folder)
+    jobs, settings = load_catalogue(resolve(catalogue or DEFAULT_CATALOGUE))
+    missing = [j.name for j in jobs if not (folder / f"{j.name}.html").is_file()]
+    if missing:
+        stream.write(
+            f"nothing was published: {len(missing)} of {len(jobs)} reports are missing from {folder}: "
+            f"{', '.join(missing)}\n"
+        )
+        return EXIT_FAILED, {"missing": missing}
+    out_dir = Path(out) if out else reports_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock_fh = (out_dir / ".lock").open("w")
+    try:
+        fcntl.flock(lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        stream.write(f"another build is running (lock {out_dir / '.lock'}); nothing was done\n")
+        return EXIT_LOCKED, {}
+    try:
+        remove_dead_staging(out_dir)
+        started = time.perf_counter()
+        run_id = _new_run_id(out_dir)
+        staging = out_dir / ".staging" / run_id
+        staging.mkdir(parents=True)
+        write_pid_file(staging)
+        (out_dir / "logs").mkdir(exist_ok=True)
+        log_path = out_dir / "logs" / f"{run_id}.log"
+        meta = {
+            "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "version": project_version(),
+            "commit": git_commit(),
+            "versions": package_versions(),
+        }
+        results = []
+        for j in jobs:
+            for ext in ("html", "ipynb"):
+                src = folder / f"{j.name}.{ext}"
+                if src.is_file():
+                    shutil.copy2(src, staging / src.name)
+            seconds, built = _executed_info(folder / f"{j.name}.ipynb")
+            if not built:
+                mtime = (folder / f"{j.name}.html").stat().st_mtime
+                built = datetime.fromtimestamp(mtime, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            results.append(
+                {
+                    **asdict(JobResult(j.name, j.title, j.parameters, True, seconds)),
+                    "html": str(staging / f"{j.name}.html"),
+                    "notebook": str(staging / f"{j.name}.ipynb"),
+                    "built_at": built,
+                }
+            )
+        with log_path.open("a", encoding="utf-8") as log:
+            progress = Progress(len(jobs), log, stream, _name_width(jobs))
+            progress.line(f"run {run_id}: publishing {len(jobs)} reports gathered from {folder}")
+            summary = {
+                "run_id": run_id,
+                "jobs": 0,
+                "log": str(log_path),
+                "gathered_from": str(folder),
+            }
+            return _publish(
+                out_dir,
+                staging,
+                run_id,
+                results,
+                summary,
+                meta,
+                progress,
+                keep if keep is not None else settings.keep,
+                started,
+                len(jobs),
+            )
+    finally:
+        fcntl.flock(lock_fh, fcntl.LOCK_UN)
+        lock_fh.close()
+
+
+# --- One notebook by hand -------------------------------------------------------------------------------------
+def _error_names() -> set[str]:
+    from hmip.errors import HmipError
+
+    names, todo = set(), [HmipError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return names
+
+
+def _notebook_title(path: Path) -> str:
+    with contextlib.suppress(OSError, ValueError):
+        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+            if cell.get("cell_type") == "markdown":
+                for line in "".join(cell.get("source", "")).splitlines():
+                    if line.startswith("# "):
+                        return line[2:].strip()
+    return path.stem.replace("_", " ").capitalize()
+
+
+def run_notebook(
+    notebook: str,
+    pairs: list[tuple[str, str]],
+    *,
+    output: str | None = None,
+    title: str | None = None,
+    timeout: int | None = None,
+    kernel: str = "hmip",
+    stream=None,
+) -> int:
+    """``hmip run``: check the parameters against the notebook, run it with the project's kernel (over
+    IPC), and render the same self-contained HTML as the catalogue, banner included. Returns the exit
+    status; a notebook that refuses its parameters (an HmipError in a cell) gives one line and 2."""
+    from hmip.errors import EXIT_BAD_INPUT, ParameterError
+    from hmip.report.banner import git_commit, package_versions, project_version
+    from hmip.report.catalogue import DEFAULT_TIMEOUT, notebook_parameters
+    from hmip.report.execute import run_job
+    from hmip.report.kernel import kernel_python
+
+    stream = stream or sys.stdout
+    path = Path(notebook)
+    if not path.is_file():
+        path = resolve(notebook)
+    if not path.is_file() or path.suffix != ".ipynb":
+        raise ParameterError(f"notebook not found: {notebook}")
+    params = notebook_parameters(path, pairs)  # unknown names and bad types: nothing runs
+    kernel_python(kernel)
+    html = Path(output or f"{path.stem}.html").resolve()
+    if html.suffix != ".html":
+        raise ParameterError(f"-o must name an .html file, got {output}")
+    html.parent.mkdir(parents=True, exist_ok=True)
+    executed = html.with_suffix(".ipynb")
+    meta = {
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "version": project_version(),
+        "commit": git_commit(),
+        "versions": package_versions(),
+    }
+    job = {
+        "name": html.stem,
+        "title": title or _notebook_title(path),
+        "notebook": str(path.resolve()),
+        "parameters": params,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # third-party deprecations are not the analyst's business
+        r = run_job(
+            job,
+            str(html.parent),
+            kernel,
+            timeout or DEFAULT_TIMEOUT,
+            meta,
+            html_path=str(html),
+            notebook_path=str(executed),
+        )
+    if r["ok"]:
+        stream.write(f"wrote {html} in {r['seconds']:.1f}s (executed notebook: {executed})\n")
+        return EXIT_OK
+    if r.get("ename") in _error_names():  # the notebook refused a value: say why, in one line
+        message = r["error"].split(": ", 1)[-1].strip().splitlines()[0]
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(
+        f"error: {r['error']}\n  the executed notebook with the error: {executed}", file=sys.stderr
+    )
+    return EXIT_FAILED
+
+
+def add_run_arguments(parser) -> None:
+    parser.add_argument(
+        "notebook", help="the notebook, e.g. notebooks/sample_size_sensitivity.ipynb"
+    )
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a parameter (repeatable); checked against the notebook's parameters cell",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="the HTML to write (default: NOTEBOOK-NAME.html here); the executed notebook goes beside it",
+    )
+    parser.add_argument(
+        "--title", default=None, help="the banner's title (default: the notebook's)"
+    )
+    parser.add_argument(
+        "--timeout", type=int, default=None, help="time limit per cell in seconds (default 900)"
+    )
+    parser.add_argument("--kernel", default="hmip", help="Jupyter kernel (default: hmip)")
 
 
 # --- CLI glue ---------------------------------------------------------------------------------------------------
@@ -299,10 +1016,16 @@ def add_build_arguments(parser) -> None:
         action="append",
         default=None,
         metavar="NAME",
-        help="build only this report (repeatable)",
+        help="rebuild only this report (repeatable); the others are carried over from the latest run",
     )
     parser.add_argument(
         "--list", action="store_true", help="list the reports and their parameters; run nothing"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="with --list: json prints the jobs for an external scheduler",
     )
     parser.add_argument("--out", default=None, help="output folder (default: reports/)")
     parser.add_argument(
