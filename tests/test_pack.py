@@ -333,7 +333,13 @@ def test_page_figures_agree_with_the_rules(built):
     assert assessment.rating == "Inadequate" and assessment.sample_rating == "Inadequate"
     need = min_yes_for(Rating.REQUIRES_IMPROVEMENT, assessment.limiting_n) - assessment.limiting_yes
     assert assessment.more_needed == need and assessment.more_needed_total >= need
-    assert 0 <= assessment.p_same <= 1 and 0 <= lb.overall_p_same <= 1
+    # firmness agrees with the sample-size report's own sampling distributions (same data and seed)
+    from hmip.analyses import sample_size
+
+    ss = sample_size.prepare(pdu="Lewisham and Bromley")
+    chances = sample_size.standard_chances(ss)
+    assert abs(assessment.p_same - chances.loc["Assessment", "Inadequate"]) < 0.02
+    assert abs(lb.overall_p_same - float(ss.distributions["overall"][Rating.INADEQUATE])) < 0.02
     assert [len(p.questions) for p in pack.pages] == [3] * len(pack.pages)
     assert str(assessment.limiting_yes) in lb.questions[0].text  # built from the page's own figures
     assert len(lb.recommendations) == 6 and all(r.status for r in lb.recommendations)
@@ -501,3 +507,17 @@ def test_pack_command_refuses_a_bad_progress_file_with_exit_status_2(tmp_path, c
     err = capsys.readouterr().err
     assert "row 1 (line 2), column 'status'" in err
     assert not (tmp_path / "out" / "scrutiny-pack-london.pdf").exists()
+
+
+def test_firmness_agrees_with_the_sampling_distributions():
+    import pandas as pd
+
+    """The pack's 'same rating with a fresh sample' is the probability the sampling functions give."""
+    from hmip.analyses.scrutiny_pack import _probability
+    from hmip.rules.ratings import Rating
+
+    table = pd.DataFrame(
+        {"rating": list(Rating), "probability": [0.9, 0.1, 0.0, 0.0], "method": "m"}
+    )
+    assert _probability(table, Rating.INADEQUATE) == 0.9
+    assert _probability(table, "Requires improvement") == 0.1

@@ -477,7 +477,10 @@ def standard_lines(
 
 def _probability(table: pd.DataFrame, rating: Rating) -> float:
     """The probability of ``rating`` in a rating table (columns rating, probability)."""
-    return float(table.loc[table["rating"] == Rating.parse(rating).label, "probability"].sum())
+    wanted = Rating.parse(rating)
+    return float(
+        table.loc[[Rating.parse(r) == wanted for r in table["rating"]], "probability"].sum()
+    )
 
 
 def sample_distributions(inp: PackInputs, pdu: str, *, framework: Framework | None = None) -> dict:
