@@ -1,19 +1,23 @@
 """Executing reports: one report (papermill with the project's kernel over IPC, a time limit, then HTML
-rendered from the successful execution; a failure always leaves a notebook log), and the warm worker
-process that the build runs several of.
+rendered from the successful execution; a failure always leaves a notebook log), and the warm
+processes a build runs them in.
 
-A worker (``python -m hmip.report.execute worker``, started by :mod:`hmip.report.runner`) imports the
-heavy libraries once, then for each report forks a fresh child from that warm, never-used state. The
-child forks the report's kernel from the same state (:class:`hmip.report.kernel.ForkedKernelManager`),
-runs the notebook, renders the HTML and exits. So a report pays no imports and no interpreter start,
-yet every report starts clean: nothing a notebook does (globals, Matplotlib's rcParams, open
-figures, caches) survives into the next one.
+The builder (:mod:`hmip.report.runner`) starts one warm process (``python -m hmip.report.execute zygote
+FD``, :func:`zygote_main`). It checks the catalogue, imports the heavy libraries once, and forks the
+workers, so every worker starts warm and clean. For each report a worker forks a fresh child from that
+never-used state; the child forks the report's kernel from the same state
+(:class:`hmip.report.kernel.ForkedKernelManager`), runs the notebook, renders the HTML and exits. A
+worker prepares the next report's child and kernel (started, connected and answering) while the current
+report runs. So a report pays no imports, no interpreter start and no kernel start-up, yet every report
+starts clean: nothing a notebook does (globals, Matplotlib's rcParams, open figures, caches) survives
+into the next one.
 
-Lifetime: the worker gets SIGTERM when the builder dies (PR_SET_PDEATHSIG) and also watches its parent
-pid; the report child and its kernel get SIGKILL when their parent dies. No process outlives the build.
+Lifetime: the warm process and the workers get SIGTERM when their parent dies (PR_SET_PDEATHSIG) and
+also watch their parent's pid; report processes and kernels get SIGKILL when their parent dies. No
+process outlives the build.
 
-The worker protocol is one JSON object a line: the builder writes a job on the worker's stdin; the
-worker answers on its stdout (its own prints go to stderr, which is the run's log file).
+A worker speaks JSON lines over a socket with the builder: a job in, its result out. Everything the
+processes print goes to the run's log file.
 """
 
 from __future__ import annotations

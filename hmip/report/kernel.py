@@ -41,7 +41,6 @@ WARM_MODULES = (
     "numpy",
     "pandas",
     "scipy.stats",
-    "statsmodels.api",
     "matplotlib",
     "matplotlib.pyplot",
     "matplotlib.backends.backend_agg",

@@ -7,8 +7,8 @@ How a build runs:
 
 1. The catalogue is read and expanded (an entry can fan out over PDUs). Every parameter is checked
    against the notebook's parameters cell (papermill's inspection): unknown names and wrong types
-   are refused before anything runs (exit 2). Meanwhile ``--jobs`` warm workers start and import the
-   heavy libraries once (:mod:`hmip.report.execute`).
+   are refused before anything runs (exit 2). This is done in one warm process that then imports the
+   heavy libraries once and forks ``--jobs`` workers (:mod:`hmip.report.execute`).
 2. Under ``reports/.lock``, staging folders of dead runs are removed. Each report runs in a fresh
    process forked from a warm worker, with its own kernel (forked too, over IPC in a private 0700
    directory removed afterwards), a time limit, into ``reports/.staging/<run-id>/``. HTML is rendered
