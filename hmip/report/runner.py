@@ -987,17 +987,25 @@ def run_notebook(
         "notebook": str(path.resolve()),
         "parameters": params,
     }
+
+    def stop(signum, frame):  # SIGTERM as Ctrl-C: the kernel is stopped on the way out (exit 130)
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    old_term = signal.signal(signal.SIGTERM, stop)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # third-party deprecations are not the analyst's business
-        r = run_job(
-            job,
-            str(html.parent),
-            kernel,
-            timeout or DEFAULT_TIMEOUT,
-            meta,
-            html_path=str(html),
-            notebook_path=str(executed),
-        )
+        try:
+            r = run_job(
+                job,
+                str(html.parent),
+                kernel,
+                timeout or DEFAULT_TIMEOUT,
+                meta,
+                html_path=str(html),
+                notebook_path=str(executed),
+            )
+        finally:
+            signal.signal(signal.SIGTERM, old_term)
     if r["ok"]:
         stream.write(f"wrote {html} in {r['seconds']:.1f}s (executed notebook: {executed})\n")
         return EXIT_OK
