@@ -554,6 +554,10 @@ def zygote_main(ctl_fd: int) -> int:
     warm_imports(hello.get("modules", []))
     _warm_render()
     forked = forkable(hello["kernel"])
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the collector leaves the warm objects alone, so forked children share their pages
     send({"ready": os.getpid(), "warm_seconds": time.perf_counter() - start, "forked": forked})
     me = os.getpid()
     while True:
