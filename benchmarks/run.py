@@ -13,8 +13,9 @@ Measures, on this machine, in one run:
 - the naive chain a user would otherwise script: `papermill` then `jupyter nbconvert --no-input` as
   separate processes, one report after another. Goal: the build is at least 6x faster;
 - a simulated national catalogue (~110 PDUs, one sample-size report each): wall time, seconds per report
-  against the 342 s for 110 reports measured before issue 14 (goal: at least 2x better), ratio to its
-  floor, and the peak memory of the builder and every child (workers, report processes, kernels) as
+  against the 342 s for 110 reports measured before issue 14 (goal: at least 2x better) and against the
+  builder of that time (`--baseline-commit`, run here on the first `--baseline-national` reports of the
+  same catalogue, so both see the same machine load), ratio to its floor, and the peak memory of the builder and every child (workers, report processes, kernels) as
   the sum of their PSS (proportional set size: a page shared by forked processes is counted once
   overall, not once per process), with the sum of RSS alongside. Goal: PSS < 1 GB;
 - computing every sensitivity statistic for all London PDUs (issue: well under a second);
