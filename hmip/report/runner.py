@@ -359,6 +359,16 @@ def build(
     stream=None,
 ) -> tuple[int, dict]:
     """Build the catalogue. Returns (exit status, summary)."""
+    sink = _LogSink()
+    with _warnings_to(sink):  # third-party warnings go to the run's log, never the console
+        return _build(
+            catalogue, sink, jobs, only, out, keep, timeout, list_only, list_format, stream
+        )
+
+
+def _build(
+    catalogue, sink, jobs, only, out, keep, timeout, list_only, list_format, stream
+) -> tuple[int, dict]:
     stream = stream or sys.stdout
     cat_path = resolve(catalogue or DEFAULT_CATALOGUE)
     catalogue_jobs, settings = load_catalogue(cat_path)
@@ -374,35 +384,33 @@ def build(
                 stream.write(f"{j.name:<40} {j.notebook}  [{params}]  {j.title}\n")
         return EXIT_OK, {"jobs": specs}
     n_jobs = max(1, min(jobs or os.cpu_count() or 1, len(selected)))
-    sink = _LogSink()
-    with _warnings_to(sink):
-        hello = {
-            "modules": notebook_imports([j.notebook for j in selected]),
-            "kernel": settings.kernel,
-            "validate": [asdict(j) for j in selected],  # checked there: papermill is imported there
-        }
-        pool = WorkerPool(n_jobs, hello, sink)
-        try:
-            with _stop_signals() as stop_state:
-                pool.wait_checked()
-                return _build_checked(
-                    pool,
-                    selected,
-                    catalogue_jobs,
-                    settings,
-                    partial=bool(only),
-                    out=out,
-                    keep=keep,
-                    timeout=timeout,
-                    stream=stream,
-                    sink=sink,
-                    stop_state=stop_state,
-                )
-        except BaseException:
-            pool.terminate()
-            raise
-        finally:
-            pool.close()
+    hello = {
+        "modules": notebook_imports([j.notebook for j in selected]),
+        "kernel": settings.kernel,
+        "validate": [asdict(j) for j in selected],  # checked there: papermill is imported there
+    }
+    pool = WorkerPool(n_jobs, hello, sink)
+    try:
+        with _stop_signals() as stop_state:
+            pool.wait_checked()
+            return _build_checked(
+                pool,
+                selected,
+                catalogue_jobs,
+                settings,
+                partial=bool(only),
+                out=out,
+                keep=keep,
+                timeout=timeout,
+                stream=stream,
+                sink=sink,
+                stop_state=stop_state,
+            )
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.close()
 
 
 def _select(catalogue_jobs: list[Job], only: list[str] | None) -> list[Job]:
