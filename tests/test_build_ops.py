@@ -160,7 +160,7 @@ def gone_within(procs, seconds: float) -> list:
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_stopped_build_stops_its_workers_and_kernels_and_keeps_what_ran(tmp_path, sig):
     proc, out, family = start_build(tmp_path)
     proc.send_signal(sig)
@@ -385,3 +385,25 @@ def test_jobs_run_elsewhere_are_gathered_and_published_atomically(tmp_path):
     assert all(e["built_at"] and e["html"] == f"{e['name']}.html" for e in manifest["results"])
     assert "count = 4" in (run / "one.html").read_text()
     assert 'href="' + run.name + '/two.html"' in (out / "index.html").read_text()
+
+
+@pytest.mark.e2e
+def test_run_stopped_with_sigterm_stops_its_kernel_and_exits_130(tmp_path, root):
+    marker = tmp_path / "running"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hmip.cli", "run", str(root / PROBE), "-p", "marker", str(marker)]
+        + ["-p", "sleep_seconds", "60", "-o", str(tmp_path / "probe.html")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for(lambda: marker.exists(), 90)
+    family = psutil.Process(proc.pid).children(recursive=True)
+    kernel = psutil.Process(int(marker.read_text()))
+    assert kernel in family
+    kernel_dir = Path(_kernel_connection_files(kernel)[0]).parent
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (stdout, stderr)
+    assert gone_within(family, 5) == [] and not kernel_dir.exists()
+    assert not (tmp_path / "probe.html").exists()

@@ -1,19 +1,23 @@
 """Executing reports: one report (papermill with the project's kernel over IPC, a time limit, then HTML
-rendered from the successful execution; a failure always leaves a notebook log), and the warm worker
-process that the build runs several of.
+rendered from the successful execution; a failure always leaves a notebook log), and the warm
+processes a build runs them in.
 
-A worker (``python -m hmip.report.execute worker``, started by :mod:`hmip.report.runner`) imports the
-heavy libraries once, then for each report forks a fresh child from that warm, never-used state. The
-child forks the report's kernel from the same state (:class:`hmip.report.kernel.ForkedKernelManager`),
-runs the notebook, renders the HTML and exits. So a report pays no imports and no interpreter start,
-yet every report starts clean: nothing a notebook does (globals, Matplotlib's rcParams, open
-figures, caches) survives into the next one.
+The builder (:mod:`hmip.report.runner`) starts one warm process (``python -m hmip.report.execute zygote
+FD``, :func:`zygote_main`). It checks the catalogue, imports the heavy libraries once, and forks the
+workers, so every worker starts warm and clean. For each report a worker forks a fresh child from that
+never-used state; the child forks the report's kernel from the same state
+(:class:`hmip.report.kernel.ForkedKernelManager`), runs the notebook, renders the HTML and exits. A
+worker prepares the next report's child and kernel (started, connected and answering) while the current
+report runs. So a report pays no imports, no interpreter start and no kernel start-up, yet every report
+starts clean: nothing a notebook does (globals, Matplotlib's rcParams, open figures, caches) survives
+into the next one.
 
-Lifetime: the worker gets SIGTERM when the builder dies (PR_SET_PDEATHSIG) and also watches its parent
-pid; the report child and its kernel get SIGKILL when their parent dies. No process outlives the build.
+Lifetime: the warm process and the workers get SIGTERM when their parent dies (PR_SET_PDEATHSIG) and
+also watch their parent's pid; report processes and kernels get SIGKILL when their parent dies. No
+process outlives the build.
 
-The worker protocol is one JSON object a line: the builder writes a job on the worker's stdin; the
-worker answers on its stdout (its own prints go to stderr, which is the run's log file).
+A worker speaks JSON lines over a socket with the builder: a job in, its result out. Everything the
+processes print goes to the run's log file.
 """
 
 from __future__ import annotations
@@ -61,6 +65,60 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _register_primed_engine() -> str:
+    """A papermill engine (papermill's extension point) whose notebook client uses a kernel client that
+    was connected, and waited for, before the report was known: a primed kernel."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    class PrimedNotebookClient(PapermillNotebookClient):
+        def __init__(self, nb_man, km=None, kc=None, **kw):
+            super().__init__(nb_man, km=km, **kw)
+            self.kc = kc  # nbclient connects a client only when it has none
+
+    class PrimedEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            start_timeout=60,
+            execution_timeout=None,
+            **kw,
+        ):
+            kw = remove_args(["input_path", "timeout", "startup_timeout"], **kw)
+            final = merge_kwargs(
+                kw,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+            )
+            return PrimedNotebookClient(nb_man, **final).execute()
+
+    papermill_engines.register("hmip-primed", PrimedEngine)
+    return "hmip-primed"
+
+
+def prime_kernel(kernel: str, cwd: str, private_dir: str | None = None):
+    """Start a kernel by forking this warm process, connect a client and wait until it answers: all
+    before the report is known. Returns (kernel manager, connected client)."""
+    from jupyter_core.utils import run_sync
+
+    from hmip.report.kernel import forked_kernel_manager
+
+    km = forked_kernel_manager(kernel, private_dir=private_dir)
+    km.start_forked(cwd=cwd)
+    kc = km.client()
+    kc.start_channels()
+    run_sync(kc.wait_for_ready)(timeout=60)
+    return km, kc
+
+
 def run_job(
     job: dict,
     staging: str,
@@ -69,16 +127,16 @@ def run_job(
     meta: dict,
     *,
     forked: bool = False,
+    primed: tuple | None = None,
     html_path: str | None = None,
     notebook_path: str | None = None,
 ) -> dict:
     """Execute one report with papermill over a private IPC kernel and render its HTML.
 
     ``forked``: start the kernel by forking this (warm) process instead of launching a new interpreter.
+    ``primed``: a (kernel manager, client) pair from :func:`prime_kernel`, already answering.
     """
-    import nbformat
     import papermill as pm
-    from jupyter_core.utils import run_sync
 
     from hmip.report.kernel import forked_kernel_manager, ipc_kernel_manager
 
@@ -92,13 +150,17 @@ def run_job(
     # papermill's per-cell limit fires first and writes the notebook with the error; the alarm is a backstop
     signal.alarm(int(timeout) + 30)
     km = None
+    engine = {}
     try:
-        if forked:
+        if primed:
+            km, kc = primed
+            engine = {"engine_name": _register_primed_engine(), "kc": kc}
+        elif forked:
             km = forked_kernel_manager(kernel)
             km.start_forked(cwd=str(staging))
         else:
             km = ipc_kernel_manager(kernel)
-        pm.execute_notebook(
+        nb = pm.execute_notebook(
             str(resolve(job["notebook"])),
             str(out_nb),
             parameters=job["parameters"],
@@ -109,12 +171,11 @@ def run_job(
             execution_timeout=int(timeout),
             cwd=str(staging),
             request_save_on_cell_execute=False,  # one write at the end (or on error), not two per cell
+            **engine,
         )
-        result.kernel_seconds = 0.0
-        run_sync(km.shutdown_kernel)(now=True)  # outputs are written by then
+        _stop_kernel(km)  # outputs are written by then
         km = None
         signal.alarm(0)
-        nb = nbformat.read(out_nb, as_version=4)
         durations = [c.metadata.get("papermill", {}).get("duration") or 0.0 for c in nb.cells]
         result.cell_seconds = float(sum(durations))
         t = time.perf_counter()
@@ -140,13 +201,31 @@ def run_job(
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
         if km is not None:
-            with contextlib.suppress(Exception):
-                run_sync(km.shutdown_kernel)(now=True)
-            km.remove_private_dir()
+            _stop_kernel(km)
         result.seconds = time.perf_counter() - start
     if not result.ok and not out_nb.exists():
         _write_failure_notebook(resolve(job["notebook"]), out_nb, job["parameters"], result.error)
     return asdict(result)
+
+
+def _stop_kernel(km) -> None:
+    """A forked kernel is killed outright (it is this process's child, and disposable); a launched one
+    is shut down through jupyter_client. Either way its private directory goes."""
+    from jupyter_core.utils import run_sync
+
+    pid = getattr(getattr(km, "provisioner", None), "pid", None)
+    try:
+        if getattr(km, "forked", False) and pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        elif km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # noqa: BLE001 - the report's outcome is already known
+        pass
+    finally:
+        km.remove_private_dir()
 
 
 def _write_failure_notebook(source: Path, target: Path, parameters: dict, error: str) -> None:
@@ -192,11 +271,24 @@ def _warm_render() -> None:
         )
 
 
+@dataclass
+class _Spare:
+    """A report process forked ahead of need, its kernel forked and answering, waiting for its job."""
+
+    pid: int
+    pipe: int
+    kernel_dir: str
+    staging: str
+    kernel: str
+
+
 class _Worker:
-    def __init__(self, proto_fd: int):
+    def __init__(self, proto_fd: int, prime_ahead: bool = True):
         self.proto_fd = proto_fd
         self.parent = int(os.environ.get("HMIP_BUILDER_PID") or os.getppid())
         self.child: int | None = None
+        self.spare: _Spare | None = None
+        self.prime_ahead = prime_ahead
         self.buffer = b""
 
     def send(self, obj: dict) -> None:
@@ -212,9 +304,9 @@ class _Worker:
         while b"\n" not in self.buffer:
             if self.parent_gone():
                 return None
-            ready, _, _ = select.select([0], [], [], 0.5)
+            ready, _, _ = select.select([self.proto_fd], [], [], 0.5)
             if ready:
-                chunk = os.read(0, 65536)
+                chunk = os.read(self.proto_fd, 65536)
                 if not chunk:
                     return None
                 self.buffer += chunk
@@ -222,15 +314,49 @@ class _Worker:
         return json.loads(line)
 
     def stop(self, signum, frame) -> None:
-        if self.child:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.child, signal.SIGKILL)  # its kernel follows (parent-death signal)
+        """SIGTERM (from the builder, or the parent-death signal): kill the report processes now; their
+        kernels follow (parent-death signal)."""
+        import shutil
+
+        for pid in (self.child, self.spare.pid if self.spare else None):
+            if pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        if self.spare:
+            shutil.rmtree(self.spare.kernel_dir, ignore_errors=True)
         os._exit(EXIT_INTERRUPTED)
 
-    def run_forked(self, msg: dict) -> dict:
-        """Run one report in a child forked from this warm, clean process."""
+    # -- in a forked child ---------------------------------------------------------------------------------
+    def _child_start(self, parent: int) -> None:
+        from hmip.report.kernel import set_parent_death_signal
+
+        set_parent_death_signal(signal.SIGKILL)
+        if os.getppid() != parent:  # the worker died before the line above
+            os._exit(1)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        os.close(self.proto_fd)
+        if self.spare:  # an older spare's pipe: only the worker may hold it
+            os.close(self.spare.pipe)
+
+    @staticmethod
+    def _run_and_record(msg: dict, primed=None) -> None:
         job, staging = msg["job"], msg["staging"]
+        r = run_job(
+            job,
+            staging,
+            msg["kernel"],
+            msg["timeout"],
+            msg["meta"],
+            forked=msg["forked"],
+            primed=primed,
+        )
         result_file = Path(staging) / f".{job['name']}.result.json"
+        result_file.write_text(json.dumps(r, default=str), encoding="utf-8")
+
+    def _fork(self, body) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
         me = os.getpid()
@@ -238,20 +364,8 @@ class _Worker:
         if pid == 0:  # pragma: no cover - the report process
             code = 0
             try:
-                from hmip.report.kernel import set_parent_death_signal
-
-                set_parent_death_signal(signal.SIGKILL)
-                if os.getppid() != me:  # the worker died before the line above
-                    os._exit(1)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                devnull = os.open(os.devnull, os.O_RDONLY)
-                os.dup2(devnull, 0)
-                os.close(devnull)
-                os.close(self.proto_fd)
-                r = run_job(
-                    job, staging, msg["kernel"], msg["timeout"], msg["meta"], forked=msg["forked"]
-                )
-                result_file.write_text(json.dumps(r, default=str), encoding="utf-8")
+                self._child_start(me)
+                body()
             except BaseException:  # noqa: BLE001
                 traceback.print_exc()
                 code = 1
@@ -259,7 +373,82 @@ class _Worker:
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(code)
+        return pid
+
+    # -- in the worker ---------------------------------------------------------------------------------------
+    def make_spare(self, msg: dict) -> None:
+        """Fork the next report process now: it forks its kernel and waits until the kernel answers,
+        while the current report runs, then waits for its job on a pipe (end of input: it quits)."""
+        from hmip.report.kernel import private_kernel_dir
+
+        kernel_dir = str(private_kernel_dir())
+        r, w = os.pipe()
+
+        def body():
+            os.close(w)
+            primed = prime_kernel(msg["kernel"], msg["staging"], kernel_dir)
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = os.read(r, 65536)
+                if not chunk:
+                    break
+                data += chunk
+            if not data.strip():
+                _stop_kernel(primed[0])
+                return
+            self._run_and_record(json.loads(data), primed)
+
+        pid = self._fork(body)
+        os.close(r)
+        self.spare = _Spare(pid, w, kernel_dir, msg["staging"], msg["kernel"])
+
+    def discard_spare(self) -> None:
+        import shutil
+
+        spare, self.spare = self.spare, None
+        if spare is None:
+            return
+        os.close(spare.pipe)  # end of input: it stops its kernel and exits
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            done, _ = os.waitpid(spare.pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.02)
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(spare.pid, signal.SIGKILL)
+            os.waitpid(spare.pid, 0)
+        shutil.rmtree(spare.kernel_dir, ignore_errors=True)
+
+    def _hand_to_spare(self, msg: dict) -> int | None:
+        spare = self.spare
+        if spare is None or (spare.staging, spare.kernel) != (msg["staging"], msg["kernel"]):
+            self.discard_spare()
+            return None
+        self.spare = None
+        try:
+            data = (json.dumps(msg, default=str) + "\n").encode()
+            while data:
+                data = data[os.write(spare.pipe, data) :]
+        except OSError:  # it died while priming: run the report afresh
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(spare.pid, 0)
+            return None
+        finally:
+            os.close(spare.pipe)
+        return spare.pid
+
+    def run(self, msg: dict) -> dict:
+        """Run one report in a process forked from this warm, clean one (primed ahead when possible)."""
+        job, staging = msg["job"], msg["staging"]
+        result_file = Path(staging) / f".{job['name']}.result.json"
+        pid = self._hand_to_spare(msg)
+        if pid is None:
+            pid = self._fork(lambda: self._run_and_record(msg))
         self.child = pid
+        if msg["forked"] and self.prime_ahead:
+            self.make_spare(msg)
         hard_limit = time.monotonic() + float(msg["timeout"]) + 60
         status = None
         while status is None:
@@ -294,44 +483,119 @@ class _Worker:
         return result
 
 
-def worker_main() -> int:
-    """The warm worker: see the module docstring."""
-    from hmip.report.kernel import forkable, set_parent_death_signal, warm_imports
+def _worker_loop(fd: int, parent: int, forked: bool, prime_ahead: bool) -> int:
+    """A worker, just forked from the warm process: run the builder's jobs from socket ``fd``."""
+    from hmip.report.kernel import set_parent_death_signal
 
-    proto_fd = os.dup(1)
-    os.dup2(2, 1)  # anything printed goes to the log, not into the protocol
-    worker = _Worker(proto_fd)
-    set_parent_death_signal(signal.SIGTERM)
+    set_parent_death_signal(signal.SIGTERM)  # its parent is the warm process
+    worker = _Worker(fd, prime_ahead)
+    worker.parent = parent
     if worker.parent_gone():
         return EXIT_INTERRUPTED
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the builder decides what a Ctrl-C means
     signal.signal(signal.SIGTERM, worker.stop)
-    hello = worker.read_line()
-    if hello is None:
+    while True:
+        msg = worker.read_line()
+        if msg is None or msg.get("stop"):
+            worker.discard_spare()
+            return 0
+        msg["forked"] = forked
+        try:
+            worker.send(worker.run(msg))
+        except OSError:  # the builder has gone
+            worker.discard_spare()
+            return 0
+
+
+def zygote_main(ctl_fd: int) -> int:
+    """The warm process (``python -m hmip.report.execute zygote FD``). It checks the catalogue, imports
+    the heavy libraries once, then forks a worker for each request from the builder (control socket
+    ``FD``), handing the builder one end of a socket pair per worker. It never runs a report itself, so
+    every worker it forks starts from the same clean, warm state.
+
+    Messages (JSON, one per datagram): builder -> ``{"modules", "kernel", "validate"}`` then
+    ``{"fork": n}``; warm process -> ``{"checked": true}`` or ``{"refused", "error"}``, then
+    ``{"ready", "warm_seconds", "forked"}``, then ``{"worker": pid}`` with the socket's file descriptor.
+    """
+    import socket
+
+    from hmip.report.kernel import forkable, set_parent_death_signal, warm_imports
+
+    ctl = socket.socket(fileno=ctl_fd)
+    builder = int(os.environ.get("HMIP_BUILDER_PID") or os.getppid())
+    set_parent_death_signal(signal.SIGTERM)
+    if os.getppid() != builder:
         return EXIT_INTERRUPTED
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the builder decides what a Ctrl-C means
+    signal.signal(signal.SIGTERM, lambda signum, frame: os._exit(EXIT_INTERRUPTED))
+
+    def send(obj: dict, fds=()) -> None:
+        data = json.dumps(obj, default=str).encode()
+        socket.send_fds(ctl, [data], list(fds)) if fds else ctl.send(data)
+
+    hello = json.loads(ctl.recv(1 << 22) or b"{}")
+    if not hello:
+        return 0
     start = time.perf_counter()
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
+    if hello.get("validate") is not None:
+        from hmip.errors import HmipError
+        from hmip.report.catalogue import Job, validate_jobs
+        from hmip.report.kernel import kernel_python
+
+        try:
+            validate_jobs([Job(**j) for j in hello["validate"]])
+            kernel_python(hello["kernel"])  # a clear error now if the kernel is missing
+            send({"checked": True})
+        except HmipError as exc:
+            send({"refused": str(exc), "error": type(exc).__name__})
+            return 0
     warm_imports(hello.get("modules", []))
     _warm_render()
     forked = forkable(hello["kernel"])
-    worker.send(
-        {"ready": os.getpid(), "warm_seconds": time.perf_counter() - start, "forked": forked}
-    )
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the collector leaves the warm objects alone, so forked children share their pages
+    send({"ready": os.getpid(), "warm_seconds": time.perf_counter() - start, "forked": forked})
+    me = os.getpid()
     while True:
-        msg = worker.read_line()
-        if msg is None or msg.get("stop"):
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass  # reap workers that have finished
+        if os.getppid() != builder:
+            return EXIT_INTERRUPTED
+        ready, _, _ = select.select([ctl], [], [], 0.5)
+        if not ready:
+            continue
+        data = ctl.recv(1 << 16)
+        if not data:  # the builder closed the control socket: done
             return 0
-        msg["forked"] = forked
-        try:
-            worker.send(worker.run_forked(msg))
-        except BrokenPipeError:
-            return 0
+        for _ in range(int(json.loads(data).get("fork", 0))):
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - a worker
+                code = 1
+                try:
+                    ctl.close()
+                    theirs.close()
+                    code = _worker_loop(ours.detach(), me, forked, hello.get("prime_ahead", True))
+                except BaseException:  # noqa: BLE001
+                    traceback.print_exc()
+                finally:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    os._exit(code)
+            ours.close()
+            send({"worker": pid}, [theirs.fileno()])
+            theirs.close()
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["worker"]:
-        raise SystemExit(worker_main())
-    print("usage: python -m hmip.report.execute worker", file=sys.stderr)
+    if sys.argv[1:2] == ["zygote"] and len(sys.argv) == 3:
+        raise SystemExit(zygote_main(int(sys.argv[2])))
+    print("usage: python -m hmip.report.execute zygote FD", file=sys.stderr)
     raise SystemExit(2)

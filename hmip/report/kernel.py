@@ -41,12 +41,19 @@ WARM_MODULES = (
     "numpy",
     "pandas",
     "scipy.stats",
-    "statsmodels.api",
     "matplotlib",
     "matplotlib.pyplot",
+    "matplotlib.backends.backend_agg",
+    "matplotlib_inline.backend_inline",
+    "PIL.PngImagePlugin",
     "IPython",
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipykernel.comm",
+    "ipykernel.debugger",
+    "jupyter_client.blocking",
+    "jupyter_client.asynchronous",
 )
 
 
@@ -121,8 +128,8 @@ def _ipc_manager_classes():
         """Transport ``ipc`` with the connection file and sockets in a private directory, removed on
         shutdown. Pass ``kernel_name`` as usual; do not pass ``connection_file``."""
 
-        def __init__(self, **kwargs):
-            self.private_dir = private_kernel_dir()
+        def __init__(self, private_dir: Path | None = None, **kwargs):
+            self.private_dir = Path(private_dir) if private_dir else private_kernel_dir()
             kwargs.setdefault("transport", "ipc")
             kwargs.setdefault("connection_file", str(self.private_dir / "kernel.json"))
             kwargs.setdefault("ip", str(self.private_dir / "k"))
@@ -235,6 +242,20 @@ def forkable(kernel_name: str = KERNEL_NAME) -> bool:
         and "-f" in spec.argv
         and not spec.env
     )
+
+
+def interpreter_flags(kernel_name: str = KERNEL_NAME) -> list[str]:
+    """The interpreter options the kernelspec passes (e.g. ``-Xfrozen_modules=off`` for the debugger):
+    a warm worker is started with them, so the kernels forked from it match launched ones."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
+    except NoSuchKernel:
+        return []
+    if "-m" not in argv:
+        return []
+    return [a for a in argv[1 : argv.index("-m")] if a.startswith("-X")]
 
 
 class _ForkedChild:
@@ -357,6 +378,8 @@ def _forked_manager_class():
     class ForkedKernelManager(ipc_cls):
         """An IPC kernel started by forking this (warm) process: call :meth:`start_forked` outside
         any running event loop, then hand the manager to papermill (``km=``)."""
+
+        forked = True
 
         def start_forked(self, cwd: str | None = None) -> int:
             self.kernel_id = self.kernel_id or str(uuid.uuid4())

@@ -40,10 +40,30 @@ def document(title: str, body: str, *, paper: str = "A4") -> str:
     )
 
 
+_EXPORTER = None
+
+
+def _exporter():
+    """One HTMLExporter per process: its Jinja templates are compiled once, not once per report (a warm
+    report worker compiles them before it forks)."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+
+        _EXPORTER = HTMLExporter(
+            template_name="hmip_report",
+            extra_template_basedirs=[str(TEMPLATE_DIR)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            anchor_link_text="",
+        )
+    return _EXPORTER
+
+
 def render_html(nb, *, title: str, parameters: dict, meta: dict, paper: str = "A4") -> str:
     """Self-contained HTML with code hidden and the banner at the top (provenance from the notebook)."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     from hmip.report.banner import PROVENANCE_MIME, banner_html
 
@@ -67,14 +87,7 @@ def render_html(nb, *, title: str, parameters: dict, meta: dict, paper: str = "A
             kept.append(out)
         cell.outputs = kept
     nb.metadata["title"] = title
-    exporter = HTMLExporter(
-        template_name="hmip_report",
-        extra_template_basedirs=[str(TEMPLATE_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        anchor_link_text="",
-    )
+    exporter = _exporter()
     banner = banner_html(
         prov,
         title=title,

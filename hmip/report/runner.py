@@ -7,8 +7,8 @@ How a build runs:
 
 1. The catalogue is read and expanded (an entry can fan out over PDUs). Every parameter is checked
    against the notebook's parameters cell (papermill's inspection): unknown names and wrong types
-   are refused before anything runs (exit 2). Meanwhile ``--jobs`` warm workers start and import the
-   heavy libraries once (:mod:`hmip.report.execute`).
+   are refused before anything runs (exit 2). This is done in one warm process that then imports the
+   heavy libraries once and forks ``--jobs`` workers (:mod:`hmip.report.execute`).
 2. Under ``reports/.lock``, staging folders of dead runs are removed. Each report runs in a fresh
    process forked from a warm worker, with its own kernel (forked too, over IPC in a private 0700
    directory removed afterwards), a time limit, into ``reports/.staging/<run-id>/``. HTML is rendered
@@ -176,97 +176,155 @@ def _stop_signals():
 
 # --- The worker pool ----------------------------------------------------------------------------------------
 class _Worker:
-    def __init__(self, proc: subprocess.Popen):
-        self.proc, self.out, self.job, self.ready, self.started = proc, b"", None, False, 0.0
-        self.info: dict = {}
+    def __init__(self, pid: int, sock):
+        self.pid, self.sock, self.out, self.job, self.started = pid, sock, b"", None, 0.0
+        self.returncode: int | None = None
 
 
 class WorkerPool:
-    """``n`` warm worker processes speaking JSON lines (see :mod:`hmip.report.execute`)."""
+    """One warm process (:func:`hmip.report.execute.zygote_main`) checks the catalogue and imports the
+    heavy libraries once; ``n`` workers are forked from it, each speaking JSON lines over a socket."""
 
     def __init__(self, n: int, hello: dict, sink: _LogSink):
-        self.hello, self.sink = hello, sink
+        import socket
+
+        from hmip.report.kernel import interpreter_flags
+
+        self.n, self.sink = n, sink
         self.sel = selectors.DefaultSelector()
         self.workers: list[_Worker] = []
-        for _ in range(n):
-            self.start_worker()
-
-    def start_worker(self) -> _Worker:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "hmip.report.execute", "worker"],
-            stdin=subprocess.PIPE,
+        self.checked: dict | None = None
+        self.ready: dict | None = None
+        self.ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.zygote = subprocess.Popen(
+            [sys.executable, *interpreter_flags(hello["kernel"]), "-m", "hmip.report.execute"]
+            + ["zygote", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             cwd=str(project_root()),
             env={**os.environ, "HMIP_BUILDER_PID": str(os.getpid())},
         )
-        w = _Worker(proc)
-        self.workers.append(w)
-        self.sel.register(proc.stdout, selectors.EVENT_READ, (w, "out"))
-        self.sel.register(proc.stderr, selectors.EVENT_READ, (w, "err"))
-        self.send(w, self.hello)
-        return w
+        theirs.close()
+        self.ctl.send(json.dumps(hello, default=str).encode())
+        self.sel.register(self.ctl, selectors.EVENT_READ, (None, "ctl"))
+        self.sel.register(self.zygote.stdout, selectors.EVENT_READ, (None, "log"))
+
+    def request(self, n: int) -> None:
+        with contextlib.suppress(OSError):
+            self.ctl.send(json.dumps({"fork": n}).encode())
 
     def send(self, w: _Worker, obj: dict) -> bool:
         try:
-            w.proc.stdin.write((json.dumps(obj, default=str) + "\n").encode())
-            w.proc.stdin.flush()
+            w.sock.sendall((json.dumps(obj, default=str) + "\n").encode())
             return True
-        except (BrokenPipeError, OSError):
+        except OSError:
             return False
 
     def _forget(self, w: _Worker) -> None:
-        for f in (w.proc.stdout, w.proc.stderr):
-            with contextlib.suppress(KeyError, ValueError):
-                self.sel.unregister(f)
-        self.workers.remove(w)
+        with contextlib.suppress(KeyError, ValueError):
+            self.sel.unregister(w.sock)
+        w.sock.close()
+        if w in self.workers:
+            self.workers.remove(w)
+
+    def _control(self) -> None:
+        import socket
+
+        try:
+            data, fds, _, _ = socket.recv_fds(self.ctl, 1 << 16, 4)
+        except OSError:
+            data, fds = b"", []
+        if not data:
+            self.sel.unregister(self.ctl)
+            code = self.zygote.wait()
+            if self.checked is None:
+                raise CatalogueError(
+                    f"the report worker process exited (status {code}); see the log"
+                )
+            if not self.workers:
+                raise RuntimeError(f"the warm worker process exited (status {code})")
+            return
+        msg = json.loads(data)
+        if "checked" in msg or "refused" in msg:
+            self.checked = msg
+        elif "ready" in msg:
+            self.ready = msg
+            self.sink.write(
+                f"warm process {msg['ready']}: imports took {msg['warm_seconds']:.2f}s; kernels "
+                f"{'forked from it' if msg.get('forked') else 'started afresh'}\n"
+            )
+            self.request(self.n)
+        elif "worker" in msg:
+            w = _Worker(msg["worker"], socket.socket(fileno=fds[0]))
+            self.workers.append(w)
+            self.sel.register(w.sock, selectors.EVENT_READ, (w, "worker"))
 
     def events(self, timeout: float = 1.0):
-        """Yield (worker, message) for each message; a dead worker yields (worker, None)."""
+        """Yield (worker, message) for each job result; a dead worker yields (worker, None)."""
         for key, _ in self.sel.select(timeout):
             w, kind = key.data
+            if kind == "ctl":
+                self._control()
+                continue
             try:
                 data = os.read(key.fd, 65536)
             except OSError:
                 data = b""
-            if kind == "err":
+            if kind == "log":
                 if data:
                     self.sink.write(data.decode("utf-8", "replace"))
+                else:
+                    self.sel.unregister(key.fileobj)
                 continue
             if not data:
-                w.proc.wait()
                 self._forget(w)
                 yield w, None
                 continue
             w.out += data
             while b"\n" in w.out:
                 line, w.out = w.out.split(b"\n", 1)
-                try:
-                    yield w, json.loads(line)
-                except ValueError:
-                    self.sink.write(line.decode("utf-8", "replace") + "\n")
+                yield w, json.loads(line)
+
+    def wait_checked(self) -> None:
+        """Wait for the warm process's verdict on the catalogue and the kernel; raise if refused."""
+        from hmip.errors import KernelError
+
+        while self.checked is None:
+            for _ in self.events(1.0):
+                pass
+        if "refused" in self.checked:
+            cls = KernelError if self.checked.get("error") == "KernelError" else CatalogueError
+            raise cls(self.checked["refused"])
 
     def pids(self) -> list[int]:
-        return [w.proc.pid for w in self.workers]
+        return [self.zygote.pid, *(w.pid for w in self.workers)]
 
     def close(self, timeout: float = 5.0) -> None:
-        """Let idle workers exit (end of input); kill any that do not."""
-        for w in self.workers:
-            with contextlib.suppress(OSError):
-                w.proc.stdin.close()
+        """End of input for every worker and the warm process; they exit (a worker first stops its
+        primed spare). Anything still running after ``timeout`` is killed."""
+        for w in list(self.workers):
+            self._forget(w)
+        with contextlib.suppress(OSError):
+            self.ctl.close()
         self._reap(timeout)
 
     def terminate(self, timeout: float = 5.0) -> None:
-        """Stop now: SIGTERM each worker (it kills its report and kernel), then SIGKILL what is left,
-        including any descendant."""
+        """Stop now: SIGTERM the warm process and each worker (a worker kills its report processes,
+        whose kernels follow), then SIGKILL any descendant still there."""
         import psutil
 
         family = []
-        for w in self.workers:
-            with contextlib.suppress(psutil.Error):
-                family += psutil.Process(w.proc.pid).children(recursive=True)
+        with contextlib.suppress(psutil.Error):
+            family = psutil.Process(self.zygote.pid).children(recursive=True)
+        for pid in self.pids():
             with contextlib.suppress(OSError):
-                w.proc.send_signal(signal.SIGTERM)
+                os.kill(pid, signal.SIGTERM)
+        for w in list(self.workers):
+            self._forget(w)
+        with contextlib.suppress(OSError):
+            self.ctl.close()
         self._reap(timeout)
         for p in family:
             with contextlib.suppress(psutil.Error):
@@ -274,22 +332,17 @@ class WorkerPool:
         psutil.wait_procs(family, timeout=timeout)
 
     def _reap(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        for w in list(self.workers):
-            try:
-                w.proc.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                w.proc.kill()
-                w.proc.wait()
-            for f in (w.proc.stdout, w.proc.stderr):
-                with contextlib.suppress(Exception):
-                    rest = f.read() if f is w.proc.stderr else b""
-                    if rest:
-                        self.sink.write(rest.decode("utf-8", "replace"))
-            self._forget(w)
-            for f in (w.proc.stdin, w.proc.stdout, w.proc.stderr):
-                with contextlib.suppress(Exception):
-                    f.close()
+        try:
+            self.zygote.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.zygote.kill()
+            self.zygote.wait()
+        with contextlib.suppress(Exception):
+            rest = self.zygote.stdout.read()
+            if rest:
+                self.sink.write(rest.decode("utf-8", "replace"))
+        with contextlib.suppress(Exception):
+            self.zygote.stdout.close()
 
 
 # --- The build ----------------------------------------------------------------------------------------------
@@ -306,6 +359,16 @@ def build(
     stream=None,
 ) -> tuple[int, dict]:
     """Build the catalogue. Returns (exit status, summary)."""
+    sink = _LogSink()
+    with _warnings_to(sink):  # third-party warnings go to the run's log, never the console
+        return _build(
+            catalogue, sink, jobs, only, out, keep, timeout, list_only, list_format, stream
+        )
+
+
+def _build(
+    catalogue, sink, jobs, only, out, keep, timeout, list_only, list_format, stream
+) -> tuple[int, dict]:
     stream = stream or sys.stdout
     cat_path = resolve(catalogue or DEFAULT_CATALOGUE)
     catalogue_jobs, settings = load_catalogue(cat_path)
@@ -321,37 +384,33 @@ def build(
                 stream.write(f"{j.name:<40} {j.notebook}  [{params}]  {j.title}\n")
         return EXIT_OK, {"jobs": specs}
     n_jobs = max(1, min(jobs or os.cpu_count() or 1, len(selected)))
-    sink = _LogSink()
-    with _warnings_to(sink):
-        hello = {
-            "modules": notebook_imports([j.notebook for j in selected]),
-            "kernel": settings.kernel,
-        }
-        pool = WorkerPool(n_jobs, hello, sink)  # they warm up while the catalogue is checked
-        try:
-            with _stop_signals() as stop_state:
-                from hmip.report.kernel import kernel_python
-
-                validate_jobs(selected)
-                kernel_python(settings.kernel)  # a clear error now if the kernel is missing
-                return _build_checked(
-                    pool,
-                    selected,
-                    catalogue_jobs,
-                    settings,
-                    partial=bool(only),
-                    out=out,
-                    keep=keep,
-                    timeout=timeout,
-                    stream=stream,
-                    sink=sink,
-                    stop_state=stop_state,
-                )
-        except BaseException:
-            pool.terminate()
-            raise
-        finally:
-            pool.close()
+    hello = {
+        "modules": notebook_imports([j.notebook for j in selected]),
+        "kernel": settings.kernel,
+        "validate": [asdict(j) for j in selected],  # checked there: papermill is imported there
+    }
+    pool = WorkerPool(n_jobs, hello, sink)
+    try:
+        with _stop_signals() as stop_state:
+            pool.wait_checked()
+            return _build_checked(
+                pool,
+                selected,
+                catalogue_jobs,
+                settings,
+                partial=bool(only),
+                out=out,
+                keep=keep,
+                timeout=timeout,
+                stream=stream,
+                sink=sink,
+                stop_state=stop_state,
+            )
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.close()
 
 
 def _select(catalogue_jobs: list[Job], only: list[str] | None) -> list[Job]:
@@ -483,7 +542,7 @@ def remove_dead_staging(out_dir: Path) -> list[str]:
 
 
 def _name_width(jobs: list[Job]) -> int:
-    return min(60, max([len(j.name) for j in jobs] + [10]))
+    return min(80, max([len(j.name) for j in jobs] + [10]))
 
 
 def _build_locked(
@@ -515,13 +574,13 @@ def _build_locked(
         sink.attach(log)
         progress = Progress(len(jobs), log, stream, _name_width(jobs))
         progress.line(
-            f"run {run_id}: {len(jobs)} reports, {len(pool.workers)} at a time, kernel '{settings.kernel}' "
+            f"run {run_id}: {len(jobs)} reports, {pool.n} at a time, kernel '{settings.kernel}' "
             f"(IPC), time limit {timeout}s each; log {log_path}"
         )
         progress.line(f"versions: {versions_text(meta['versions'])}", console=False)
         for name in cleaned:
             progress.line(f"removed the staging folder of a dead run: {name}")
-        summary = {"run_id": run_id, "jobs": len(pool.workers), "log": str(log_path)}
+        summary = {"run_id": run_id, "jobs": pool.n, "log": str(log_path)}
         try:
             _run_all(pool, jobs, staging, settings, timeout, meta, results, progress, log)
         except BuildInterrupted as stop:
@@ -559,7 +618,7 @@ def _run_all(pool, jobs, staging, settings, timeout, meta, results, progress, lo
     by_name = {j.name: j for j in jobs}
     while len(results) < len(jobs):
         for w in pool.workers:
-            if w.ready and w.job is None and pending:
+            if w.job is None and pending:
                 job = pending.popleft()
                 w.job, w.started = job, time.perf_counter()
                 pool.send(
@@ -572,11 +631,9 @@ def _run_all(pool, jobs, staging, settings, timeout, meta, results, progress, lo
                         "meta": meta,
                     },
                 )
-        if not pool.workers:
-            raise RuntimeError("every worker process has died")  # pragma: no cover
         for w, msg in pool.events(1.0):
             if msg is None:  # the worker died
-                log.write(f"worker {w.proc.pid} exited with status {w.proc.returncode}\n")
+                log.write(f"worker {w.pid} exited\n")
                 if w.job is not None:
                     r = asdict(
                         JobResult(
@@ -585,22 +642,14 @@ def _run_all(pool, jobs, staging, settings, timeout, meta, results, progress, lo
                             w.job.parameters,
                             False,
                             time.perf_counter() - w.started,
-                            f"its worker process died (status {w.proc.returncode})",
+                            "its worker process died",
                         )
                     )
                     _ensure_notebook(w.job, staging, r["error"])
                     results[w.job.name] = r
                     progress.finished(r, sum(x.job is not None for x in pool.workers))
-                if pending or any(x.job is not None for x in pool.workers) or not pool.workers:
-                    if len(results) < len(jobs):
-                        pool.start_worker()
-                continue
-            if "ready" in msg:
-                w.ready, w.info = True, msg
-                log.write(
-                    f"worker {msg['ready']} ready: imports took {msg['warm_seconds']:.2f}s; "
-                    f"kernels {'forked from it' if msg.get('forked') else 'started afresh'}\n"
-                )
+                if pending:
+                    pool.request(1)  # a replacement, forked from the warm process
                 continue
             job = by_name[msg["name"]]
             w.job = None
@@ -946,17 +995,25 @@ def run_notebook(
         "notebook": str(path.resolve()),
         "parameters": params,
     }
+
+    def stop(signum, frame):  # SIGTERM as Ctrl-C: the kernel is stopped on the way out (exit 130)
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    old_term = signal.signal(signal.SIGTERM, stop)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # third-party deprecations are not the analyst's business
-        r = run_job(
-            job,
-            str(html.parent),
-            kernel,
-            timeout or DEFAULT_TIMEOUT,
-            meta,
-            html_path=str(html),
-            notebook_path=str(executed),
-        )
+        try:
+            r = run_job(
+                job,
+                str(html.parent),
+                kernel,
+                timeout or DEFAULT_TIMEOUT,
+                meta,
+                html_path=str(html),
+                notebook_path=str(executed),
+            )
+        finally:
+            signal.signal(signal.SIGTERM, old_term)
     if r["ok"]:
         stream.write(f"wrote {html} in {r['seconds']:.1f}s (executed notebook: {executed})\n")
         return EXIT_OK
