@@ -131,3 +131,4 @@ def banner_html(
         + "".join(f"<tr><th scope='row'>{k}</th><td>{v}</td></tr>" for k, v in rows)
         + "</tbody></table></header>"
     )
+    return "".join(parts)

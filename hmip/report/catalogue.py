@@ -33,6 +33,8 @@ class Settings:
     keep: int = DEFAULT_KEEP
     timeout: int = DEFAULT_TIMEOUT
     kernel: str = "hmip"
+    #: scrutiny packs built with the reports: (region, paper), from [[pack]] entries
+    packs: tuple[tuple[str, str], ...] = ()
 
 
 def slug(text: str) -> str:
@@ -76,10 +78,25 @@ def load_catalogue(path: str | Path) -> tuple[list[Job], Settings]:
         raise CatalogueError(
             f"{path}: unknown settings {sorted(unknown)}; accepted: keep, timeout, kernel"
         )
+    packs = []
+    for i, entry in enumerate(data.get("pack", []), start=1):
+        unknown = set(entry) - {"region", "paper"}
+        if unknown or "region" not in entry:
+            raise CatalogueError(
+                f'{path}, pack {i}: give region (and optionally paper = "A4" or "A3"); '
+                f"unknown keys: {sorted(unknown)}"
+            )
+        paper = str(entry.get("paper", "A4"))
+        if paper not in ("A4", "A3"):
+            raise CatalogueError(
+                f"{path}, pack {i}: paper '{paper}' is not accepted; accepted: A4, A3"
+            )
+        packs.append((str(entry["region"]), paper))
     settings = Settings(
         int(s.get("keep", DEFAULT_KEEP)),
         int(s.get("timeout", DEFAULT_TIMEOUT)),
         str(s.get("kernel", "hmip")),
+        tuple(packs),
     )
     jobs: list[Job] = []
     for i, entry in enumerate(data.get("report", []), start=1):

@@ -154,9 +154,25 @@ def index_html(run_id: str, results: list[dict], meta: dict, *, region: str = "L
     grid, pdus = _ratings_at_a_glance(region)
     by_pdu: dict[str, list[dict]] = {}
     others = []
+    packs = [r for r in results if r.get("pack")]
     for r in results:
+        if r.get("pack"):
+            continue
         pdu = r["parameters"].get("pdu")
         (by_pdu.setdefault(pdu, []) if pdu in pdus else others).append(r)
+    pack_lines = "".join(
+        f"<li><strong>{esc(r['title'])}</strong>: "
+        + (
+            f'<a href="{esc(run_id)}/{esc(r["name"])}.pdf">PDF for printing (A4)</a>; '
+            f'<a href="{esc(run_id)}/{esc(r["name"])}.html">web page</a>; '
+            f'<a href="{esc(run_id)}/{esc(r["name"]).replace("scrutiny-pack", "scrutiny-data")}.xlsx">'
+            "the data as a spreadsheet</a> (and as CSV files in the same folder)"
+            if r["ok"]
+            else "FAILED in this run"
+        )
+        + "</li>"
+        for r in packs
+    )
 
     def link(r: dict) -> str:
         if not r["ok"]:
@@ -188,6 +204,7 @@ def index_html(run_id: str, results: list[dict], meta: dict, *, region: str = "L
 <p>HM Inspectorate of Probation (HMIP) ratings of the {esc(region)} Probation Delivery Units (PDUs)
 inspected in 2022, and the analysis built on them. Built {esc(meta["generated_at"])}
 (run <code>{esc(run_id)}</code>; hmip-analytics {esc(meta["version"])}, commit {esc(meta["commit"])}).</p></header>
+{f"<h2>Scrutiny pack</h2><p>One standard page per PDU, for committee members, with the data behind it.</p><ul>{pack_lines}</ul>" if pack_lines else ""}
 <h2>Ratings at a glance</h2>
 {legend_html(include_missing=True)}
 {grid}

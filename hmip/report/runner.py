@@ -61,6 +61,7 @@ from hmip.report.catalogue import (
     job_spec,
     load_catalogue,
     notebook_imports,
+    slug,
     validate_jobs,
 )
 from hmip.report.execute import JobResult, _write_failure_notebook
@@ -602,6 +603,8 @@ def _build_locked(
             )
         stop_state.critical = True  # from here on a signal is recorded, not obeyed halfway
         ordered = [results[j.name] for j in jobs]
+        if all(r["ok"] for r in ordered):
+            ordered += _build_packs(settings, staging, progress)
         if any(not r["ok"] for r in ordered):
             return _keep_failed(
                 out_dir, staging, jobs, results, summary, meta, progress, started, None
@@ -611,6 +614,34 @@ def _build_locked(
         return _publish(
             out_dir, staging, run_id, ordered, summary, meta, progress, keep, started, len(jobs)
         )
+
+
+def _build_packs(settings: Settings, staging: Path, progress: Progress) -> list[dict]:
+    """The catalogue's scrutiny packs (PDF, HTML, workbook, CSVs), built into the run before it is
+    published, so a failed pack publishes nothing, like a failed report."""
+    out = []
+    for region, paper in settings.packs:
+        from hmip.report.pack import build_pack
+
+        start = time.perf_counter()
+        name = f"scrutiny-pack-{slug(region)}"
+        result = {
+            "name": name,
+            "title": f"Scrutiny pack: {region}",
+            "parameters": {"region": region, "paper": paper},
+            "ok": True,
+            "seconds": 0.0,
+            "error": "",
+            "pack": True,
+        }
+        try:
+            build_pack(region, staging, paper=paper)
+        except Exception as exc:  # noqa: BLE001 - a failed pack is a failed build, reported like a report
+            result.update(ok=False, error=f"{type(exc).__name__}: {exc}")
+        result["seconds"] = time.perf_counter() - start
+        progress.finished(result, 0)
+        out.append(result)
+    return out
 
 
 def _run_all(pool, jobs, staging, settings, timeout, meta, results, progress, log) -> None:
