@@ -13,6 +13,7 @@ import pandas as pd
 
 from hmip.analyses.params import check_choice, check_level, check_path, check_pdu
 from hmip.data import loaders as d
+from hmip.data.ethnicity import NOT_RECORDED
 from hmip.errors import DisclosureError, FrameworkError, ParameterError
 from hmip.rules.framework import Framework, default_framework
 from hmip.stats.disclosure import MARKER, display_count, get_rule, protect_table, protected_share
@@ -20,12 +21,12 @@ from hmip.stats.disproportionality import (
     EXACT_TESTS,
     POOLED_LABEL,
     Grouping,
+    assign_groups,
     compare_groups,
     exact_power,
     group_counts,
     group_shares,
     make_grouping,
-    not_recorded_table,
     pooled_analysis,
 )
 from hmip.stats.intervals import proportion_interval
@@ -403,46 +404,111 @@ def prepare(
         cases_path=cases_path,
         framework=fw,
     )
-    nr = not_recorded_table(inp.cases, level=inp.level)
-    counts = group_counts(
-        inp.cases,
-        inp.grouping,
-        standards=inp.standards,
-        key_questions=inp.key_questions,
-        framework=fw,
+    return EthnicityDisproportionality(
+        inputs=inp,
+        **disclose(
+            group_counts(
+                inp.cases,
+                inp.grouping,
+                standards=inp.standards,
+                key_questions=inp.key_questions,
+                framework=fw,
+            ),
+            group_sizes(inp.cases, inp.grouping),
+            inp.grouping,
+            level=inp.level,
+            test=inp.test,
+            final=inp.final,
+            rule=inp.rule,
+            all_pdus=inp.pdu is None,
+        ),
     )
-    shares = protected_shares(
-        group_shares(counts, pooled=inp.pdu is None, level=inp.level), inp.rule, level=inp.level
+
+
+def group_sizes(cases: pd.DataFrame, grouping: Grouping) -> pd.DataFrame:
+    """pdu, group, cases: the number of cases in each analysis group of each PDU (every case has a group,
+    "Not recorded" included), in order of first appearance."""
+    return (
+        pd.DataFrame({"pdu": cases["pdu"], "group": assign_groups(cases, grouping)})
+        .groupby(["pdu", "group"], sort=False)
+        .size()
+        .rename("cases")
+        .reset_index()
     )
+
+
+def disclose(
+    counts: pd.DataFrame,
+    sizes: pd.DataFrame,
+    grouping: Grouping,
+    *,
+    level: float = 0.95,
+    test: str = "boschloo",
+    final: bool = False,
+    rule="nhs",
+    all_pdus: bool = True,
+) -> dict:
+    """Everything the report shows, from the true counts (``group_counts``) and group sizes
+    (``group_sizes``): the fields of :class:`EthnicityDisproportionality` other than ``inputs``.
+
+    This is the one place where true counts become shown output; the attacker test
+    (tests/test_disclosure_attack.py) calls it with small random tables.
+    """
+    rule = get_rule(rule)
+    per_pdu = sizes.groupby("pdu", sort=False)
+    nr = pd.DataFrame(
+        {
+            "cases": per_pdu["cases"].sum(),
+            "not_recorded": sizes[sizes["group"] == NOT_RECORDED]
+            .groupby("pdu", sort=False)["cases"]
+            .sum(),
+        }
+    )
+    nr = nr.fillna(0).astype(int).reset_index()
+    nr = pd.concat(
+        [
+            nr,
+            pd.DataFrame(
+                [
+                    {
+                        "pdu": "All PDUs",
+                        "cases": nr["cases"].sum(),
+                        "not_recorded": nr["not_recorded"].sum(),
+                    }
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+    shares = protected_shares(group_shares(counts, pooled=all_pdus, level=level), rule, level=level)
     comp = compare_groups(
         counts,
-        inp.grouping,
-        level=inp.level,
-        test=inp.test,
-        final=inp.final,
-        include_pooled=inp.pdu is None,
+        grouping,
+        level=level,
+        test=test,
+        final=final,
+        include_pooled=all_pdus,
     )
-    pooled = pooled_analysis(counts, inp.grouping, level=inp.level)
+    pooled = pooled_analysis(counts, grouping, level=level)
     forest = [
         (
-            f"{std}.{kq}: {grp} vs {inp.grouping.reference}, relative rate index",
-            forest_rows(comp, pooled, std, kq, grp, inp.rule),
+            f"{std}.{kq}: {grp} vs {grouping.reference}, relative rate index",
+            forest_rows(comp, pooled, std, kq, grp, rule),
         )
         for std, kq, grp in forest_keys(comp)
     ]
-    return EthnicityDisproportionality(
-        inputs=inp,
+    return dict(
         not_recorded=protect_table(
             nr[["pdu", "cases", "not_recorded"]],
             ["cases", "not_recorded"],
-            rule=inp.rule,
+            rule=rule,
             total_row=None,
         ),
         shares=shares,
-        comparisons=protected_comparisons(comp, inp.rule),
-        pooled=protected_pooled(pooled, inp.rule),
+        comparisons=protected_comparisons(comp, rule),
+        pooled=protected_pooled(pooled, rule),
         heterogeneity=heterogeneity_statement(pooled),
         forest=forest,
-        power=power_statements(comp, inp.rule),
-        conclusion=conclusion(pooled, inp.grouping, inp.level),
+        power=power_statements(comp, rule),
+        conclusion=conclusion(pooled, grouping, level),
     )
