@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -482,3 +483,37 @@ def unproven(world: dict) -> list[str]:
 @example(TWO_QUESTIONS)
 def test_every_count_has_a_twin_the_report_cannot_tell_apart(world):
     assert not unproven(world)
+
+
+# --- The issue's reproducers, as they read now -----------------------------------------------------------
+def test_the_issue_examples_read_consistently():
+    shown = report(ISSUE_SHARE)
+    comp = shown["comparisons"].iloc[0]
+    shares = shown["shares"][shown["shares"]["pdu"] == "North"].set_index("group")
+    # 8/17 shown as 10 of 15: the comparison's share is the shares table's, from the rounded counts
+    assert comp["n group"] == 15 and shares.loc[MINORITY, "n_display"] == 15
+    assert comp["share group"] == shares.loc[MINORITY, "share"] == pytest.approx(10 / 15)
+    assert "computed from the rounded counts shown" in comp["methods"]
+    assert not shown["comparisons"]["PDU"].str.startswith("All PDUs").any()
+    # every not-recorded total says how it is made
+    nr = report(EDGE_TOTAL)["not_recorded"]
+    assert nr["note"].iloc[-1] != "" and nr["pdu"].iloc[-1] == "All PDUs"
+
+
+def test_pooled_estimates_are_shown_at_their_precision():
+    world = {
+        (p, g): (40, ((yes, 40 - yes),))
+        for p, offset in zip(PDUS, (0, 2, 4), strict=True)
+        for g, yes in ((WHITE, 20 + offset), (MINORITY, 12 + offset), (NR, 0))
+    }
+    pooled = report(world)["pooled"].iloc[0]
+    assert pooled["MH risk ratio"] and len(pooled["MH risk ratio"].split(".")[1]) == 2
+    assert pooled["MH test (BH)"].startswith("p ") and "bands" in pooled["methods"]
+
+
+def test_the_none_rule_shows_true_counts_for_internal_use():
+    counts, sizes = world_tables(ISSUE_SHARE)
+    shown = disclose(counts, sizes, GROUPING, test="fisher", rule="none")
+    comp = shown["comparisons"].iloc[0]
+    assert comp["n group"] == 17 and comp["share group"] == pytest.approx(8 / 17)
+    assert "no disclosure control" in comp["methods"]

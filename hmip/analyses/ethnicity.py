@@ -41,6 +41,7 @@ from hmip.stats.disclosure import (
 )
 from hmip.stats.disproportionality import (
     EXACT_TESTS,
+    FINAL_BOSCHLOO_GRID,
     POOLED_LABEL,
     Grouping,
     assign_groups,
@@ -992,9 +993,8 @@ def protected_comparisons(
     }
     keys = ["pdu", "standard", "key_question", "group"]
     out = pd.DataFrame(
-        rows, columns=[*keys, "PDU", "key question", "group", "n group", "n reference", "note"]
+        rows, columns=[*keys, "PDU", "key question", "n group", "n reference", "note"]
     )
-    out = out.loc[:, ~out.columns.duplicated()]
     comp = pd.DataFrame()
     if feed:
         comp = compare_groups(
@@ -1003,7 +1003,9 @@ def protected_comparisons(
     if comp.empty:
         for c in stats_cols.values():
             out[c] = np.nan
-        methods = f"all statistics {_basis(r)}; none shown"
+        grid = FINAL_BOSCHLOO_GRID if final else 32
+        name = f"Boschloo exact (grid {grid})" if test == "boschloo" else "Fisher exact"
+        methods = f"all statistics {_basis(r)} ({name}); none can be shown here"
     else:
         out = out.merge(comp[keys + list(stats_cols)], on=keys, how="left").rename(
             columns=stats_cols
@@ -1189,9 +1191,17 @@ def heterogeneity_statement(pooled: pd.DataFrame) -> str:
 def conclusion(pooled: pd.DataFrame, grouping: Grouping, level: float = 0.95) -> list[str]:
     """A plain-English conclusion that does not overclaim, from the pooled estimates as shown."""
     out = []
+    caveat = (
+        "These are associations in inspected samples, not proof of cause: differences in the cases themselves "
+        "(risk level, sentence type, needs) may explain part of any gap, and ethnicity was not recorded for some cases."
+    )
     shown = pooled[pooled["shown"]] if not pooled.empty else pooled
     if shown.empty:
-        return ["There were too few cases in the groups compared to estimate a pooled difference."]
+        return [
+            "There were too few cases in the groups compared to estimate a pooled difference (it needs at least two "
+            "PDUs in which both groups have more than 7 people).",
+            caveat,
+        ]
     sig = shown[[_below_05(b) for b in shown["p_bh"]]]
     for r in sig.itertuples():
         direction = "less" if r.mh_risk_ratio < 1 else "more"
@@ -1206,10 +1216,7 @@ def conclusion(pooled: pd.DataFrame, grouping: Grouping, level: float = 0.95) ->
             "No difference between groups was detected after adjusting for multiple comparisons. This does not show "
             "that there is no difference: with samples of this size only large gaps can be detected."
         )
-    out.append(
-        "These are associations in inspected samples, not proof of cause: differences in the cases themselves "
-        "(risk level, sentence type, needs) may explain part of any gap, and ethnicity was not recorded for some cases."
-    )
+    out.append(caveat)
     return out
 
 
