@@ -9,7 +9,8 @@ every true count consistent with it:
 
 - each shown count (0 is exact, the marker means 1-7 under the rule, a rounded count ``s`` means
   ``s - 2 .. s + 2`` and at least 8); a row's count of "yes" is hidden when its yes, no or n is 1-7;
-- each total ("All PDUs" rows) in the same way;
+- each total ("All PDUs" rows) in the same way (a marker the table calls a secondary suppression
+  allows any count);
 - each share, ratio and difference at the precision it is shown, taken at its word: a statistic
   whose table says it was computed from the rounded counts gives nothing beyond them; any other is
   taken as computed from the true counts;
@@ -20,9 +21,17 @@ Constraints are propagated to a fixed point (per-row brute force, exact column s
 the not-recorded coupling). What survives is a superset of what an attacker could still believe,
 so a count left with one value is recovered for certain.
 
-Then the stronger check: for every count, the test looks for a *twin*, a different world in which
-that count differs, and rebuilds the whole report from it. If every table, label and sentence is
-identical, no attacker, however clever, can tell the two worlds apart.
+Then the stronger check, which covers everything else shown (pooled estimates, forest plots, power
+statements, sentences): for every count, the test takes the twin world the audit offers as proof
+(a world in which that count differs), rebuilds the whole report from it through the report's own
+functions, under the same suppressions, and compares every table, label and sentence exactly, floats
+in full. If they are identical, the two worlds are consistent with everything shown, so the count
+has at least two possible values. (The suppressions themselves are decided on the true counts; a
+reader who re-runs the audit might learn something from them: see docs/methods.md.)
+
+On the code before this change the brute force recovered counts in about 7% of random worlds: the
+issue's 8/17 (47.1% next to n shown as 15), totals pinning cells at the edges of their rounding,
+and hidden counts narrowed to one value in 1-7.
 
 Requirements: every count hidden by the rule (1-7) is consistent with at least two values in 1-7;
 every rounded count (and every total) with at least two true values.
@@ -37,7 +46,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from hmip.analyses.ethnicity import disclose, disclosure_audit, shown_tables
+from hmip.analyses.ethnicity import (
+    disclose,
+    disclosure_audit,
+    protected_comparisons,
+    protected_shares,
+    shown_tables,
+)
 from hmip.stats.disclosure import MARKER
 from hmip.stats.disproportionality import make_grouping
 
@@ -83,6 +98,19 @@ def _kq_order(column: pd.Series) -> pd.Series:
 def report(world: dict) -> dict:
     counts, sizes = world_tables(world)
     return disclose(counts, sizes, GROUPING, test="fisher")
+
+
+def tables_read(world: dict) -> dict:
+    """The tables the brute-force attacker reads, built as the report builds them (the rest of the
+    report is derived from these and is checked by the twin test below)."""
+    counts, sizes = world_tables(world)
+    audit = disclosure_audit(counts, sizes, GROUPING)
+    shown = audit.shown_counts()
+    return {
+        "shares": protected_shares(shown),
+        "comparisons": protected_comparisons(shown, GROUPING, test="fisher"),
+        "not_recorded": audit.shown_not_recorded(),
+    }
 
 
 @st.composite
@@ -405,13 +433,13 @@ TWO_QUESTIONS = {
 }
 
 
-@settings(max_examples=25, **SETTINGS)
+@settings(max_examples=20, **SETTINGS)
 @given(worlds())
 @example(ISSUE_SHARE)
 @example(EDGE_TOTAL)
 @example(TWO_QUESTIONS)
 def test_brute_force_recovers_no_count(world):
-    known = Attack(report(world)).run().values()
+    known = Attack(tables_read(world)).run().values()
     assert not leaks(world, known)
 
 
@@ -476,7 +504,7 @@ def unproven(world: dict) -> list[str]:
     return [f"{k} = {v}: no twin world shows the same report" for k, v in todo.items()]
 
 
-@settings(max_examples=5, **SETTINGS)
+@settings(max_examples=4, **SETTINGS)
 @given(worlds())
 @example(ISSUE_SHARE)
 @example(EDGE_TOTAL)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -193,7 +194,9 @@ class DisclosureAudit:
         rows = []
         for i, (q, Yq, Oq) in enumerate(items):
             rows += self.w.counts(q, Yq, Oq, f"{i}")
-        table = pooled_analysis(pd.DataFrame(rows), self.grouping, level=self.level)
+        with warnings.catch_warnings():  # degenerate strata of candidate twins: NaN is the answer
+            warnings.simplefilter("ignore", RuntimeWarning)
+            table = pooled_analysis(pd.DataFrame(rows), self.grouping, level=self.level)
         out: list[dict] = [{} for _ in items]
         gi = {g: j for j, g in enumerate(self.w.groups)}
         for r in table.to_dict("records"):
@@ -341,6 +344,8 @@ class DisclosureAudit:
     def _nr_codes_equal(self, N1, ignore) -> np.ndarray:
         w, r = self.w, self.rule
         ok = np.ones(len(N1), bool)
+        if (N1 == w.N[None]).all():  # no case added or removed: the not-recorded table is as it is
+            return ok
         pairs = [("cases", N1.sum(2), w.N.sum(1))]
         if self.nr is not None:
             pairs.append(("not_recorded", N1[:, :, self.nr], w.N[:, self.nr]))
@@ -699,9 +704,15 @@ class DisclosureAudit:
             )
             if q is None:
                 searches = searches[1:]
-            found = [f[key] for f in (search(ignore) for search in searches) if key in f]
+            found, changed = [], []
+            for search in searches:
+                twin = search(ignore).get(key)
+                if twin is not None:
+                    found.append(twin)
+                    changed.append(self._changed_by(twin, ignore))
+                    if not changed[-1]:  # (what the twin changes is already suppressed)
+                        break
             if found:  # the twin that needs the fewest suppressions
-                changed = [self._changed_by(t, ignore) for t in found]
                 best = min(range(len(found)), key=lambda i: (self._cost(changed[i]), i))
                 self.off |= changed[best]
                 return found[best]
@@ -753,15 +764,22 @@ class DisclosureAudit:
             for q in range(len(self.w.kqs)):
                 todo = {**by_q.get(q, {}), **{k: v for k, v in cases.items() if k not in twins}}
                 twins.update(self._search(q, todo))
-                rows = {k: v for k, v in by_q.get(q, {}).items() if k[0] in ("y", "o", "n")}
-                twins.update(self._case_search({k: v for k, v in rows.items() if k not in twins}))
-                missing = {k: v for k, v in todo.items() if k not in twins}
-                twins.update(self._search(q, missing, targeted=True))
-                missing = {k: v for k, v in rows.items() if k not in twins}
-                twins.update(self._case_search(missing, depths=(2,)))
-                for key, (_, hidden) in by_q.get(q, {}).items():
-                    if key not in twins:
-                        twins[key] = self._relax(q, key, hidden) or self._fail(key)
+                mine = by_q.get(q, {})
+                for key in list(mine):  # the hard ones, one by one
+                    if key in twins:
+                        continue
+                    cell, row = {key: mine[key]}, key[0] in ("y", "o", "n")
+                    found = self._case_search(cell) if row else {}
+                    found = found or self._search(q, cell, targeted=True)
+                    found = found or (self._case_search(cell, depths=(2,)) if row else {})
+                    if key in found:
+                        twins.update(found)
+                        continue
+                    suppressed = set(self.off)
+                    twins[key] = self._relax(q, key, mine[key][1]) or self._fail(key)
+                    if self.off != suppressed:  # more is suppressed: the easy search may do now
+                        rest = {k: v for k, v in mine.items() if k not in twins}
+                        twins.update(self._search(q, rest))
             for key, (_, hidden) in cases.items():
                 if key not in twins:
                     twins[key] = self._relax(None, key, hidden) or self._fail(key)
@@ -840,12 +858,14 @@ class DisclosureAudit:
         if self.totals:
             rows.append((None, ALL_PDUS, cases.sum(), nrc.sum()))
         for p, name, c, k in rows:
-            row = {"pdu": name, "note": total_note if p is None else ""}
+            row = {"pdu": name}
+            off = []
             for column, v in (("cases", c), ("not_recorded", k)):
-                off = ("nr", column if p is None else (column, p)) in self.off
-                row[column] = r.marker if off else self._shown(count_codes(v, r))
-                if off:
-                    row["note"] = secondary
+                if ("nr", column if p is None else (column, p)) in self.off:
+                    off.append(column)
+                row[column] = r.marker if column in off else self._shown(count_codes(v, r))
+            notes = [f"{' and '.join(off)} {secondary}"] if off else []
+            row["note"] = "; ".join(notes + ([total_note] if p is None else []))
             out.append(row)
         return pd.DataFrame(out)[["pdu", "cases", "not_recorded", "note"]]
 
@@ -879,8 +899,11 @@ class DisclosureAudit:
             row["shown"] = shown
             if shown:
                 row["note"] = ""
-            elif row["strata"] < 2:
-                row["note"] = "fewer than two PDUs with both groups: see the comparison per PDU"
+            elif row["strata"] < 2 or not self.mh_estimable(q, g):
+                row["note"] = (
+                    f"not estimated: fewer than two PDUs with more than {self.t or 0} people in both "
+                    "groups (see the comparison per PDU)"
+                )
             else:
                 row["note"] = (
                     "not shown: at the precision shown it would let a count of people be worked out"

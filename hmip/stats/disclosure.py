@@ -21,6 +21,7 @@ What is shown next to protected counts must not give the true counts back:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -168,7 +169,7 @@ def shown_range(shown, rule: str | DisclosureRule = "nhs") -> tuple[int, int | N
 
 def count_codes(values, rule: str | DisclosureRule = "nhs") -> np.ndarray:
     """Vectorised shown counts: the rounded value, or -1 where the count is suppressed."""
-    r = get_rule(rule)
+    r = rule if isinstance(rule, DisclosureRule) else get_rule(rule)
     v = np.asarray(values, dtype=float)
     if not r.active:
         return v.copy()
@@ -326,6 +327,13 @@ def round_ratio(x: float, rule: str | DisclosureRule = "nhs", places: int = 2) -
     return float(np.round(x, places))
 
 
+@functools.lru_cache(maxsize=16)
+def _z(level: float) -> float:
+    from scipy import stats
+
+    return float(stats.norm.ppf(1 - (1 - level) / 2))
+
+
 def mantel_haenszel_batch(tables, level: float = 0.95) -> np.ndarray:
     """Mantel-Haenszel pooled risk and odds ratios for many sets of strata at once.
 
@@ -335,13 +343,11 @@ def mantel_haenszel_batch(tables, level: float = 0.95) -> np.ndarray:
     and statsmodels ``StratifiedTable``). Used to screen many candidate tables quickly; NaN or inf
     where a formula breaks down.
     """
-    from scipy import stats
-
     t = np.asarray(tables, dtype=float)
     a, b, c, d = t[..., 0], t[..., 1], t[..., 2], t[..., 3]
     n1, n0 = a + b, c + d
     n = n1 + n0
-    z = stats.norm.ppf(1 - (1 - level) / 2)
+    z = _z(level)
     with np.errstate(all="ignore"):
         r = (a * n0 / n).sum(-1)
         s = (c * n1 / n).sum(-1)
