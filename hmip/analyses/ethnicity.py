@@ -2,178 +2,1122 @@
 
 :func:`prepare` takes the notebook's parameters and returns one :class:`EthnicityDisproportionality`
 holding every table (counts of people protected), the data behind every figure, and the findings.
+
+Disclosure: :func:`disclose` is the one place where true counts become shown output. What it
+releases is (1) every count, rounded or suppressed by the rule, with "All PDUs" totals from the true
+totals, and (2) the pooled Mantel-Haenszel estimates from the true counts, ratios to 2 d.p. and
+p-values as bands. :class:`DisclosureAudit` checks that every count keeps at least two possible values given
+all of that (secondary suppression where not). Everything else shown (shares, intervals, relative
+rate indices, differences, exact tests, power, forest plots, sentences) is computed from the released
+values only, so it cannot give a count back.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from statsmodels.stats.multitest import multipletests
 
 from hmip.analyses.params import check_choice, check_level, check_path, check_pdu
 from hmip.data import loaders as d
+from hmip.data.ethnicity import NOT_RECORDED
 from hmip.errors import DisclosureError, FrameworkError, ParameterError
 from hmip.rules.framework import Framework, default_framework
-from hmip.stats.disclosure import MARKER, display_count, get_rule, protect_table, protected_share
+from hmip.stats.disclosure import (
+    FROM_ROUNDED,
+    MARKER,
+    TOTALS_TRUE,
+    count_codes,
+    display_count,
+    get_rule,
+    mantel_haenszel_batch,
+    p_band,
+    round_ratio,
+    row_codes,
+)
 from hmip.stats.disproportionality import (
     EXACT_TESTS,
+    FINAL_BOSCHLOO_GRID,
     POOLED_LABEL,
     Grouping,
+    assign_groups,
     compare_groups,
     exact_power,
     group_counts,
-    group_shares,
     make_grouping,
-    not_recorded_table,
+    min_detectable_difference,
     pooled_analysis,
 )
 from hmip.stats.intervals import proportion_interval
 
-
-def protected_shares(shares: pd.DataFrame, rule="nhs", *, level: float = 0.95) -> pd.DataFrame:
-    """Group shares for display: counts protected; share and Wilson interval from the ROUNDED counts;
-    suppressed wherever yes, no or n is suppressed."""
-
-    r = get_rule(rule)
-    ry, rn, share, suppressed = protected_share(shares["yes"].to_numpy(), shares["n"].to_numpy(), r)
-    ci = proportion_interval(np.nan_to_num(ry), np.nan_to_num(rn), level=level)
-    lo, hi = ci["lower"].to_numpy(), ci["upper"].to_numpy()
-    marker = r.marker or MARKER
-    out = pd.DataFrame(
-        {
-            "pdu": shares["pdu"].to_numpy(),
-            "standard": shares["standard"].to_numpy(),
-            "key_question": shares["key_question"].to_numpy(),
-            "group": shares["group"].to_numpy(),
-            "yes_display": [
-                marker if s else (int(v) if not np.isnan(v) else 0)
-                for v, s in zip(ry, suppressed, strict=True)
-            ]
-            if r.active
-            else shares["yes"].to_numpy(),
-            "n_display": [
-                marker if (np.isnan(v) and s) else int(v)
-                for v, s in zip(rn, suppressed, strict=True)
-            ]
-            if r.active
-            else shares["n"].to_numpy(),
-            "share": np.where(suppressed, np.nan, share),
-            "lower": np.where(suppressed, np.nan, lo),
-            "upper": np.where(suppressed, np.nan, hi),
-            "suppressed": suppressed,
-        }
-    )
-    out["method"] = f"Wilson score {100 * level:g}%" + (" on rounded counts" if r.active else "")
-    return out
+# --- What is shown, audited: no count can be worked back -------------------------------------------------
+#: Changes to one row's counts tried when looking for a twin world: (yes, no, cases of the group).
+_MOVES = (
+    (1, -1, 0),
+    (-1, 1, 0),
+    (1, 0, 0),
+    (-1, 0, 0),
+    (0, 1, 0),
+    (0, -1, 0),
+    (1, 0, 1),
+    (0, 1, 1),
+)
+#: The pooled estimates shown (ratios at 2 d.p.), then the MH test and Breslow-Day p-values as bands.
+MH_RATIOS = ("mh_risk_ratio", "rr_lower", "rr_upper", "mh_odds_ratio", "or_lower", "or_upper")
+ALL_PDUS = "All PDUs"
 
 
-def _any_small(values, rule) -> bool:
+def _key(v) -> object:
+    """A shown value, comparable (NaN equals NaN)."""
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return repr(v)
+    return v
 
-    r = get_rule(rule)
-    return r.threshold is not None and any(1 <= int(v) <= r.threshold for v in values)
 
+@dataclass
+class _World:
+    """True counts as arrays: yes and no per (PDU, key question, group); cases per (PDU, group)."""
 
-def protected_comparisons(comp: pd.DataFrame, rule="nhs") -> pd.DataFrame:
-    """Comparisons for display: counts protected; every statistic resting on a suppressed count suppressed."""
+    pdus: list[str]
+    kqs: list[tuple[str, str]]
+    groups: list[str]
+    Y: np.ndarray
+    O: np.ndarray
+    N: np.ndarray
 
-    r = get_rule(rule)
-    rows = []
-    for c in comp.to_dict("records"):
-        cells = [
-            c["yes_group"],
-            c["n_group"] - c["yes_group"],
-            c["n_group"],
-            c["yes_reference"],
-            c["n_reference"] - c["yes_reference"],
-            c["n_reference"],
+    @classmethod
+    def of(cls, counts: pd.DataFrame, sizes: pd.DataFrame) -> _World:
+        pdus = list(dict.fromkeys([*sizes["pdu"], *counts["pdu"]]))
+        kqs = list(dict.fromkeys(zip(counts["standard"], counts["key_question"], strict=True)))
+        groups = list(dict.fromkeys([*sizes["group"], *counts["group"]]))
+        pi = {p: i for i, p in enumerate(pdus)}
+        qi = {k: i for i, k in enumerate(kqs)}
+        gi = {g: i for i, g in enumerate(groups)}
+        Y = np.zeros((len(pdus), len(kqs), len(groups)), dtype=int)
+        O = np.zeros_like(Y)
+        N = np.zeros((len(pdus), len(groups)), dtype=int)
+        for r in sizes.itertuples():
+            N[pi[r.pdu], gi[r.group]] = int(r.cases)
+        for r in counts.itertuples():
+            at = (pi[r.pdu], qi[(r.standard, r.key_question)], gi[r.group])
+            Y[at], O[at] = int(r.yes), int(r.n) - int(r.yes)
+        if (O < 0).any() or (Y + O > N[:, None, :]).any():
+            raise DisclosureError(
+                "counts do not fit the group sizes: yes <= n <= cases of the group is needed"
+            )
+        return cls(pdus, kqs, groups, Y, O, N)
+
+    def counts(self, q: int, Yq: np.ndarray, Oq: np.ndarray, label: str) -> list[dict]:
+        std, _ = self.kqs[q]
+        return [
+            {
+                "pdu": p,
+                "standard": std,
+                "key_question": label,
+                "group": g,
+                "yes": int(Yq[i, j]),
+                "n": int(Yq[i, j] + Oq[i, j]),
+            }
+            for i, p in enumerate(self.pdus)
+            for j, g in enumerate(self.groups)
+            if self.N[i, j] > 0
         ]
-        small = _any_small(cells, r)
-        row = {
-            "PDU": c["pdu"],
-            "key question": f"{c['standard']}.{c['key_question']}",
-            "group": c["group"],
-            "n group": display_count(c["n_group"], r),
-            "n reference": display_count(c["n_reference"], r),
-        }
-        stats_cols = {
-            "share group": c["share_group"],
-            "share reference": c["share_reference"],
-            "RRI": c["rri"],
-            "RRI lower": c["rri_lower"],
-            "RRI upper": c["rri_upper"],
-            "difference": c["difference"],
-            "diff lower": c["difference_lower"],
-            "diff upper": c["difference_upper"],
-            "p": c["p_value"],
-            "p (BH)": c["p_value_bh"],
-            "min detectable gap (80% power)": c["min_detectable_difference"],
-        }
-        if small:
-            stats_cols = {k: np.nan for k in stats_cols}
-            row["note"] = f"suppressed: a count of 1-{r.threshold} people {r.marker or MARKER}"
-        else:
-            row["note"] = ""
-        rows.append({**row, **stats_cols})
-    out = pd.DataFrame(rows)
-    if not comp.empty:
-        out["methods"] = (
-            f"RRI {comp['rri_method'].iloc[0]}; difference {comp['difference_method'].iloc[0]}; {comp['test'].iloc[0]}; BH adjustment"
+
+
+@dataclass
+class Twin:
+    """A different world, as changes to the true one: per key question q, (d yes, d no) per (PDU,
+    group); and d cases per (PDU, group)."""
+
+    changes: dict
+    dN: np.ndarray
+    raw: dict | None = None  # its pooled estimates, where it changes them (kept to re-check bands)
+
+
+class DisclosureAudit:
+    """Secondary suppression by twins.
+
+    Every count shown (or hidden) must be consistent with at least two true values (two in 1-7 for
+    a hidden one). The audit proves it by finding, for each count, a *twin*: a different world in
+    which that count differs (a few answers moved between yes, no and n/a, or a case added, removed
+    or moved to another group) and which the report shows identically: the same rounded or
+    suppressed count in every cell and total, the same pooled estimates at their shown precision.
+    Everything else the report shows is computed from those, so the two worlds cannot be told apart.
+    Where no twin is found, the audit looks for one that changes only displays it may suppress, least
+    useful first (the not-recorded totals; the cases per PDU and the "Not recorded" group's totals;
+    the other group totals; the pooled estimates), and suppresses those; it repeats until every count
+    has a twin. ``run`` returns what was suppressed; ``twins`` holds the proof for each count.
+    """
+
+    def __init__(self, w: _World, grouping: Grouping, rule, level: float, totals: bool):
+        self.w, self.rule, self.level, self.grouping = w, rule, level, grouping
+        gi = {g: i for i, g in enumerate(w.groups)}
+        self.ref = gi.get(grouping.reference)
+        self.nr = gi.get(NOT_RECORDED)
+        self.compared = (
+            [g for g in range(len(w.groups)) if g not in (self.ref, self.nr)]
+            if self.ref is not None
+            else []
         )
-    return out
+        self.totals = totals
+        self.t = rule.threshold
+        self.off: set[tuple] = set()  # suppressed: ("total", q, g), ("mh", q, g), ("nr", cell)
+        self.twins: dict = {}  # count -> its twin, once run
+        self._memo: dict = {}
+        self.raw: dict = {}
+        for part in self._pooled([(q, w.Y[:, q], w.O[:, q]) for q in range(len(w.kqs))]):
+            self.raw.update(part)
+        self._base_codes()
+
+    def _base_codes(self) -> None:
+        w, r = self.w, self.rule
+        self.codes = [row_codes(w.Y[:, q], w.O[:, q], r) for q in range(len(w.kqs))]
+        self.t_codes = [row_codes(w.Y[:, q].sum(0), w.O[:, q].sum(0), r) for q in range(len(w.kqs))]
+        self.mh_base = {}
+        for q in range(len(w.kqs)):
+            for g in self.compared:
+                strata = self._strata(q, g)
+                self.mh_base[(q, g)] = np.round(
+                    mantel_haenszel_batch(self._tables(q, g, strata), self.level), 2
+                )
+
+    # -- pooled estimates: the one statistic computed from true counts --------------------------------
+    def _pooled(self, items: list[tuple[int, np.ndarray, np.ndarray]]) -> list[dict]:
+        """MH rows for each item (q, yes, no): [{(q, g): row of pooled_analysis}], in one call."""
+        if not self.compared or not items:
+            return [{} for _ in items]
+        rows = []
+        for i, (q, Yq, Oq) in enumerate(items):
+            rows += self.w.counts(q, Yq, Oq, f"{i}")
+        with warnings.catch_warnings():  # degenerate strata of candidate twins: NaN is the answer
+            warnings.simplefilter("ignore", RuntimeWarning)
+            table = pooled_analysis(pd.DataFrame(rows), self.grouping, level=self.level)
+        out: list[dict] = [{} for _ in items]
+        gi = {g: j for j, g in enumerate(self.w.groups)}
+        for r in table.to_dict("records"):
+            i = int(r["key_question"])
+            out[i][(items[i][0], gi[r["group"]])] = r
+        return out
+
+    def mh_estimable(self, q: int, g: int) -> bool:
+        """Pooled estimates are shown only with at least two PDUs in which both groups have more than
+        the threshold of people (their counts shown): with fewer, the pooled estimate is little more
+        than one PDU's comparison, and it could not be shown without revealing that PDU's counts."""
+        w, t = self.w, self.t or 0
+        n = w.Y[:, q] + w.O[:, q]
+        return int(((n[:, g] > t) & (n[:, self.ref] > t)).sum()) >= 2
+
+    def mh_shown(self, q: int, g: int) -> bool:
+        raw = self.raw.get((q, g))
+        return (
+            raw is not None
+            and raw.get("strata", 0) >= 2
+            and self.mh_estimable(q, g)
+            and ("mh", q, g) not in self.off
+        )
+
+    def mh_display(self, raw: dict | None) -> tuple:
+        if raw is None:
+            return ("none",)
+        return tuple(_key(round_ratio(raw.get(c, np.nan), self.rule)) for c in MH_RATIOS) + (
+            p_band(raw.get("mh_p_value", np.nan), self.rule),
+            p_band(raw.get("breslow_day_p", np.nan), self.rule),
+        )
+
+    def bh(self, raw: dict, ignore: frozenset = frozenset()) -> dict:
+        """Benjamini-Hochberg over the pooled tests shown (one family), as bands."""
+        keys = [
+            k
+            for k in sorted(raw)
+            if self.mh_shown(*k)
+            and ("mh", *k) not in ignore
+            and np.isfinite(raw[k].get("mh_p_value", np.nan))
+        ]
+        if not keys:
+            return {}
+        adj = multipletests([raw[k]["mh_p_value"] for k in keys], method="fdr_bh")[1]
+        return {k: p_band(p, self.rule) for k, p in zip(keys, adj, strict=True)}
+
+    # -- the counts that need a twin ------------------------------------------------------------------
+    def _cells(self) -> dict[tuple, tuple[int, bool]]:
+        """Every count shown or hidden: key -> (true value, hidden by the rule)."""
+        w, out = self.w, {}
+
+        def add(key, v):
+            if v > 0:
+                out[key] = (int(v), bool(self.t is not None and v <= self.t))
+
+        for p in range(len(w.pdus)):
+            for g in np.flatnonzero(w.N[p] > 0):
+                for q in range(len(w.kqs)):
+                    y, o = w.Y[p, q, g], w.O[p, q, g]
+                    add(("y", p, q, g), y)
+                    add(("o", p, q, g), o)
+                    add(("n", p, q, g), y + o)
+            add(("cases", p), w.N[p].sum())
+            if self.nr is not None:
+                add(("nrc", p), w.N[p, self.nr])
+        if self.totals:
+            for q in range(len(w.kqs)):
+                for g in np.flatnonzero(w.N.sum(0) > 0):
+                    y, o = w.Y[:, q, g].sum(), w.O[:, q, g].sum()
+                    add(("ty", q, g), y)
+                    add(("to", q, g), o)
+                    add(("tn", q, g), y + o)
+            add(("tcases",), w.N.sum())
+            if self.nr is not None:
+                add(("tnrc",), w.N[:, self.nr].sum())
+        return out
+
+    @staticmethod
+    def _kq(key) -> int | None:
+        if key[0] in ("y", "o", "n"):
+            return key[2]
+        return key[1] if key[0] in ("ty", "to", "tn") else None
+
+    def _changes(self, key, dY, dO, dN) -> tuple[np.ndarray, np.ndarray]:
+        """(change of the count ``key``, its new value) for candidates (C, P, G) in its key question."""
+        w, kind = self.w, key[0]
+        if kind in ("y", "o", "n"):
+            _, p, q, g = key
+            d = {"y": dY[:, p, g], "o": dO[:, p, g], "n": dY[:, p, g] + dO[:, p, g]}[kind]
+            base = {"y": w.Y, "o": w.O, "n": w.Y + w.O}[kind][p, q, g]
+        elif kind in ("ty", "to", "tn"):
+            _, q, g = key
+            d = {"ty": dY[:, :, g], "to": dO[:, :, g], "tn": dY[:, :, g] + dO[:, :, g]}[kind]
+            d = d.sum(1)
+            base = {"ty": w.Y, "to": w.O, "tn": w.Y + w.O}[kind][:, q, g].sum()
+        elif kind == "cases":
+            d, base = dN[:, key[1], :].sum(1), w.N[key[1]].sum()
+        elif kind == "nrc":
+            d, base = dN[:, key[1], self.nr], w.N[key[1], self.nr]
+        elif kind == "tcases":
+            d, base = dN.sum((1, 2)), w.N.sum()
+        else:  # tnrc
+            d, base = dN[:, :, self.nr].sum(1), w.N[:, self.nr].sum()
+        return d, base + d
+
+    def _covers(self, key, hidden: bool, dY, dO, dN) -> np.ndarray:
+        d, new = self._changes(key, dY, dO, dN)
+        ok = d != 0
+        if hidden:
+            ok &= (new >= 1) & (new <= self.t)
+        return ok
+
+    def _twin_covers(self, twin: Twin, key, hidden: bool) -> bool:
+        q = self._kq(key)
+        zero = np.zeros_like(twin.dN)
+        dY, dO = twin.changes.get(q, (zero, zero))
+        return bool(self._covers(key, hidden, dY[None], dO[None], twin.dN[None])[0])
+
+    # -- checks, vectorised over candidates ----------------------------------------------------------------
+    def _check(self, q, dY, dO, dN, ignore=frozenset(), cases_only=False) -> np.ndarray:
+        """Candidates (C, P, G) that are possible worlds and show every count as the true world does
+        (in key question q, or with q None only the cases)."""
+        w, r = self.w, self.rule
+        N1 = w.N[None] + dN
+        ok = ((N1 >= 0) & ((N1 > 0) == (w.N > 0)[None])).reshape(len(dN), -1).all(1)
+        if q is not None:
+            Y1, O1 = w.Y[:, q][None] + dY, w.O[:, q][None] + dO
+            ok &= ((Y1 >= 0) & (O1 >= 0) & (Y1 + O1 <= N1)).reshape(len(dY), -1).all(1)
+            for new, old in zip(row_codes(Y1, O1, r), self.codes[q], strict=True):
+                ok &= (new == old[None]).reshape(len(dY), -1).all(1)
+            if self.totals:
+                shown = [
+                    g
+                    for g in range(len(w.groups))
+                    if ("total", q, g) not in self.off and ("total", q, g) not in ignore
+                ]
+                for new, old in zip(
+                    row_codes(Y1.sum(1), O1.sum(1), r), self.t_codes[q], strict=True
+                ):
+                    ok &= (new[:, shown] == old[None, shown]).all(1)
+        elif not cases_only:  # cases in a group >= its n in every key question
+            ok &= (N1 >= (w.Y + w.O).max(1)[None]).reshape(len(dN), -1).all(1)
+        return ok & self._nr_codes_equal(N1, ignore)
+
+    def _nr_codes_equal(self, N1, ignore) -> np.ndarray:
+        w, r = self.w, self.rule
+        ok = np.ones(len(N1), bool)
+        if (N1 == w.N[None]).all():  # no case added or removed: the not-recorded table is as it is
+            return ok
+        pairs = [("cases", N1.sum(2), w.N.sum(1))]
+        if self.nr is not None:
+            pairs.append(("not_recorded", N1[:, :, self.nr], w.N[:, self.nr]))
+        for column, new, old in pairs:
+            shown = [
+                p
+                for p in range(len(w.pdus))
+                if ("nr", (column, p)) not in self.off and ("nr", (column, p)) not in ignore
+            ]
+            ok &= (count_codes(new[:, shown], r) == count_codes(old[shown], r)[None]).all(1)
+            if self.totals and ("nr", column) not in self.off and ("nr", column) not in ignore:
+                ok &= count_codes(new.sum(1), r) == count_codes(old.sum(), r)
+        return ok
+
+    def _strata(self, q: int, g: int) -> np.ndarray:
+        w, ref = self.w, self.ref
+        return (
+            (w.N[:, g] > 0)
+            & (w.N[:, ref] > 0)
+            & (w.Y[:, q, g] + w.O[:, q, g] > 0)
+            & (w.Y[:, q, ref] + w.O[:, q, ref] > 0)
+        )
+
+    def _tables(self, q, g, strata, dY=None, dO=None) -> np.ndarray:
+        w, ref = self.w, self.ref
+        base = np.stack(
+            [w.Y[strata, q, g], w.O[strata, q, g], w.Y[strata, q, ref], w.O[strata, q, ref]], -1
+        )
+        if dY is None:
+            return base
+        return base[None] + np.stack(
+            [dY[:, strata, g], dO[:, strata, g], dY[:, strata, ref], dO[:, strata, ref]], -1
+        )
+
+    def _mh_touched(self, q: int, dY, dO, ignore=frozenset()) -> list[tuple[np.ndarray, int]]:
+        """Per MH row shown at q (and not ignored): (candidates that change its tables, group)."""
+        out = []
+        changed = (dY != 0) | (dO != 0)
+        for g in self.compared:
+            if self.mh_shown(q, g) and ("mh", q, g) not in ignore:
+                out.append((changed[:, :, g].any(1) | changed[:, :, self.ref].any(1), g))
+        return out
+
+    def _screen(self, q: int, dY, dO, ignore=frozenset()) -> np.ndarray:
+        """Quick vectorised MH ratios at 2 d.p. (pooled_analysis confirms them later)."""
+        ok = np.ones(len(dY), bool)
+        for touched, g in self._mh_touched(q, dY, dO, ignore):
+            if not touched.any():
+                continue
+            c = np.round(
+                mantel_haenszel_batch(
+                    self._tables(q, g, self._strata(q, g), dY[touched], dO[touched]), self.level
+                ),
+                2,
+            )
+            b = self.mh_base[(q, g)]
+            same = ((c == b[None]) | (~np.isfinite(c) & ~np.isfinite(b)[None])).all(1)
+            ok[touched] &= same
+        return ok
+
+    # -- confirmation with pooled_analysis itself (batched) ------------------------------------------------
+    def _confirm(self, twins: list[Twin], ignore=frozenset()) -> list[bool]:
+        """Twins whose pooled estimates and Benjamini-Hochberg bands are as shown."""
+        w = self.w
+        items, owner = [], []
+        for i, t in enumerate(twins):
+            for q, (dY, dO) in t.changes.items():
+                if any(x[0][0] for x in self._mh_touched(q, dY[None], dO[None], ignore)):
+                    items.append((q, w.Y[:, q] + dY, w.O[:, q] + dO))
+                    owner.append(i)
+        parts = self._pooled(items)
+        for i, part in zip(owner, parts, strict=True):
+            twins[i].raw = {**(twins[i].raw or {}), **part}
+        return [self._same(t, ignore) for t in twins]
+
+    def _same(self, twin: Twin, ignore=frozenset()) -> bool:
+        """Are the twin's pooled estimates, and the Benjamini-Hochberg bands, shown as they are?"""
+        if not twin.raw:
+            return True
+        raw = {**self.raw, **twin.raw}
+        keys = [k for k in twin.raw if self.mh_shown(*k) and ("mh", *k) not in ignore]
+        if any(self.mh_display(raw[k]) != self.mh_display(self.raw.get(k)) for k in keys):
+            return False
+        return self.bh(raw, ignore) == self.bh(self.raw, ignore)
+
+    # -- twins: a few answers moved within one key question ------------------------------------------------
+    def _atoms(self, q: int | None) -> np.ndarray:
+        """Rows of (pdu, group, d yes, d no, d cases): moves within one key question, or (q None) one
+        case more or fewer with every answer n/a."""
+        w, out = self.w, []
+        for p, g in zip(*np.nonzero(w.N > 0), strict=True):
+            moves = ((0, 0, 1), (0, 0, -1)) if q is None else _MOVES
+            out += [(p, g, *m) for m in moves]
+        return np.array(out, dtype=int).reshape(-1, 5)
+
+    def _deltas(self, atoms: np.ndarray, idx: np.ndarray):
+        """(dY, dO, dN), each (C, P, G), for candidates given as rows of atom indices (-1: none)."""
+        w = self.w
+        shape = (len(idx), *w.N.shape)
+        dY, dO, dN = np.zeros(shape, int), np.zeros(shape, int), np.zeros(shape, int)
+        rows = np.arange(len(idx))
+        for j in range(idx.shape[1]):
+            use = idx[:, j] >= 0
+            a = atoms[idx[use, j]]
+            at = (rows[use], a[:, 0], a[:, 1])
+            np.add.at(dY, at, a[:, 2])
+            np.add.at(dO, at, a[:, 3])
+            np.add.at(dN, at, a[:, 4])
+        return dY, dO, dN
+
+    def _candidates(self, atoms: np.ndarray, target=None, base=None) -> list[np.ndarray]:
+        """Index arrays (into ``base`` if given) of 1-2 atoms on different rows or, with ``target``,
+        one target atom and two more."""
+        A = len(atoms)
+        row = atoms[:, 0] * 1000 + atoms[:, 1]
+        i, j = np.triu_indices(A, 1)
+        if target is None:
+            keep = row[i] != row[j]
+            out = [np.stack([np.arange(A), np.full(A, -1)], 1), np.stack([i[keep], j[keep]], 1)]
+        else:
+            out = []
+            for t in target:
+                keep = (row[i] != row[j]) & (row[i] != row[t]) & (row[j] != row[t])
+                out.append(np.stack([np.full(keep.sum(), t), i[keep], j[keep]], 1))
+            out = [np.concatenate(out)] if out else []
+        if base is not None:
+            out = [np.where(x < 0, -1, base[np.maximum(x, 0)]) for x in out]
+        return out
+
+    def _nearby(self, q, key, atoms) -> np.ndarray:
+        """Atoms that may compensate a change to ``key``: its own group's rows and, where the pooled
+        estimates are involved, the rows they rest on."""
+        if q is None:
+            return np.arange(len(atoms))
+        g = key[-1]
+        cols = {g}
+        if g in self.compared:
+            cols.add(self.ref)
+        elif g == self.ref:
+            cols.update(self.compared)
+        return np.flatnonzero(np.isin(atoms[:, 1], sorted(cols)))
+
+    def _search(self, q, cells: dict, ignore=frozenset(), targeted: bool = False) -> dict:
+        """Twins within key question q (or, q None, of all-n/a cases) for as many of ``cells`` as
+        possible: 1-2 moves, or (targeted) a move of the count itself and two more."""
+        atoms = self._atoms(q)
+        found: dict = {}
+        if len(atoms) == 0 or not cells:
+            return found
+        if targeted:
+            batches = []
+            for key in cells:
+                near = self._nearby(q, key, atoms)
+                dY, dO, dN = self._deltas(atoms, near[:, None])
+                hit = np.flatnonzero(self._changes(key, dY, dO, dN)[0] != 0)
+                batches += [x[:20000] for x in self._candidates(atoms[near], hit[:4], base=near)]
+        else:
+            batches = self._candidates(atoms)
+        for idx in batches:
+            for start in range(0, len(idx), 5000):
+                if len(found) == len(cells):
+                    return found
+                self._try(q, atoms, idx[start : start + 5000], cells, found, ignore)
+        return found
+
+    def _try(self, q, atoms, idx, cells, found, ignore) -> None:
+        dY, dO, dN = self._deltas(atoms, idx)
+        ok = self._check(q, dY, dO, dN, ignore)
+        if q is not None:
+            ok &= self._screen(q, dY, dO, ignore)
+        hits = {}
+        for key, (_, hidden) in cells.items():
+            if key not in found:
+                h = np.flatnonzero(ok & self._covers(key, hidden, dY, dO, dN))
+                if len(h):
+                    hits[key] = h
+        tried: set[int] = set()
+        for _ in range(3):
+            chosen: list[int] = []
+            for key, h in hits.items():  # greedy: one candidate per count not yet planned
+                if key in found or np.isin(h, chosen).any():
+                    continue
+                fresh = h[~np.isin(h, list(tried))]
+                if len(fresh):
+                    chosen.append(int(fresh[0]))
+            if not chosen:
+                return
+            tried.update(chosen)
+            twins = [Twin({} if q is None else {q: (dY[c], dO[c])}, dN[c]) for c in chosen]
+            good = [c for c, v in zip(chosen, self._confirm(twins, ignore), strict=True) if v]
+            for key, h in hits.items():
+                if key not in found:
+                    for c in good:
+                        if c in h:
+                            found[key] = twins[chosen.index(c)]
+                            break
+
+    # -- twins: whole cases added, removed or moved ------------------------------------------------------
+    def _case_moves(self, key) -> list[tuple]:
+        """Cases added (+1) or removed (-1) for a twin of ``key``: a case moved to another group of
+        the same PDU (the count of cases stays), one case more or fewer, or one moved between PDUs."""
+        w = self.w
+        present = [(int(p), int(g)) for p, g in zip(*np.nonzero(w.N > 0), strict=True)]
+        kind = key[0]
+        if kind in ("y", "o", "n"):
+            mine = [(key[1], key[3])]
+        elif kind in ("ty", "to", "tn"):
+            mine = [(p, g) for p, g in present if g == key[2]]
+        elif kind == "nrc":
+            mine = [(key[1], self.nr)]
+        elif kind == "cases":
+            mine = [(p, g) for p, g in present if p == key[1]]
+        elif kind == "tnrc":
+            mine = [(p, g) for p, g in present if g == self.nr]
+        else:
+            mine = present
+        moves = []
+        for p, g in mine:
+            for dd in (1, -1):
+                moves += [((p, g, dd), (p, g2, -dd)) for p2, g2 in present if p2 == p and g2 != g]
+        moves += [((p, g, dd),) for p, g in mine for dd in (1, -1)]
+        for p, g in mine:  # to keep a total: the same group in another PDU
+            for dd in (1, -1):
+                moves += [((p, g, dd), (p2, g, -dd)) for p2, g2 in present if p2 != p and g2 == g]
+        return moves
+
+    def _case_search(self, cells: dict, ignore=frozenset(), depths=(1,)) -> dict:
+        """Twins that add, remove or move whole cases, choosing each case's answer in every key
+        question so that every count shown stays the same (and compensating, with up to ``depth``
+        more moves, in the key question of the count)."""
+        found: dict = {}
+        for key, (_, hidden) in cells.items():
+            if key in found:
+                continue
+            moves = self._case_moves(key)
+            if self._kq(key) is None:  # a count of cases: the move itself must change it
+                moves = [m for m in moves if self._move_covers(m, key, hidden)]
+            moves = moves[:40]
+            for depth, move in itertools.product(depths, moves):
+                twin = self._realise(move, key, hidden, ignore, depth)
+                if twin is None:
+                    continue
+                for other, (_, h) in cells.items():  # the twin proves all it changes
+                    if other not in found and self._twin_covers(twin, other, h):
+                        found[other] = twin
+                break
+        return found
+
+    def _move_covers(self, move, key, hidden) -> bool:
+        dN = np.zeros((1, *self.w.N.shape), int)
+        for p, g, dd in move:
+            dN[0, p, g] += dd
+        return bool(self._covers(key, hidden, dN * 0, dN * 0, dN)[0])
+
+    def _realise(self, move, key, hidden, ignore, depth: int = 2) -> Twin | None:
+        """Answers for the cases added or removed, key question by key question (with up to two more
+        moves in the key question of ``key``, to compensate); None if no such twin."""
+        w = self.w
+        dN = np.zeros((1, *w.N.shape), int)
+        for p, g, dd in move:
+            dN[0, p, g] += dd
+        zero = np.zeros_like(dN)
+        if not self._check(None, zero, zero, dN, ignore, cases_only=True)[0]:
+            return None
+        target_q = self._kq(key)
+        if target_q is None and not self._covers(key, hidden, zero, zero, dN)[0]:
+            return None
+        changes = {}
+        for q in range(len(w.kqs)):
+            options = []
+            for p, g, dd in move:
+                n_left = w.N[p, g] + dd - (w.Y[p, q, g] + w.O[p, q, g])  # n/a answers left
+                opts = [(0, 0)] if n_left >= 0 else []
+                if dd < 0:
+                    opts += [(-1, 0)] if w.Y[p, q, g] >= 1 else []
+                    opts += [(0, -1)] if w.O[p, q, g] >= 1 else []
+                else:
+                    opts += [(1, 0), (0, 1)]
+                options.append([(p, g, dy, do) for dy, do in opts])
+            combos = list(itertools.product(*options))
+            if not combos:
+                return None
+            dY = np.zeros((len(combos), *w.N.shape), int)
+            dO = np.zeros_like(dY)
+            for c, combo in enumerate(combos):
+                for p, g, dy, do in combo:
+                    dY[c, p, g] += dy
+                    dO[c, p, g] += do
+            if q == target_q:
+                pick = self._pick(q, key, hidden, dY, dO, dN, ignore, depth)
+            else:  # the same for every count: remembered until more is suppressed
+                memo = (move, q, ignore, frozenset(self.off))
+                if memo not in self._memo:
+                    self._memo[memo] = self._pick(q, key, hidden, dY, dO, dN, ignore, 0)
+                pick = self._memo[memo]
+            if pick is None:
+                return None
+            if pick[0].any() or pick[1].any():
+                changes[q] = pick
+        twin = Twin(changes, dN[0])
+        return twin if self._confirm([twin], ignore)[0] else None
+
+    def _pick(self, q, key, hidden, dY, dO, dN, ignore, depth: int):
+        """The first of these answer choices in key question q (with up to ``depth`` more moves there)
+        that shows every count and the pooled estimates as they are."""
+        w = self.w
+        compensate = depth > 0
+        extras = [np.zeros((1, 2), int) - 1]
+        atoms = self._atoms(q)
+        if compensate:
+            near = self._nearby(q, key, atoms)
+            near = near[atoms[near, 4] == 0]  # compensating moves add no cases of their own
+            extras += [x[:20000] for x in self._candidates(atoms[near], base=near)][:depth]
+        for extra in extras:
+            for start in range(0, len(extra), 3000):
+                eY, eO, _ = self._deltas(atoms, extra[start : start + 3000])
+                cY = (dY[:, None] + eY[None]).reshape(-1, *w.N.shape)
+                cO = (dO[:, None] + eO[None]).reshape(-1, *w.N.shape)
+                cN = np.repeat(dN, len(cY), 0)
+                ok = self._covers(key, hidden, cY, cO, cN) if compensate else np.ones(len(cY), bool)
+                ok &= self._check(q, cY, cO, cN, ignore)
+                ok &= self._screen(q, cY, cO, ignore)
+                hits = np.flatnonzero(ok)
+                if len(hits):
+                    return cY[hits[0]], cO[hits[0]]
+        return None
+
+    # -- suppression where no twin is found ------------------------------------------------------------------
+    def _relax(self, q, key, hidden) -> Twin | None:
+        """Find a twin while ignoring some displays, least harmful first (the not-recorded totals; the
+        cases per PDU and the "Not recorded" group's totals; the other group totals; the pooled
+        estimates), and suppress those the twin shows differently."""
+        w = self.w
+        qs = range(len(w.kqs)) if q is None else [q]
+        mh = frozenset(("mh", q2, g) for q2 in qs for g in self.compared)
+        totals = frozenset(("total", q2, g) for q2 in qs for g in range(len(w.groups)))
+        nr_totals = frozenset({("nr", "cases"), ("nr", "not_recorded")})
+        nr_cells = frozenset(
+            ("nr", (c, p)) for c in ("cases", "not_recorded") for p in range(len(w.pdus))
+        )
+        nr_all = nr_totals | nr_cells
+        if self.nr is not None:  # the "Not recorded" group's totals: not compared, least used
+            nr_all |= frozenset(("total", q2, self.nr) for q2 in range(len(w.kqs)))
+        cell = {key: (0, hidden)}
+        levels = (nr_totals, nr_all, totals | nr_all, mh | nr_all, mh | totals | nr_all)
+        for thorough, ignore in itertools.product((False, True), levels):
+            if thorough and ignore is not levels[-1]:
+                continue  # the thorough search runs once, with all that may be suppressed
+            searches = (
+                [
+                    lambda i: self._search(q, cell, i, targeted=True),
+                    lambda i: self._case_search(cell, i, depths=(2,)),
+                ]
+                if thorough
+                else [lambda i: self._search(q, cell, i), lambda i: self._case_search(cell, i)]
+            )
+            if q is None:
+                searches = searches[1:]
+            found, changed = [], []
+            for search in searches:
+                twin = search(ignore).get(key)
+                if twin is not None:
+                    found.append(twin)
+                    changed.append(self._changed_by(twin, ignore))
+                    if not changed[-1]:  # (what the twin changes is already suppressed)
+                        break
+            if found:  # the twin that needs the fewest suppressions
+                best = min(range(len(found)), key=lambda i: (self._cost(changed[i]), i))
+                self.off |= changed[best]
+                return found[best]
+        return None
+
+    @staticmethod
+    def _cost(suppressed: set) -> int:
+        """How much a set of suppressions takes from the report (pooled estimates weigh most)."""
+        weight = {"nr": 1, "total": 3, "mh": 20}
+        return sum(weight[item[0]] for item in suppressed)
+
+    def _changed_by(self, twin: Twin, ignore) -> set:
+        """Which of the ignored displays the twin shows differently (they are suppressed)."""
+        out = set()
+        parts = [(q, dY[None], dO[None]) for q, (dY, dO) in twin.changes.items()]
+        zero = np.zeros((1, *twin.dN.shape), int)
+        for item in ignore:
+            rest = ignore - {item}
+            if item[0] == "mh":
+                if any(
+                    any(t[0] for t, g in self._mh_touched(q, dY, dO) if (q, g) == item[1:])
+                    for q, dY, dO in parts
+                ):
+                    out.add(item)
+            elif not self._check(None, zero, zero, twin.dN[None], rest, cases_only=True)[0] or any(
+                not self._check(q, dY, dO, twin.dN[None], rest)[0] for q, dY, dO in parts
+            ):
+                out.add(item)
+        return out
+
+    def run(self) -> set[tuple]:
+        """Suppress until every count has a twin; returns what was suppressed."""
+        if not self.rule.active:
+            return self.off
+        twins: dict = {}
+        self.twins = {}
+        for _ in range(10):
+            before = set(self.off)
+            cells = self._cells()
+            # still twins now that more is suppressed? (only the BH bands can differ)
+            twins = {k: t for k, t in twins.items() if k in cells and self._same(t)}
+            by_q: dict = {}
+            for key, v in cells.items():
+                if key not in twins:
+                    by_q.setdefault(self._kq(key), {})[key] = v
+            cases = by_q.pop(None, {})
+            twins.update(self._search(None, cases))
+            twins.update(self._case_search({k: v for k, v in cases.items() if k not in twins}))
+            for q in range(len(self.w.kqs)):
+                todo = {**by_q.get(q, {}), **{k: v for k, v in cases.items() if k not in twins}}
+                twins.update(self._search(q, todo))
+                mine = by_q.get(q, {})
+                for key in list(mine):  # the hard ones, one by one
+                    if key in twins:
+                        continue
+                    cell, row = {key: mine[key]}, key[0] in ("y", "o", "n")
+                    found = self._case_search(cell) if row else {}
+                    found = found or self._search(q, cell, targeted=True)
+                    found = found or (self._case_search(cell, depths=(2,)) if row else {})
+                    if key in found:
+                        twins.update(found)
+                        continue
+                    suppressed = set(self.off)
+                    twins[key] = self._relax(q, key, mine[key][1]) or self._fail(key)
+                    if self.off != suppressed:  # more is suppressed: the easy search may do now
+                        rest = {k: v for k, v in mine.items() if k not in twins}
+                        twins.update(self._search(q, rest))
+            for key, (_, hidden) in cases.items():
+                if key not in twins:
+                    twins[key] = self._relax(None, key, hidden) or self._fail(key)
+            if self.off == before:
+                self.twins = twins
+                return self.off
+        raise DisclosureError("the disclosure audit did not settle")
+
+    def twin_tables(self, twin: Twin) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(counts, sizes) of a twin world, as ``group_counts`` and ``group_sizes`` give them."""
+        w = self.w
+        Y, O, N = w.Y.copy(), w.O.copy(), w.N + twin.dN
+        for q, (dY, dO) in twin.changes.items():
+            Y[:, q] += dY
+            O[:, q] += dO
+        rows = []
+        for q, (_, kq) in enumerate(w.kqs):
+            for r in _World(w.pdus, w.kqs, w.groups, Y, O, N).counts(q, Y[:, q], O[:, q], kq):
+                rows.append(r)
+        sizes = [
+            {"pdu": p, "group": g, "cases": int(N[i, j])}
+            for i, p in enumerate(w.pdus)
+            for j, g in enumerate(w.groups)
+            if N[i, j] > 0
+        ]
+        return pd.DataFrame(rows), pd.DataFrame(sizes)
+
+    def _fail(self, key):
+        raise DisclosureError(f"no way was found to show the count {key} safely")
+
+    # -- what is shown, once the audit has settled -------------------------------------------------------
+    def _shown(self, code: float):
+        if code == -1:
+            return self.rule.marker
+        return int(code)
+
+    def shown_counts(self) -> pd.DataFrame:
+        """Per PDU, key question and group (and "All PDUs" totals): the counts shown."""
+        w, r, out = self.w, self.rule, []
+        secondary = (
+            "suppressed so that no count can be worked out from the total (secondary suppression)"
+        )
+        total_note = TOTALS_TRUE if r.active else "total: the sum of the true counts"
+        for q, (std, kq) in enumerate(w.kqs):
+            blocks = [(p, w.Y[p, q], w.O[p, q], w.N[p] > 0) for p in range(len(w.pdus))]
+            if self.totals:
+                blocks.append((None, w.Y[:, q].sum(0), w.O[:, q].sum(0), w.N.sum(0) > 0))
+            for p, Yq, Oq, present in blocks:
+                yc, nc = row_codes(Yq, Oq, r)
+                for g in np.flatnonzero(present):
+                    off = p is None and ("total", q, g) in self.off
+                    out.append(
+                        {
+                            "pdu": ALL_PDUS if p is None else w.pdus[p],
+                            "standard": std,
+                            "key_question": kq,
+                            "group": w.groups[g],
+                            "yes_display": r.marker if off else self._shown(yc[g]),
+                            "n_display": r.marker if off else self._shown(nc[g]),
+                            "yes_rounded": np.nan if off or yc[g] == -1 else float(yc[g]),
+                            "n_rounded": np.nan if off or nc[g] == -1 else float(nc[g]),
+                            "suppressed": bool(off or yc[g] == -1),
+                            "note": secondary if off else (total_note if p is None else ""),
+                        }
+                    )
+        return pd.DataFrame(out)
+
+    def shown_not_recorded(self) -> pd.DataFrame:
+        """Per PDU (and all PDUs): cases, and cases with ethnicity not recorded, as shown."""
+        w, r, out = self.w, self.rule, []
+        cases = w.N.sum(1)
+        nrc = w.N[:, self.nr] if self.nr is not None else np.zeros(len(w.pdus), int)
+        secondary = "suppressed so that no count can be worked out (secondary suppression)"
+        total_note = TOTALS_TRUE if r.active else "total: the sum of the true counts"
+        rows = [(p, w.pdus[p], cases[p], nrc[p]) for p in range(len(w.pdus))]
+        if self.totals:
+            rows.append((None, ALL_PDUS, cases.sum(), nrc.sum()))
+        for p, name, c, k in rows:
+            row = {"pdu": name}
+            off = []
+            for column, v in (("cases", c), ("not_recorded", k)):
+                if ("nr", column if p is None else (column, p)) in self.off:
+                    off.append(column)
+                row[column] = r.marker if column in off else self._shown(count_codes(v, r))
+            notes = [f"{' and '.join(off)} {secondary}"] if off else []
+            row["note"] = "; ".join(notes + ([total_note] if p is None else []))
+            out.append(row)
+        return pd.DataFrame(out)[["pdu", "cases", "not_recorded", "note"]]
+
+    def shown_pooled(self) -> pd.DataFrame:
+        """Per key question and compared group: the Mantel-Haenszel estimates as shown."""
+        w, r, out = self.w, self.rule, []
+        bh = self.bh(self.raw)
+        totals = self.shown_counts() if self.totals else None
+        for (q, g), raw in self.raw.items():
+            std, kq = w.kqs[q]
+            shown = self.mh_shown(q, g)
+            row = {
+                "standard": std,
+                "key_question": kq,
+                "group": w.groups[g],
+                "reference": self.grouping.reference,
+                "strata": raw.get("strata", 0),
+                "strata_left_out": raw.get("strata_left_out", 0),
+            }
+            for c in ("n_group", "n_reference"):
+                row[c] = r.marker if r.active else raw.get(c, np.nan)
+            if totals is not None and row["strata_left_out"] == 0:
+                t = totals[(totals["pdu"] == ALL_PDUS) & (totals["key_question"] == kq)]
+                t = t[t["standard"] == std].set_index("group")["n_display"]
+                row["n_group"], row["n_reference"] = t.get(w.groups[g]), t.get(w.groups[self.ref])
+            for c in MH_RATIOS:
+                row[c] = round_ratio(raw.get(c, np.nan), r) if shown else np.nan
+            row["mh_p"] = p_band(raw.get("mh_p_value", np.nan), r) if shown else ""
+            row["p_bh"] = bh.get((q, g), "") if shown else ""
+            row["breslow_day"] = p_band(raw.get("breslow_day_p", np.nan), r) if shown else ""
+            row["shown"] = shown
+            if shown:
+                row["note"] = ""
+            elif row["strata"] < 2 or not self.mh_estimable(q, g):
+                row["note"] = (
+                    f"not estimated: fewer than two PDUs with more than {self.t or 0} people in both "
+                    "groups (see the comparison per PDU)"
+                )
+            else:
+                row["note"] = (
+                    "not shown: at the precision shown it would let a count of people be worked out"
+                )
+            row["methods"] = (
+                f"Mantel-Haenszel from the true counts, PDUs as strata: risk ratio (Greenland-Robins "
+                f"interval) and odds ratio (Robins-Breslow-Greenland interval), {100 * self.level:g}%"
+                + (", ratios to 2 d.p." if r.active else "")
+                + "; MH test with continuity correction; Breslow-Day heterogeneity; Benjamini-Hochberg "
+                "over the pooled tests shown"
+                + ("; p-values shown as bands" if r.active else "")
+                + "; n from the rounded totals"
+            )
+            out.append(row)
+        return pd.DataFrame(out)
+
+
+def protected_shares(shown: pd.DataFrame, rule="nhs", *, level: float = 0.95) -> pd.DataFrame:
+    """Shares by group for display, from the counts shown only (``DisclosureAudit.shown_counts``): share and
+    Wilson interval computed from the rounded counts; blank where yes is suppressed."""
+    r = get_rule(rule)
+    ry = shown["yes_rounded"].to_numpy(dtype=float)
+    rn = shown["n_rounded"].to_numpy(dtype=float)
+    suppressed = shown["suppressed"].to_numpy(dtype=bool)
+    ok = ~suppressed & (rn > 0)
+    ci = proportion_interval(np.where(ok, ry, 0), np.where(ok, rn, 1), level=level)
+    lo, hi = ci["lower"].to_numpy(), ci["upper"].to_numpy()
+    out = shown[["pdu", "standard", "key_question", "group", "yes_display", "n_display"]].copy()
+    out["share"] = np.where(ok, ry / np.where(ok, rn, 1), np.nan)
+    out["lower"] = np.where(ok, lo, np.nan)
+    out["upper"] = np.where(ok, hi, np.nan)
+    out["suppressed"] = suppressed
+    out["method"] = f"Wilson score {100 * level:g}%, " + _basis(r)
+    out["note"] = shown["note"].to_numpy()
+    return out.reset_index(drop=True)
+
+
+def _basis(rule) -> str:
+    return FROM_ROUNDED if get_rule(rule).active else "from the true counts (no disclosure control)"
+
+
+def protected_comparisons(
+    shown: pd.DataFrame,
+    grouping: Grouping,
+    *,
+    level: float = 0.95,
+    test: str = "boschloo",
+    final: bool = False,
+    rule="nhs",
+) -> pd.DataFrame:
+    """Each group against the reference, per PDU, for display: every statistic computed from the
+    rounded counts shown (so it agrees with the shares table and gives back nothing the counts do
+    not), and blank where a count it rests on is suppressed. Benjamini-Hochberg runs over the
+    comparisons shown (one family: per-PDU tests)."""
+    r = get_rule(rule)
+    per_pdu = shown[shown["pdu"] != ALL_PDUS]
+    rows, feed = [], []
+    for (pdu, std, kq), block in per_pdu.groupby(["pdu", "standard", "key_question"], sort=False):
+        ref = block[block["group"] == grouping.reference]
+        if ref.empty:
+            continue
+        ref = ref.iloc[0]
+        fed_ref = False
+        for g in block.itertuples():
+            if g.group in (grouping.reference, NOT_RECORDED):
+                continue
+            small = bool(g.suppressed or ref["suppressed"])
+            rows.append(
+                {
+                    "pdu": pdu,
+                    "standard": std,
+                    "key_question": kq,
+                    "group": g.group,
+                    "PDU": pdu,
+                    "key question": f"{std}.{kq}",
+                    "n group": g.n_display,
+                    "n reference": ref["n_display"],
+                    "note": f"suppressed: a count of 1-{r.threshold} people {r.marker or MARKER}"
+                    if small
+                    else "",
+                }
+            )
+            if small:
+                continue
+            base = {"pdu": pdu, "standard": std, "key_question": kq}
+            feed.append(
+                {**base, "group": g.group, "yes": int(g.yes_rounded), "n": int(g.n_rounded)}
+            )
+            if not fed_ref:
+                feed.append(
+                    {
+                        **base,
+                        "group": grouping.reference,
+                        "yes": int(ref["yes_rounded"]),
+                        "n": int(ref["n_rounded"]),
+                    }
+                )
+                fed_ref = True
+    stats_cols = {
+        "share_group": "share group",
+        "share_reference": "share reference",
+        "rri": "RRI",
+        "rri_lower": "RRI lower",
+        "rri_upper": "RRI upper",
+        "difference": "difference",
+        "difference_lower": "diff lower",
+        "difference_upper": "diff upper",
+        "p_value": "p",
+        "p_value_bh": "p (BH)",
+        "min_detectable_difference": "min detectable gap (80% power)",
+    }
+    keys = ["pdu", "standard", "key_question", "group"]
+    out = pd.DataFrame(
+        rows, columns=[*keys, "PDU", "key question", "n group", "n reference", "note"]
+    )
+    comp = pd.DataFrame()
+    if feed:
+        comp = compare_groups(
+            pd.DataFrame(feed), grouping, level=level, test=test, final=final, include_pooled=False
+        )
+    if comp.empty:
+        for c in stats_cols.values():
+            out[c] = np.nan
+        grid = FINAL_BOSCHLOO_GRID if final else 32
+        name = f"Boschloo exact (grid {grid})" if test == "boschloo" else "Fisher exact"
+        methods = f"all statistics {_basis(r)} ({name}); none can be shown here"
+    else:
+        out = out.merge(comp[keys + list(stats_cols)], on=keys, how="left").rename(
+            columns=stats_cols
+        )
+        methods = (
+            f"all statistics {_basis(r)}: RRI {comp['rri_method'].iloc[0]}; difference "
+            f"{comp['difference_method'].iloc[0]}; {comp['test'].iloc[0]}; Benjamini-Hochberg over the "
+            f"{int(comp['p_value'].notna().sum())} per-PDU comparisons shown"
+        )
+    out = out.drop(columns=["pdu", "standard", "key_question"])
+    out["methods"] = methods
+    return out[
+        [
+            "PDU",
+            "key question",
+            "group",
+            "n group",
+            "n reference",
+            "note",
+            *stats_cols.values(),
+            "methods",
+        ]
+    ]
 
 
 def protected_pooled(pooled: pd.DataFrame, rule="nhs") -> pd.DataFrame:
-    """The pooled table for display: the numbers of people in each group rounded or suppressed."""
+    """The pooled table for display (from ``DisclosureAudit.shown_pooled``): ratios to 2 d.p., p-values as
+    bands, the numbers of people in each group rounded or suppressed."""
+    r = get_rule(rule)
+    if pooled.empty:
+        return pooled
 
-    out = pooled.drop(columns=["reference"], errors="ignore").copy()
-    for c in ("n_group", "n_reference"):
-        if c in out:
-            out[c] = [display_count(v, rule) if pd.notna(v) else "" for v in out[c]]
+    def ratio(v):
+        if pd.isna(v):
+            return ""
+        return f"{v:.2f}" if r.active else f"{v:.3f}"
+
+    out = pooled[
+        ["standard", "key_question", "group", "strata", "strata_left_out", "n_group", "n_reference"]
+    ].copy()
+    names = {
+        "mh_risk_ratio": "MH risk ratio",
+        "rr_lower": "RR lower",
+        "rr_upper": "RR upper",
+        "mh_odds_ratio": "MH odds ratio",
+        "or_lower": "OR lower",
+        "or_upper": "OR upper",
+    }
+    for c, name in names.items():
+        out[name] = [ratio(v) for v in pooled[c]]
+    out["MH test"] = pooled["mh_p"].to_numpy()
+    out["MH test (BH)"] = pooled["p_bh"].to_numpy()
+    out["Breslow-Day"] = pooled["breslow_day"].to_numpy()
+    out["note"] = pooled["note"].to_numpy()
+    out["methods"] = pooled["methods"].to_numpy()
     return out
 
 
 def forest_rows(
-    comp: pd.DataFrame,
+    comparisons: pd.DataFrame,
     pooled: pd.DataFrame | None,
     standard: str,
     key_question: str,
     group: str,
     rule="nhs",
 ) -> pd.DataFrame:
-    """Rows for an RRI forest plot: each PDU (suppressed where small) and the MH pooled risk ratio."""
-
-    sub = comp[
-        (comp["standard"] == standard)
-        & (comp["key_question"] == key_question)
-        & (comp["group"] == group)
+    """Rows for an RRI forest plot: each PDU (from the comparisons shown, so from rounded counts;
+    blank where suppressed) and the MH pooled risk ratio as shown (2 d.p.)."""
+    sub = comparisons[
+        (comparisons["key question"] == f"{standard}.{key_question}")
+        & (comparisons["group"] == group)
     ]
-    rows = []
-    for c in sub.to_dict("records"):
-        if c["pdu"].startswith("All PDUs"):
-            continue
-        cells = [
-            c["yes_group"],
-            c["n_group"] - c["yes_group"],
-            c["yes_reference"],
-            c["n_reference"] - c["yes_reference"],
-        ]
-        small = _any_small(cells, rule)
-        rows.append(
-            {
-                "label": f"{c['pdu']} (n={display_count(c['n_group'], rule)} vs {display_count(c['n_reference'], rule)})",
-                "estimate": np.nan if small else c["rri"],
-                "lower": np.nan if small else c["rri_lower"],
-                "upper": np.nan if small else c["rri_upper"],
-            }
-        )
+    rows = [
+        {
+            "label": f"{c['PDU']} (n={c['n group']} vs {c['n reference']})",
+            "estimate": c["RRI"],
+            "lower": c["RRI lower"],
+            "upper": c["RRI upper"],
+        }
+        for c in sub.to_dict("records")
+    ]
     if pooled is not None and not pooled.empty:
         p = pooled[
             (pooled["standard"] == standard)
             & (pooled["key_question"] == key_question)
             & (pooled["group"] == group)
         ]
-        if not p.empty and "mh_risk_ratio" in p:
+        if not p.empty:
             p = p.iloc[0]
             rows.append(
                 {
@@ -183,88 +1127,120 @@ def forest_rows(
                     "upper": p["rr_upper"],
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["label", "estimate", "lower", "upper"])
 
 
-def power_statements(comp: pd.DataFrame, rule="nhs", *, gap: float = 0.20) -> list[str]:
-    """Plain words on what each single-PDU comparison could detect."""
-
+def power_statements(
+    shares: pd.DataFrame, grouping: Grouping, rule="nhs", *, gap: float = 0.20
+) -> list[str]:
+    """Plain words on what each single-PDU comparison could detect, from the counts shown: the
+    typical (median over key questions) rounded n of each group and share of the reference group."""
+    r = get_rule(rule)
+    single = shares[shares["pdu"] != ALL_PDUS]
     out = []
-    single = comp[~comp["pdu"].str.startswith("All PDUs")]
-    if single.empty:
-        return out
-    typical = (
-        single.groupby(["pdu", "group"], sort=False)
-        .agg(
-            n_group=("n_group", "median"),
-            n_reference=("n_reference", "median"),
-            p_ref=("share_reference", "median"),
-            mdd=("min_detectable_difference", "median"),
-        )
-        .reset_index()
-    )
-    for r in typical.itertuples():
-        ng, nr = int(r.n_group), int(r.n_reference)
-        p_ref = min(max(r.p_ref, gap + 0.05), 0.95)
-        pw = (
-            exact_power(ng, nr, p_ref - gap, p_ref).value
-            if ng * nr <= 20000 and ng > 0 and nr > 0
-            else np.nan
-        )
-        out.append(
-            f"{r.pdu}, {r.group} vs {comp['reference'].iloc[0]}: with about {display_count(ng, rule)} against "
-            f"{display_count(nr, rule)} cases, the smallest shortfall detectable with 80% power is about "
-            f"{100 * r.mdd:.0f} percentage points; a {100 * gap:.0f}-point gap would be detected only about "
-            f"{pw:.0%} of the time (exact Fisher test power). A single PDU's sample cannot show gaps of a size that "
-            "would matter; look at the pooled analysis."
-        )
+
+    def typical(values) -> float:
+        v = [float(x) for x in values if not isinstance(x, str)]
+        if not v:
+            return np.nan
+        m = float(np.median(v))
+        return float(np.floor(m / r.base + 0.5) * r.base) if r.active and r.base else round(m)
+
+    for pdu, block in single.groupby("pdu", sort=False):
+        ref = block[block["group"] == grouping.reference]
+        if ref.empty:
+            continue
+        nr = typical(ref["n_display"])
+        p_ref = float(np.nanmedian(ref["share"])) if ref["share"].notna().any() else 0.5
+        for group, g in block.groupby("group", sort=False):
+            if group in (grouping.reference, NOT_RECORDED):
+                continue
+            ng = typical(g["n_display"])
+            head = f"{pdu}, {group} vs {grouping.reference}"
+            if not (ng > 0 and nr > 0):
+                out.append(
+                    f"{head}: fewer than {(r.threshold or 0) + 1} cases in a group, too few to detect "
+                    "any gap; look at the pooled analysis."
+                )
+                continue
+            ng, nr_ = int(ng), int(nr)
+            mdd, pw = _power(ng, nr_, p_ref, gap)
+            out.append(
+                f"{head}: with about {display_count(ng, r)} against {display_count(nr_, r)} cases, the "
+                f"smallest shortfall detectable with 80% power is about {100 * mdd:.0f} percentage "
+                f"points; a {100 * gap:.0f}-point gap would be detected only about {pw:.0%} of the "
+                "time (exact Fisher test power). A single PDU's sample cannot show gaps of a size that "
+                "would matter; look at the pooled analysis."
+            )
     return out
 
 
+@functools.lru_cache(maxsize=4096)
+def _power(ng: int, nr: int, p_ref: float, gap: float) -> tuple[float, float]:
+    """(smallest shortfall detectable with 80% power, exact Fisher power for ``gap``); the inputs are
+    rounded counts and shares from them, so the same few combinations recur."""
+    mdd = min_detectable_difference(ng, nr, p_ref).value
+    p_use = min(max(p_ref, gap + 0.05), 0.95)
+    pw = exact_power(ng, nr, p_use - gap, p_use).value if ng * nr <= 20000 else np.nan
+    return mdd, pw
+
+
+def _below_05(band: str) -> bool:
+    return band.startswith("p < ") or (band.startswith("p = ") and float(band[4:]) < 0.05)
+
+
 def heterogeneity_statement(pooled: pd.DataFrame) -> str:
-    if pooled.empty or "breslow_day_p" not in pooled or pooled["breslow_day_p"].isna().all():
+    """From the pooled estimates as shown (Breslow-Day p-values as bands)."""
+    shown = pooled[pooled["shown"] & (pooled["breslow_day"] != "")] if not pooled.empty else pooled
+    if shown.empty:
         return (
             "Heterogeneity between PDUs could not be tested (fewer than two PDUs with both groups)."
         )
-    low = pooled[pooled["breslow_day_p"] < 0.05]
+    low = shown[[_below_05(b) for b in shown["breslow_day"]]]
     if low.empty:
         return (
-            f"Breslow-Day tests found no evidence that the gap differs between PDUs on any of the {len(pooled)} "
-            "comparisons (all p >= 0.05), so a pooled estimate is reasonable; the test has little power with few PDUs."
+            f"Breslow-Day tests found no evidence that the gap differs between PDUs on any of the {len(shown)} "
+            "comparisons shown (all p >= 0.05), so a pooled estimate is reasonable; the test has little power "
+            "with few PDUs."
         )
     return (
         "Breslow-Day tests suggest the gap differs between PDUs for: "
         + "; ".join(
-            f"{r.standard}.{r.key_question} ({r.group}, p = {r.breslow_day_p:.3f})"
-            for r in low.itertuples()
+            f"{r.standard}.{r.key_question} ({r.group}, {r.breslow_day})" for r in low.itertuples()
         )
         + ". Read the pooled estimate for these with care."
     )
 
 
 def conclusion(pooled: pd.DataFrame, grouping: Grouping, level: float = 0.95) -> list[str]:
-    """A plain-English conclusion that does not overclaim."""
+    """A plain-English conclusion that does not overclaim, from the pooled estimates as shown."""
     out = []
-    if pooled.empty or "mh_p_value_bh" not in pooled:
-        return ["There were too few cases in the groups compared to estimate a pooled difference."]
-    sig = pooled[pooled["mh_p_value_bh"] < 0.05]
+    caveat = (
+        "These are associations in inspected samples, not proof of cause: differences in the cases themselves "
+        "(risk level, sentence type, needs) may explain part of any gap, and ethnicity was not recorded for some cases."
+    )
+    shown = pooled[pooled["shown"]] if not pooled.empty else pooled
+    if shown.empty:
+        return [
+            "There were too few cases in the groups compared to estimate a pooled difference (it needs at least two "
+            "PDUs in which both groups have more than 7 people).",
+            caveat,
+        ]
+    sig = shown[[_below_05(b) for b in shown["p_bh"]]]
     for r in sig.itertuples():
         direction = "less" if r.mh_risk_ratio < 1 else "more"
         out.append(
             f"{r.standard}.{r.key_question}: cases of people in the '{r.group}' group were {direction} often judged "
             f"sufficient than the {grouping.reference} group, after allowing for differences between PDUs "
             f"(Mantel-Haenszel risk ratio {r.mh_risk_ratio:.2f}, {100 * level:g}% interval {r.rr_lower:.2f}-{r.rr_upper:.2f}; "
-            f"Benjamini-Hochberg adjusted p = {r.mh_p_value_bh:.3f})."
+            f"Benjamini-Hochberg adjusted {r.p_bh})."
         )
     if sig.empty:
         out.append(
             "No difference between groups was detected after adjusting for multiple comparisons. This does not show "
             "that there is no difference: with samples of this size only large gaps can be detected."
         )
-    out.append(
-        "These are associations in inspected samples, not proof of cause: differences in the cases themselves "
-        "(risk level, sentence type, needs) may explain part of any gap, and ethnicity was not recorded for some cases."
-    )
+    out.append(caveat)
     return out
 
 
@@ -404,46 +1380,119 @@ def prepare(
         cases_path=cases_path,
         framework=fw,
     )
-    nr = not_recorded_table(inp.cases, level=inp.level)
-    counts = group_counts(
-        inp.cases,
-        inp.grouping,
-        standards=inp.standards,
-        key_questions=inp.key_questions,
-        framework=fw,
-    )
-    shares = protected_shares(
-        group_shares(counts, pooled=inp.pdu is None, level=inp.level), inp.rule, level=inp.level
-    )
-    comp = compare_groups(
-        counts,
-        inp.grouping,
-        level=inp.level,
-        test=inp.test,
-        final=inp.final,
-        include_pooled=inp.pdu is None,
-    )
-    pooled = pooled_analysis(counts, inp.grouping, level=inp.level)
-    forest = [
-        (
-            f"{std}.{kq}: {grp} vs {inp.grouping.reference}, relative rate index",
-            forest_rows(comp, pooled, std, kq, grp, inp.rule),
-        )
-        for std, kq, grp in forest_keys(comp)
-    ]
     return EthnicityDisproportionality(
         inputs=inp,
-        not_recorded=protect_table(
-            nr[["pdu", "cases", "not_recorded"]],
-            ["cases", "not_recorded"],
+        **disclose(
+            group_counts(
+                inp.cases,
+                inp.grouping,
+                standards=inp.standards,
+                key_questions=inp.key_questions,
+                framework=fw,
+            ),
+            group_sizes(inp.cases, inp.grouping),
+            inp.grouping,
+            level=inp.level,
+            test=inp.test,
+            final=inp.final,
             rule=inp.rule,
-            total_row=None,
+            all_pdus=inp.pdu is None,
         ),
-        shares=shares,
-        comparisons=protected_comparisons(comp, inp.rule),
-        pooled=protected_pooled(pooled, inp.rule),
-        heterogeneity=heterogeneity_statement(pooled),
-        forest=forest,
-        power=power_statements(comp, inp.rule),
-        conclusion=conclusion(pooled, inp.grouping, inp.level),
     )
+
+
+def group_sizes(cases: pd.DataFrame, grouping: Grouping) -> pd.DataFrame:
+    """pdu, group, cases: the number of cases in each analysis group of each PDU (every case has a group,
+    "Not recorded" included), in order of first appearance."""
+    return (
+        pd.DataFrame({"pdu": cases["pdu"], "group": assign_groups(cases, grouping)})
+        .groupby(["pdu", "group"], sort=False)
+        .size()
+        .rename("cases")
+        .reset_index()
+    )
+
+
+def disclosure_audit(
+    counts: pd.DataFrame,
+    sizes: pd.DataFrame,
+    grouping: Grouping,
+    *,
+    level: float = 0.95,
+    rule="nhs",
+    all_pdus: bool = True,
+    decided: set | None = None,
+) -> DisclosureAudit:
+    """The audit behind :func:`disclose`, run: what it suppressed (``off``) and, for every count, the
+    twin world that proves it cannot be worked out (``twins``; ``twin_tables`` gives its tables).
+
+    With ``decided`` (the ``off`` of another audit) nothing is searched: the same displays are
+    suppressed, which is how a twin world is shown under the true world's suppressions.
+    """
+    audit = DisclosureAudit(
+        _World.of(counts, sizes), grouping, get_rule(rule), level, totals=all_pdus
+    )
+    if decided is None:
+        audit.run()
+    else:
+        audit.off = set(decided)
+    return audit
+
+
+def shown_tables(
+    audit: DisclosureAudit,
+    grouping: Grouping,
+    *,
+    level: float = 0.95,
+    test: str = "boschloo",
+    final: bool = False,
+) -> dict:
+    """Everything the report shows, from the audited release: the fields of
+    :class:`EthnicityDisproportionality` other than ``inputs``. Only the release is read (the
+    counts as shown and the pooled estimates at their shown precision), so nothing here can give a
+    count back."""
+    rule = audit.rule
+    shown = audit.shown_counts()
+    mh = audit.shown_pooled()
+    shares = protected_shares(shown, rule, level=level)
+    comparisons = protected_comparisons(
+        shown, grouping, level=level, test=test, final=final, rule=rule
+    )
+    forest = [
+        (
+            f"{std}.{kq}: {grp} vs {grouping.reference}, relative rate index",
+            forest_rows(comparisons, mh, std, kq, grp, rule),
+        )
+        for std, kq, grp in forest_keys(mh)
+    ]
+    return dict(
+        not_recorded=audit.shown_not_recorded(),
+        shares=shares,
+        comparisons=comparisons,
+        pooled=protected_pooled(mh, rule),
+        heterogeneity=heterogeneity_statement(mh),
+        forest=forest,
+        power=power_statements(shares, grouping, rule),
+        conclusion=conclusion(mh, grouping, level),
+    )
+
+
+def disclose(
+    counts: pd.DataFrame,
+    sizes: pd.DataFrame,
+    grouping: Grouping,
+    *,
+    level: float = 0.95,
+    test: str = "boschloo",
+    final: bool = False,
+    rule="nhs",
+    all_pdus: bool = True,
+) -> dict:
+    """Everything the report shows, from the true counts (``group_counts``) and group sizes
+    (``group_sizes``): the fields of :class:`EthnicityDisproportionality` other than ``inputs``.
+
+    This is the one place where true counts become shown output; the attacker test
+    (tests/test_disclosure_attack.py) calls it with small random tables.
+    """
+    audit = disclosure_audit(counts, sizes, grouping, level=level, rule=rule, all_pdus=all_pdus)
+    return shown_tables(audit, grouping, level=level, test=test, final=final)
