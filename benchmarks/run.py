@@ -253,6 +253,24 @@ fan_out = {fan_out}
     return path
 
 
+def report_sizes_and_pages(run_dir: Path, print_dir: Path) -> dict:
+    """Each published page's HTML size, and its A4 page count printed in headless Chromium (None where
+    Chromium is absent); the scrutiny pack's PDF page count from the PDF itself."""
+    from hmip.report.browser import BrowserUnavailable, page_count, print_to_pdf
+
+    out = {}
+    for page in sorted(run_dir.glob("*.html")):
+        entry = {"html_kb": round(page.stat().st_size / 1024, 1), "a4_pages": None}
+        try:
+            entry["a4_pages"] = page_count(print_to_pdf(page, print_dir / f"{page.stem}.pdf"))
+        except BrowserUnavailable:
+            pass
+        out[page.stem] = entry
+    for pdf in sorted(run_dir.glob("*.pdf")):
+        out.setdefault(pdf.stem, {})["pdf_pages"] = page_count(pdf)
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -317,6 +335,7 @@ def main(argv=None) -> int:
             default_peak_rss_sum_mb=peak_rss,
         )
         profile = cell_profile(Path(summary["run_dir"]))
+        figures["reports"] = report_sizes_and_pages(Path(summary["run_dir"]), tmp / "print")
         if not args.skip_naive:
             naive_dir = tmp / "naive"
             naive_dir.mkdir()

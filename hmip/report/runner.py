@@ -844,7 +844,7 @@ def _publish(
     removed = prune_runs(out_dir, keep)
     with contextlib.suppress(OSError):
         (out_dir / ".staging").rmdir()  # only if empty
-    carried = len(results) - n_built
+    carried = sum(1 for r in results if r.get("carried_over"))
     progress.line(
         f"published {len(results)} reports ({n_built} built"
         + (f", {carried} carried over" if carried else "")
