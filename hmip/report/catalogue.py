@@ -35,6 +35,8 @@ class Settings:
     kernel: str = "hmip"
     #: scrutiny packs built with the reports: (region, paper), from [[pack]] entries
     packs: tuple[tuple[str, str], ...] = ()
+    #: the paper the reports' print styles are set for: "A4" (default) or "A3" (larger type)
+    paper: str = "A4"
 
 
 def slug(text: str) -> str:
@@ -73,11 +75,13 @@ def load_catalogue(path: str | Path) -> tuple[list[Job], Settings]:
     except tomllib.TOMLDecodeError as exc:
         raise CatalogueError(f"{path}: not valid TOML: {exc}") from None
     s = data.get("settings", {})
-    unknown = set(s) - {"keep", "timeout", "kernel"}
+    unknown = set(s) - {"keep", "timeout", "kernel", "paper"}
     if unknown:
         raise CatalogueError(
-            f"{path}: unknown settings {sorted(unknown)}; accepted: keep, timeout, kernel"
+            f"{path}: unknown settings {sorted(unknown)}; accepted: keep, timeout, kernel, paper"
         )
+    if str(s.get("paper", "A4")) not in ("A4", "A3"):
+        raise CatalogueError(f"{path}: paper '{s['paper']}' is not accepted; accepted: A4, A3")
     packs = []
     for i, entry in enumerate(data.get("pack", []), start=1):
         unknown = set(entry) - {"region", "paper"}
@@ -97,6 +101,7 @@ def load_catalogue(path: str | Path) -> tuple[list[Job], Settings]:
         int(s.get("timeout", DEFAULT_TIMEOUT)),
         str(s.get("kernel", "hmip")),
         tuple(packs),
+        str(s.get("paper", "A4")),
     )
     jobs: list[Job] = []
     for i, entry in enumerate(data.get("report", []), start=1):

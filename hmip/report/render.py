@@ -98,7 +98,7 @@ def render_html(nb, *, title: str, parameters: dict, meta: dict, paper: str = "A
         versions=meta.get("versions"),
     )
     body, _ = exporter.from_notebook_node(nb)
-    return document(title, banner + body, paper=paper)
+    return document(title, banner + body, paper=meta.get("paper", paper))
 
 
 def _ratings_at_a_glance(region: str = "London") -> tuple[str, list[str]]:

@@ -453,6 +453,7 @@ def _build_checked(
             "version": project_version(),
             "commit": git_commit(),
             "versions": package_versions(),
+            "paper": settings.paper,
         }
         return _build_locked(
             pool,
