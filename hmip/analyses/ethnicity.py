@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +44,6 @@ from hmip.stats.disclosure import (
 from hmip.stats.disproportionality import (
     EXACT_TESTS,
     FINAL_BOSCHLOO_GRID,
-    POOLED_LABEL,
     Grouping,
     assign_groups,
     compare_groups,
@@ -1352,34 +1352,12 @@ class EthnicityDisproportionality:
 
 
 def prepare(
-    *,
-    pdu: str = "",
-    grouping: str = "binary",
-    white_minorities_as_minority: bool = False,
-    standards: str = "planning,implementation_and_delivery",
-    key_questions: str = "",
-    confidence: float = 0.95,
-    exact_test: str = "boschloo",
-    final: bool = False,
-    disclosure: str = "nhs",
-    cases_path: str = "",
-    framework: Framework | None = None,
+    *, framework: Framework | None = None, **parameters: object
 ) -> EthnicityDisproportionality:
-    """Validate the notebook's parameters, load the cases and compute everything the report shows."""
+    """Validate the notebook's parameters, load the cases and compute everything the report shows. Takes the
+    notebook's parameters, the same as :func:`load_inputs`."""
     fw = framework or default_framework()
-    inp = load_inputs(
-        pdu=pdu,
-        grouping=grouping,
-        white_minorities_as_minority=white_minorities_as_minority,
-        standards=standards,
-        key_questions=key_questions,
-        confidence=confidence,
-        exact_test=exact_test,
-        final=final,
-        disclosure=disclosure,
-        cases_path=cases_path,
-        framework=fw,
-    )
+    inp = load_inputs(framework=fw, **parameters)
     return EthnicityDisproportionality(
         inputs=inp,
         **disclose(

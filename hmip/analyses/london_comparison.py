@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -355,35 +356,11 @@ class LondonComparison:
         return any(getattr(f, "attrs", {}).get("simulated") for f in self.data.loaded)
 
 
-def prepare(
-    *,
-    region: str = "London",
-    cases_path: str = "",
-    counts_path: str = "",
-    ratings_path: str = "",
-    highlight_pdu: str = "",
-    confidence: float = 0.95,
-    interval_method: str = "wilson",
-    funnel_standard: str = "assessment",
-    funnel_key_question: str = "safety",
-    overdispersion: str = "none",
-    framework: Framework | None = None,
-) -> LondonComparison:
-    """Validate the notebook's parameters, load the data and compute everything the report shows."""
+def prepare(*, framework: Framework | None = None, **parameters: object) -> LondonComparison:
+    """Validate the notebook's parameters (those of :func:`load_inputs`), load the data and compute
+    everything the report shows."""
     fw = framework or default_framework()
-    data, opts = load_inputs(
-        region=region,
-        cases_path=cases_path,
-        counts_path=counts_path,
-        ratings_path=ratings_path,
-        highlight_pdu=highlight_pdu,
-        confidence=confidence,
-        interval_method=interval_method,
-        funnel_standard=funnel_standard,
-        funnel_key_question=funnel_key_question,
-        overdispersion=overdispersion,
-        framework=fw,
-    )
+    data, opts = load_inputs(framework=fw, **parameters)
     summary = summary_table(data.overall, data.ratings, data.cases_per_pdu, framework=fw)
     measure = measure_counts(data, opts.standard, opts.key_question, framework=fw)
     funnel = funnel_table(measure, overdispersion_method=opts.overdispersion)
@@ -434,7 +411,7 @@ def _is_simulated(result: LondonComparison) -> bool:
     return any(getattr(f, "attrs", {}).get("simulated") for f in result.data.loaded)
 
 
-def _points_text(row) -> str:
+def _points_text(row: pd.Series | Mapping[str, object]) -> str:
     if pd.isna(row["points"]):
         return "points not published"
     implied = ", implied" if row.get("points_basis") == "implied" else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from hmip.errors import ParameterError
@@ -9,7 +10,7 @@ from hmip.paths import resolve
 from hmip.rules.framework import did_you_mean
 
 
-def check_choice(name: str, value, choices) -> str:
+def check_choice(name: str, value: object, choices: Iterable[object]) -> str:
     choices = list(choices)
     if value not in choices:
         raise ParameterError(
@@ -19,7 +20,7 @@ def check_choice(name: str, value, choices) -> str:
     return value
 
 
-def check_level(name: str, value) -> float:
+def check_level(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0.5 <= float(value) < 1:
         raise ParameterError(
             f"parameter {name} = {value!r} must be a proportion from 0.5 to below 1, e.g. 0.95"
@@ -27,19 +28,19 @@ def check_level(name: str, value) -> float:
     return float(value)
 
 
-def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
+def check_positive_int(name: str, value: object, *, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ParameterError(f"parameter {name} = {value!r} must be a whole number >= {minimum}")
     return value
 
 
-def check_optional_int(name: str, value, *, minimum: int = 1) -> int | None:
+def check_optional_int(name: str, value: object, *, minimum: int = 1) -> int | None:
     if value in (None, 0, ""):
         return None
     return check_positive_int(name, value, minimum=minimum)
 
 
-def check_path(name: str, value) -> Path | None:
+def check_path(name: str, value: object) -> Path | None:
     """Blank -> None; otherwise an existing file (relative paths are from the project root)."""
     if value in (None, ""):
         return None
@@ -49,7 +50,7 @@ def check_path(name: str, value) -> Path | None:
     return path
 
 
-def check_pdu(name: str, value: str, available, *, allow_blank: bool = True) -> str | None:
+def check_pdu(name: str, value: str, available: Iterable[str], *, allow_blank: bool = True) -> str | None:
     if value in (None, "") and allow_blank:
         return None
     available = list(available)

@@ -6,12 +6,12 @@ holding every table, the data behind every figure, and the conclusions in words.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
-from hmip.analyses.london_comparison import load_comparison
+from hmip.analyses.london_comparison import ComparisonData, load_comparison
 from hmip.analyses.params import (
     check_level,
     check_optional_int,
@@ -95,7 +95,7 @@ def key_question_table(
     method: str = "wilson",
     caseload: int | None = None,
     n_new: int | None = None,
-    prior=JEFFREYS,
+    prior: tuple[float, float] = JEFFREYS,
     framework: Framework | None = None,
 ) -> pd.DataFrame:
     """Every key question of one PDU: counts, share, interval, observed band, the probability the TRUE share is in
@@ -131,8 +131,8 @@ def key_question_table(
 
 
 def sample_size_table(
-    true_shares,
-    targets=(0.8, 0.9),
+    true_shares: Iterable[float],
+    targets: Iterable[float] = (0.8, 0.9),
     caseload: int | None = None,
     *,
     n: int = 42,
@@ -409,7 +409,7 @@ def observed_points(inp: SensitivityInputs) -> int | None:
 
 
 def sensitivity_all(
-    data,
+    data: ComparisonData,
     *,
     level: float = 0.95,
     draws: int = 10000,
@@ -467,37 +467,11 @@ class SampleSizeSensitivity:
         return any(getattr(f, "attrs", {}).get("simulated") for f in self.inputs.loaded)
 
 
-def prepare(
-    *,
-    pdu: str = "Lewisham and Bromley",
-    n: int = 42,
-    caseload: int = 0,
-    confidence: float = 0.95,
-    accuracy_target: float = 0.8,
-    cases_path: str = "",
-    counts_path: str = "",
-    ratings_path: str = "",
-    second_sample_path: str = "",
-    draws: int = 10000,
-    seed: int = DEFAULT_SEED,
-    framework: Framework | None = None,
-) -> SampleSizeSensitivity:
-    """Validate the notebook's parameters, load the data and compute everything the report shows."""
+def prepare(*, framework: Framework | None = None, **parameters: object) -> SampleSizeSensitivity:
+    """Validate the notebook's parameters, load the data and compute everything the report shows. Takes the
+    notebook's parameters, the same as :func:`load_inputs`."""
     fw = framework or default_framework()
-    inp = load_inputs(
-        pdu=pdu,
-        n=n,
-        caseload=caseload,
-        confidence=confidence,
-        accuracy_target=accuracy_target,
-        cases_path=cases_path,
-        counts_path=counts_path,
-        ratings_path=ratings_path,
-        second_sample_path=second_sample_path,
-        draws=draws,
-        seed=seed,
-        framework=fw,
-    )
+    inp = load_inputs(framework=fw, **parameters)
     kq = key_question_table(inp.counts, level=inp.level, caseload=inp.caseload, framework=fw)
     dist = rating_distributions(inp, framework=fw)
     targets = sorted({inp.target, 0.9})

@@ -31,7 +31,7 @@ from hmip.rules.framework import Framework, default_framework
 from hmip.rules.ratings import Rating, min_yes_for
 from hmip.rules.tables import overall_for_pdu
 from hmip.stats import DEFAULT_SEED
-from hmip.stats.disclosure import MARKER, get_rule, protected_share
+from hmip.stats.disclosure import MARKER, DisclosureRule, get_rule, protected_share
 from hmip.stats.disproportionality import MINORITY, group_counts, make_grouping
 from hmip.stats.funnel import rank_uncertainty
 from hmip.stats.intervals import newcombe_difference, proportion_interval
@@ -638,7 +638,7 @@ def equality_headline(
     by_group = counts.set_index("group")
     white = grouping.reference
 
-    def get(group):
+    def get(group: str) -> tuple[int, int]:
         if group in by_group.index:
             return int(by_group.loc[group, "yes"]), int(by_group.loc[group, "n"])
         return 0, 0
@@ -648,7 +648,7 @@ def equality_headline(
     ry, rn, share, suppressed = protected_share([ym, yw], [nm, nw], rule)
     marker = rule.marker or MARKER
 
-    def shown(v, s):
+    def shown(v: float, s: bool) -> str | int:
         return marker if s and np.isnan(v) else int(v)
 
     # The sample needed rests on the PDU's share on this question over ALL its cases (an inspection
@@ -1009,7 +1009,7 @@ def how_to_read(simulated: bool) -> list[tuple[str, str]]:
 
 
 def methods_text(
-    inp: PackInputs, rule, *, framework: Framework | None = None
+    inp: PackInputs, rule: DisclosureRule, *, framework: Framework | None = None
 ) -> list[tuple[str, str]]:
     fw = framework or default_framework()
     std, kq = inp.equality_measure
@@ -1118,7 +1118,7 @@ GLOSSARY = [
 NA = "[x]"  # not available / not published (Analysis Function shorthand)
 
 
-def _num(v, digits=1):
+def _num(v: float | None, digits: int = 1) -> str | float:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return NA
     return round(float(v), digits)
@@ -1242,7 +1242,7 @@ def build_tables(
         e = p.equality
         hidden = MARKER if e.status == "too few to say" else NA  # a statistic the rule withholds
 
-        def pts(v, hidden=hidden):
+        def pts(v: float | None, hidden: str = hidden) -> str | float:
             return hidden if v is None else _num(100 * v)
 
         eq_rows.append(
@@ -1349,7 +1349,7 @@ def _band(yes: int, n: int, fw: Framework) -> str:
     return band_counts(yes, n - yes, framework=fw).label
 
 
-def _shown(v):
+def _shown(v: object) -> object:
     return NA if v is None else v
 
 
@@ -1513,41 +1513,11 @@ def data_dictionary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 # --- The pack -----------------------------------------------------------------------------------------
-def prepare(
-    *,
-    region: str = "London",
-    cases_path: str = "",
-    counts_path: str = "",
-    progress_path: str = "",
-    recommendations_path: str = "",
-    paper: str = "A4",
-    confidence: float = 0.95,
-    draws: int = 10000,
-    seed: int = DEFAULT_SEED,
-    disclosure: str = "nhs",
-    position_measure: str = POSITION_MEASURE,
-    equality_measure: str = EQUALITY_MEASURE,
-    built_on: date | None = None,
-    framework: Framework | None = None,
-) -> ScrutinyPack:
-    """Validate the parameters, load the data and compute everything the pack shows."""
+def prepare(*, framework: Framework | None = None, **parameters: object) -> ScrutinyPack:
+    """Validate the parameters, load the data and compute everything the pack shows. Takes the
+    notebook's parameters, the same as :func:`load_inputs`."""
     fw = framework or default_framework()
-    inp = load_inputs(
-        region=region,
-        cases_path=cases_path,
-        counts_path=counts_path,
-        progress_path=progress_path,
-        recommendations_path=recommendations_path,
-        paper=paper,
-        confidence=confidence,
-        draws=draws,
-        seed=seed,
-        disclosure=disclosure,
-        position_measure=position_measure,
-        equality_measure=equality_measure,
-        built_on=built_on,
-        framework=fw,
-    )
+    inp = load_inputs(framework=fw, **parameters)
     ranks = region_ranks(inp)
     pages = [pdu_page(inp, pdu, ranks, framework=fw) for pdu in inp.pdus]
     simulated = d.is_simulated(*inp.data.loaded)
@@ -1587,12 +1557,12 @@ def prepare(
             )
         )
     tables = build_tables(inp, pages, framework=fw)
-    facts = region_facts(region)
+    facts = region_facts(inp.region)
     return ScrutinyPack(
-        region=region,
+        region=inp.region,
         year=year,
         built_on=inp.built_on.strftime("%-d %B %Y"),
-        paper=paper,
+        paper=inp.paper,
         simulated=simulated,
         data_basis=basis,
         disclosure=inp.disclosure.describe(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from hmip.errors import ParameterError
@@ -187,7 +188,7 @@ def plain(s: Sentence | str) -> str:
     return "".join(out)
 
 
-def glossary_for(terms) -> dict[str, str]:
+def glossary_for(terms: Collection[str]) -> dict[str, str]:
     """The glossary entries for these terms, in glossary order."""
     unknown = [t for t in terms if t not in GLOSSARY]
     if unknown:
