@@ -341,7 +341,7 @@ def test_run_renders_the_catalogues_html_with_the_projects_ipc_kernel(tmp_path, 
     assert r.stderr == "" and r.stdout.startswith(f"wrote {out}")
     page = out.read_text()
     head = page[: page.index("</header>")]
-    assert "Kernel probe" in head and "leak = True" in head and "Software" in head
+    assert "Kernel probe" in head and "<code>leak</code> = True" in head and "Software" in head
     assert "<script" not in page and "import psutil" not in page  # self-contained, code hidden
     state = probe_state(out.with_suffix(".ipynb"))
     assert state["transport"] == "ipc" and state["dir_mode"] & 0o777 == 0o700
@@ -383,7 +383,7 @@ def test_jobs_run_elsewhere_are_gathered_and_published_atomically(tmp_path):
     manifest = json.loads((run / "manifest.json").read_text())
     assert [e["name"] for e in manifest["results"]] == ["one", "two"]
     assert all(e["built_at"] and e["html"] == f"{e['name']}.html" for e in manifest["results"])
-    assert "count = 4" in (run / "one.html").read_text()
+    assert "<code>count</code> = 4" in (run / "one.html").read_text()
     assert 'href="' + run.name + '/two.html"' in (out / "index.html").read_text()
 
 

@@ -33,6 +33,7 @@ from hmip.stats.disclosure import (
     FROM_ROUNDED,
     MARKER,
     TOTALS_TRUE,
+    DisclosureRule,
     count_codes,
     display_count,
     get_rule,
@@ -72,7 +73,7 @@ MH_RATIOS = ("mh_risk_ratio", "rr_lower", "rr_upper", "mh_odds_ratio", "or_lower
 ALL_PDUS = "All PDUs"
 
 
-def _key(v) -> object:
+def _key(v: object) -> object:
     """A shown value, comparable (NaN equals NaN)."""
     if v is None or (isinstance(v, float) and not np.isfinite(v)):
         return repr(v)
@@ -154,7 +155,9 @@ class DisclosureAudit:
     has a twin. ``run`` returns what was suppressed; ``twins`` holds the proof for each count.
     """
 
-    def __init__(self, w: _World, grouping: Grouping, rule, level: float, totals: bool):
+    def __init__(
+        self, w: _World, grouping: Grouping, rule: DisclosureRule, level: float, totals: bool
+    ):
         self.w, self.rule, self.level, self.grouping = w, rule, level, grouping
         gi = {g: i for i, g in enumerate(w.groups)}
         self.ref = gi.get(grouping.reference)
@@ -248,7 +251,7 @@ class DisclosureAudit:
         """Every count shown or hidden: key -> (true value, hidden by the rule)."""
         w, out = self.w, {}
 
-        def add(key, v):
+        def add(key: tuple, v: int | np.integer) -> None:
             if v > 0:
                 out[key] = (int(v), bool(self.t is not None and v <= self.t))
 
@@ -275,12 +278,14 @@ class DisclosureAudit:
         return out
 
     @staticmethod
-    def _kq(key) -> int | None:
+    def _kq(key: tuple) -> int | None:
         if key[0] in ("y", "o", "n"):
             return key[2]
         return key[1] if key[0] in ("ty", "to", "tn") else None
 
-    def _changes(self, key, dY, dO, dN) -> tuple[np.ndarray, np.ndarray]:
+    def _changes(
+        self, key: tuple, dY: np.ndarray, dO: np.ndarray, dN: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(change of the count ``key``, its new value) for candidates (C, P, G) in its key question."""
         w, kind = self.w, key[0]
         if kind in ("y", "o", "n"):
@@ -302,21 +307,31 @@ class DisclosureAudit:
             d, base = dN[:, :, self.nr].sum(1), w.N[:, self.nr].sum()
         return d, base + d
 
-    def _covers(self, key, hidden: bool, dY, dO, dN) -> np.ndarray:
+    def _covers(
+        self, key: tuple, hidden: bool, dY: np.ndarray, dO: np.ndarray, dN: np.ndarray
+    ) -> np.ndarray:
         d, new = self._changes(key, dY, dO, dN)
         ok = d != 0
         if hidden:
             ok &= (new >= 1) & (new <= self.t)
         return ok
 
-    def _twin_covers(self, twin: Twin, key, hidden: bool) -> bool:
+    def _twin_covers(self, twin: Twin, key: tuple, hidden: bool) -> bool:
         q = self._kq(key)
         zero = np.zeros_like(twin.dN)
         dY, dO = twin.changes.get(q, (zero, zero))
         return bool(self._covers(key, hidden, dY[None], dO[None], twin.dN[None])[0])
 
     # -- checks, vectorised over candidates ----------------------------------------------------------------
-    def _check(self, q, dY, dO, dN, ignore=frozenset(), cases_only=False) -> np.ndarray:
+    def _check(
+        self,
+        q: int | None,
+        dY: np.ndarray,
+        dO: np.ndarray,
+        dN: np.ndarray,
+        ignore: frozenset = frozenset(),
+        cases_only: bool = False,
+    ) -> np.ndarray:
         """Candidates (C, P, G) that are possible worlds and show every count as the true world does
         (in key question q, or with q None only the cases)."""
         w, r = self.w, self.rule
@@ -341,7 +356,7 @@ class DisclosureAudit:
             ok &= (N1 >= (w.Y + w.O).max(1)[None]).reshape(len(dN), -1).all(1)
         return ok & self._nr_codes_equal(N1, ignore)
 
-    def _nr_codes_equal(self, N1, ignore) -> np.ndarray:
+    def _nr_codes_equal(self, N1: np.ndarray, ignore: frozenset) -> np.ndarray:
         w, r = self.w, self.rule
         ok = np.ones(len(N1), bool)
         if (N1 == w.N[None]).all():  # no case added or removed: the not-recorded table is as it is
@@ -369,7 +384,14 @@ class DisclosureAudit:
             & (w.Y[:, q, ref] + w.O[:, q, ref] > 0)
         )
 
-    def _tables(self, q, g, strata, dY=None, dO=None) -> np.ndarray:
+    def _tables(
+        self,
+        q: int,
+        g: int,
+        strata: np.ndarray,
+        dY: np.ndarray | None = None,
+        dO: np.ndarray | None = None,
+    ) -> np.ndarray:
         w, ref = self.w, self.ref
         base = np.stack(
             [w.Y[strata, q, g], w.O[strata, q, g], w.Y[strata, q, ref], w.O[strata, q, ref]], -1
@@ -380,7 +402,9 @@ class DisclosureAudit:
             [dY[:, strata, g], dO[:, strata, g], dY[:, strata, ref], dO[:, strata, ref]], -1
         )
 
-    def _mh_touched(self, q: int, dY, dO, ignore=frozenset()) -> list[tuple[np.ndarray, int]]:
+    def _mh_touched(
+        self, q: int, dY: np.ndarray, dO: np.ndarray, ignore: frozenset = frozenset()
+    ) -> list[tuple[np.ndarray, int]]:
         """Per MH row shown at q (and not ignored): (candidates that change its tables, group)."""
         out = []
         changed = (dY != 0) | (dO != 0)
@@ -389,7 +413,9 @@ class DisclosureAudit:
                 out.append((changed[:, :, g].any(1) | changed[:, :, self.ref].any(1), g))
         return out
 
-    def _screen(self, q: int, dY, dO, ignore=frozenset()) -> np.ndarray:
+    def _screen(
+        self, q: int, dY: np.ndarray, dO: np.ndarray, ignore: frozenset = frozenset()
+    ) -> np.ndarray:
         """Quick vectorised MH ratios at 2 d.p. (pooled_analysis confirms them later)."""
         ok = np.ones(len(dY), bool)
         for touched, g in self._mh_touched(q, dY, dO, ignore):
@@ -407,7 +433,7 @@ class DisclosureAudit:
         return ok
 
     # -- confirmation with pooled_analysis itself (batched) ------------------------------------------------
-    def _confirm(self, twins: list[Twin], ignore=frozenset()) -> list[bool]:
+    def _confirm(self, twins: list[Twin], ignore: frozenset = frozenset()) -> list[bool]:
         """Twins whose pooled estimates and Benjamini-Hochberg bands are as shown."""
         w = self.w
         items, owner = [], []
@@ -421,7 +447,7 @@ class DisclosureAudit:
             twins[i].raw = {**(twins[i].raw or {}), **part}
         return [self._same(t, ignore) for t in twins]
 
-    def _same(self, twin: Twin, ignore=frozenset()) -> bool:
+    def _same(self, twin: Twin, ignore: frozenset = frozenset()) -> bool:
         """Are the twin's pooled estimates, and the Benjamini-Hochberg bands, shown as they are?"""
         if not twin.raw:
             return True
@@ -456,7 +482,9 @@ class DisclosureAudit:
             np.add.at(dN, at, a[:, 4])
         return dY, dO, dN
 
-    def _candidates(self, atoms: np.ndarray, target=None, base=None) -> list[np.ndarray]:
+    def _candidates(
+        self, atoms: np.ndarray, target: np.ndarray | None = None, base: np.ndarray | None = None
+    ) -> list[np.ndarray]:
         """Index arrays (into ``base`` if given) of 1-2 atoms on different rows or, with ``target``,
         one target atom and two more."""
         A = len(atoms)
@@ -475,7 +503,7 @@ class DisclosureAudit:
             out = [np.where(x < 0, -1, base[np.maximum(x, 0)]) for x in out]
         return out
 
-    def _nearby(self, q, key, atoms) -> np.ndarray:
+    def _nearby(self, q: int | None, key: tuple, atoms: np.ndarray) -> np.ndarray:
         """Atoms that may compensate a change to ``key``: its own group's rows and, where the pooled
         estimates are involved, the rows they rest on."""
         if q is None:
@@ -488,7 +516,9 @@ class DisclosureAudit:
             cols.update(self.compared)
         return np.flatnonzero(np.isin(atoms[:, 1], sorted(cols)))
 
-    def _search(self, q, cells: dict, ignore=frozenset(), targeted: bool = False) -> dict:
+    def _search(
+        self, q: int | None, cells: dict, ignore: frozenset = frozenset(), targeted: bool = False
+    ) -> dict:
         """Twins within key question q (or, q None, of all-n/a cases) for as many of ``cells`` as
         possible: 1-2 moves, or (targeted) a move of the count itself and two more."""
         atoms = self._atoms(q)
@@ -511,7 +541,15 @@ class DisclosureAudit:
                 self._try(q, atoms, idx[start : start + 5000], cells, found, ignore)
         return found
 
-    def _try(self, q, atoms, idx, cells, found, ignore) -> None:
+    def _try(
+        self,
+        q: int | None,
+        atoms: np.ndarray,
+        idx: np.ndarray,
+        cells: dict,
+        found: dict,
+        ignore: frozenset,
+    ) -> None:
         dY, dO, dN = self._deltas(atoms, idx)
         ok = self._check(q, dY, dO, dN, ignore)
         if q is not None:
@@ -544,7 +582,7 @@ class DisclosureAudit:
                             break
 
     # -- twins: whole cases added, removed or moved ------------------------------------------------------
-    def _case_moves(self, key) -> list[tuple]:
+    def _case_moves(self, key: tuple) -> list[tuple]:
         """Cases added (+1) or removed (-1) for a twin of ``key``: a case moved to another group of
         the same PDU (the count of cases stays), one case more or fewer, or one moved between PDUs."""
         w = self.w
@@ -572,7 +610,9 @@ class DisclosureAudit:
                 moves += [((p, g, dd), (p2, g, -dd)) for p2, g2 in present if p2 != p and g2 == g]
         return moves
 
-    def _case_search(self, cells: dict, ignore=frozenset(), depths=(1,)) -> dict:
+    def _case_search(
+        self, cells: dict, ignore: frozenset = frozenset(), depths: Iterable[int] = (1,)
+    ) -> dict:
         """Twins that add, remove or move whole cases, choosing each case's answer in every key
         question so that every count shown stays the same (and compensating, with up to ``depth``
         more moves, in the key question of the count)."""
@@ -594,13 +634,15 @@ class DisclosureAudit:
                 break
         return found
 
-    def _move_covers(self, move, key, hidden) -> bool:
+    def _move_covers(self, move: tuple, key: tuple, hidden: bool) -> bool:
         dN = np.zeros((1, *self.w.N.shape), int)
         for p, g, dd in move:
             dN[0, p, g] += dd
         return bool(self._covers(key, hidden, dN * 0, dN * 0, dN)[0])
 
-    def _realise(self, move, key, hidden, ignore, depth: int = 2) -> Twin | None:
+    def _realise(
+        self, move: tuple, key: tuple, hidden: bool, ignore: frozenset, depth: int = 2
+    ) -> Twin | None:
         """Answers for the cases added or removed, key question by key question (with up to two more
         moves in the key question of ``key``, to compensate); None if no such twin."""
         w = self.w
@@ -648,7 +690,17 @@ class DisclosureAudit:
         twin = Twin(changes, dN[0])
         return twin if self._confirm([twin], ignore)[0] else None
 
-    def _pick(self, q, key, hidden, dY, dO, dN, ignore, depth: int):
+    def _pick(
+        self,
+        q: int,
+        key: tuple,
+        hidden: bool,
+        dY: np.ndarray,
+        dO: np.ndarray,
+        dN: np.ndarray,
+        ignore: frozenset,
+        depth: int,
+    ):
         """The first of these answer choices in key question q (with up to ``depth`` more moves there)
         that shows every count and the pooled estimates as they are."""
         w = self.w
@@ -674,7 +726,7 @@ class DisclosureAudit:
         return None
 
     # -- suppression where no twin is found ------------------------------------------------------------------
-    def _relax(self, q, key, hidden) -> Twin | None:
+    def _relax(self, q: int | None, key: tuple, hidden: bool) -> Twin | None:
         """Find a twin while ignoring some displays, least harmful first (the not-recorded totals; the
         cases per PDU and the "Not recorded" group's totals; the other group totals; the pooled
         estimates), and suppress those the twin shows differently."""
@@ -724,7 +776,7 @@ class DisclosureAudit:
         weight = {"nr": 1, "total": 3, "mh": 20}
         return sum(weight[item[0]] for item in suppressed)
 
-    def _changed_by(self, twin: Twin, ignore) -> set:
+    def _changed_by(self, twin: Twin, ignore: frozenset) -> set:
         """Which of the ignored displays the twin shows differently (they are suppressed)."""
         out = set()
         parts = [(q, dY[None], dO[None]) for q, (dY, dO) in twin.changes.items()]
@@ -807,7 +859,7 @@ class DisclosureAudit:
         ]
         return pd.DataFrame(rows), pd.DataFrame(sizes)
 
-    def _fail(self, key):
+    def _fail(self, key: tuple):
         raise DisclosureError(f"no way was found to show the count {key} safely")
 
     # -- what is shown, once the audit has settled -------------------------------------------------------
@@ -921,7 +973,9 @@ class DisclosureAudit:
         return pd.DataFrame(out)
 
 
-def protected_shares(shown: pd.DataFrame, rule="nhs", *, level: float = 0.95) -> pd.DataFrame:
+def protected_shares(
+    shown: pd.DataFrame, rule: str | DisclosureRule = "nhs", *, level: float = 0.95
+) -> pd.DataFrame:
     """Shares by group for display, from the counts shown only (``DisclosureAudit.shown_counts``): share and
     Wilson interval computed from the rounded counts; blank where yes is suppressed."""
     r = get_rule(rule)
@@ -941,7 +995,7 @@ def protected_shares(shown: pd.DataFrame, rule="nhs", *, level: float = 0.95) ->
     return out.reset_index(drop=True)
 
 
-def _basis(rule) -> str:
+def _basis(rule: str | DisclosureRule) -> str:
     return FROM_ROUNDED if get_rule(rule).active else "from the true counts (no disclosure control)"
 
 
@@ -952,7 +1006,7 @@ def protected_comparisons(
     level: float = 0.95,
     test: str = "boschloo",
     final: bool = False,
-    rule="nhs",
+    rule: str | DisclosureRule = "nhs",
 ) -> pd.DataFrame:
     """Each group against the reference, per PDU, for display: every statistic computed from the
     rounded counts shown (so it agrees with the shares table and gives back nothing the counts do
@@ -1055,14 +1109,14 @@ def protected_comparisons(
     ]
 
 
-def protected_pooled(pooled: pd.DataFrame, rule="nhs") -> pd.DataFrame:
+def protected_pooled(pooled: pd.DataFrame, rule: str | DisclosureRule = "nhs") -> pd.DataFrame:
     """The pooled table for display (from ``DisclosureAudit.shown_pooled``): ratios to 2 d.p., p-values as
     bands, the numbers of people in each group rounded or suppressed."""
     r = get_rule(rule)
     if pooled.empty:
         return pooled
 
-    def ratio(v):
+    def ratio(v: float) -> str:
         if pd.isna(v):
             return ""
         return f"{v:.2f}" if r.active else f"{v:.3f}"
@@ -1094,7 +1148,7 @@ def forest_rows(
     standard: str,
     key_question: str,
     group: str,
-    rule="nhs",
+    rule: str | DisclosureRule = "nhs",
 ) -> pd.DataFrame:
     """Rows for an RRI forest plot: each PDU (from the comparisons shown, so from rounded counts;
     blank where suppressed) and the MH pooled risk ratio as shown (2 d.p.)."""
@@ -1131,7 +1185,11 @@ def forest_rows(
 
 
 def power_statements(
-    shares: pd.DataFrame, grouping: Grouping, rule="nhs", *, gap: float = 0.20
+    shares: pd.DataFrame,
+    grouping: Grouping,
+    rule: str | DisclosureRule = "nhs",
+    *,
+    gap: float = 0.20,
 ) -> list[str]:
     """Plain words on what each single-PDU comparison could detect, from the counts shown: the
     typical (median over key questions) rounded n of each group and share of the reference group."""
@@ -1139,7 +1197,7 @@ def power_statements(
     single = shares[shares["pdu"] != ALL_PDUS]
     out = []
 
-    def typical(values) -> float:
+    def typical(values: Iterable[object]) -> float:
         v = [float(x) for x in values if not isinstance(x, str)]
         if not v:
             return np.nan
@@ -1397,7 +1455,7 @@ def disclosure_audit(
     grouping: Grouping,
     *,
     level: float = 0.95,
-    rule="nhs",
+    rule: str | DisclosureRule = "nhs",
     all_pdus: bool = True,
     decided: set | None = None,
 ) -> DisclosureAudit:
@@ -1463,7 +1521,7 @@ def disclose(
     level: float = 0.95,
     test: str = "boschloo",
     final: bool = False,
-    rule="nhs",
+    rule: str | DisclosureRule = "nhs",
     all_pdus: bool = True,
 ) -> dict:
     """Everything the report shows, from the true counts (``group_counts``) and group sizes
@@ -1513,7 +1571,7 @@ def _dotted_label(value: str) -> str:
     return _kq_label(std, kq) if kq else str(value)
 
 
-def _ratio(value) -> float:
+def _ratio(value: object) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):

@@ -50,7 +50,9 @@ def check_path(name: str, value: object) -> Path | None:
     return path
 
 
-def check_pdu(name: str, value: str, available: Iterable[str], *, allow_blank: bool = True) -> str | None:
+def check_pdu(
+    name: str, value: str, available: Iterable[str], *, allow_blank: bool = True
+) -> str | None:
     if value in (None, "") and allow_blank:
         return None
     available = list(available)

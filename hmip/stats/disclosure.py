@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from hmip.errors import DisclosureError
 
@@ -101,7 +102,9 @@ def _check_counts(values: np.ndarray) -> None:
         raise DisclosureError("counts must be whole numbers >= 0")
 
 
-def rounded_values(counts, threshold: int | None = 7, base: int | None = 5):
+def rounded_values(
+    counts: pd.Series | pd.DataFrame | ArrayLike, threshold: int | None = 7, base: int | None = 5
+) -> pd.Series | pd.DataFrame:
     """Numeric protected counts: suppressed cells are NaN, others rounded to the nearest ``base``."""
     obj = counts.copy() if isinstance(counts, pd.Series | pd.DataFrame) else pd.Series(counts)
     arr = obj.to_numpy(dtype=float, na_value=np.nan)
@@ -119,13 +122,18 @@ def rounded_values(counts, threshold: int | None = 7, base: int | None = 5):
     return pd.Series(out, index=obj.index, name=getattr(obj, "name", None))
 
 
-def protect(counts, threshold: int | None = 7, base: int | None = 5, marker: str = MARKER):
+def protect(
+    counts: pd.Series | pd.DataFrame | ArrayLike,
+    threshold: int | None = 7,
+    base: int | None = 5,
+    marker: str = MARKER,
+) -> pd.Series | pd.DataFrame:
     """The protected version of a Series or DataFrame of counts, for display (object dtype: ints and the marker)."""
     num = rounded_values(counts, threshold, base)
     original = counts if isinstance(counts, pd.Series | pd.DataFrame) else pd.Series(counts)
     suppressed = num.isna() & original.notna()
 
-    def fmt(v, s):
+    def fmt(v: float, s: bool) -> object:
         if s:
             return marker
         return pd.NA if pd.isna(v) else int(v)
@@ -147,7 +155,7 @@ def protect(counts, threshold: int | None = 7, base: int | None = 5, marker: str
     )
 
 
-def shown_range(shown, rule: str | DisclosureRule = "nhs") -> tuple[int, int | None]:
+def shown_range(shown: float | str, rule: str | DisclosureRule = "nhs") -> tuple[int, int | None]:
     """(lowest, highest) true count a reader can infer from one shown count (``None``: no upper bound).
 
     0 is exact; the marker means 1 to the threshold (where secondary suppression may have been
@@ -167,7 +175,7 @@ def shown_range(shown, rule: str | DisclosureRule = "nhs") -> tuple[int, int | N
     return low, value + half
 
 
-def count_codes(values, rule: str | DisclosureRule = "nhs") -> np.ndarray:
+def count_codes(values: ArrayLike, rule: str | DisclosureRule = "nhs") -> np.ndarray:
     """Vectorised shown counts: the rounded value, or -1 where the count is suppressed."""
     r = rule if isinstance(rule, DisclosureRule) else get_rule(rule)
     v = np.asarray(values, dtype=float)
@@ -179,7 +187,9 @@ def count_codes(values, rule: str | DisclosureRule = "nhs") -> np.ndarray:
     return out
 
 
-def row_codes(yes, no, rule: str | DisclosureRule = "nhs") -> tuple[np.ndarray, np.ndarray]:
+def row_codes(
+    yes: ArrayLike, no: ArrayLike, rule: str | DisclosureRule = "nhs"
+) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised (yes shown, n shown) of yes/no rows: yes is suppressed (-1) where yes, no or n is
     suppressed; n only where n itself is."""
     r = get_rule(rule)
@@ -200,7 +210,7 @@ def _ranges(shown: list, rule: DisclosureRule, unbounded: int) -> list[tuple[int
 
 
 def secondary_suppression(
-    true_counts, rule: str | DisclosureRule = "nhs"
+    true_counts: ArrayLike, rule: str | DisclosureRule = "nhs"
 ) -> tuple[list, object, list[int]]:
     """Protect one column of counts that is shown with its (true, rounded) total.
 
@@ -334,7 +344,7 @@ def _z(level: float) -> float:
     return float(stats.norm.ppf(1 - (1 - level) / 2))
 
 
-def mantel_haenszel_batch(tables, level: float = 0.95) -> np.ndarray:
+def mantel_haenszel_batch(tables: ArrayLike, level: float = 0.95) -> np.ndarray:
     """Mantel-Haenszel pooled risk and odds ratios for many sets of strata at once.
 
     ``tables`` has shape (..., K, 4): a, b, c, d per stratum ([[a, b], [c, d]], rows the groups).
@@ -375,7 +385,7 @@ def mantel_haenszel_batch(tables, level: float = 0.95) -> np.ndarray:
 
 
 def protected_share(
-    yes, n, rule: str | DisclosureRule = "nhs"
+    yes: ArrayLike, n: ArrayLike, rule: str | DisclosureRule = "nhs"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(yes shown, n shown, share from rounded values, suppressed?) - suppressed where yes, no or n is 1-threshold."""
     r = get_rule(rule)
@@ -398,7 +408,7 @@ def protected_share(
     return ry, rn, share, suppressed
 
 
-def display_count(value, rule: str | DisclosureRule = "nhs"):
+def display_count(value: float, rule: str | DisclosureRule = "nhs") -> object:
     """One count as it may be shown (int or the marker)."""
     r = get_rule(rule)
     if not r.active:

@@ -205,7 +205,13 @@ def _adjusted_sd(
 
 
 def _limits_table(
-    target: float, n: np.ndarray, level: float, method: str, detail: str, lo, hi
+    target: float,
+    n: np.ndarray,
+    level: float,
+    method: str,
+    detail: str,
+    lo: ArrayLike,
+    hi: ArrayLike,
 ) -> pd.DataFrame:
     return with_interval(
         pd.DataFrame({"n": n}),

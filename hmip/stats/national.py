@@ -92,7 +92,7 @@ class NationalPosition:
         return self.points_low is not None
 
 
-def _check_framework_arg(framework) -> str:
+def _check_framework_arg(framework: object) -> str:
     if not isinstance(framework, str) or not framework:
         raise CrossFrameworkError(
             f"give one framework id (e.g. 'pdu-2021'), not {framework!r}: ratings under different "
@@ -101,7 +101,7 @@ def _check_framework_arg(framework) -> str:
     return framework
 
 
-def _check_table(ratings) -> None:
+def _check_table(ratings: object) -> None:
     if not isinstance(ratings, pd.DataFrame):
         raise StatisticsError("give the national ratings as a DataFrame (load_national_ratings())")
     missing = [c for c in REQUIRED_COLUMNS if c not in ratings.columns]
