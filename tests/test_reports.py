@@ -168,7 +168,9 @@ def test_index_lists_every_report_with_title_parameters_status_time_and_link(bui
     out, summary = built
     index = (out / "index.html").read_text()
     jobs, _ = load_catalogue(root / "reports.toml")
-    assert len(summary["results"]) == len(jobs) == 8
+    reports = [r for r in summary["results"] if not r.get("pack")]
+    assert len(reports) == len(jobs) == 8 and len(summary["results"]) == 9  # and the scrutiny pack
+    assert index.index("Scrutiny pack") < index.index("Ratings at a glance")  # linked first
     for j in jobs:
         assert (
             f'href="{summary["run_id"]}/{j.name}.html"' in index
@@ -195,6 +197,8 @@ def test_index_lists_every_report_with_title_parameters_status_time_and_link(bui
 def test_every_report_has_the_banner_hidden_code_and_is_self_contained(built):
     out, summary = built
     for r in summary["results"]:
+        if r.get("pack"):
+            continue  # the pack has its own cover and tests (tests/test_pack.py)
         page = Path(r["html"]).read_text()
         head = page[: page.index("</header>")]
         assert (
@@ -326,7 +330,7 @@ def test_reports_open_offline_in_headless_chromium(built, tmp_path):
                 u for u in urls if u and not u.startswith(("file:", "data:", "about:", "chrome"))
             ]
             assert remote == [], (page.name, remote)
-            if page.name != "index.html":
+            if page.name != "index.html" and not page.name.startswith("scrutiny-pack"):
                 assert driver.execute_script("return document.images.length") > 0
                 assert driver.execute_script(
                     "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0 && i.alt.length > 0)"

@@ -1727,7 +1727,7 @@ def comparisons_display(result: EthnicityDisproportionality) -> tuple[pd.DataFra
             "Share (group)": shown["share group"],
             "Share (reference)": shown["share reference"],
             "Relative rate index": shown["RRI"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
-            "Difference (points)": [
+            "Difference (percentage points)": [
                 "" if pd.isna(d) else f"{100 * d:+.0f} ({100 * lo:+.0f} to {100 * hi:+.0f})"
                 for d, lo, hi in zip(
                     shown["difference"], shown["diff lower"], shown["diff upper"], strict=True

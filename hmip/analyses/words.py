@@ -143,6 +143,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 def terms_used(text: str) -> list[str]:
     """The glossary terms a text uses, in glossary order."""
     low = text.lower()
+    for phrase in ("percentage points", "main points"):  # not the rating's points
+        low = low.replace(phrase, phrase.split()[0])  # keep the first word only
     found = []
     for term, aliases in _ALIASES.items():
         if any(re.search(rf"(?<![a-z]){re.escape(a)}(?![a-z])", low) for a in aliases):
