@@ -353,7 +353,7 @@ class LondonComparison:
     @property
     def simulated(self) -> bool:
         """True when any figure is built on simulated data."""
-        return any(getattr(f, "attrs", {}).get("simulated") for f in self.data.loaded)
+        return d.is_simulated(*self.data.loaded)
 
 
 def prepare(*, framework: Framework | None = None, **parameters: object) -> LondonComparison:
@@ -408,7 +408,7 @@ GLOSSARY_TERMS = (
 
 
 def _is_simulated(result: LondonComparison) -> bool:
-    return any(getattr(f, "attrs", {}).get("simulated") for f in result.data.loaded)
+    return result.simulated
 
 
 def _points_text(row: pd.Series | Mapping[str, object]) -> str:

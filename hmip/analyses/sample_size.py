@@ -464,7 +464,7 @@ class SampleSizeSensitivity:
     @property
     def simulated(self) -> bool:
         """True when any figure is built on simulated data."""
-        return any(getattr(f, "attrs", {}).get("simulated") for f in self.inputs.loaded)
+        return d.is_simulated(*self.inputs.loaded)
 
 
 def prepare(*, framework: Framework | None = None, **parameters: object) -> SampleSizeSensitivity:
@@ -556,7 +556,7 @@ def standards_table(
                 )
             mine = dist[dist["standard"] == s.id]
             if p is None:
-                simulated = any(getattr(f, "attrs", {}).get("simulated") for f in inp.loaded)
+                simulated = d.is_simulated(*inp.loaded)
                 row.update(
                     {
                         "Rating": rating.label,
@@ -610,7 +610,7 @@ def main_points(result: SampleSizeSensitivity, *, framework: Framework | None = 
 
     fw = framework or default_framework()
     inp = result.inputs
-    simulated = any(getattr(f, "attrs", {}).get("simulated") for f in inp.loaded)
+    simulated = d.is_simulated(*inp.loaded)
     sim = SimulatedMark() if simulated else ""
     points = []
     pub = published_overall(inp)
