@@ -524,13 +524,19 @@ def summary_display(result: LondonComparison) -> pd.DataFrame:
     """The summary table in words: published rating and points, and the rating recomputed from the case
     sample (simulated where the sample is)."""
     s = result.summary
+    basis = dict(zip(result.data.overall["pdu"], result.data.overall["points_basis"], strict=True))
     return pd.DataFrame(
         {
             "PDU": s["pdu"],
             "Published rating": [
                 str(x).split(" (")[0] if x != "unknown" else None for x in s["published_rating"]
             ],
-            "Published points": [("" if pd.isna(p) else int(p)) for p in s["published_points"]],
+            "Published points": [
+                "not published"
+                if pd.isna(p)
+                else f"{int(p)}" + (" (implied)" if basis.get(pdu) == "implied" else "")
+                for pdu, p in zip(s["pdu"], s["published_points"], strict=True)
+            ],
             "Recomputed rating": [str(x).split(" (")[0] for x in s["recomputed_rating"]],
             "Recomputed points": [("" if pd.isna(p) else int(p)) for p in s["recomputed_points"]],
             "Agrees with HMIP": s["check"].map(
