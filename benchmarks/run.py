@@ -190,7 +190,16 @@ def naive_chain(jobs, settings, workdir: Path) -> float:
         )
     for region, paper in settings.packs:
         subprocess.run(
-            [str(BIN / "hmip"), "pack", "--region", region, "--paper", paper, "--out", str(workdir)],
+            [
+                str(BIN / "hmip"),
+                "pack",
+                "--region",
+                region,
+                "--paper",
+                paper,
+                "--out",
+                str(workdir),
+            ],
             check=True,
             capture_output=True,
             cwd=workdir,

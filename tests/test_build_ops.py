@@ -286,6 +286,50 @@ def test_a_partial_rebuild_carries_every_other_report_over(tmp_path):
     assert built_two in index
 
 
+def test_a_partial_rebuild_still_publishes_the_scrutiny_pack_and_counts_it(tmp_path):
+    """The pack is a job like a report (built by a worker alongside them): a partial rebuild rebuilds it
+    and publishes it, and the progress lines count it."""
+    import io
+
+    cat = write(
+        tmp_path,
+        f"""
+        [[report]]
+        name = "one"
+        title = "One"
+        notebook = "{TINY}"
+        parameters = {{ message = "first" }}
+        [[report]]
+        name = "two"
+        title = "Two"
+        notebook = "{TINY}"
+        parameters = {{ message = "second" }}
+        [[pack]]
+        region = "London"
+        """,
+    )
+    out = tmp_path / "reports"
+    status, full = build(cat, out=out, jobs=2, stream=io.StringIO())
+    assert status == 0
+    console = io.StringIO()
+    status, partial = build(cat, out=out, jobs=2, only=["one"], stream=console)
+    assert status == 0, console.getvalue()
+    lines = [ln for ln in console.getvalue().splitlines() if ln.startswith("[")]
+    assert [ln.split()[0] for ln in lines] == ["[1/2]", "[2/2]"]  # one report and the pack
+    assert "1 reports and 1 scrutiny pack" in console.getvalue()
+    run = Path(partial["run_dir"])
+    entries = {r["name"]: r for r in json.loads((run / "manifest.json").read_text())["results"]}
+    assert list(entries) == ["one", "two", "scrutiny-pack-london"]
+    pack = entries["scrutiny-pack-london"]
+    assert pack["ok"] and pack["pack"] and not pack["carried_over"]
+    assert pack["built_at"] and "from_run" not in pack  # built in this run
+    for f in ("scrutiny-pack-london.pdf", "scrutiny-pack-london.html", "scrutiny-data-london.xlsx"):
+        assert (run / f).is_file(), f
+    assert (
+        f'href="{partial["run_id"]}/scrutiny-pack-london.pdf"' in (out / "index.html").read_text()
+    )
+
+
 def test_list_json_gives_each_job_for_an_external_scheduler(tmp_path, root):
     r = subprocess.run(
         [sys.executable, "-m", "hmip.cli", "reports", "build", "--list", "--format", "json"],

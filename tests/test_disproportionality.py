@@ -21,6 +21,7 @@ from hmip.stats.disproportionality import (
     compare_groups,
     exact_power,
     exact_test,
+    fisher_two_sided_grid,
     group_counts,
     group_shares,
     make_grouping,
@@ -180,6 +181,28 @@ def test_mh_risk_ratio_matches_statsmodels_point_estimate():
     assert mh_risk_ratio(tabs)["estimate"].iloc[0] == pytest.approx(
         StratifiedTable(tabs.transpose(1, 2, 0)).riskratio_pooled
     )
+
+
+@pytest.mark.parametrize("ng, nr", [(0, 5), (1, 1), (3, 7), (8, 34), (12, 30), (25, 40), (40, 40)])
+def test_fisher_grid_matches_scipy_table_by_table(ng, nr):
+    """The vectorised two-sided Fisher p-values behind exact power, against scipy.stats.fisher_exact
+    asked one table at a time with groups as rows, as exact power states its tables."""
+    grid = fisher_two_sided_grid(ng, nr)
+    for i in range(ng + 1):
+        for j in range(nr + 1):
+            ref = stats.fisher_exact([[i, ng - i], [j, nr - j]])[1]
+            assert grid[i, j] == pytest.approx(min(ref, 1.0), rel=1e-12, abs=1e-15), (i, j)
+
+
+def test_exact_power_equals_the_sum_over_tables_fisher_rejects():
+    ng, nr, pg, pr = 8, 34, 0.45, 0.7
+    power = sum(
+        stats.binom.pmf(i, ng, pg) * stats.binom.pmf(j, nr, pr)
+        for i in range(ng + 1)
+        for j in range(nr + 1)
+        if stats.fisher_exact([[i, ng - i], [j, nr - j]])[1] <= 0.05
+    )
+    assert exact_power(ng, nr, pg, pr).value == pytest.approx(power, rel=1e-12)
 
 
 def test_power_statement_8_against_34():

@@ -208,6 +208,27 @@ def run_job(
     return asdict(result)
 
 
+def run_pack(job: dict, staging: str) -> dict:
+    """Build one scrutiny pack (PDF, HTML, workbook, CSVs) into ``staging``; a failure is reported like a
+    failed report's."""
+    from hmip.report.pack import build_pack
+
+    start = time.perf_counter()
+    result = JobResult(job["name"], job["title"], job["parameters"], ok=False, seconds=0.0)
+    try:
+        paths = build_pack(
+            job["parameters"]["region"], Path(staging), paper=job["parameters"]["paper"]
+        )
+        result.html = str(next((p for p in paths if p.suffix == ".html"), ""))
+        result.ok = True
+        result.built_at = _now()
+    except Exception as exc:  # noqa: BLE001 - a failed pack is a failed build, reported like a report
+        result.error = f"{type(exc).__name__}: {exc}"
+        result.ename = type(exc).__name__
+    result.seconds = time.perf_counter() - start
+    return {**asdict(result), "pack": True}
+
+
 def _stop_kernel(km) -> None:
     """A forked kernel is killed outright (it is this process's child, and disposable); a launched one
     is shut down through jupyter_client. Either way its private directory goes."""
@@ -356,6 +377,13 @@ class _Worker:
         result_file = Path(staging) / f".{job['name']}.result.json"
         result_file.write_text(json.dumps(r, default=str), encoding="utf-8")
 
+    @staticmethod
+    def _pack_and_record(msg: dict) -> None:
+        job, staging = msg["job"], msg["staging"]
+        r = run_pack(job, staging)
+        result_file = Path(staging) / f".{job['name']}.result.json"
+        result_file.write_text(json.dumps(r, default=str), encoding="utf-8")
+
     def _fork(self, body) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -443,11 +471,12 @@ class _Worker:
         """Run one report in a process forked from this warm, clean one (primed ahead when possible)."""
         job, staging = msg["job"], msg["staging"]
         result_file = Path(staging) / f".{job['name']}.result.json"
-        pid = self._hand_to_spare(msg)
+        pack = bool(job.get("pack"))
+        pid = None if pack else self._hand_to_spare(msg)  # a pack needs no kernel: the spare waits
         if pid is None:
-            pid = self._fork(lambda: self._run_and_record(msg))
+            pid = self._fork(lambda: (self._pack_and_record if pack else self._run_and_record)(msg))
         self.child = pid
-        if msg["forked"] and self.prime_ahead:
+        if msg["forked"] and self.prime_ahead and self.spare is None:
             self.make_spare(msg)
         hard_limit = time.monotonic() + float(msg["timeout"]) + 60
         status = None
@@ -474,12 +503,15 @@ class _Worker:
                     f"the report process ended with status {status} before reporting",
                 )
             )
-            out_nb = Path(staging) / f"{job['name']}.ipynb"
-            if not out_nb.exists():
-                _write_failure_notebook(
-                    resolve(job["notebook"]), out_nb, job["parameters"], result["error"]
-                )
-            result["notebook"] = str(out_nb)
+            if pack:
+                result["pack"] = True
+            else:  # a failed report always leaves a notebook with its error
+                out_nb = Path(staging) / f"{job['name']}.ipynb"
+                if not out_nb.exists():
+                    _write_failure_notebook(
+                        resolve(job["notebook"]), out_nb, job["parameters"], result["error"]
+                    )
+                result["notebook"] = str(out_nb)
         return result
 
 

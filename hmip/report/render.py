@@ -163,7 +163,7 @@ def index_html(run_id: str, results: list[dict], meta: dict, *, region: str = "L
     pack_lines = "".join(
         f"<li><strong>{esc(r['title'])}</strong>: "
         + (
-            f'<a href="{esc(run_id)}/{esc(r["name"])}.pdf">PDF for printing (A4)</a>; '
+            f'<a href="{esc(run_id)}/{esc(r["name"])}.pdf">PDF for printing ({esc(r["parameters"].get("paper", "A4"))})</a>; '
             f'<a href="{esc(run_id)}/{esc(r["name"])}.html">web page</a>; '
             f'<a href="{esc(run_id)}/{esc(r["name"]).replace("scrutiny-pack", "scrutiny-data")}.xlsx">'
             "the data as a spreadsheet</a> (and as CSV files in the same folder)"

@@ -572,11 +572,16 @@ def _build_locked(
     log_path = out_dir / "logs" / f"{run_id}.log"
     started = stop_state.started
     results: dict[str, dict] = {}
+    reports, packs = jobs, pack_jobs(settings)
+    jobs = reports + packs
     with log_path.open("a", encoding="utf-8") as log:
         sink.attach(log)
         progress = Progress(len(jobs), log, stream, _name_width(jobs))
+        what = f"{len(reports)} reports" + (
+            f" and {len(packs)} scrutiny pack{'s' if len(packs) > 1 else ''}" if packs else ""
+        )
         progress.line(
-            f"run {run_id}: {len(jobs)} reports, {pool.n} at a time, kernel '{settings.kernel}' "
+            f"run {run_id}: {what}, {pool.n} at a time, kernel '{settings.kernel}' "
             f"(IPC), time limit {timeout}s each; log {log_path}"
         )
         progress.line(f"versions: {versions_text(meta['versions'])}", console=False)
@@ -604,45 +609,30 @@ def _build_locked(
             )
         stop_state.critical = True  # from here on a signal is recorded, not obeyed halfway
         ordered = [results[j.name] for j in jobs]
-        if all(r["ok"] for r in ordered):
-            ordered += _build_packs(settings, staging, progress)
         if any(not r["ok"] for r in ordered):
             return _keep_failed(
                 out_dir, staging, jobs, results, summary, meta, progress, started, None
             )
         if partial:
-            ordered = _carry_over(out_dir, staging, jobs, catalogue_jobs, ordered, progress)
+            ordered = _carry_over(out_dir, staging, reports, catalogue_jobs, ordered, progress)
         return _publish(
             out_dir, staging, run_id, ordered, summary, meta, progress, keep, started, len(jobs)
         )
 
 
-def _build_packs(settings: Settings, staging: Path, progress: Progress) -> list[dict]:
-    """The catalogue's scrutiny packs (PDF, HTML, workbook, CSVs), built into the run before it is
-    published, so a failed pack publishes nothing, like a failed report."""
-    out = []
-    for region, paper in settings.packs:
-        from hmip.report.pack import build_pack
-
-        start = time.perf_counter()
-        name = f"scrutiny-pack-{slug(region)}"
-        result = {
-            "name": name,
-            "title": f"Scrutiny pack: {region}",
-            "parameters": {"region": region, "paper": paper},
-            "ok": True,
-            "seconds": 0.0,
-            "error": "",
-            "pack": True,
-        }
-        try:
-            build_pack(region, staging, paper=paper)
-        except Exception as exc:  # noqa: BLE001 - a failed pack is a failed build, reported like a report
-            result.update(ok=False, error=f"{type(exc).__name__}: {exc}")
-        result["seconds"] = time.perf_counter() - start
-        progress.finished(result, 0)
-        out.append(result)
-    return out
+def pack_jobs(settings: Settings) -> list[Job]:
+    """The catalogue's scrutiny packs (PDF, HTML, workbook, CSVs) as jobs: built by the workers alongside
+    the reports, into the same run, so a failed pack publishes nothing, like a failed report."""
+    return [
+        Job(
+            name=f"scrutiny-pack-{slug(region)}",
+            title=f"Scrutiny pack: {region}",
+            notebook="",
+            parameters={"region": region, "paper": paper},
+            pack=True,
+        )
+        for region, paper in settings.packs
+    ]
 
 
 def _run_all(pool, jobs, staging, settings, timeout, meta, results, progress, log) -> None:
@@ -690,8 +680,9 @@ def _run_all(pool, jobs, staging, settings, timeout, meta, results, progress, lo
 
 
 def _ensure_notebook(job: Job, staging: Path, error: str) -> None:
+    """A failed or unfinished report always leaves a notebook with its error (a pack has none)."""
     nb = staging / f"{job.name}.ipynb"
-    if not nb.exists():
+    if not job.pack and not nb.exists():
         _write_failure_notebook(resolve(job.notebook), nb, job.parameters, error)
 
 
@@ -826,7 +817,12 @@ def _carry_over(out_dir, staging, jobs, catalogue_jobs, built, progress) -> list
         f"carried over {len(others) - len(missing)} reports from run {prev_dir.name} (built earlier)"
         + (f"; not in that run, so not in this one: {', '.join(missing)}" if missing else "")
     )
-    return [by_name[j.name] for j in catalogue_jobs if j.name in by_name]
+    listed = {j.name for j in catalogue_jobs}
+    return [by_name[j.name] for j in catalogue_jobs if j.name in by_name] + [
+        r
+        for r in built
+        if r["name"] not in listed  # the scrutiny packs, rebuilt every time
+    ]
 
 
 def _publish(

@@ -358,6 +358,29 @@ def min_detectable_difference(
     return Value(float(p_ref - p_group) if arg > 0 else float(p_ref), label)
 
 
+def fisher_two_sided_grid(n_group: int, n_ref: int) -> np.ndarray:
+    """Two-sided Fisher p-values for every outcome: entry [i, j] is the p-value of the table
+    [[i, n_group - i], [j, n_ref - j]], as :func:`scipy.stats.fisher_exact` gives it one table at a time
+    (the hypergeometric probability of every table with the same margins that is no more likely than the
+    observed one, relative tolerance 1e-14; 1 at the mode and where a margin is zero). Tables sharing a
+    column total share one hypergeometric distribution, so each is computed once."""
+    ng, nr = int(n_group), int(n_ref)
+    p = np.ones((ng + 1, nr + 1))
+    if ng == 0 or nr == 0:
+        return p
+    total, gamma = ng + nr, 1 + 1e-14
+    for k in range(1, total):  # k = 0 or k = total: a zero column, p = 1
+        xs = np.arange(max(0, k - nr), min(ng, k) + 1)
+        pmf = stats.hypergeom.pmf(xs, total, ng, k)
+        ascending = np.sort(pmf)
+        at_most = np.cumsum(ascending)[np.searchsorted(ascending, pmf * gamma, side="right") - 1]
+        mode = int((k + 1) * (ng + 1) / (total + 2))
+        p_mode = stats.hypergeom.pmf(mode, total, ng, k)
+        at_mode = np.abs(pmf - p_mode) / np.maximum(pmf, p_mode) <= 1e-14
+        p[xs, k - xs] = np.where(at_mode, 1.0, np.minimum(at_most, 1.0))
+    return p
+
+
 def exact_power(
     n_group: int, n_ref: int, p_group: float, p_ref: float, *, alpha: float = 0.05
 ) -> Value:
@@ -373,10 +396,7 @@ def exact_power(
         )
     a = np.arange(ng + 1)
     c = np.arange(nr + 1)
-    reject = np.zeros((ng + 1, nr + 1), dtype=bool)
-    for i in a:
-        for j in c:
-            reject[i, j] = stats.fisher_exact([[i, ng - i], [j, nr - j]])[1] <= alpha
+    reject = fisher_two_sided_grid(ng, nr) <= alpha
     prob = np.outer(stats.binom.pmf(a, ng, p_group), stats.binom.pmf(c, nr, p_ref))
     return Value(float(prob[reject].sum()), method_label("power-fisher") + f"; two-sided {alpha:g}")
 
@@ -611,23 +631,40 @@ def _mh_rr(arr: np.ndarray, level: float) -> tuple[float, float, float]:
 def _strata(
     counts: pd.DataFrame, grouping: Grouping
 ) -> Iterator[tuple[str, str, str, np.ndarray, int]]:
-    """(standard, key question, group, K x 2 x 2 tables over the PDUs with both groups, PDUs left out)."""
-    for (std, kq), g in counts.groupby(["standard", "key_question"], sort=False):
-        for group in [
-            x for x in g["group"].unique() if x not in (grouping.reference, NOT_RECORDED)
-        ]:
+    """(standard, key question, group, K x 2 x 2 tables over the PDUs with both groups, PDUs left out).
+
+    Key questions, groups and PDUs keep the order they first appear in; a PDU is left out where either
+    group is absent or has no applicable cases (the first row of a pdu and group counts, as the tables
+    have one). Plain loops: the audit calls this for hundreds of small tables, where pandas' per-call
+    cost would dominate."""
+    ref = grouping.reference
+    blocks: dict[
+        tuple, tuple[dict, dict, dict]
+    ] = {}  # (std, kq) -> (pdus, groups, (pdu, group) -> (yes, n))
+    for std, kq, pdu, group, yes, n in zip(
+        counts["standard"],
+        counts["key_question"],
+        counts["pdu"],
+        counts["group"],
+        counts["yes"],
+        counts["n"],
+        strict=True,
+    ):
+        pdus, groups, cells = blocks.setdefault((std, kq), ({}, {}, {}))
+        pdus.setdefault(pdu, None)
+        groups.setdefault(group, None)
+        cells.setdefault((pdu, group), (int(yes), int(n)))
+    for (std, kq), (pdus, groups, cells) in blocks.items():
+        for group in groups:
+            if group in (ref, NOT_RECORDED):
+                continue
             tabs, dropped = [], 0
-            for _, h in g.groupby("pdu", sort=False):
-                grp, ref = h[h["group"] == group], h[h["group"] == grouping.reference]
-                if grp.empty or ref.empty or grp["n"].iloc[0] == 0 or ref["n"].iloc[0] == 0:
+            for pdu in pdus:
+                grp, rf = cells.get((pdu, group)), cells.get((pdu, ref))
+                if grp is None or rf is None or grp[1] == 0 or rf[1] == 0:
                     dropped += 1
                     continue
-                yg, ng, yr, nr = (
-                    int(grp["yes"].iloc[0]),
-                    int(grp["n"].iloc[0]),
-                    int(ref["yes"].iloc[0]),
-                    int(ref["n"].iloc[0]),
-                )
+                (yg, ng), (yr, nr) = grp, rf
                 tabs.append([[yg, ng - yg], [yr, nr - yr]])
             yield std, kq, group, np.array(tabs, dtype=float).reshape(-1, 2, 2), dropped
 
