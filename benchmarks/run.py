@@ -5,10 +5,9 @@ Measures, on this machine, in one run:
   builder can avoid, spread perfectly over the jobs: the heavy libraries are imported once
   (`import_seconds`, measured in a fresh interpreter; nothing can run before they are), then the
   reports' own computation (the sum of papermill's per-cell durations, which in warm kernels no longer
-  include imports) is shared evenly:
-      floor = import_seconds + sum(cell_seconds over reports) / jobs
-  plus the scrutiny packs' own build time, as they are built one after another once the reports are
-  done:  floor = import_seconds + sum(cell_seconds over reports) / jobs + sum(pack_seconds)
+  include imports) and the scrutiny packs' own build time (the workers build them alongside the
+  reports) are shared evenly:
+      floor = import_seconds + (sum(cell_seconds over reports) + sum(pack_seconds)) / jobs
   It leaves out what the builder adds per report: forking the report process and its kernel, papermill's
   bookkeeping and rendering the HTML. (Before issue 14 the floor was sum(kernel start + cell seconds,
   imports included) / jobs, as every report paid both.) Goal: 1.3x or less;
@@ -137,9 +136,8 @@ def import_seconds(catalogue) -> float:
 
 def floor_seconds(results, imports, jobs) -> float:
     """The floor's definition is in the module docstring."""
-    reports = sum(r["cell_seconds"] for r in results if not r.get("pack"))
-    packs = sum(r["seconds"] for r in results if r.get("pack"))
-    return imports + reports / jobs + packs
+    work = sum(r["seconds"] if r.get("pack") else r["cell_seconds"] for r in results)
+    return imports + work / jobs
 
 
 def cell_profile(run_dir: Path) -> dict:
