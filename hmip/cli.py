@@ -158,7 +158,7 @@ def _run(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from hmip.data.simulate import DEFAULT_ETHNICITY_EFFECT, DEFAULT_SEED
+    from hmip.data.simulation_defaults import DEFAULT_ETHNICITY_EFFECT, DEFAULT_SEED
 
     p = argparse.ArgumentParser(prog="hmip", description="HMIP rating rules, analysis and reports")
     sub = p.add_subparsers(dest="command", required=True)

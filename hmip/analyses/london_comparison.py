@@ -185,8 +185,12 @@ def load_comparison(
     counts_path: str = "",
     ratings_path: str = "",
     framework: Framework | None = None,
+    pdu: str | None = None,
 ) -> ComparisonData:
-    """Load and validate the data for a regional comparison (default: published + the simulated sample)."""
+    """Load and validate the data for a regional comparison (default: published + the simulated sample).
+
+    ``pdu``: keep only that PDU once the files are validated (parameter ``pdu``, checked against the PDUs
+    in the data), so a report on one PDU of a national file rates one PDU, not all of them."""
     fw = framework or default_framework()
     published = d.load_published(framework=fw)
     overall_all = published.attrs["overall"]
@@ -210,6 +214,11 @@ def load_comparison(
         cases = d.load_cases(cases_file, framework=fw)
         counts = d.key_question_counts(cases, framework=fw)
         cases_per_pdu = cases.groupby("pdu", sort=False).size()
+    if pdu is not None:
+        check_pdu("pdu", pdu, list(dict.fromkeys(counts["pdu"])), allow_blank=False)
+        counts = counts[counts["pdu"] == pdu].reset_index(drop=True)
+        cases = None if cases is None else cases[cases["pdu"] == pdu].reset_index(drop=True)
+        cases_per_pdu = cases_per_pdu[cases_per_pdu.index == pdu]
     judgement = (
         d.load_standard_ratings(check_path("ratings_path", ratings_path), framework=fw)
         if ratings_path

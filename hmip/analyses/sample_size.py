@@ -16,7 +16,6 @@ from hmip.analyses.params import (
     check_level,
     check_optional_int,
     check_path,
-    check_pdu,
     check_positive_int,
 )
 from hmip.data import loaders as d
@@ -263,8 +262,8 @@ def load_inputs(
         counts_path=counts_path,
         ratings_path=ratings_path,
         framework=fw,
+        pdu=pdu,  # checked against the data's PDUs; only this PDU is rated
     )
-    check_pdu("pdu", pdu, list(dict.fromkeys(data.counts["pdu"])), allow_blank=False)
     second = None
     loaded = list(data.loaded)
     second_file = check_path("second_sample_path", second_sample_path)

@@ -128,40 +128,48 @@ def _standard_applies(std, row: dict) -> bool:
 def _answers(
     df: pd.DataFrame, fw: Framework, name: str, problems: list[Problem]
 ) -> tuple[dict[str, list], int]:
-    """Validate every key-question column: yes / no / n/a, and n/a (or blank) where the standard does not apply."""
+    """Validate every key-question column: yes / no / n/a, and n/a (or blank) where the standard does not apply.
+
+    Problems come in the order standard, row, key question. Each distinct spelling is looked up once, and
+    where a standard applies is worked out once per standard, not per answer (a national file has
+    thousands of rows)."""
     kq_cols = [kq.qualified_id for kq in fw.key_questions]
     answers: dict[str, list] = {c: [] for c in kq_cols}
     not_applicable_by_rule = 0
+    columns = {
+        c: df[c].tolist()
+        for c in {*kq_cols, *(f for s in fw.case_sample_standards for f in s.applies_to)}
+    }
+    spelt: dict[str, str | None] = {}
     for std in fw.case_sample_standards:
-        for i, row in enumerate(df.to_dict("records"), start=1):
-            applies = _standard_applies(std, row)
-            for kq in std.key_questions:
-                col = kq.qualified_id
-                raw = row[col]
-                ans = _ANSWER_ALIASES.get(raw.lower())
-                if raw == "" and not applies:
+        applies = [True] * len(df)
+        for field, values in std.applies_to.items():
+            applies = [a and v in values for a, v in zip(applies, columns[field], strict=True)]
+        found: list[tuple[int, int, Problem]] = []
+        rule = "; ".join(f"{k} in {list(v)}" for k, v in std.applies_to.items())
+        for k, kq in enumerate(std.key_questions):
+            col = kq.qualified_id
+            out = answers[col]
+            for i, (raw, applies_here) in enumerate(
+                zip(columns[col], applies, strict=True), start=1
+            ):
+                if raw not in spelt:
+                    spelt[raw] = _ANSWER_ALIASES.get(raw.lower())
+                ans = spelt[raw]
+                if raw == "" and not applies_here:
                     ans = "n/a"
                     not_applicable_by_rule += 1
                 elif ans is None:
-                    problems.append(
-                        Problem(
-                            name,
-                            i,
-                            col,
-                            f"'{raw}' is not an answer; accepted: yes (sufficient), no (not sufficient), n/a (not applicable)",
-                        )
+                    message = f"'{raw}' is not an answer; accepted: yes (sufficient), no (not sufficient), n/a (not applicable)"
+                    found.append((i, k, Problem(name, i, col, message)))
+                elif ans != "n/a" and not applies_here:
+                    message = (
+                        f"answered '{raw}' but {std.name} does not apply to this case (it applies where "
+                        f"{rule}); give n/a or leave blank"
                     )
-                elif ans != "n/a" and not applies:
-                    rule = "; ".join(f"{k} in {list(v)}" for k, v in std.applies_to.items())
-                    problems.append(
-                        Problem(
-                            name,
-                            i,
-                            col,
-                            f"answered '{raw}' but {std.name} does not apply to this case (it applies where {rule}); give n/a or leave blank",
-                        )
-                    )
-                answers[col].append(ans)
+                    found.append((i, k, Problem(name, i, col, message)))
+                out.append(ans)
+        problems.extend(p for _, _, p in sorted(found, key=lambda x: x[:2]))
     return answers, not_applicable_by_rule
 
 
@@ -181,8 +189,13 @@ def load_cases(
     df["ethnicity_detail"] = df["ethnicity"]
     for column, validate in COLUMN_VALIDATORS.items():
         values = []
+        checked: dict[
+            str, tuple
+        ] = {}  # a validator is a function of the text alone: once per spelling
         for i, raw in enumerate(df[column], start=1):
-            value, message = validate(raw)
+            if raw not in checked:
+                checked[raw] = validate(raw)
+            value, message = checked[raw]
             if message:
                 problems.append(Problem(name, i, column, message))
             values.append(value)

@@ -33,12 +33,12 @@ from scipy import stats
 from hmip.data.cases import SIMULATED_CASES_FILE, case_columns
 from hmip.data.ethnicity import ASIAN, BLACK, MIXED, NOT_RECORDED, ONS_DETAILED, OTHER
 from hmip.data.loaders import PUBLISHED_STANDARDS_FILE, SIMULATED_RATINGS_FILE, load_published
+from hmip.data.simulation_defaults import DEFAULT_ETHNICITY_EFFECT, DEFAULT_SEED  # noqa: F401 (re-exported)
 from hmip.errors import SimulationError
 from hmip.paths import data_dir
 from hmip.rules.framework import Framework, default_framework
 from hmip.rules.ratings import Rating, standard_rating
 
-DEFAULT_SEED = 20220822  # fieldwork week of 22 Aug 2022
 SIMULATION_NOTE = "simulated by hmip.data.simulate; not real case records"
 
 #: Expected share sufficient used to aim at each band (before rejection on the band).
@@ -80,9 +80,6 @@ ETHNICITY_MIX = {
 }
 MINORITY_GROUPS = (MIXED, ASIAN, BLACK, OTHER)
 
-#: Default ethnicity effect: the relative reduction in the chance of a "sufficient" judgement for ethnic
-#: minority people on the affected key questions (risk ratio 1 - effect = 0.80). 0 means no effect.
-DEFAULT_ETHNICITY_EFFECT = 0.20
 DEFAULT_AFFECTED = (
     "planning.engagement",
     "planning.desistance",

@@ -136,31 +136,28 @@ def known_pdus() -> list[str]:
 def check_pdu_names(name: str, df: pd.DataFrame, problems: list[Problem]) -> None:
     """PDU names: not blank, and not a near miss of a PDU we know ('Lambeth ' or 'Lambith')."""
     known = known_pdus()
+    known_set = set(known)
     norm_known = {re.sub(r"\s+", " ", k).strip().lower(): k for k in known}
-    for i, value in enumerate(df["pdu"], start=1):
+    verdicts: dict[str, str | None] = {}  # once per distinct name, not per row
+
+    def verdict(value: str) -> str | None:
         if not value:
-            problems.append(Problem(name, i, "pdu", "PDU name is blank"))
-            continue
-        if value in known:
-            continue
+            return "PDU name is blank"
+        if value in known_set:
+            return None
         norm = re.sub(r"\s+", " ", value).strip().lower()
         if norm in norm_known:
-            problems.append(
-                Problem(
-                    name,
-                    i,
-                    "pdu",
-                    f"'{value}' differs from the known PDU '{norm_known[norm]}' only in case or spacing",
-                )
+            return (
+                f"'{value}' differs from the known PDU '{norm_known[norm]}' only in case or spacing"
             )
-            continue
         close = difflib.get_close_matches(value, known, n=1, cutoff=0.85)
-        if close:
-            problems.append(
-                Problem(
-                    name, i, "pdu", f"'{value}' is not a known PDU (did you mean '{close[0]}'?)"
-                )
-            )
+        return f"'{value}' is not a known PDU (did you mean '{close[0]}'?)" if close else None
+
+    for i, value in enumerate(df["pdu"], start=1):
+        if value not in verdicts:
+            verdicts[value] = verdict(value)
+        if verdicts[value]:
+            problems.append(Problem(name, i, "pdu", verdicts[value]))
 
 
 def resolve_standard(
