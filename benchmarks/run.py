@@ -121,7 +121,7 @@ def import_seconds(catalogue) -> float:
     jobs, _ = load_catalogue(catalogue)
     modules = notebook_imports([j.notebook for j in jobs])
     code = (
-        "import time, sys; t = time.perf_counter(); import nbconvert, papermill; "
+        "import time, sys; t = time.perf_counter(); import hmip.report, nbconvert, papermill; "
         "from hmip.report.kernel import warm_imports; warm_imports(sys.argv[1:]); "
         "print(time.perf_counter() - t)"
     )
@@ -226,15 +226,19 @@ print("BASELINE", status, time.perf_counter() - t, len(summary.get("results", []
 
 
 def baseline_build(commit: str, catalogue: Path, out: Path, jobs: int, workdir: Path) -> float:
-    """The report builder as it was at ``commit`` (before issue 14), on the same catalogue, notebooks and
-    machine, in this run: the fair 'before' when the machine is shared and its load varies."""
+    """The project as it was at ``commit`` (before issue 14: its builder, notebooks, analysis code and
+    data), on the same catalogue and machine, in this run: the fair 'before' when the machine is shared
+    and its load varies. Its kernels import that commit's hmip (PYTHONPATH), so its notebooks are that
+    commit's too (HMIP_PROJECT_ROOT)."""
     src = workdir / "baseline_src"
     src.mkdir()
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", commit, "hmip"], capture_output=True, check=True
+        ["git", "-C", str(ROOT), "archive", commit, "hmip", "notebooks", "data"],
+        capture_output=True,
+        check=True,
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
-    env = {**os.environ, "PYTHONPATH": str(src), "HMIP_PROJECT_ROOT": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(src), "HMIP_PROJECT_ROOT": str(src)}
     t = time.perf_counter()
     r = subprocess.run(
         [sys.executable, "-c", BASELINE_CODE, str(catalogue), str(out), str(jobs)],

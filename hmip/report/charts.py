@@ -276,10 +276,7 @@ def figure_png(fig, *, dpi: int = FIGURE_DPI, colours: int = FIGURE_COLOURS) -> 
     """
     from PIL import Image
 
-    buf = io.BytesIO()
-    with chart_style():
-        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    image = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    image = _rendered(fig, dpi)
     counts = image.getcolors(maxcolors=image.width * image.height)
     out = io.BytesIO()
     if len(counts) > 20000:
@@ -296,7 +293,11 @@ def figure_png(fig, *, dpi: int = FIGURE_DPI, colours: int = FIGURE_COLOURS) -> 
     # conversion approximates, and turned white into 252 grey)
     pixels = np.asarray(image, dtype=np.int32)
     codes = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
-    unique, inverse = np.unique(codes.ravel(), return_inverse=True)
+    # the distinct colours are known from getcolors: look each pixel up among them (sorted)
+    unique = np.sort(
+        np.array([(r << 16) | (g << 8) | b for _, (r, g, b) in counts], dtype=np.int32)
+    )
+    inverse = np.searchsorted(unique, codes.ravel())
     rgb = np.stack([(unique >> 16) & 255, (unique >> 8) & 255, unique & 255], axis=1)
     kept = np.array(keep, dtype=np.int32)
     nearest = ((rgb[:, None, :] - kept[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
@@ -304,6 +305,26 @@ def figure_png(fig, *, dpi: int = FIGURE_DPI, colours: int = FIGURE_COLOURS) -> 
     indexed.putpalette([v for colour in keep for v in colour])
     indexed.save(out, format="png", optimize=True)
     return out.getvalue()
+
+
+def _rendered(fig, dpi: int):
+    """The figure drawn as for a PNG (the chart style, ``dpi``), as an RGB image: the raw pixels, not
+    a PNG encoded only to be decoded again."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    with chart_style():
+        fig.savefig(buf, format="raw", dpi=dpi)
+        width, height = (int(round(x)) for x in fig.bbox.size)  # at the figure's own dpi
+    raw = buf.getvalue()
+    scale = dpi / fig.dpi
+    for w in {int(round(width * scale)), int(width * scale), int(width * scale) + 1}:
+        if w and len(raw) % (4 * w) == 0 and abs(len(raw) // (4 * w) - height * scale) <= 1:
+            return Image.frombuffer("RGBA", (w, len(raw) // (4 * w)), raw).convert("RGB")
+    buf = io.BytesIO()  # a size we could not infer: the PNG route
+    with chart_style():
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
