@@ -407,6 +407,8 @@ def test_jobs_run_elsewhere_are_gathered_and_published_atomically(tmp_path):
         name = "two"
         title = "Two"
         notebook = "{TINY}"
+        [[pack]]
+        region = "London"
         """,
     )
     jobs = json.loads(
@@ -425,8 +427,12 @@ def test_jobs_run_elsewhere_are_gathered_and_published_atomically(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     run = (out / "latest").resolve()
     manifest = json.loads((run / "manifest.json").read_text())
-    assert [e["name"] for e in manifest["results"]] == ["one", "two"]
+    # the scrutiny pack needs no kernel: the publish step builds it into the run
+    assert [e["name"] for e in manifest["results"]] == ["one", "two", "scrutiny-pack-london"]
     assert all(e["built_at"] and e["html"] == f"{e['name']}.html" for e in manifest["results"])
+    assert (run / "scrutiny-pack-london.pdf").is_file() and (
+        run / "scrutiny-data-london.xlsx"
+    ).is_file()
     assert "<code>count</code> = 4" in (run / "one.html").read_text()
     assert 'href="' + run.name + '/two.html"' in (out / "index.html").read_text()
 

@@ -64,7 +64,7 @@ from hmip.report.catalogue import (
     slug,
     validate_jobs,
 )
-from hmip.report.execute import JobResult, _write_failure_notebook
+from hmip.report.execute import JobResult, _write_failure_notebook, run_pack
 from hmip.report.publish import atomic_symlink, atomic_write, prune_runs
 from hmip.report.render import index_html
 
@@ -876,7 +876,8 @@ def publish_gathered(
 ) -> tuple[int, dict]:
     """Publish a run whose reports were built elsewhere (e.g. one Airflow task per report running
     ``hmip run ... -o FOLDER/<name>.html``): every catalogue report must be in ``folder``, else nothing
-    is published (exit 1). Then the same atomic publish as a build: copied into staging, manifest
+    is published (exit 1). The catalogue's scrutiny packs need no kernel and are built here, into the
+    run (a failed pack: nothing is published). Then the same atomic publish as a build: copied into staging, manifest
     written, moved into place by a rename, index and ``latest`` switched, old runs pruned."""
     from hmip.report.banner import git_commit, package_versions, project_version
 
@@ -932,8 +933,19 @@ def publish_gathered(
                 }
             )
         with log_path.open("a", encoding="utf-8") as log:
-            progress = Progress(len(jobs), log, stream, _name_width(jobs))
+            packs = pack_jobs(settings)
+            progress = Progress(len(jobs) + len(packs), log, stream, _name_width(jobs + packs))
             progress.line(f"run {run_id}: publishing {len(jobs)} reports gathered from {folder}")
+            for p in packs:  # needs no kernel: built here, from the data, like the build does
+                r = run_pack(asdict(p), str(staging))
+                progress.finished(r, 0)
+                if not r["ok"]:
+                    shutil.rmtree(staging, ignore_errors=True)
+                    with contextlib.suppress(OSError):
+                        (out_dir / ".staging").rmdir()
+                    progress.line(f"nothing was published: the scrutiny pack failed: {r['error']}")
+                    return EXIT_FAILED, {"failed": [r]}
+                results.append(r)
             summary = {
                 "run_id": run_id,
                 "jobs": 0,
