@@ -427,3 +427,17 @@ def test_embedded_png_keeps_every_chart_colour_exactly(figures):
         assert tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)) in colours, hex_colour
     assert image.getpixel((1, 1)) == (255, 255, 255)
     assert image.width == round(charts.WIDTH * charts.FIGURE_DPI)
+
+
+def test_warm_up_leaves_no_figure_open_and_no_style_changed():
+    """The build's warm process draws one chart before forking report kernels: it must leave nothing a
+    report could notice."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from hmip.report import charts
+
+    before, figures = dict(matplotlib.rcParams), plt.get_fignums()
+    charts.warm_up()
+    assert plt.get_fignums() == figures
+    assert dict(matplotlib.rcParams) == before

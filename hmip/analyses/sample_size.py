@@ -215,6 +215,14 @@ class SensitivityInputs:
     second: pd.DataFrame | None  # a second sample's counts for the re-audit comparison
     loaded: tuple
     parameters: dict
+    #: this PDU's case-sample standards as rated when the data were loaded (None: rate ``counts``)
+    case_ratings: pd.DataFrame | None = None
+
+    def rated(self, framework: Framework | None = None) -> pd.DataFrame:
+        """This PDU's case-sample standard ratings (rated once, at loading, where possible)."""
+        if self.case_ratings is not None:
+            return self.case_ratings
+        return rate_standards(self.counts, framework=framework)
 
 
 def judgement_ratings(
@@ -303,6 +311,7 @@ def load_inputs(
         second=second,
         loaded=tuple(loaded),
         parameters={k: v for k, v in params.items() if v != ""},
+        case_ratings=data.case_ratings[data.case_ratings["pdu"] == pdu].reset_index(drop=True),
     )
 
 
@@ -401,7 +410,7 @@ def observed_points(inp: SensitivityInputs) -> int | None:
     """The PDU's recomputed points (domain one + case-sample standards recomputed), if all are known."""
     if any(v is None for v in inp.judgement.values()):
         return None
-    rated = rate_standards(inp.counts)
+    rated = inp.rated()
     return sum(r.score for r in inp.judgement.values()) + sum(
         Rating.parse(x).score for x in rated["rating"] if pd.notna(x)
     )
@@ -533,7 +542,7 @@ def standards_table(
     published = _frame_with(inp, "standard", "rating", "basis", "standard_name")
     pub = {} if published is None else published[published["pdu"] == inp.pdu].set_index("standard")
     judged_basis = _judgement_basis(inp)
-    rated = rate_standards(inp.counts, framework=fw).set_index("standard")
+    rated = inp.rated(fw).set_index("standard")
     dist = result.distributions["table"]
     rows = []
     for s in fw.rated_standards:

@@ -327,6 +327,24 @@ def _rendered(fig, dpi: int):
     return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
 
 
+def warm_up() -> None:
+    """Draw one small chart in the chart style and embed it, so that processes forked afterwards (a
+    build's report kernels, forked from its warm process) start with the fonts loaded and Matplotlib's
+    and Pillow's first-use work done (about 0.3 s a report). Every kernel forked from the warm process
+    inherits the same state, so reports still start alike; no figure is left open, no style changed."""
+    with chart_style():
+        fig = _new_figure(3.0)
+        ax = fig.add_subplot()
+        ax.barh([0, 1], [0.4, 0.7], color=FOCUS, label="Share")
+        ax.plot([0.2, 0.6], [0, 1], marker="o", color=CONTEXT, label="Line")
+        ax.set_title("Warm-up 0-9%", loc="left", fontweight="bold")
+        ax.set_xlabel("Share sufficient (%)")
+        ax.text(0.5, 0.5, "Good (G)", fontsize=TEXT_SIZE, fontweight="bold")
+        ax.legend(loc="lower right")
+        _text_width(fig, "Requires improvement", TEXT_SIZE, "bold")
+    figure_png(fig)
+
+
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
     return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
 

@@ -292,6 +292,15 @@ def _warm_render() -> None:
         )
 
 
+def _warm_charts() -> None:
+    """When the notebooks draw charts (they import hmip.report.charts), draw one now, before any fork:
+    fonts and first-use work are then paid once per build, not once per report (charts.warm_up)."""
+    charts = sys.modules.get("hmip.report.charts")
+    if charts is not None:
+        with contextlib.suppress(Exception):
+            charts.warm_up()
+
+
 @dataclass
 class _Spare:
     """A report process forked ahead of need, its kernel forked and answering, waiting for its job."""
@@ -585,6 +594,7 @@ def zygote_main(ctl_fd: int) -> int:
             return 0
     warm_imports(hello.get("modules", []))
     _warm_render()
+    _warm_charts()
     forked = forkable(hello["kernel"])
     import gc
 

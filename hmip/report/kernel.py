@@ -40,6 +40,9 @@ _PR_SET_PDEATHSIG = 1
 WARM_MODULES = (
     "numpy",
     "pandas",
+    "pandas.io.formats.html",  # pandas imports these on first use (to_html, to_dict, pivot/unstack):
+    "pandas.core.methods.to_dict",  # every report would import them again
+    "pandas.core.reshape.reshape",
     "scipy.stats",
     "matplotlib",
     "matplotlib.pyplot",
