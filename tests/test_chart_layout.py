@@ -441,3 +441,40 @@ def test_warm_up_leaves_no_figure_open_and_no_style_changed():
     charts.warm_up()
     assert plt.get_fignums() == figures
     assert dict(matplotlib.rcParams) == before
+
+
+def test_wrapping_by_bisection_breaks_lines_where_word_by_word_greedy_does():
+    """_wrap finds each line's length by bisection; the reference here adds one word at a time."""
+    import random
+
+    from hmip.report import charts
+
+    fig = charts._new_figure()
+
+    def greedy(text: str, width: float, size: float, weight: str) -> str:
+        text = re.sub(r"\([^()]{1,24}\)", lambda m: m.group(0).replace(" ", "\u00a0"), text)
+        lines = []
+        for paragraph in text.split("\n"):
+            line = ""
+            for word in paragraph.split(" "):
+                trial = f"{line} {word}" if line else word
+                if line and charts._text_width(fig, trial, size, weight) > width:
+                    lines.append(line)
+                    line = word
+                else:
+                    line = trial
+            lines.append(line)
+        return "\n".join(lines)
+
+    rng = random.Random(7)
+    words = (
+        "Does assessment focus sufficiently on keeping other people safe (n=20 vs 20) Lewisham and "
+        "Bromley Requires improvement a of supercalifragilisticexpialidocious"
+    ).split()
+    for _ in range(150):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 30)))
+        if rng.random() < 0.2:
+            text = text.replace(" and ", "\n", 1)
+        for width in (0.5, 1.5, 3.0, 6.0):
+            weight = rng.choice(("normal", "bold"))
+            assert charts._wrap(fig, text, width, 10, weight) == greedy(text, width, 10, weight)

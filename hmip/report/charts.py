@@ -224,15 +224,20 @@ def _wrap(fig: Figure, text: str, width: float, size: float, weight: str = "norm
     text = re.sub(r"\([^()]{1,24}\)", lambda m: m.group(0).replace(" ", _NBSP), str(text))
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        line = ""
-        for word in paragraph.split(" "):
-            trial = f"{line} {word}" if line else word
-            if line and _text_width(fig, trial, size, weight) > width:
-                lines.append(line)
-                line = word
-            else:
-                line = trial
-        lines.append(line)
+        words = paragraph.split(" ")
+        i = 0
+        while i < len(words):
+            # greedy: the most words that fit (at least one). A line only widens as words are added, so
+            # the longest that fits is found by bisection: a few measurements a line, not one a word
+            lo, hi = i + 1, len(words)
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if _text_width(fig, " ".join(words[i:mid]), size, weight) <= width:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            lines.append(" ".join(words[i:lo]))
+            i = lo
     return "\n".join(lines)
 
 
