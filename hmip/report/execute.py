@@ -485,7 +485,7 @@ class _Worker:
         if pid is None:
             pid = self._fork(lambda: (self._pack_and_record if pack else self._run_and_record)(msg))
         self.child = pid
-        if msg["forked"] and self.prime_ahead and self.spare is None:
+        if msg["forked"] and self.prime_ahead and self.spare is None and msg.get("more", True):
             self.make_spare(msg)
         hard_limit = time.monotonic() + float(msg["timeout"]) + 60
         status = None

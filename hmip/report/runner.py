@@ -651,6 +651,7 @@ def _run_all(pool, jobs, staging, settings, timeout, meta, results, progress, lo
                         "kernel": settings.kernel,
                         "timeout": timeout,
                         "meta": meta,
+                        "more": bool(pending),  # none left: the worker primes no spare kernel
                     },
                 )
         for w, msg in pool.events(1.0):

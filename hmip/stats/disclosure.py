@@ -194,9 +194,9 @@ def row_codes(
     suppressed; n only where n itself is."""
     r = get_rule(rule)
     yes, no = np.asarray(yes, dtype=float), np.asarray(no, dtype=float)
-    n_code = count_codes(yes + no, r)
-    hidden = (count_codes(yes, r) == -1) | (count_codes(no, r) == -1) | (n_code == -1)
-    return np.where(hidden, -1.0, count_codes(yes, r)), n_code
+    n_code, yes_code = count_codes(yes + no, r), count_codes(yes, r)
+    hidden = (yes_code == -1) | (count_codes(no, r) == -1) | (n_code == -1)
+    return np.where(hidden, -1.0, yes_code), n_code
 
 
 def _ranges(shown: list, rule: DisclosureRule, unbounded: int) -> list[tuple[int, int]]:
