@@ -21,6 +21,21 @@ TINY = "tests/fixtures/tiny.ipynb"
 ROOT = Path(__file__).resolve().parents[1]
 
 
+#: two quick reports of the tiny notebook
+ONE_AND_TWO = f"""
+[[report]]
+name = "one"
+title = "One"
+notebook = "{TINY}"
+parameters = {{ message = "first" }}
+[[report]]
+name = "two"
+title = "Two"
+notebook = "{TINY}"
+parameters = {{ message = "second" }}
+"""
+
+
 def write(tmp_path, body: str, name="cat.toml") -> Path:
     p = tmp_path / name
     p.write_text(textwrap.dedent(body))
@@ -238,21 +253,7 @@ def test_the_console_shows_one_aligned_line_per_report_and_a_summary(tmp_path):
 
 @pytest.mark.e2e
 def test_a_partial_rebuild_carries_every_other_report_over(tmp_path):
-    cat = write(
-        tmp_path,
-        f"""
-        [[report]]
-        name = "one"
-        title = "One"
-        notebook = "{TINY}"
-        parameters = {{ message = "first" }}
-        [[report]]
-        name = "two"
-        title = "Two"
-        notebook = "{TINY}"
-        parameters = {{ message = "second" }}
-        """,
-    )
+    cat = write(tmp_path, ONE_AND_TWO)
     out = tmp_path / "reports"
     devnull = open(os.devnull, "w")
     import io
@@ -291,23 +292,7 @@ def test_a_partial_rebuild_still_publishes_the_scrutiny_pack_and_counts_it(tmp_p
     and publishes it, and the progress lines count it."""
     import io
 
-    cat = write(
-        tmp_path,
-        f"""
-        [[report]]
-        name = "one"
-        title = "One"
-        notebook = "{TINY}"
-        parameters = {{ message = "first" }}
-        [[report]]
-        name = "two"
-        title = "Two"
-        notebook = "{TINY}"
-        parameters = {{ message = "second" }}
-        [[pack]]
-        region = "London"
-        """,
-    )
+    cat = write(tmp_path, ONE_AND_TWO + '[[pack]]\nregion = "London"\n')
     out = tmp_path / "reports"
     status, full = build(cat, out=out, jobs=2, stream=io.StringIO())
     assert status == 0

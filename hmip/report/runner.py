@@ -435,26 +435,15 @@ def _select(catalogue_jobs: list[Job], only: list[str] | None) -> list[Job]:
 def _build_checked(
     pool, jobs, catalogue_jobs, settings, *, partial, out, keep, timeout, stream, sink, stop_state
 ) -> tuple[int, dict]:
-    from hmip.report.banner import git_commit, package_versions, project_version
-
     out_dir = Path(out) if out else reports_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     keep = keep if keep is not None else settings.keep
     timeout = timeout or settings.timeout
-    lock_fh = (out_dir / ".lock").open("w")
-    try:
-        fcntl.flock(lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        stream.write(f"another build is running (lock {out_dir / '.lock'}); nothing was done\n")
-        return EXIT_LOCKED, {}
-    try:
-        meta = {
-            "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-            "version": project_version(),
-            "commit": git_commit(),
-            "versions": package_versions(),
-            "paper": settings.paper,
-        }
+    with _reports_lock(out_dir) as locked:
+        if not locked:
+            stream.write(f"another build is running (lock {out_dir / '.lock'}); nothing was done\n")
+            return EXIT_LOCKED, {}
+        meta = _run_meta(paper=settings.paper)
         return _build_locked(
             pool,
             jobs,
@@ -469,9 +458,35 @@ def _build_checked(
             partial,
             stop_state,
         )
-    finally:
-        fcntl.flock(lock_fh, fcntl.LOCK_UN)
-        lock_fh.close()
+
+
+@contextlib.contextmanager
+def _reports_lock(out_dir: Path):
+    """``reports/.lock``, taken without waiting: yields True when held (released on leaving), False
+    when a build or a publish already holds it."""
+    with (out_dir / ".lock").open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _run_meta(**extra: object) -> dict:
+    """What the banner, index and manifest say made a run: time, project version, commit, packages."""
+    from hmip.report.banner import git_commit, package_versions, project_version
+
+    return {
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "version": project_version(),
+        "commit": git_commit(),
+        "versions": package_versions(),
+        **extra,
+    }
 
 
 def schedule(jobs: list[Job], out_dir: Path) -> list[Job]:
@@ -880,8 +895,6 @@ def publish_gathered(
     is published (exit 1). The catalogue's scrutiny packs need no kernel and are built here, into the
     run (a failed pack: nothing is published). Then the same atomic publish as a build: copied into staging, manifest
     written, moved into place by a rename, index and ``latest`` switched, old runs pruned."""
-    from hmip.report.banner import git_commit, package_versions, project_version
-
     stream = stream or sys.stdout
     folder = Path(folder)
     jobs, settings = load_catalogue(resolve(catalogue or DEFAULT_CATALOGUE))
@@ -894,13 +907,10 @@ def publish_gathered(
         return EXIT_FAILED, {"missing": missing}
     out_dir = Path(out) if out else reports_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
-    lock_fh = (out_dir / ".lock").open("w")
-    try:
-        fcntl.flock(lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        stream.write(f"another build is running (lock {out_dir / '.lock'}); nothing was done\n")
-        return EXIT_LOCKED, {}
-    try:
+    with _reports_lock(out_dir) as locked:
+        if not locked:
+            stream.write(f"another build is running (lock {out_dir / '.lock'}); nothing was done\n")
+            return EXIT_LOCKED, {}
         remove_dead_staging(out_dir)
         started = time.perf_counter()
         run_id = _new_run_id(out_dir)
@@ -909,12 +919,7 @@ def publish_gathered(
         write_pid_file(staging)
         (out_dir / "logs").mkdir(exist_ok=True)
         log_path = out_dir / "logs" / f"{run_id}.log"
-        meta = {
-            "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-            "version": project_version(),
-            "commit": git_commit(),
-            "versions": package_versions(),
-        }
+        meta = _run_meta()
         results = []
         for j in jobs:
             for ext in ("html", "ipynb"):
@@ -965,9 +970,6 @@ def publish_gathered(
                 started,
                 len(jobs),
             )
-    finally:
-        fcntl.flock(lock_fh, fcntl.LOCK_UN)
-        lock_fh.close()
 
 
 # --- One notebook by hand -------------------------------------------------------------------------------------
@@ -1006,7 +1008,6 @@ def run_notebook(
     IPC), and render the same self-contained HTML as the catalogue, banner included. Returns the exit
     status; a notebook that refuses its parameters (an HmipError in a cell) gives one line and 2."""
     from hmip.errors import EXIT_BAD_INPUT, ParameterError
-    from hmip.report.banner import git_commit, package_versions, project_version
     from hmip.report.catalogue import DEFAULT_TIMEOUT, notebook_parameters
     from hmip.report.execute import run_job
     from hmip.report.kernel import kernel_python
@@ -1024,12 +1025,7 @@ def run_notebook(
         raise ParameterError(f"-o must name an .html file, got {output}")
     html.parent.mkdir(parents=True, exist_ok=True)
     executed = html.with_suffix(".ipynb")
-    meta = {
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-        "version": project_version(),
-        "commit": git_commit(),
-        "versions": package_versions(),
-    }
+    meta = _run_meta()
     job = {
         "name": html.stem,
         "title": title or _notebook_title(path),
