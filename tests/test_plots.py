@@ -100,3 +100,30 @@ def test_figure_html_embeds_the_image_with_escaped_alt_text():
 def test_tables_escape_data_strings():
     html = table_html(pd.DataFrame({"pdu": ["<script>alert(1)</script>"], "n": [3]}))
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_simulated_rating_among_published_ones_is_tagged_in_its_cell():
+    import pandas as pd
+
+    from hmip.report.display import table_html
+
+    df = pd.DataFrame({"Standard": ["Leadership", "Court work"], "Rating": ["Good", "Inadequate"]})
+    html = table_html(df, ratings=("Rating",), simulated_cells={"Rating": [True, False]})
+    rows = html.split("<tr")[2:]  # header row first
+    assert "hmip-sim-tag" in rows[0] and "hmip-sim-tag" not in rows[1]
+    plain = table_html(df, simulated_cells={"Standard": [False, True]})
+    assert "hmip-sim-tag" in plain.split("<tr")[3] and "hmip-sim-tag" not in plain.split("<tr")[2]
+
+
+def test_sample_size_standards_table_counts_cases_in_whole_numbers_and_flags_simulated_ratings():
+    from hmip.analyses import sample_size as ss
+    from hmip.report.display import table_html
+
+    table = ss.standards_table(ss.prepare(pdu="Lambeth"))
+    more = table["More sufficient cases for the next band"]
+    assert str(more.dtype) == "Int64" and more.notna().any()
+    flags = ss.simulated_rating_rows(table)
+    # Lambeth's organisational delivery ratings are not published: the simulated file fills them
+    assert flags == [("simulated" in str(v)) for v in table["Rating from"]] and any(flags)
+    html = table_html(table, ratings=("Rating",), percent=("Same rating with a fresh sample",))
+    assert ".000<" not in html  # was "16.000" more cases

@@ -1405,6 +1405,11 @@ class EthnicityDisproportionality:
     conclusion: list[str]
 
     @property
+    def simulated(self) -> bool:
+        """True when the figures are built on the simulated case sample."""
+        return _simulated(self)
+
+    @property
     def parameters(self) -> dict:
         return self.inputs.parameters
 

@@ -594,7 +594,17 @@ def standards_table(
                 )
             row["Weakest key question"] = "rated by inspectors' judgement"
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    more = "More sufficient cases for the next band"
+    if more in out:  # whole cases, blank where there is no next band or no case sample
+        out[more] = out[more].astype("Int64")
+    return out
+
+
+def simulated_rating_rows(table: pd.DataFrame) -> list[bool]:
+    """Rows of :func:`standards_table` whose rating is not HMIP's but comes from simulated data: their
+    rating badge is tagged as simulated where it is shown."""
+    return [("simulated" in str(v)) for v in table["Rating from"]]
 
 
 def _judgement_basis(inp: SensitivityInputs) -> dict[str, str]:

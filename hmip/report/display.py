@@ -11,6 +11,7 @@ import base64
 import html
 import json
 import re
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -92,14 +93,22 @@ def table_html(
     ratings: tuple[str, ...] = (),
     simulated: tuple[str, ...] = (),
     whole_percent: bool = True,
+    simulated_cells: Mapping[str, Sequence[bool]] | None = None,
 ) -> str:
     """An escaped HTML table: ``percent`` columns as percentages (whole by default), ``ratings`` columns as
-    badges (colour + letter + word), ``simulated`` columns tagged in their header."""
+    badges (colour + letter + word), ``simulated`` columns tagged in their header, and the cells flagged
+    in ``simulated_cells`` (column -> a flag per row) tagged where they stand (a simulated rating in a
+    column of published ones)."""
     out = df.copy()
+    flags = {c: list(v) for c, v in (simulated_cells or {}).items()}
     badges: dict[str, list[str]] = {}
     for c in out.columns:
         if c in ratings:
-            badges[c] = [str(badge(None if pd.isna(v) else v, size="small")) for v in out[c]]
+            badges[c] = [
+                str(badge(None if pd.isna(v) else v, size="small"))
+                + (f" {simulated_tag()}" if c in flags and flags[c][j] else "")
+                for j, v in enumerate(out[c])
+            ]
             out[c] = [
                 f"@@badge{i}@{j}@@" for j in range(len(out)) for i in [list(out.columns).index(c)]
             ]
@@ -112,6 +121,9 @@ def table_html(
             out[c] = [
                 ("" if (v is pd.NA or (isinstance(v, float) and pd.isna(v))) else v) for v in out[c]
             ]
+    for c, flagged in flags.items():
+        if c not in badges:
+            out[c] = [f"{v} @@sim@@" if f else v for v, f in zip(out[c], flagged, strict=True)]
     out.columns = [f"{c} @@sim@@" if c in simulated else c for c in out.columns]
     body = out.to_html(index=index, escape=True, na_rep="", border=0, classes="hmip-table")
     body = body.replace("@@sim@@", str(simulated_tag()))
