@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv, install the locked dependencies (requirements.lock), hmip and the `hmip` kernel (quick when nothing changed)
-	@$(BIN)/python -m hmip.report.kernel check
+	@$(BIN)/python -m hmip.build.kernel check
 
 lock: ## Refresh requirements.lock from pyproject.toml (pip-compile with hashes; UPGRADE=1 takes the newest versions)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,7 +46,7 @@ test-fast: install ## Run the unit and property tests only (skips notebooks, rep
 
 screenshots: install ## Render the latest reports (and the pack) to PNG and PDF in reports/screenshots/ (headless Chromium, pdftoppm)
 	@test -e reports/latest || $(MAKE) report
-	$(BIN)/python -m hmip.report.browser reports/latest reports/screenshots
+	$(BIN)/python -m hmip.build.browser reports/latest reports/screenshots
 
 lab: install ## Start JupyterLab on notebooks/ with the hmip kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks
@@ -57,7 +57,7 @@ bench: install ## Run the performance harness; writes benchmarks/results/latest.
 lint: install ## Ruff (lint and format check), plus a check that notebooks are committed without outputs
 	$(BIN)/ruff check hmip tests benchmarks
 	$(BIN)/ruff format --check hmip tests benchmarks
-	$(BIN)/python -m hmip.report.kernel check-notebooks notebooks
+	$(BIN)/python -m hmip.build.kernel check-notebooks notebooks
 
 format: install ## Apply ruff's fixes and formatter, and strip notebook outputs
 	$(BIN)/ruff check --fix hmip tests benchmarks

@@ -47,8 +47,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hmip.report.catalogue import load_catalogue  # noqa: E402
-from hmip.report.runner import build  # noqa: E402
+from hmip.build.catalogue import load_catalogue  # noqa: E402
+from hmip.build.runner import build  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -99,7 +99,7 @@ class PeakRSS:
 def kernel_start_seconds(kernel="hmip", repeats=3) -> float:
     """Median time to start an ordinary (launched, not forked) kernel over IPC and have it answer
     (shutdown not counted): what every report paid before issue 14."""
-    from hmip.report.kernel import ipc_kernel_manager
+    from hmip.build.kernel import ipc_kernel_manager
 
     times = []
     for _ in range(repeats):
@@ -118,13 +118,13 @@ def kernel_start_seconds(kernel="hmip", repeats=3) -> float:
 
 def import_seconds(catalogue) -> float:
     """Median time for a fresh interpreter to import what a worker imports before its first report."""
-    from hmip.report.catalogue import notebook_imports
+    from hmip.build.catalogue import notebook_imports
 
     jobs, _ = load_catalogue(catalogue)
     modules = notebook_imports([j.notebook for j in jobs])
     code = (
-        "import time, sys; t = time.perf_counter(); import hmip.report, nbconvert, papermill; "
-        "from hmip.report.kernel import warm_imports; warm_imports(sys.argv[1:]); "
+        "import time, sys; t = time.perf_counter(); from hmip.build.lazy import defer_rfc3987_syntax; defer_rfc3987_syntax(); import nbconvert, papermill; "
+        "from hmip.build.kernel import warm_imports; warm_imports(sys.argv[1:]); "
         "print(time.perf_counter() - t)"
     )
     times = []
@@ -220,7 +220,7 @@ def timed_build(catalogue, out, jobs):
 
 BASELINE_CODE = """
 import sys, time
-from hmip.report.runner import build
+from hmip.build.runner import build
 t = time.perf_counter()
 status, summary = build(sys.argv[1], out=sys.argv[2], jobs=int(sys.argv[3]))
 print("BASELINE", status, time.perf_counter() - t, len(summary.get("results", [])))
@@ -281,7 +281,7 @@ fan_out = {fan_out}
 def report_sizes_and_pages(run_dir: Path, print_dir: Path) -> dict:
     """Each published page's HTML size, and its A4 page count printed in headless Chromium (None where
     Chromium is absent); the scrutiny pack's PDF page count from the PDF itself."""
-    from hmip.report.browser import BrowserUnavailable, page_count, print_to_pdf
+    from hmip.build.browser import BrowserUnavailable, page_count, print_to_pdf
 
     out = {}
     for page in sorted(run_dir.glob("*.html")):

@@ -101,7 +101,7 @@ def _simulate(args) -> int:
 
 
 def _reports(args) -> int:
-    from hmip.report.runner import build
+    from hmip.build.runner import build
 
     status, _ = build(
         args.catalogue,
@@ -119,8 +119,8 @@ def _reports(args) -> int:
 def _pack(args) -> int:
     import time
 
+    from hmip.build.pack import build_pack
     from hmip.paths import reports_dir
-    from hmip.report.pack import build_pack
 
     start = time.perf_counter()
     paths = build_pack(
@@ -138,14 +138,14 @@ def _pack(args) -> int:
 
 
 def _publish(args) -> int:
-    from hmip.report.runner import publish_gathered
+    from hmip.build.runner import publish_gathered
 
     status, _ = publish_gathered(args.folder, args.catalogue, out=args.out, keep=args.keep)
     return status
 
 
 def _run(args) -> int:
-    from hmip.report.runner import run_notebook
+    from hmip.build.runner import run_notebook
 
     return run_notebook(
         args.notebook,
@@ -214,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("reports", help="build the report catalogue")
     rep_sub = rep.add_subparsers(dest="reports_command", required=True)
     b = rep_sub.add_parser("build", help="execute and publish every report in the catalogue")
-    from hmip.report.runner import add_build_arguments
+    from hmip.build.runner import add_build_arguments
 
     add_build_arguments(b)
     b.set_defaults(func=_reports)
@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--out", default=None, help="output folder (default: reports/)")
     pub.add_argument("--keep", type=int, default=None, help="successful runs to keep")
     pub.set_defaults(func=_publish)
-    from hmip.report.runner import add_run_arguments
+    from hmip.build.runner import add_run_arguments
 
     run = sub.add_parser(
         "run",

@@ -33,7 +33,7 @@ def counts(cases):
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """The default catalogue, built once per test session (shared by the report and reader tests)."""
-    from hmip.report.runner import build
+    from hmip.build.runner import build
 
     out = tmp_path_factory.mktemp("reports")
     status, summary = build(ROOT / "reports.toml", out=out, jobs=2)

@@ -4,6 +4,6 @@ IPC in a private directory, as the report builder does, instead of over TCP."""
 
 def pytest_configure(config):
     if config.pluginmanager.hasplugin("nbval"):
-        from hmip.report.kernel import use_ipc_for_nbval
+        from hmip.build.kernel import use_ipc_for_nbval
 
         use_ipc_for_nbval()

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from hmip.report.badges import (
+from hmip.present.badges import (
     BADGE_CSS,
     CVD_TYPES,
     MIN_CVD_DELTA_E,
@@ -283,9 +283,9 @@ def test_module_imports_nothing_from_hmip_or_colorspacious_at_import():
     import ast
     from pathlib import Path
 
-    import hmip.report.badges
+    import hmip.present.badges
 
-    tree = ast.parse(Path(hmip.report.badges.__file__).read_text())
+    tree = ast.parse(Path(hmip.present.badges.__file__).read_text())
     top_level = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
     names = [a.name for n in top_level if isinstance(n, ast.Import) for a in n.names]
     names += [n.module or "" for n in top_level if isinstance(n, ast.ImportFrom)]

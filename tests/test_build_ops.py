@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from hmip.report.runner import build
+from hmip.build.runner import build
 
 PROBE = "tests/fixtures/probe.ipynb"
 TINY = "tests/fixtures/tiny.ipynb"

@@ -22,10 +22,10 @@ import pytest
 from matplotlib.colors import to_hex
 
 from hmip.analyses import ethnicity, london_comparison, sample_size
-from hmip.report import charts
-from hmip.report.badges import RATING_STYLES, contrast_ratio
-from hmip.report.charts import FIGURE_DPI
-from hmip.report.display import figure_html
+from hmip.present import charts
+from hmip.present.badges import RATING_STYLES, contrast_ratio
+from hmip.present.charts import FIGURE_DPI
+from hmip.present.display import figure_html
 
 PDU = "Lewisham and Bromley"
 
@@ -435,7 +435,7 @@ def test_warm_up_leaves_no_figure_open_and_no_style_changed():
     import matplotlib
     import matplotlib.pyplot as plt
 
-    from hmip.report import charts
+    from hmip.present import charts
 
     before, figures = dict(matplotlib.rcParams), plt.get_fignums()
     charts.warm_up()
@@ -447,7 +447,7 @@ def test_wrapping_by_bisection_breaks_lines_where_word_by_word_greedy_does():
     """_wrap finds each line's length by bisection; the reference here adds one word at a time."""
     import random
 
-    from hmip.report import charts
+    from hmip.present import charts
 
     fig = charts._new_figure()
 

@@ -1,4 +1,4 @@
-"""hmip.report defers jsonschema's IRI grammar (rfc3987_syntax builds ~35 parsers at import, ~1.8 s in
+"""hmip.build.lazy defers jsonschema's IRI grammar (rfc3987_syntax builds ~35 parsers at import, ~1.8 s in
 every process that imports nbformat) until a schema asks for an IRI: same answers, paid only then."""
 
 import json
@@ -9,6 +9,7 @@ import pytest
 
 pytest.importorskip("rfc3987_syntax")
 
+DEFER = "from hmip.build.lazy import defer_rfc3987_syntax; defer_rfc3987_syntax()"
 CHECK = """
 import json, sys
 {first}
@@ -36,7 +37,7 @@ def run(first: str) -> dict:
 
 def test_the_iri_grammar_is_built_only_when_a_schema_asks_and_answers_are_unchanged():
     plain = run("")
-    deferred = run("import hmip.report  # installs the stand-in")
+    deferred = run(DEFER)
     assert plain["loaded_at_import"] is True  # what every notebook tool pays without it
     assert deferred["loaded_at_import"] is False
     assert deferred["answers"] == plain["answers"]
@@ -45,7 +46,7 @@ def test_the_iri_grammar_is_built_only_when_a_schema_asks_and_answers_are_unchan
 
 def test_any_other_name_comes_from_the_real_module():
     code = (
-        "import sys, hmip.report, rfc3987_syntax as r\n"
+        f"import sys\n{DEFER}\nimport rfc3987_syntax as r\n"
         "probe = hasattr(r, '__path__')  # the import system's probe loads nothing\n"
         "before = 'lark' in sys.modules\n"
         "terms = r.RFC3987_SYNTAX_TERMS  # a public name: the real module\n"
@@ -53,3 +54,14 @@ def test_any_other_name_comes_from_the_real_module():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False", "True", "True"]
+
+
+def test_importing_the_packages_patches_nothing():
+    """No module swaps anything in sys.modules at import: the stand-in is an explicit call."""
+    code = (
+        "import sys\n"
+        "import hmip.present.charts, hmip.present.display, hmip.build.catalogue, hmip.build.runner, hmip.cli\n"
+        "print('rfc3987_syntax' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"]

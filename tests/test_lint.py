@@ -24,5 +24,5 @@ def test_ruff_format_is_clean():
 
 
 def test_notebooks_are_stored_without_outputs_and_with_a_parameters_cell():
-    result = _run(sys.executable, "-m", "hmip.report.kernel", "check-notebooks", "notebooks")
+    result = _run(sys.executable, "-m", "hmip.build.kernel", "check-notebooks", "notebooks")
     assert result.returncode == 0, result.stdout + result.stderr

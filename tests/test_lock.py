@@ -75,7 +75,7 @@ def test_environment_yml_installs_exactly_pyprojects_dependencies(root):
 def test_the_installed_main_packages_are_the_locked_ones(root, package):
     """What the banner and manifest record is what the lock says (in an environment made by `make
     install`)."""
-    from hmip.report.banner import package_versions
+    from hmip.present.banner import package_versions
 
     installed = package_versions()[package]
     pinned = locked(root)[canonicalize_name(package)]

@@ -7,7 +7,7 @@ import nbformat
 import papermill as pm
 import pytest
 
-from hmip.report.kernel import KERNEL_NAME, ipc_kernel
+from hmip.build.kernel import KERNEL_NAME, ipc_kernel
 
 pytestmark = pytest.mark.notebooks
 

@@ -23,7 +23,7 @@ from hmip.data.recommendations import (
     status_for,
 )
 from hmip.errors import DataValidationError, ParameterError
-from hmip.report.badges import RATING_LABELS, RATING_STYLES
+from hmip.present.badges import RATING_LABELS, RATING_STYLES
 from hmip.stats.disclosure import MARKER
 
 EVIL = "<script>alert(1)</script>"
@@ -36,8 +36,8 @@ def _norm(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, root):
-    from hmip.report.pack import write_pack
-    from hmip.report.workbook import write_data
+    from hmip.build.pack import write_pack
+    from hmip.build.workbook import write_data
 
     out = tmp_path_factory.mktemp("pack")
     pack = sp.prepare(progress_path=str(root / "data" / EXAMPLE_PROGRESS_FILE))
@@ -191,7 +191,7 @@ def test_text_is_at_least_10pt_on_a4_and_badge_letters_at_least_9pt(built, pdf_t
 
 
 def test_each_pdu_page_fits_one_a3_page_too(built):
-    from hmip.report.pack import layout, overflowing_pages
+    from hmip.build.pack import layout, overflowing_pages
 
     pack, _, _ = built
     a3 = dataclasses.replace(pack, paper="A3")
@@ -216,7 +216,7 @@ def test_the_html_opens_offline_and_matches_the_pdf(built):
 
 @pytest.fixture(scope="module")
 def evil_pack(tmp_path_factory, root):
-    from hmip.report.pack import write_pack
+    from hmip.build.pack import write_pack
 
     out = tmp_path_factory.mktemp("evil")
     src = (root / "data" / "simulated_cases_london_2022.csv").read_text(encoding="utf-8")

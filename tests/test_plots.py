@@ -6,9 +6,9 @@ import pandas as pd
 from matplotlib.colors import to_hex
 
 from hmip.analyses.london_comparison import load_comparison, ratings_grid_table, summary_table
-from hmip.report import charts as plots
-from hmip.report.badges import RATING_STYLES
-from hmip.report.display import figure_html, table_html
+from hmip.present import charts as plots
+from hmip.present.badges import RATING_STYLES
+from hmip.present.display import figure_html, table_html
 from hmip.rules.ratings import Rating
 
 
@@ -105,7 +105,7 @@ def test_tables_escape_data_strings():
 def test_a_simulated_rating_among_published_ones_is_tagged_in_its_cell():
     import pandas as pd
 
-    from hmip.report.display import table_html
+    from hmip.present.display import table_html
 
     df = pd.DataFrame({"Standard": ["Leadership", "Court work"], "Rating": ["Good", "Inadequate"]})
     html = table_html(df, ratings=("Rating",), simulated_cells={"Rating": [True, False]})
@@ -117,7 +117,7 @@ def test_a_simulated_rating_among_published_ones_is_tagged_in_its_cell():
 
 def test_sample_size_standards_table_counts_cases_in_whole_numbers_and_flags_simulated_ratings():
     from hmip.analyses import sample_size as ss
-    from hmip.report.display import table_html
+    from hmip.present.display import table_html
 
     table = ss.standards_table(ss.prepare(pdu="Lambeth"))
     more = table["More sufficient cases for the next band"]

@@ -112,10 +112,10 @@ def test_each_report_is_small_enough_to_e_mail(built):
 
 @pytest.mark.browser
 def test_default_reports_print_within_their_a4_page_budgets_with_no_blank_pages(built, tmp_path):
-    from hmip.report.browser import BrowserUnavailable, blank_pages, page_count, print_to_pdf
+    from hmip.build.browser import BrowserUnavailable, blank_pages, page_count, print_to_pdf
 
     try:
-        from hmip.report.browser import chromium
+        from hmip.build.browser import chromium
 
         chromium()
     except BrowserUnavailable as exc:

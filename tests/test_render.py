@@ -2,9 +2,9 @@
 
 import pytest
 
+from hmip.build.catalogue import load_catalogue
+from hmip.build.render import document
 from hmip.errors import CatalogueError, ParameterError
-from hmip.report.catalogue import load_catalogue
-from hmip.report.render import document
 
 
 def test_reports_print_on_a4_by_default_and_a3_on_request():

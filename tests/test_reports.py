@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from hmip.build.catalogue import load_catalogue, validate_jobs
+from hmip.build.runner import build
 from hmip.errors import CatalogueError
-from hmip.report.catalogue import load_catalogue, validate_jobs
-from hmip.report.runner import build
 
 TINY = "tests/fixtures/tiny.ipynb"
 
@@ -375,8 +375,8 @@ def test_a_report_over_its_time_limit_fails_and_publishes_nothing(tmp_path):
 def test_schedule_runs_the_longest_first(tmp_path):
     import json as _json
 
-    from hmip.report.catalogue import Job
-    from hmip.report.runner import schedule
+    from hmip.build.catalogue import Job
+    from hmip.build.runner import schedule
 
     jobs = [Job("a", "A", TINY), Job("b", "B", TINY, fanned_out=True), Job("c", "C", TINY)]
     assert [j.name for j in schedule(jobs, tmp_path)] == [

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
-from hmip.report.kernel import KERNEL_NAME, check_kernel, notebook_problems
+from hmip.build.kernel import KERNEL_NAME, check_kernel, notebook_problems
 
 
 def test_environment_yml_names_the_python_of_requires_python(root):

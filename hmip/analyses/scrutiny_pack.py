@@ -4,8 +4,8 @@ Council scrutiny committees asked for "a readily available pack of data that cou
 basis for scrutiny", in a standard template, RAG rated with letters. :func:`prepare` loads and
 validates the data and returns one :class:`ScrutinyPack`: the cover facts, one :class:`PduPage` per
 PDU (the same sections in the same order on every page), the methods and glossary, and the tables
-of the data workbook. Everything a reader sees is plain text here; :mod:`hmip.report.pack` and
-:mod:`hmip.report.workbook` only lay it out (and escape it).
+of the data workbook. Everything a reader sees is plain text here; :mod:`hmip.build.pack` and
+:mod:`hmip.build.workbook` only lay it out (and escape it).
 
 Figures built on the case sample carry ``simulated=True`` when the sample is simulated, so the page
 can mark them; HMIP's published ratings, points and dates are real and never marked.

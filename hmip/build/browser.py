@@ -120,7 +120,7 @@ def screenshots(reports: Path, out: Path, *, print_pages: int = 2) -> list[Path]
     return made
 
 
-if __name__ == "__main__":  # python -m hmip.report.browser REPORTS_RUN_DIR OUT_DIR
+if __name__ == "__main__":  # python -m hmip.build.browser REPORTS_RUN_DIR OUT_DIR
     import sys
 
     run_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "reports/latest").resolve()

@@ -26,7 +26,7 @@ class Job:
     notebook: str
     parameters: dict = field(default_factory=dict)
     fanned_out: bool = False
-    #: a scrutiny pack (built by :func:`hmip.report.pack.build_pack` from ``parameters``), not a notebook
+    #: a scrutiny pack (built by :func:`hmip.build.pack.build_pack` from ``parameters``), not a notebook
     pack: bool = False
 
 

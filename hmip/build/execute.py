@@ -2,11 +2,11 @@
 rendered from the successful execution; a failure always leaves a notebook log), and the warm
 processes a build runs them in.
 
-The builder (:mod:`hmip.report.runner`) starts one warm process (``python -m hmip.report.execute zygote
+The builder (:mod:`hmip.build.runner`) starts one warm process (``python -m hmip.build.execute zygote
 FD``, :func:`zygote_main`). It checks the catalogue, imports the heavy libraries once, and forks the
 workers, so every worker starts warm and clean. For each report a worker forks a fresh child from that
 never-used state; the child forks the report's kernel from the same state
-(:class:`hmip.report.kernel.ForkedKernelManager`), runs the notebook, renders the HTML and exits. A
+(:class:`hmip.build.kernel.ForkedKernelManager`), runs the notebook, renders the HTML and exits. A
 worker prepares the next report's child and kernel (started, connected and answering) while the current
 report runs. So a report pays no imports, no interpreter start and no kernel start-up, yet every report
 starts clean: nothing a notebook does (globals, Matplotlib's rcParams, open figures, caches) survives
@@ -33,9 +33,9 @@ import traceback
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from hmip.build.render import render_html
 from hmip.errors import EXIT_INTERRUPTED
 from hmip.paths import resolve
-from hmip.report.render import render_html
 
 
 @dataclass
@@ -109,7 +109,7 @@ def prime_kernel(kernel: str, cwd: str, private_dir: str | None = None):
     before the report is known. Returns (kernel manager, connected client)."""
     from jupyter_core.utils import run_sync
 
-    from hmip.report.kernel import forked_kernel_manager
+    from hmip.build.kernel import forked_kernel_manager
 
     km = forked_kernel_manager(kernel, private_dir=private_dir)
     km.start_forked(cwd=cwd)
@@ -138,7 +138,7 @@ def run_job(
     """
     import papermill as pm
 
-    from hmip.report.kernel import forked_kernel_manager, ipc_kernel_manager
+    from hmip.build.kernel import forked_kernel_manager, ipc_kernel_manager
 
     start = time.perf_counter()
     out_nb = Path(notebook_path) if notebook_path else Path(staging) / f"{job['name']}.ipynb"
@@ -211,7 +211,7 @@ def run_job(
 def run_pack(job: dict, staging: str) -> dict:
     """Build one scrutiny pack (PDF, HTML, workbook, CSVs) into ``staging``; a failure is reported like a
     failed report's."""
-    from hmip.report.pack import build_pack
+    from hmip.build.pack import build_pack
 
     start = time.perf_counter()
     result = JobResult(job["name"], job["title"], job["parameters"], ok=False, seconds=0.0)
@@ -293,9 +293,9 @@ def _warm_render() -> None:
 
 
 def _warm_charts() -> None:
-    """When the notebooks draw charts (they import hmip.report.charts), draw one now, before any fork:
+    """When the notebooks draw charts (they import hmip.present.charts), draw one now, before any fork:
     fonts and first-use work are then paid once per build, not once per report (charts.warm_up)."""
-    charts = sys.modules.get("hmip.report.charts")
+    charts = sys.modules.get("hmip.present.charts")
     if charts is not None:
         with contextlib.suppress(Exception):
             charts.warm_up()
@@ -358,7 +358,7 @@ class _Worker:
 
     # -- in a forked child ---------------------------------------------------------------------------------
     def _child_start(self, parent: int) -> None:
-        from hmip.report.kernel import set_parent_death_signal
+        from hmip.build.kernel import set_parent_death_signal
 
         set_parent_death_signal(signal.SIGKILL)
         if os.getppid() != parent:  # the worker died before the line above
@@ -416,7 +416,7 @@ class _Worker:
     def make_spare(self, msg: dict) -> None:
         """Fork the next report process now: it forks its kernel and waits until the kernel answers,
         while the current report runs, then waits for its job on a pipe (end of input: it quits)."""
-        from hmip.report.kernel import private_kernel_dir
+        from hmip.build.kernel import private_kernel_dir
 
         kernel_dir = str(private_kernel_dir())
         r, w = os.pipe()
@@ -526,7 +526,7 @@ class _Worker:
 
 def _worker_loop(fd: int, parent: int, forked: bool, prime_ahead: bool) -> int:
     """A worker, just forked from the warm process: run the builder's jobs from socket ``fd``."""
-    from hmip.report.kernel import set_parent_death_signal
+    from hmip.build.kernel import set_parent_death_signal
 
     set_parent_death_signal(signal.SIGTERM)  # its parent is the warm process
     worker = _Worker(fd, prime_ahead)
@@ -548,7 +548,7 @@ def _worker_loop(fd: int, parent: int, forked: bool, prime_ahead: bool) -> int:
 
 
 def zygote_main(ctl_fd: int) -> int:
-    """The warm process (``python -m hmip.report.execute zygote FD``). It checks the catalogue, imports
+    """The warm process (``python -m hmip.build.execute zygote FD``). It checks the catalogue, imports
     the heavy libraries once, then forks a worker for each request from the builder (control socket
     ``FD``), handing the builder one end of a socket pair per worker. It never runs a report itself, so
     every worker it forks starts from the same clean, warm state.
@@ -559,7 +559,7 @@ def zygote_main(ctl_fd: int) -> int:
     """
     import socket
 
-    from hmip.report.kernel import forkable, set_parent_death_signal, warm_imports
+    from hmip.build.kernel import forkable, set_parent_death_signal, warm_imports
 
     ctl = socket.socket(fileno=ctl_fd)
     builder = int(os.environ.get("HMIP_BUILDER_PID") or os.getppid())
@@ -577,13 +577,16 @@ def zygote_main(ctl_fd: int) -> int:
     if not hello:
         return 0
     start = time.perf_counter()
+    from hmip.build.lazy import defer_rfc3987_syntax
+
+    defer_rfc3987_syntax()  # before nbconvert imports nbformat: ~1.8 s saved (see hmip.build.lazy)
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
     if hello.get("validate") is not None:
+        from hmip.build.catalogue import Job, validate_jobs
+        from hmip.build.kernel import kernel_python
         from hmip.errors import HmipError
-        from hmip.report.catalogue import Job, validate_jobs
-        from hmip.report.kernel import kernel_python
 
         try:
             validate_jobs([Job(**j) for j in hello["validate"]])
@@ -639,5 +642,5 @@ def zygote_main(ctl_fd: int) -> int:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["zygote"] and len(sys.argv) == 3:
         raise SystemExit(zygote_main(int(sys.argv[2])))
-    print("usage: python -m hmip.report.execute zygote FD", file=sys.stderr)
+    print("usage: python -m hmip.build.execute zygote FD", file=sys.stderr)
     raise SystemExit(2)

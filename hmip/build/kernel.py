@@ -1,8 +1,8 @@
 """The project's Jupyter kernel: private transport, lifetime, warm start, and notebook hygiene checks.
 
-``python -m hmip.report.kernel check`` confirms the ``hmip`` kernelspec runs this environment's Python,
+``python -m hmip.build.kernel check`` confirms the ``hmip`` kernelspec runs this environment's Python,
 so papermill and nbval never fall back to some other ``python3`` on the machine.
-``python -m hmip.report.kernel check-notebooks notebooks`` confirms notebooks are stored without outputs,
+``python -m hmip.build.kernel check-notebooks notebooks`` confirms notebooks are stored without outputs,
 with a cell tagged ``parameters`` and the ``hmip`` kernelspec.
 
 Private transport: every kernel the project starts talks over IPC (Unix domain sockets), never TCP.
@@ -144,7 +144,7 @@ def _ipc_manager_classes():
             if "ipykernel_launcher" in cmd and cmd.index("ipykernel_launcher") > 0:
                 i = cmd.index("ipykernel_launcher")
                 if cmd[i - 1] == "-m" and Path(cmd[0]).resolve() == Path(sys.executable).resolve():
-                    cmd = [*cmd[: i - 1], "-m", "hmip.report.kernel", "launch", *cmd[i + 1 :]]
+                    cmd = [*cmd[: i - 1], "-m", "hmip.build.kernel", "launch", *cmd[i + 1 :]]
             return cmd
 
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
@@ -471,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
         for p in problems:
             print(p, file=sys.stderr)
         return 1 if problems else 0
-    print("usage: python -m hmip.report.kernel check | check-notebooks [DIR]", file=sys.stderr)
+    print("usage: python -m hmip.build.kernel check | check-notebooks [DIR]", file=sys.stderr)
     return 2
 
 

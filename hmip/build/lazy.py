@@ -8,8 +8,10 @@ reports are python-jsonschema/jsonschema#1428 (lazy import) and its successors.
 
 :func:`defer_rfc3987_syntax` gives jsonschema a stand-in module whose ``is_valid_syntax`` imports the
 real module the first time it is called, so behaviour is unchanged (an IRI is still checked when a
-schema asks for it) and the cost is paid only then. It runs when :mod:`hmip.report` is imported,
-before anything imports nbformat; plain ``papermill`` or ``jupyter nbconvert`` are not affected.
+schema asks for it) and the cost is paid only then. It is called explicitly, before anything imports
+nbformat, by the entry points that need it: the build, ``hmip reports publish``, ``hmip run`` and the
+build's warm process. Importing hmip does not call it; plain ``papermill`` or ``jupyter nbconvert`` are
+not affected.
 """
 
 from __future__ import annotations

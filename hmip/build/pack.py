@@ -25,7 +25,7 @@ from hmip.analyses.scrutiny_pack import (
     date_words,
 )
 from hmip.data.recommendations import PROGRESS_STATUSES
-from hmip.report.badges import BADGE_CSS, RATING_LABELS, RATING_STYLES, badge_html
+from hmip.present.badges import BADGE_CSS, RATING_LABELS, RATING_STYLES, badge_html
 
 #: Root font size and page margins per paper: A3 is A4 scaled by sqrt(2), so a page that fits on A4
 #: fits on A3 in the same place, at 1.41 times the size.
@@ -560,7 +560,7 @@ def build_pack(
     """Build the scrutiny pack for one region: the PDF and HTML, the workbook, the CSVs and their data
     dictionary, all in ``out_dir``. Returns the paths written (PDF first)."""
     from hmip.analyses import scrutiny_pack
-    from hmip.report.workbook import write_data
+    from hmip.build.workbook import write_data
 
     pack = scrutiny_pack.prepare(
         region=region,

@@ -20,7 +20,7 @@ _A3_CSS = """
 
 def report_css(paper: str = "A4") -> str:
     """The reports' stylesheet (with the rating badges'), for A4 (default) or A3 print."""
-    from hmip.report.badges import BADGE_CSS
+    from hmip.present.badges import BADGE_CSS
 
     if paper not in PAPERS:
         from hmip.errors import ParameterError
@@ -65,7 +65,7 @@ def render_html(nb, *, title: str, parameters: dict, meta: dict, paper: str = "A
     """Self-contained HTML with code hidden and the banner at the top (provenance from the notebook)."""
     import nbformat
 
-    from hmip.report.banner import PROVENANCE_MIME, banner_html
+    from hmip.present.banner import PROVENANCE_MIME, banner_html
 
     nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     prov = {"simulated": False, "bases": [], "sources": [], "disclosure": ""}
@@ -104,7 +104,7 @@ def render_html(nb, *, title: str, parameters: dict, meta: dict, paper: str = "A
 def _ratings_at_a_glance(region: str = "London") -> tuple[str, list[str]]:
     """The region's published ratings as a grid of badges, and its PDUs in order."""
     from hmip.data.loaders import load_published
-    from hmip.report.display import ratings_grid_html
+    from hmip.present.display import ratings_grid_html
     from hmip.rules.framework import default_framework
 
     fw = default_framework()
@@ -148,7 +148,7 @@ def esc_(value) -> str:
 def index_html(run_id: str, results: list[dict], meta: dict, *, region: str = "London") -> str:
     """The page readers open first: the region's ratings at a glance, a line per PDU linking to its
     pages, then the analysts' reports with the run's date."""
-    from hmip.report.badges import legend_html
+    from hmip.present.badges import legend_html
 
     esc = esc_
     grid, pdus = _ratings_at_a_glance(region)

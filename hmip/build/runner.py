@@ -8,7 +8,7 @@ How a build runs:
 1. The catalogue is read and expanded (an entry can fan out over PDUs). Every parameter is checked
    against the notebook's parameters cell (papermill's inspection): unknown names and wrong types
    are refused before anything runs (exit 2). This is done in one warm process that then imports the
-   heavy libraries once and forks ``--jobs`` workers (:mod:`hmip.report.execute`).
+   heavy libraries once and forks ``--jobs`` workers (:mod:`hmip.build.execute`).
 2. Under ``reports/.lock``, staging folders of dead runs are removed. Each report runs in a fresh
    process forked from a warm worker, with its own kernel (forked too, over IPC in a private 0700
    directory removed afterwards), a time limit, into ``reports/.staging/<run-id>/``. HTML is rendered
@@ -46,15 +46,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hmip.errors import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_LOCKED,
-    EXIT_OK,
-    CatalogueError,
-)
-from hmip.paths import project_root, reports_dir, resolve
-from hmip.report.catalogue import (
+from hmip.build.catalogue import (
     DEFAULT_CATALOGUE,
     Job,
     Settings,
@@ -64,9 +56,18 @@ from hmip.report.catalogue import (
     slug,
     validate_jobs,
 )
-from hmip.report.execute import JobResult, _write_failure_notebook, run_pack
-from hmip.report.publish import atomic_symlink, atomic_write, prune_runs
-from hmip.report.render import index_html
+from hmip.build.execute import JobResult, _write_failure_notebook, run_pack
+from hmip.build.lazy import defer_rfc3987_syntax
+from hmip.build.publish import atomic_symlink, atomic_write, prune_runs
+from hmip.build.render import index_html
+from hmip.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    CatalogueError,
+)
+from hmip.paths import project_root, reports_dir, resolve
 
 RUN_ID_PATTERN = r"\d{8}T\d{6}Z(-\d+)?"
 PID_FILE = "builder.pid"
@@ -183,13 +184,13 @@ class _Worker:
 
 
 class WorkerPool:
-    """One warm process (:func:`hmip.report.execute.zygote_main`) checks the catalogue and imports the
+    """One warm process (:func:`hmip.build.execute.zygote_main`) checks the catalogue and imports the
     heavy libraries once; ``n`` workers are forked from it, each speaking JSON lines over a socket."""
 
     def __init__(self, n: int, hello: dict, sink: _LogSink):
         import socket
 
-        from hmip.report.kernel import interpreter_flags
+        from hmip.build.kernel import interpreter_flags
 
         self.n, self.sink = n, sink
         self.sel = selectors.DefaultSelector()
@@ -198,7 +199,7 @@ class WorkerPool:
         self.ready: dict | None = None
         self.ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.zygote = subprocess.Popen(
-            [sys.executable, *interpreter_flags(hello["kernel"]), "-m", "hmip.report.execute"]
+            [sys.executable, *interpreter_flags(hello["kernel"]), "-m", "hmip.build.execute"]
             + ["zygote", str(theirs.fileno())],
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
@@ -360,6 +361,7 @@ def build(
     stream=None,
 ) -> tuple[int, dict]:
     """Build the catalogue. Returns (exit status, summary)."""
+    defer_rfc3987_syntax()
     sink = _LogSink()
     with _warnings_to(sink):  # third-party warnings go to the run's log, never the console
         return _build(
@@ -478,7 +480,7 @@ def _reports_lock(out_dir: Path):
 
 def _run_meta(**extra: object) -> dict:
     """What the banner, index and manifest say made a run: time, project version, commit, packages."""
-    from hmip.report.banner import git_commit, package_versions, project_version
+    from hmip.present.banner import git_commit, package_versions, project_version
 
     return {
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
@@ -536,7 +538,7 @@ def write_pid_file(staging: Path) -> None:
 def remove_dead_staging(out_dir: Path) -> list[str]:
     """Remove staging folders whose builder is gone (killed, or the machine stopped). Called under the
     lock, so no live build owns any of them; the pid file is checked all the same."""
-    from hmip.report.kernel import remove_stale_kernel_dirs
+    from hmip.build.kernel import remove_stale_kernel_dirs
 
     removed = []
     root = out_dir / ".staging"
@@ -576,7 +578,7 @@ def _build_locked(
     partial: bool,
     stop_state: _StopState,
 ) -> tuple[int, dict]:
-    from hmip.report.banner import versions_text
+    from hmip.present.banner import versions_text
 
     cleaned = remove_dead_staging(out_dir)
     run_id = _new_run_id(out_dir)
@@ -606,7 +608,7 @@ def _build_locked(
         try:
             _run_all(pool, jobs, staging, settings, timeout, meta, results, progress, log)
         except BuildInterrupted as stop:
-            from hmip.report.kernel import remove_stale_kernel_dirs
+            from hmip.build.kernel import remove_stale_kernel_dirs
 
             stop_state.critical = True
             pool.terminate()
@@ -895,6 +897,7 @@ def publish_gathered(
     is published (exit 1). The catalogue's scrutiny packs need no kernel and are built here, into the
     run (a failed pack: nothing is published). Then the same atomic publish as a build: copied into staging, manifest
     written, moved into place by a rename, index and ``latest`` switched, old runs pruned."""
+    defer_rfc3987_syntax()
     stream = stream or sys.stdout
     folder = Path(folder)
     jobs, settings = load_catalogue(resolve(catalogue or DEFAULT_CATALOGUE))
@@ -1007,10 +1010,11 @@ def run_notebook(
     """``hmip run``: check the parameters against the notebook, run it with the project's kernel (over
     IPC), and render the same self-contained HTML as the catalogue, banner included. Returns the exit
     status; a notebook that refuses its parameters (an HmipError in a cell) gives one line and 2."""
+    defer_rfc3987_syntax()
+    from hmip.build.catalogue import DEFAULT_TIMEOUT, notebook_parameters
+    from hmip.build.execute import run_job
+    from hmip.build.kernel import kernel_python
     from hmip.errors import EXIT_BAD_INPUT, ParameterError
-    from hmip.report.catalogue import DEFAULT_TIMEOUT, notebook_parameters
-    from hmip.report.execute import run_job
-    from hmip.report.kernel import kernel_python
 
     stream = stream or sys.stdout
     path = Path(notebook)

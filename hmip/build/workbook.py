@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from hmip.analyses.scrutiny_pack import NA, TABLE_SPECS, ScrutinyPack, data_dictionary
-from hmip.report.pack import slug
+from hmip.build.pack import slug
 
 
 def notes_table(pack: ScrutinyPack) -> pd.DataFrame:

@@ -8,7 +8,7 @@ House style
   globally (:func:`chart_style`), with this project's sizes on top: figures 6.7 in wide (A4 portrait
   text width, 17 cm), heights fitted to the content, no text smaller than 9 pt at that size.
 - Series colours come from afcharts' palettes. Ratings use the badge colours of
-  :mod:`hmip.report.badges`: the rating's letter (I, RI, G, O), and the word where there is room, in
+  :mod:`hmip.present.badges`: the rating's letter (I, RI, G, O), and the word where there is room, in
   the badge's text colour on its fill (at least 4.5:1); no hatching; an unknown rating is the
   "Not published" badge with "?".
 - Active titles: every chart takes ``title``; the default, computed from the data, says the
@@ -41,7 +41,7 @@ from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.transforms import blended_transform_factory  # noqa: E402
 
-from hmip.report.badges import RATING_STYLES, BadgeStyle  # noqa: E402
+from hmip.present.badges import RATING_STYLES, BadgeStyle  # noqa: E402
 from hmip.rules.framework import Framework, default_framework  # noqa: E402
 from hmip.rules.ratings import Rating  # noqa: E402
 

@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from hmip.report.badges import badge_html
-from hmip.report.banner import PROVENANCE_MIME, banner_html, esc
+from hmip.present.badges import badge_html
+from hmip.present.banner import PROVENANCE_MIME, banner_html, esc
 
 
 class Html(str):
@@ -62,10 +62,10 @@ def _display(html_text: str, extra: dict | None = None):
 
 
 def figure_html(fig) -> str:
-    """A ``<figure>``: the chart as an embedded PNG (see :func:`hmip.report.charts.figure_png`)
+    """A ``<figure>``: the chart as an embedded PNG (see :func:`hmip.present.charts.figure_png`)
     with its alt text, shown at its print size but never wider than the page
     (``max-width: 100%``), then its caption."""
-    from hmip.report.charts import figure_png
+    from hmip.present.charts import figure_png
 
     data = base64.b64encode(figure_png(fig)).decode("ascii")
     alt = getattr(fig, "hmip_alt", "") or getattr(fig, "hmip_caption", "") or "Chart"
@@ -164,7 +164,7 @@ def notice(message: str, kind: str = "warning") -> None:
     )
 
 
-# --- Provenance and the banner (see hmip.report.banner) ---------------------------------------------------
+# --- Provenance and the banner (see hmip.present.banner) ---------------------------------------------------
 def provenance_record(
     *loaded, disclosure: str = "", extra_sources: list[dict] | None = None
 ) -> dict:
@@ -245,7 +245,7 @@ def show_html(markup: Html) -> None:
     """Show markup built by these helpers."""
     if not isinstance(markup, Html):
         raise TypeError(
-            "show_html takes Html built by hmip.report.display helpers; use say() for text"
+            "show_html takes Html built by hmip.present.display helpers; use say() for text"
         )
     _display(markup)
 
@@ -279,7 +279,7 @@ def sentence_html(parts) -> Html:
 def rating_bars_html(distribution: pd.DataFrame, *, caption: str = "") -> Html:
     """A bar chart of how many units got each rating, drawn in HTML: each bar is labelled with its rating
     badge (colour + letter + word) and its count, so it reads without colour and prints crisply."""
-    from hmip.report.badges import style_for
+    from hmip.present.badges import style_for
 
     total = int(distribution["out_of"].iloc[0]) if len(distribution) else 0
     rows = []
