@@ -25,7 +25,7 @@ from hmip.analyses.params import check_choice, check_level, check_path, check_pd
 from hmip.data import loaders as d
 from hmip.data.ethnicity import NOT_RECORDED
 from hmip.errors import DisclosureError, FrameworkError, ParameterError
-from hmip.rules.framework import Framework, default_framework
+from hmip.rules.framework import Framework, framework_or_default
 from hmip.stats.disclosure import (
     FROM_ROUNDED,
     MARKER,
@@ -406,7 +406,7 @@ def load_inputs(
     framework: Framework | None = None,
 ) -> DisproportionalityInputs:
     """Validate the disproportionality notebook's parameters and load its case-level data."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     level = check_level("confidence", confidence)
     check_choice("grouping", grouping, ("binary", "ons5"))
     check_choice("exact_test", exact_test, EXACT_TESTS)
@@ -494,7 +494,7 @@ def prepare(
 ) -> EthnicityDisproportionality:
     """Validate the notebook's parameters, load the cases and compute everything the report shows. Takes the
     notebook's parameters, the same as :func:`load_inputs`."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     inp = load_inputs(framework=fw, **parameters)
     return EthnicityDisproportionality(
         inputs=inp,
@@ -613,7 +613,7 @@ GLOSSARY_TERMS = (
 
 
 def _kq_label(standard: str, key_question: str, framework: Framework | None = None) -> str:
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     try:
         return f"{fw.standard(standard).name}: {fw.key_question(standard, key_question).short}"
     except FrameworkError:

@@ -14,7 +14,7 @@ import pandas as pd
 from hmip.analyses.params import check_choice, check_level, check_path, check_pdu
 from hmip.data import loaders as d
 from hmip.errors import FrameworkError, ParameterError
-from hmip.rules.framework import Framework, default_framework
+from hmip.rules.framework import Framework, framework_or_default
 from hmip.rules.ratings import Rating
 from hmip.rules.tables import combine_ratings, rate_pdus, rate_standards
 from hmip.stats.funnel import (
@@ -36,7 +36,7 @@ def summary_table(
 ) -> pd.DataFrame:
     """One row per PDU: published rating (words and letters), points, the recomputed rating, and whether
     they match (a mismatch is shown, never hidden), and the number of cases."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     recomputed = rate_pdus(ratings, framework=fw).set_index("pdu")
     rows = []
     for r in published_overall.itertuples():
@@ -78,7 +78,7 @@ def ratings_grid_table(
     ratings: pd.DataFrame, *, framework: Framework | None = None
 ) -> pd.DataFrame:
     """PDU x rated standard: the rating label, 'Not rated', or NaN where unknown (never a rating)."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     cols = [s.id for s in fw.rated_standards]
     grid = ratings.pivot_table(
         index="pdu",
@@ -105,7 +105,7 @@ def findings(
     framework: Framework | None = None,
 ) -> list[str]:
     """Plain-English findings: what limited each PDU, mismatches, and what cannot be told apart."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     out = []
     overall = rate_pdus(standard_ratings, framework=fw).set_index("pdu")
     for r in summary.itertuples():
@@ -191,7 +191,7 @@ def load_comparison(
 
     ``pdu``: keep only that PDU once the files are validated (parameter ``pdu``, checked against the PDUs
     in the data), so a report on one PDU of a national file rates one PDU, not all of them."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     published = d.load_published(framework=fw)
     overall_all = published.attrs["overall"]
     if region is None:  # every region
@@ -235,7 +235,7 @@ def measure_counts(
     data: ComparisonData, standard: str, key_question: str, *, framework: Framework | None = None
 ) -> pd.DataFrame:
     """The counts for one key question per PDU (validated names)."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     kq = fw.key_question(standard, key_question)
     sub = data.counts[
         (data.counts["standard"] == kq.standard_id) & (data.counts["key_question"] == kq.id)
@@ -244,7 +244,7 @@ def measure_counts(
 
 
 def measure_label(standard: str, key_question: str, *, framework: Framework | None = None) -> str:
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     kq = fw.key_question(standard, key_question)
     return f"{fw.standard(standard).name}: {kq.short}"
 
@@ -276,7 +276,7 @@ def load_inputs(
     framework: Framework | None = None,
 ) -> tuple[ComparisonData, ComparisonOptions]:
     """Validate the comparison notebook's parameters and load its data, with readable errors."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     params = dict(
         region=region,
         cases_path=cases_path or "(bundled simulated sample)",
@@ -318,7 +318,7 @@ def load_inputs(
 
 
 def case_sample_standard_ids(framework: Framework | None = None) -> list[str]:
-    return [s.id for s in (framework or default_framework()).case_sample_standards]
+    return [s.id for s in framework_or_default(framework).case_sample_standards]
 
 
 def funnel_summary(funnel: pd.DataFrame) -> pd.DataFrame:
@@ -368,7 +368,7 @@ class LondonComparison:
 def prepare(*, framework: Framework | None = None, **parameters: object) -> LondonComparison:
     """Validate the notebook's parameters (those of :func:`load_inputs`), load the data and compute
     everything the report shows."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     data, opts = load_inputs(framework=fw, **parameters)
     summary = summary_table(data.overall, data.ratings, data.cases_per_pdu, framework=fw)
     measure = measure_counts(data, opts.standard, opts.key_question, framework=fw)
@@ -432,7 +432,7 @@ def main_points(result: LondonComparison, *, framework: Framework | None = None)
     case-sample standards show, and what the (simulated) case sample can and cannot tell apart."""
     from hmip.analyses.words import RatingMention, SimulatedMark, join_words, plural, sentence
 
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     sim = SimulatedMark() if _is_simulated(result) else ""
     overall = result.data.overall
     region = result.data.region or "all regions"
@@ -498,7 +498,7 @@ def reader_findings(result: LondonComparison, *, framework: Framework | None = N
     sample marked simulated (never a simulated rating stated as a fact)."""
     from hmip.analyses.words import RatingMention, SimulatedMark, join_words, sentence
 
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     sim = SimulatedMark() if _is_simulated(result) else ""
     out = []
     summary = result.summary.set_index("pdu")
@@ -579,7 +579,7 @@ def ratings_grid_rows(
 ) -> tuple[list, list[str]]:
     """The published ratings as rows (PDU, [rating or None per rated standard + overall], [points]) and the
     column names, for a grid of badges."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     rows = []
     for o in result.data.overall.to_dict("records"):
         mine = result.grid.loc[o["pdu"]] if o["pdu"] in result.grid.index else None

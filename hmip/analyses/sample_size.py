@@ -20,7 +20,7 @@ from hmip.analyses.params import (
 )
 from hmip.data import loaders as d
 from hmip.errors import ParameterError
-from hmip.rules.framework import Framework, default_framework
+from hmip.rules.framework import Framework, framework_or_default
 from hmip.rules.ratings import Rating, band_counts
 from hmip.rules.tables import overall_for_pdu, rate_standards
 from hmip.stats import DEFAULT_SEED
@@ -99,7 +99,7 @@ def key_question_table(
 ) -> pd.DataFrame:
     """Every key question of one PDU: counts, share, interval, observed band, the probability the TRUE share is in
     each band, and the chance a fresh sample (of ``n_new``, default the same n) gives the same band."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     t = share_table(counts[counts["n"] > 0].reset_index(drop=True), level=level, method=method)
     rows = []
     for r in t.itertuples():
@@ -229,7 +229,7 @@ def judgement_ratings(
     ratings: pd.DataFrame, pdu: str, *, framework: Framework | None = None
 ) -> dict:
     """The PDU's domain-one (judgement) ratings from a ratings table; None where unknown."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     judgement = {s.id: None for s in fw.judgement_standards}
     for r in ratings[ratings["pdu"] == pdu].itertuples():
         if r.standard in judgement and pd.notna(r.rating):
@@ -253,7 +253,7 @@ def load_inputs(
     framework: Framework | None = None,
 ) -> SensitivityInputs:
     """Validate the sensitivity notebook's parameters and load its data, with readable errors."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     check_positive_int("n", n, minimum=2)
     caseload = check_optional_int("caseload", caseload)
     if caseload is not None and caseload < n:
@@ -317,7 +317,7 @@ def load_inputs(
 
 def rating_distributions(inp: SensitivityInputs, *, framework: Framework | None = None) -> dict:
     """Per standard, correlated (if case-level data) and independent; and the overall distribution."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     independent = {
         s.id: standard_rating_distribution(
             None, s.id, pdu=inp.pdu, counts=inp.counts, correlated=False, framework=fw
@@ -425,7 +425,7 @@ def sensitivity_all(
     framework: Framework | None = None,
 ) -> dict:
     """Everything the sensitivity analysis computes, for every PDU of a loaded comparison (used by the benchmark)."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     out = {}
     for i, pdu in enumerate(data.pdus):
         counts = data.counts[data.counts["pdu"] == pdu].reset_index(drop=True)
@@ -478,7 +478,7 @@ class SampleSizeSensitivity:
 def prepare(*, framework: Framework | None = None, **parameters: object) -> SampleSizeSensitivity:
     """Validate the notebook's parameters, load the data and compute everything the report shows. Takes the
     notebook's parameters, the same as :func:`load_inputs`."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     inp = load_inputs(framework=fw, **parameters)
     kq = key_question_table(inp.counts, level=inp.level, caseload=inp.caseload, framework=fw)
     dist = rating_distributions(inp, framework=fw)
@@ -537,7 +537,7 @@ def standards_table(
     the chance a fresh sample gives the same rating."""
     from hmip.rules.ratings import min_yes_for
 
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     inp = result.inputs
     published = _frame_with(inp, "standard", "rating", "basis", "standard_name")
     pub = {} if published is None else published[published["pdu"] == inp.pdu].set_index("standard")
@@ -626,7 +626,7 @@ def main_points(result: SampleSizeSensitivity, *, framework: Framework | None = 
     standard back, how firm the rating is, and what is simulated."""
     from hmip.analyses.words import RatingMention, SimulatedMark, chance, join_words, sentence
 
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     inp = result.inputs
     simulated = d.is_simulated(*inp.loaded)
     sim = SimulatedMark() if simulated else ""

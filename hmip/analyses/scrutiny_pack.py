@@ -27,7 +27,7 @@ from hmip.analyses.sample_size import judgement_ratings
 from hmip.data import loaders as d
 from hmip.data.recommendations import load_progress, load_recommendations
 from hmip.errors import FrameworkError, ParameterError
-from hmip.rules.framework import Framework, default_framework
+from hmip.rules.framework import Framework, framework_or_default
 from hmip.rules.ratings import Rating, min_yes_for
 from hmip.rules.tables import overall_for_pdu
 from hmip.stats import DEFAULT_SEED
@@ -365,7 +365,7 @@ def load_inputs(
     framework: Framework | None = None,
 ) -> PackInputs:
     """Validate the pack's parameters and load every input, with readable errors."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     check_choice("paper", paper, PAPERS)
     level = check_level("confidence", confidence)
     check_positive_int("draws", draws, minimum=1000)
@@ -426,7 +426,7 @@ def standard_lines(
     inp: PackInputs, pdu: str, dists: dict, *, framework: Framework | None = None
 ) -> list[StandardLine]:
     """The nine rated standards: HMIP's rating, and for case-sample standards what the sample shows."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     data = inp.data
     published = data.published[data.published["pdu"] == pdu].set_index("standard")
     counts = data.counts[(data.counts["pdu"] == pdu) & (data.counts["n"] > 0)]
@@ -485,7 +485,7 @@ def _probability(table: pd.DataFrame, rating: Rating) -> float:
 
 def sample_distributions(inp: PackInputs, pdu: str, *, framework: Framework | None = None) -> dict:
     """Each case-sample standard's rating distribution in a fresh sample of the same size."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     data = inp.data
     counts = data.counts[data.counts["pdu"] == pdu]
     if counts.empty:
@@ -514,7 +514,7 @@ def overall_firmness(
     inp: PackInputs, pdu: str, dists: dict, *, framework: Framework | None = None
 ) -> tuple[str | None, float | None, str]:
     """(the overall rating the data give, the chance a fresh sample gives it again, words)."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     if not dists:
         return None, None, "not available: no case data for this PDU"
     res = overall_for_pdu(inp.data.ratings, pdu, framework=fw)
@@ -540,7 +540,7 @@ def overall_firmness(
 
 def position(inp: PackInputs, pdu: str, ranks: pd.DataFrame | None) -> Position:
     """The published standing (real) and the rank on the position measure with its range."""
-    fw = default_framework()
+    fw = framework_or_default()
     overall = inp.data.overall
     n_region = len(overall)
     std, kq = inp.position_measure
@@ -619,7 +619,7 @@ def equality_headline(
     Counts of people are rounded (or suppressed) by the rule first; the shares, their difference and
     its Newcombe interval are computed from the ROUNDED counts, so nothing shown can be unpicked.
     "Too few to say" where any count behind the comparison is 1-7 people (suppressed)."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     std, kq = inp.equality_measure
     q = fw.key_question(std, kq)
     measure = f"{fw.standard(std).name}: {q.short}"
@@ -881,7 +881,7 @@ def held_back(lines: list[StandardLine], simulated: bool) -> tuple[str, Standard
 def pdu_page(
     inp: PackInputs, pdu: str, ranks: pd.DataFrame | None, *, framework: Framework | None = None
 ) -> PduPage:
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     data = inp.data
     dists = sample_distributions(inp, pdu, framework=fw)
     lines = standard_lines(inp, pdu, dists, framework=fw)
@@ -1011,7 +1011,7 @@ def how_to_read(simulated: bool) -> list[tuple[str, str]]:
 def methods_text(
     inp: PackInputs, rule: DisclosureRule, *, framework: Framework | None = None
 ) -> list[tuple[str, str]]:
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     std, kq = inp.equality_measure
     eq_measure = f"{fw.standard(std).name}: {fw.key_question(std, kq).short}"
     pstd, pkq = inp.position_measure
@@ -1128,7 +1128,7 @@ def build_tables(
     inp: PackInputs, pages: list[PduPage], *, framework: Framework | None = None
 ) -> dict:
     """The workbook's tables (one per sheet), as plain DataFrames with reader-facing column names."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     simulated = d.is_simulated(inp.data.counts)
     sample_basis = "simulated" if simulated else "analyst-supplied"
     rows = []
@@ -1516,7 +1516,7 @@ def data_dictionary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def prepare(*, framework: Framework | None = None, **parameters: object) -> ScrutinyPack:
     """Validate the parameters, load the data and compute everything the pack shows. Takes the
     notebook's parameters, the same as :func:`load_inputs`."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     inp = load_inputs(framework=fw, **parameters)
     ranks = region_ranks(inp)
     pages = [pdu_page(inp, pdu, ranks, framework=fw) for pdu in inp.pdus]

@@ -21,7 +21,7 @@ from hmip.data.ethnicity import (
 from hmip.data.validation import duplicate_problems, is_simulated_path, read_frame, source_record
 from hmip.errors import DataValidationError, Problem
 from hmip.paths import data_dir
-from hmip.rules.framework import Framework, default_framework, did_you_mean
+from hmip.rules.framework import Framework, did_you_mean, framework_or_default
 
 SIMULATED_CASES_FILE = "simulated_cases_london_2022.csv"
 
@@ -117,7 +117,7 @@ COLUMN_VALIDATORS = {
 
 def case_columns(framework: Framework | None = None) -> list[str]:
     """The columns of a case-level file: case details, then one column per key question."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     return list(CASE_ID_COLUMNS) + [kq.qualified_id for kq in fw.key_questions]
 
 
@@ -182,7 +182,7 @@ def load_cases(
     group (``ethnicity``) with the original kept in ``ethnicity_detail``. ``attrs["load_notes"]``
     says how many answers were not applicable and how many ethnicities were not recorded.
     """
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     path = Path(path) if path else data_dir() / SIMULATED_CASES_FILE
     kq_cols = [kq.qualified_id for kq in fw.key_questions]
     name, df, problems = read_frame(path, list(CASE_ID_COLUMNS) + kq_cols)
@@ -250,7 +250,7 @@ def key_question_counts(
     cases: pd.DataFrame, *, by: list[str] | None = None, framework: Framework | None = None
 ) -> pd.DataFrame:
     """Case level -> counts: pdu, [by...], standard, key_question, yes, no, not_applicable, n."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     by = ["pdu"] + [b for b in (by or []) if b != "pdu"]
     frames = []
     for kq in fw.key_questions:

@@ -38,7 +38,7 @@ from hmip.data.validation import (
 )
 from hmip.errors import DataValidationError, FrameworkError, Problem, RatingError
 from hmip.paths import data_dir
-from hmip.rules.framework import Framework, default_framework
+from hmip.rules.framework import Framework, framework_or_default
 from hmip.rules.ratings import Rating
 from hmip.rules.tables import RATING_DTYPE
 
@@ -57,7 +57,7 @@ def load_published(
     NaN), basis (published / implied / blank), source, note. ``attrs["overall"]`` holds
     :func:`load_published_overall`.
     """
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     path = Path(path) if path else data_dir() / PUBLISHED_STANDARDS_FILE
     df = _load_standard_rating_table(path, fw, bases=("published", "implied"), require_source=True)
     df.attrs.update(simulated=False, basis="published", sources=[source_record(path, "published")])
@@ -69,7 +69,7 @@ def load_published(
 
 def load_standard_ratings(path: str | Path, *, framework: Framework | None = None) -> pd.DataFrame:
     """A file of standard ratings (columns pdu, standard, rating; basis, source, note optional)."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     path = Path(path)
     basis = "simulated" if is_simulated_path(path) else "analyst-supplied"
     df = _load_standard_rating_table(
@@ -239,7 +239,7 @@ def load_indicators(path: str | Path | None = None) -> pd.DataFrame:
 # --- Aggregate counts ---------------------------------------------------------------------------------
 def load_counts(path: str | Path, *, framework: Framework | None = None) -> pd.DataFrame:
     """An aggregate file: pdu, standard, key_question, yes, no (one row per pdu and key question)."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     path = Path(path)
     name, df, problems = read_frame(
         path, ["pdu", "standard", "key_question", "yes", "no"], ["region", "not_applicable"]

@@ -1,6 +1,6 @@
 """The inspection framework, read from a data file.
 
-A framework (``hmip/frameworks/*.toml``) lists the domains, the standards with their display names,
+A framework (``hmip/rules/frameworks/*.toml``) lists the domains, the standards with their display names,
 whether and how each is rated, the key questions of every case-sample standard, the banding
 thresholds and the overall score bands. Adding HMIP's later PDU model is a matter of adding a second
 TOML file; no code changes.
@@ -207,7 +207,7 @@ def _parse(data: dict, source: Path | None) -> Framework:
 
 @cache
 def available_frameworks() -> dict[str, Path]:
-    """Framework id -> file, for every TOML file shipped in hmip/frameworks/."""
+    """Framework id -> file, for every TOML file shipped in hmip/rules/frameworks/."""
     found = {}
     for path in sorted(FRAMEWORK_DIR.glob("*.toml")):
         with path.open("rb") as fh:
@@ -239,3 +239,8 @@ def load_framework(name_or_path: str | None = None) -> Framework:
 
 def default_framework() -> Framework:
     return load_framework(None)
+
+
+def framework_or_default(framework: Framework | None = None) -> Framework:
+    """The framework given, or the default one: the one way every function defaults its framework."""
+    return default_framework() if framework is None else framework

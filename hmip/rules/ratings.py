@@ -16,7 +16,7 @@ from fractions import Fraction
 from numbers import Real
 
 from hmip.errors import RatingError
-from hmip.rules.framework import Framework, FrameworkError, default_framework
+from hmip.rules.framework import Framework, FrameworkError, framework_or_default
 
 ROUNDING_OPTIONS = ("none", "whole_percent")
 PALETTE_NAME = "Okabe-Ito (colour-blind safe)"
@@ -127,7 +127,7 @@ def _check_rounding(rounding: object) -> None:
 def _framework(framework: object) -> Framework:
     """The framework given, or the default one; a RatingError for anything else."""
     if framework is None:
-        return default_framework()
+        return framework_or_default()
     if not isinstance(framework, Framework):
         raise RatingError(
             f"framework {framework!r} is not accepted; give None (the default framework) or a "

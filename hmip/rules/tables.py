@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hmip.rules.framework import Framework, default_framework
+from hmip.rules.framework import Framework, framework_or_default
 from hmip.rules.ratings import (
     OverallResult,
     Rating,
@@ -23,7 +23,7 @@ def rate_standards(
 ) -> pd.DataFrame:
     """One row per pdu and case-sample standard: rating, code, limiting key question, its share and counts,
     and the plain-English explanation."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     rows = []
     for (pdu, std_id), g in counts.groupby(["pdu", "standard"], sort=False):
         std = fw.standard(std_id)
@@ -70,7 +70,7 @@ def combine_ratings(
 
     Returns pdu, standard, rating, source ('recomputed from cases' or the other file's basis).
     """
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     rec = case_ratings[["pdu", "standard", "rating"]].assign(basis="recomputed from cases")
     judgement_ids = {s.id for s in fw.judgement_standards}
     other = other_ratings[other_ratings["standard"].isin(judgement_ids)][
@@ -92,7 +92,7 @@ def overall_for_pdu(
     ratings: pd.DataFrame, pdu: str, *, framework: Framework | None = None
 ) -> OverallResult | str:
     """The overall result for one PDU from a table of standard ratings, or a message saying why not."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     g = ratings[ratings["pdu"] == pdu]
     mapping = {}
     for r in g.itertuples():
@@ -110,7 +110,7 @@ def overall_for_pdu(
 
 def rate_pdus(ratings: pd.DataFrame, *, framework: Framework | None = None) -> pd.DataFrame:
     """One row per PDU: points, max_points, overall rating and code, and the explanation."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     rows = []
     for pdu in ratings["pdu"].drop_duplicates():
         res = overall_for_pdu(ratings, pdu, framework=fw)
