@@ -63,7 +63,9 @@ def _rate(args) -> int:
             out = out.merge(
                 overall[["pdu", "points", "max_points", "overall_rating"]], on="pdu", how="left"
             )
-        out.to_csv(sys.stdout, index=False, lineterminator="\n")
+        from hmip.textsafe import write_csv
+
+        write_csv(out, sys.stdout)  # formula-like text quoted (data/README.md)
         return EXIT_OK
     for pdu in standards["pdu"].drop_duplicates():
         print(f"\n{pdu}\n{'=' * len(pdu)}")

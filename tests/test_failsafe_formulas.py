@@ -1,0 +1,164 @@
+"""Issue 21, case 4: no formula gets through. Every CSV we write neutralises a text cell that begins
+with =, +, -, @, tab or carriage return (OWASP's CSV injection guidance: a quote in front); the
+workbook stores every text cell as text. The hostile names are in tests/fixtures/hostile_names.txt.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hmip.textsafe import (
+    FORMULA_TRIGGERS,
+    WORKBOOK_OPTIONS,
+    is_formula_like,
+    neutralise_cell,
+    restore_cell,
+    safe_frame,
+    write_csv,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "tests" / "fixtures" / "hostile_names.txt"
+HMIP = [str(Path(sys.executable).with_name("hmip"))]
+
+
+def hostile_names() -> list[str]:
+    """The corpus, with \\t, \\r and \\n standing for a tab, carriage return and line break."""
+    names = []
+    for line in CORPUS.read_text(encoding="utf-8").split("\n"):
+        if not line or line.startswith("# "):
+            continue
+        names.append(line.replace("\\t", "\t").replace("\\r", "\r").replace("\\n", "\n"))
+    return names
+
+
+def as_loaded(names: list[str]) -> list[str]:
+    """The names as a data file's PDU column keeps them (cells are stripped), each once."""
+    return list(dict.fromkeys(n.strip() for n in names if n.strip()))
+
+
+def live(cell: str) -> bool:
+    """A CSV cell a spreadsheet would run as a formula."""
+    return is_formula_like(cell)
+
+
+# --- The rule --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ('=HYPERLINK("http://x","click")', '\'=HYPERLINK("http://x","click")'),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+        ("=", "'="),
+        ("-", "'-"),
+        ("'=already quoted", "''=already quoted"),
+        ("Lewisham and Bromley", "Lewisham and Bromley"),
+        ("O'Brien", "O'Brien"),
+        ("a=1", "a=1"),
+        (" =1", " =1"),
+        ("", ""),
+        ("-2", "-2"),
+        ("-0.5", "-0.5"),
+        ("-1e-3", "-1e-3"),
+        ("12", "12"),
+        ("＝1+1", "＝1+1"),  # a full-width sign is not a formula
+    ],
+)
+def test_neutralise_cell_quotes_formula_text_and_leaves_the_rest(value, expected):
+    assert neutralise_cell(value) == expected
+    assert restore_cell(neutralise_cell(value)) == value
+
+
+@pytest.mark.parametrize("value", [-2, -2.5, 0, 3, float("nan"), None, True])
+def test_numbers_and_missing_values_are_left_alone(value):
+    out = neutralise_cell(value)
+    assert out is value or (out != out and value != value)
+
+
+def test_every_trigger_character_is_neutralised():
+    assert set(FORMULA_TRIGGERS) == {"=", "+", "-", "@", "\t", "\r"}
+    for ch in FORMULA_TRIGGERS:
+        assert neutralise_cell(ch + "x") == "'" + ch + "x"
+
+
+def test_every_hostile_name_is_safe_and_can_be_restored():
+    for name in hostile_names():
+        safe = neutralise_cell(name)
+        assert not live(safe), repr(name)
+        assert restore_cell(safe) == name
+
+
+def test_safe_frame_keeps_numbers_as_numbers():
+    df = pd.DataFrame(
+        {
+            "pdu": ["=1+1", "-2", "Newham", None],
+            "points": [-1, 2, 3, 4],
+            "share": [-0.5, 0.1, None, 1.0],
+            "mixed": ["-3", -3, "@x", 2.5],
+            "kind": pd.Categorical(["+a", "b", "c", "d"]),
+        }
+    )
+    out = safe_frame(df)
+    assert list(out["pdu"][:3]) == ["'=1+1", "-2", "Newham"] and pd.isna(out["pdu"][3])
+    assert out["points"].dtype == df["points"].dtype and list(out["points"]) == [-1, 2, 3, 4]
+    assert out["share"].dtype == df["share"].dtype
+    assert list(out["mixed"]) == ["-3", -3, "'@x", 2.5]
+    assert list(out["kind"]) == ["'+a", "b", "c", "d"]
+    assert list(df["pdu"][:1]) == ["=1+1"]  # the input is not changed
+    buf = io.StringIO()
+    write_csv(df.rename(columns={"pdu": "=pdu"}), buf)
+    rows = list(csv.reader(io.StringIO(buf.getvalue())))
+    assert rows[0][0] == "'=pdu"
+    assert rows[1] == ["'=1+1", "-1", "-0.5", "-3", "'+a"]
+    assert rows[2][:3] == ["-2", "2", "0.1"]
+
+
+def test_workbook_options_store_strings_as_strings():
+    assert WORKBOOK_OPTIONS["strings_to_formulas"] is False
+    assert WORKBOOK_OPTIONS["strings_to_urls"] is False
+
+
+# --- hmip rate --format csv ------------------------------------------------------------------------
+def _counts_file(path: Path, names: list[str]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["pdu", "standard", "key_question", "yes", "no"])
+        for name in names:
+            for kq, yes in (("engagement", 30), ("desistance", 28), ("safety", 24)):
+                w.writerow([name, "Assessment", kq, yes, 10])
+    return path
+
+
+def test_rate_csv_of_hostile_pdu_names_has_no_live_formula(tmp_path):
+    names = as_loaded(hostile_names())
+    path = _counts_file(tmp_path / "hostile_counts.csv", names)
+    out = subprocess.run(
+        [*HMIP, "rate", str(path), "--format", "csv"], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.reader(io.StringIO(out.stdout, newline="")))
+    cells = [c for r in rows for c in r]
+    assert [c for c in cells if live(c)] == []
+    written = [restore_cell(r[0]) for r in rows[1:]]
+    assert written == names  # every name is there, and reads back exactly
+    assert any(c.startswith("'=HYPERLINK") for c in cells)
+    # numbers stay numbers
+    assert rows[1][rows[0].index("limiting_yes")] == "24"
+
+
+def test_rate_table_still_shows_the_names_as_given(tmp_path):
+    path = _counts_file(tmp_path / "hostile_counts.csv", ["=1+1"])
+    out = subprocess.run([*HMIP, "rate", str(path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "\n=1+1\n" in out.stdout
