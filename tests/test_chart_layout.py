@@ -447,9 +447,9 @@ def test_wrapping_by_bisection_breaks_lines_where_word_by_word_greedy_does():
     """_wrap finds each line's length by bisection; the reference here adds one word at a time."""
     import random
 
-    from hmip.present import charts
+    from hmip.present.charts import frame
 
-    fig = charts._new_figure()
+    fig = frame._new_figure()
 
     def greedy(text: str, width: float, size: float, weight: str) -> str:
         text = re.sub(r"\([^()]{1,24}\)", lambda m: m.group(0).replace(" ", "\u00a0"), text)
@@ -458,7 +458,7 @@ def test_wrapping_by_bisection_breaks_lines_where_word_by_word_greedy_does():
             line = ""
             for word in paragraph.split(" "):
                 trial = f"{line} {word}" if line else word
-                if line and charts._text_width(fig, trial, size, weight) > width:
+                if line and frame._text_width(fig, trial, size, weight) > width:
                     lines.append(line)
                     line = word
                 else:
@@ -477,4 +477,4 @@ def test_wrapping_by_bisection_breaks_lines_where_word_by_word_greedy_does():
             text = text.replace(" and ", "\n", 1)
         for width in (0.5, 1.5, 3.0, 6.0):
             weight = rng.choice(("normal", "bold"))
-            assert charts._wrap(fig, text, width, 10, weight) == greedy(text, width, 10, weight)
+            assert frame._wrap(fig, text, width, 10, weight) == greedy(text, width, 10, weight)
