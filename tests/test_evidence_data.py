@@ -140,7 +140,8 @@ def test_second_inspections_are_their_own_rows(national):
 
 def test_revised_programme_rows_added_this_round_are_held(national):
     revised = set(national.loc[national["framework"] == "pdu-2023", "pdu"])
-    assert {"Hertfordshire", "Doncaster", "East and West Lincolnshire", "York"} <= revised
+    assert {"Hertfordshire", "Doncaster", "East and West Lincolnshire"} <= revised
+    assert "York" not in revised  # found only in a stored copy without its address
 
 
 def test_2022_reports_match_hmips_own_count(national):
