@@ -337,12 +337,18 @@ def exact_test(
     )
 
 
+#: What :func:`min_detectable_difference` says when even the largest shortfall is not detectable.
+NOT_DETECTABLE = "no shortfall is detectable with these numbers"
+
+
 def min_detectable_difference(
     n_group: int, n_ref: int, p_ref: float, *, power: float = 0.8, alpha: float = 0.05
 ) -> Value:
     """The smallest shortfall (reference share minus group share) detectable with ``power`` at these n
     (two-sided, normal approximation on the arcsine scale: statsmodels NormalIndPower). NaN where a
-    group has fewer than 2 cases or the reference share is 0 or 1."""
+    group has fewer than 2 cases or the reference share is 0 or 1. Where even a group share of 0 would be
+    detected less often than ``power`` (for example 3 against 40 cases at a reference share of 0.5), no
+    shortfall is detectable: NaN, and the method says so (:data:`NOT_DETECTABLE`)."""
     ng, nr = _scalar_count(n_group, "n_group"), _scalar_count(n_ref, "n_ref")
     p_ref = _check_share(p_ref, "p_ref")
     power = _check_share(power, "power", open_interval=True)
@@ -354,8 +360,9 @@ def min_detectable_difference(
         effect_size=None, nobs1=ng, ratio=nr / ng, alpha=alpha, power=power
     )
     arg = np.arcsin(np.sqrt(p_ref)) - h / 2
-    p_group = np.sin(max(arg, 0.0)) ** 2
-    return Value(float(p_ref - p_group) if arg > 0 else float(p_ref), label)
+    if arg <= 0:
+        return Value(math.nan, f"{label}; {NOT_DETECTABLE}")
+    return Value(float(p_ref - np.sin(arg) ** 2), label)
 
 
 def fisher_two_sided_grid(n_group: int, n_ref: int) -> np.ndarray:
@@ -593,22 +600,7 @@ def mh_risk_ratio(tables: np.ndarray | Sequence, *, level: float = 0.95) -> pd.D
     ``tables`` is K x 2 x 2: [[a, b], [c, d]] per stratum, each row of each stratum non-empty.
     """
     level = check_level(level)
-    try:
-        arr = np.asarray(tables)
-        ok_shape = arr.ndim == 3 and arr.shape[1:] == (2, 2) and arr.shape[0] >= 1
-    except ValueError:
-        ok_shape = False
-    if not ok_shape:
-        raise DisproportionalityError(
-            "tables must be K x 2 x 2 (one [[a, b], [c, d]] per stratum, K >= 1)"
-        )
-    arr = check_count(arr, "tables").astype(float)
-    empty = (arr.sum(axis=2) == 0).any(axis=1)
-    if empty.any():
-        raise DisproportionalityError(
-            f"stratum {int(np.flatnonzero(empty)[0])} of tables has a row with no cases; "
-            "every stratum needs cases in both rows"
-        )
+    arr = _strata_array(tables)
     rr, lo, hi = _mh_rr(arr, level)
     return with_interval(None, rr, lo, hi, level=level, method="mh-rr")
 
@@ -669,7 +661,137 @@ def _strata(
             yield std, kq, group, np.array(tabs, dtype=float).reshape(-1, 2, 2), dropped
 
 
-def _mh_summary(arr: np.ndarray, level: float) -> dict[str, float]:
+@dataclass(frozen=True)
+class StratifiedTest:
+    """A test over K strata: the statistic, its p-value and method; where the test cannot be done,
+    both are NaN and ``note`` says why (an empty ``note`` means the test was done)."""
+
+    statistic: float
+    p_value: float
+    method: str
+    note: str = ""
+
+    @property
+    def done(self) -> bool:
+        return not self.note
+
+
+def _strata_array(tables: np.ndarray | Sequence) -> np.ndarray:
+    """K x 2 x 2 whole-number tables as floats, each stratum with cases in both rows."""
+    try:
+        arr = np.asarray(tables)
+        ok_shape = arr.ndim == 3 and arr.shape[1:] == (2, 2) and arr.shape[0] >= 1
+    except ValueError:
+        ok_shape = False
+    if not ok_shape:
+        raise DisproportionalityError(
+            "tables must be K x 2 x 2 (one [[a, b], [c, d]] per stratum, K >= 1)"
+        )
+    arr = check_count(arr, "tables").astype(float)
+    empty = (arr.sum(axis=2) == 0).any(axis=1)
+    if empty.any():
+        raise DisproportionalityError(
+            f"stratum {int(np.flatnonzero(empty)[0])} of tables has a row with no cases; "
+            "every stratum needs cases in both rows"
+        )
+    return arr
+
+
+#: Why the Mantel-Haenszel test cannot be done when nothing varies within any stratum.
+MH_NO_VARIATION = (
+    "the Mantel-Haenszel test cannot be done: within every PDU all the cases compared had the same "
+    "outcome (all sufficient, or all not), so there is no variation to test (R's mantelhaen.test "
+    "gives NaN here)"
+)
+
+
+def mh_test(tables: np.ndarray | Sequence, *, correct: bool = True) -> StratifiedTest:
+    """The Mantel-Haenszel test of a common odds ratio of 1 over K x 2 x 2 strata, as R's
+    ``mantelhaen.test`` computes it: DELTA = sum(a - E(a)), the variance the sum of the strata's
+    hypergeometric variances; with ``correct`` the continuity correction of 1/2 is applied only when
+    |DELTA| >= 1/2 (so identical shares give p = 1). When the variance is zero (within every stratum
+    all cases have one outcome) the test cannot be done: NaN, and ``note`` says why."""
+    arr = _strata_array(tables)
+    correct = _check_flag(correct, "correct")
+    a = arr[:, 0, 0]
+    n1, n0 = arr[:, 0].sum(axis=1), arr[:, 1].sum(axis=1)
+    m1, m0 = arr[:, :, 0].sum(axis=1), arr[:, :, 1].sum(axis=1)
+    n = n1 + n0
+    label = method_label("mh-test")
+    var = float((n1 * n0 * m1 * m0 / (n**2 * (n - 1))).sum())
+    if var <= 0:
+        return StratifiedTest(np.nan, np.nan, label, MH_NO_VARIATION)
+    delta = float((a - n1 * m1 / n).sum())
+    yates = 0.5 if correct and abs(delta) >= 0.5 else 0.0
+    statistic = (abs(delta) - yates) ** 2 / var
+    return StratifiedTest(float(statistic), float(stats.chi2.sf(statistic, 1)), label)
+
+
+def _expected_a(psi: float, n1: np.ndarray, n0: np.ndarray, m1: np.ndarray) -> np.ndarray:
+    """The count a each stratum would have, given its margins, if its odds ratio were ``psi``: the root
+    of (1 - psi) A^2 + (n0 - m1 + psi (n1 + m1)) A - psi n1 m1 = 0 between max(0, m1 - n0) and
+    min(n1, m1) (linear when psi = 1: A = n1 m1 / N)."""
+    if psi == 1:
+        return n1 * m1 / (n1 + n0)
+    qa = 1 - psi
+    qb = n0 - m1 + psi * (n1 + m1)
+    qc = -psi * n1 * m1
+    root = np.sqrt(qb**2 - 4 * qa * qc)
+    # the stable pair of roots; the one inside the admissible range is the answer
+    q = -(qb + np.sign(qb) * root) / 2
+    r1 = q / qa
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r2 = np.where(q != 0, qc / q, 0.0)
+    lo, hi = np.maximum(0, m1 - n0), np.minimum(n1, m1)
+    ok1 = (r1 >= lo - 1e-9) & (r1 <= hi + 1e-9)
+    return np.where(ok1, r1, r2)
+
+
+def breslow_day(tables: np.ndarray | Sequence, *, tarone: bool = True) -> StratifiedTest:
+    """The Breslow-Day test that K strata share one odds ratio, with Tarone's correction (by default).
+
+    Each stratum's expected count A is solved from its margins under the Mantel-Haenszel common odds
+    ratio (:func:`_expected_a`), Var(A) = 1 / (1/A + 1/(n1 - A) + 1/(m1 - A) + 1/(n0 - m1 + A)), and
+    X2 = sum (a - A)^2 / Var(A) - [Tarone] (sum (a - A))^2 / sum Var(A), on K - 1 degrees of freedom.
+    Computed directly, so a common odds ratio of exactly 1 (where statsmodels divides by 1 - psi and
+    gives NaN) is handled. Strata lacking either outcome carry no information and are left out. Where
+    the test cannot be done (fewer than two informative strata, or a pooled odds ratio of 0 or
+    infinity), NaN with the reason in ``note``."""
+    arr = _strata_array(tables)
+    tarone = _check_flag(tarone, "tarone")
+    label = method_label("breslow-day") + ("; Tarone's correction" if tarone else "")
+    arr = arr[(arr[:, :, 0].sum(axis=1) > 0) & (arr[:, :, 1].sum(axis=1) > 0)]
+    if len(arr) < 2:
+        return StratifiedTest(
+            np.nan,
+            np.nan,
+            label,
+            "the Breslow-Day test cannot be done: it needs at least two PDUs in which some cases "
+            "were sufficient and some not",
+        )
+    a, b, c, d = arr[:, 0, 0], arr[:, 0, 1], arr[:, 1, 0], arr[:, 1, 1]
+    n1, n0, m1 = a + b, c + d, a + c
+    n = n1 + n0
+    num, den = float((a * d / n).sum()), float((b * c / n).sum())
+    if num == 0 or den == 0:
+        return StratifiedTest(
+            np.nan,
+            np.nan,
+            label,
+            "the Breslow-Day test cannot be done: the pooled (Mantel-Haenszel) odds ratio is "
+            + ("0" if num == 0 else "infinite")
+            + ", as no PDU has cases on both diagonals of its table",
+        )
+    expected = _expected_a(num / den, n1, n0, m1)
+    var = 1 / (1 / expected + 1 / (n1 - expected) + 1 / (m1 - expected) + 1 / (n0 - m1 + expected))
+    statistic = float(((a - expected) ** 2 / var).sum())
+    if tarone:
+        statistic -= float((a - expected).sum()) ** 2 / float(var.sum())
+    statistic = max(statistic, 0.0)
+    return StratifiedTest(statistic, float(stats.chi2.sf(statistic, len(arr) - 1)), label)
+
+
+def _mh_summary(arr: np.ndarray, level: float) -> dict[str, float | str]:
     """The Mantel-Haenszel figures for K x 2 x 2 tables (group row first, sufficient column first)."""
     rr, rr_lo, rr_hi = _mh_rr(arr, level)
     st = StratifiedTable(arr.transpose(1, 2, 0))
@@ -678,14 +800,8 @@ def _mh_summary(arr: np.ndarray, level: float) -> dict[str, float]:
         or_lo, or_hi = (float(x) for x in st.oddsratio_pooled_confint(alpha=1 - level))
     except (ZeroDivisionError, FloatingPointError, ValueError):
         or_, or_lo, or_hi = np.nan, np.nan, np.nan
-    mh = st.test_null_odds(correction=True)
-    # Breslow-Day needs strata with both outcomes present; others carry no information on heterogeneity
-    informative = arr[(arr[:, :, 0].sum(axis=1) > 0) & (arr[:, :, 1].sum(axis=1) > 0)]
-    bd_p = (
-        float(StratifiedTable(informative.transpose(1, 2, 0)).test_equal_odds().pvalue)
-        if len(informative) > 1
-        else np.nan
-    )
+    mh = mh_test(arr)
+    bd = breslow_day(arr)
     return {
         "rr": rr,
         "rr_lower": rr_lo,
@@ -693,8 +809,10 @@ def _mh_summary(arr: np.ndarray, level: float) -> dict[str, float]:
         "or": or_,
         "or_lower": or_lo,
         "or_upper": or_hi,
-        "mh_p_value": float(mh.pvalue),
-        "breslow_day_p": bd_p,
+        "mh_p_value": mh.p_value,
+        "mh_note": mh.note,
+        "breslow_day_p": bd.p_value,
+        "breslow_day_note": bd.note,
     }
 
 
@@ -733,9 +851,12 @@ def pooled_analysis(
                 "or_lower": mh["or_lower"],
                 "or_upper": mh["or_upper"],
                 "mh_p_value": mh["mh_p_value"],
+                "mh_note": mh["mh_note"],
                 "breslow_day_p": mh["breslow_day_p"],
-                "methods": f"{method_label('mh-or')}; {method_label('mh-rr')}; {100 * level:g}%; "
-                f"{method_label('mh-test')}; {method_label('breslow-day')} (statsmodels StratifiedTable)",
+                "breslow_day_note": mh["breslow_day_note"],
+                "methods": f"{method_label('mh-or')} (statsmodels StratifiedTable); "
+                f"{method_label('mh-rr')}; {100 * level:g}%; {method_label('mh-test')} "
+                f"(R's convention); {method_label('breslow-day')} with Tarone's correction",
                 "level": level,
                 "rr_method": method_label("mh-rr"),
                 "or_method": method_label("mh-or"),

@@ -30,7 +30,7 @@ METHOD_LABELS: dict[str, str] = {
     "mh-or": "Mantel-Haenszel odds ratio, Robins-Breslow-Greenland interval",
     "boschloo": "Boschloo's exact test",
     "fisher": "Fisher's exact test",
-    "mh-test": "Mantel-Haenszel test with continuity correction",
+    "mh-test": "Mantel-Haenszel test with continuity correction when |O - E| >= 1/2",
     "breslow-day": "Breslow-Day test of equal odds ratios",
     "bh": "Benjamini-Hochberg adjustment",
     "power-arcsine": "normal approximation on the arcsine scale (statsmodels NormalIndPower)",
@@ -53,6 +53,11 @@ METHOD_LABELS: dict[str, str] = {
     "case-bootstrap": "case bootstrap (seeded draws)",
     "convolution": "exact convolution of standard distributions",
     "jeffreys-difference": "Jeffreys posteriors, numerical integration",
+    # progress since the inspection, from a PDU's own audits (hmip.stats.progress)
+    "binomial-glm": "binomial GLM with logit link on years since the inspection (statsmodels), Wald interval",
+    "holm": "Holm adjustment",
+    "no-change-range": "exact range of the change when nothing changed (two binomial samples enumerated)",
+    "latest-evidence": "Beta posterior from the latest audits",
 }
 
 
