@@ -74,7 +74,9 @@ def test_london_regional_figures_are_marked_regional_and_not_given_to_a_pdu(find
 
 def test_published_points_in_findings_agree_with_the_london_file(findings):
     overall = load_published_overall().set_index("pdu")
-    points = findings[(findings["level"] == "pdu") & (findings["unit"] == "points") & findings["pdu"].isin(LONDON)]
+    points = findings[
+        (findings["level"] == "pdu") & (findings["unit"] == "points") & findings["pdu"].isin(LONDON)
+    ]
     assert len(points) == 3
     for row in points.itertuples():
         assert int(row.figure) == int(overall.loc[row.pdu, "points"])
@@ -83,7 +85,9 @@ def test_published_points_in_findings_agree_with_the_london_file(findings):
 
 def test_pdu_ratings_in_findings_agree_with_the_rating_files(findings, national):
     """An overall rating a finding states (blank standard) is the one the ratings files hold."""
-    stated = findings[(findings["kind"] == "rating") & (findings["standard"] == "") & (findings["level"] == "pdu")]
+    stated = findings[
+        (findings["kind"] == "rating") & (findings["standard"] == "") & (findings["level"] == "pdu")
+    ]
     nat = national.assign(rating=national["overall_rating"].astype(str))
     for row in stated.itertuples():
         held = set(nat[(nat["pdu"] == row.pdu) & (nat["framework"] == row.framework)]["rating"])
@@ -93,7 +97,9 @@ def test_pdu_ratings_in_findings_agree_with_the_rating_files(findings, national)
 def test_revised_programme_points_are_never_used_as_points(findings, national):
     """A secondary '2/25' for a revised-programme PDU is kept as the source states it, flagged."""
     assert national.loc[national["framework"] == "pdu-2023", "points"].isna().all()
-    odd = findings[(findings["framework"] == "pdu-2023") & findings["unit"].str.startswith("points")]
+    odd = findings[
+        (findings["framework"] == "pdu-2023") & findings["unit"].str.startswith("points")
+    ]
     for row in odd.itertuples():
         assert row.source_kind == "secondary" and "never used as points" in row.note
 
@@ -135,7 +141,9 @@ def test_every_national_rating_has_a_source_a_framework_and_a_basis(national):
 
 def test_second_inspections_are_their_own_rows(national):
     twice = national.groupby("pdu")["framework"].nunique()
-    assert {"Essex North", "Kirklees", "Sheffield", "Derby City", "West Kent"} <= set(twice[twice == 2].index)
+    assert {"Essex North", "Kirklees", "Sheffield", "Derby City", "West Kent"} <= set(
+        twice[twice == 2].index
+    )
 
 
 def test_revised_programme_rows_added_this_round_are_held(national):
@@ -146,7 +154,9 @@ def test_revised_programme_rows_added_this_round_are_held(national):
 
 def test_2022_reports_match_hmips_own_count(national):
     """HMIP: 10 of the 17 PDU reports published in 2022 were Inadequate."""
-    dated_2022 = national[(national["framework"] == "pdu-2021") & national["publication_date"].str.startswith("2022")]
+    dated_2022 = national[
+        (national["framework"] == "pdu-2021") & national["publication_date"].str.startswith("2022")
+    ]
     assert len(dated_2022) == 17
     assert (dated_2022["overall_rating"].astype(str) == "Inadequate").sum() == 10
 

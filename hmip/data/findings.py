@@ -100,7 +100,11 @@ def _check_date(
 ) -> None:
     if not value:
         if not blank_ok:
-            problems.append(Problem(name, row, column, "the date is blank; accepted: YYYY, YYYY-MM or YYYY-MM-DD"))
+            problems.append(
+                Problem(
+                    name, row, column, "the date is blank; accepted: YYYY, YYYY-MM or YYYY-MM-DD"
+                )
+            )
         return
     bounds = date_bounds(value)
     if bounds is None:
@@ -115,11 +119,18 @@ def _check_date(
         )
     elif bounds[0] > _today():
         problems.append(
-            Problem(name, row, column, f"'{value}' is in the future; a published date is today or earlier")
+            Problem(
+                name,
+                row,
+                column,
+                f"'{value}' is in the future; a published date is today or earlier",
+            )
         )
 
 
-def _check_choice(value: str, allowed, name: str, row: int, column: str, problems, what: str) -> bool:
+def _check_choice(
+    value: str, allowed, name: str, row: int, column: str, problems, what: str
+) -> bool:
     if value in allowed:
         return True
     problems.append(
@@ -137,22 +148,44 @@ def _check_choice(value: str, allowed, name: str, row: int, column: str, problem
 def _check_sources(value: str, name: str, row: int, problems: list[Problem]) -> None:
     """Every source: web addresses without the scheme, separated by '; ', or a named document."""
     if not value:
-        problems.append(Problem(name, row, "source", "every finding needs its source (a web address without the scheme)"))
+        problems.append(
+            Problem(
+                name,
+                row,
+                "source",
+                "every finding needs its source (a web address without the scheme)",
+            )
+        )
         return
     for part in (p.strip() for p in value.split(";")):
         if not part:
             problems.append(Problem(name, row, "source", "an empty source between '; ' separators"))
         elif part.lower().startswith(("http://", "https://")):
             problems.append(
-                Problem(name, row, "source", f"'{part}': give the address without its scheme (no http:// or https://)")
+                Problem(
+                    name,
+                    row,
+                    "source",
+                    f"'{part}': give the address without its scheme (no http:// or https://)",
+                )
             )
 
 
-def _check_standard(value: str, framework: str, name: str, row: int, problems: list[Problem]) -> None:
+def _check_standard(
+    value: str, framework: str, name: str, row: int, problems: list[Problem]
+) -> None:
     if not value:
         return
     if framework == "pdu-2023":
-        _check_choice(value, REVISED_STANDARDS, name, row, "standard", problems, "a standard of the revised programme")
+        _check_choice(
+            value,
+            REVISED_STANDARDS,
+            name,
+            row,
+            "standard",
+            problems,
+            "a standard of the revised programme",
+        )
         return
     try:
         load_framework(framework).standard(value)
@@ -189,9 +222,21 @@ def load_findings(path: str | Path | None = None) -> pd.DataFrame:
     for i, row in enumerate(df.itertuples(index=False), start=1):
         level_ok = _check_choice(row.level, LEVELS, name, i, "level", problems, "a level")
         _check_choice(row.kind, KINDS, name, i, "kind", problems, "a kind of finding")
-        fw_ok = _check_choice(row.framework, known_frameworks(), name, i, "framework", problems, "a known framework")
-        _check_choice(row.source_kind, SOURCE_KINDS, name, i, "source_kind", problems, "a source kind")
-        _check_choice(row.key_question, ("", *KEY_QUESTIONS), name, i, "key_question", problems, "a key question")
+        fw_ok = _check_choice(
+            row.framework, known_frameworks(), name, i, "framework", problems, "a known framework"
+        )
+        _check_choice(
+            row.source_kind, SOURCE_KINDS, name, i, "source_kind", problems, "a source kind"
+        )
+        _check_choice(
+            row.key_question,
+            ("", *KEY_QUESTIONS),
+            name,
+            i,
+            "key_question",
+            problems,
+            "a key question",
+        )
         pdus = _pdus(row.pdu)
         if level_ok and row.level == "pdu" and len(pdus) != 1:
             problems.append(Problem(name, i, "pdu", "a PDU-level finding names exactly one PDU"))
@@ -208,20 +253,44 @@ def load_findings(path: str | Path | None = None) -> pd.DataFrame:
             if _NUMBER.fullmatch(row.figure):
                 figure = float(row.figure)
             else:
-                problems.append(Problem(name, i, "figure", f"'{row.figure}' is not a number; accepted: e.g. 25 or 12.5"))
+                problems.append(
+                    Problem(
+                        name,
+                        i,
+                        "figure",
+                        f"'{row.figure}' is not a number; accepted: e.g. 25 or 12.5",
+                    )
+                )
         if row.out_of:
             if _NUMBER.fullmatch(row.out_of) and float(row.out_of) > 0:
                 total = float(row.out_of)
             else:
-                problems.append(Problem(name, i, "out_of", f"'{row.out_of}' is not accepted; accepted: a number above 0"))
+                problems.append(
+                    Problem(
+                        name,
+                        i,
+                        "out_of",
+                        f"'{row.out_of}' is not accepted; accepted: a number above 0",
+                    )
+                )
         if row.kind == "figure" and not row.figure:
-            problems.append(Problem(name, i, "figure", "a figure row gives the number the source states"))
+            problems.append(
+                Problem(name, i, "figure", "a figure row gives the number the source states")
+            )
         if row.figure and not row.unit:
-            problems.append(Problem(name, i, "unit", "a number needs its unit (percent, points, cases, posts, ...)"))
+            problems.append(
+                Problem(
+                    name, i, "unit", "a number needs its unit (percent, points, cases, posts, ...)"
+                )
+            )
         if row.unit == "percent" and figure == figure and not 0 <= figure <= 100:
-            problems.append(Problem(name, i, "figure", f"{row.figure} is not a percentage; accepted: 0 to 100"))
+            problems.append(
+                Problem(name, i, "figure", f"{row.figure} is not a percentage; accepted: 0 to 100")
+            )
         if figure == figure and total == total and figure > total:
-            problems.append(Problem(name, i, "figure", f"{row.figure} is more than out_of {row.out_of}"))
+            problems.append(
+                Problem(name, i, "figure", f"{row.figure} is more than out_of {row.out_of}")
+            )
         figures.append(figure)
         totals.append(total)
         if row.rating:
@@ -230,7 +299,9 @@ def load_findings(path: str | Path | None = None) -> pd.DataFrame:
             except RatingError as exc:
                 problems.append(Problem(name, i, "rating", str(exc)))
         if row.kind == "rating" and not row.rating:
-            problems.append(Problem(name, i, "rating", "a rating row gives the rating the source states"))
+            problems.append(
+                Problem(name, i, "rating", "a rating row gives the rating the source states")
+            )
         if fw_ok:
             _check_standard(row.standard, row.framework, name, i, problems)
         if row.key_question and not row.standard and row.kind == "rating":
@@ -239,9 +310,16 @@ def load_findings(path: str | Path | None = None) -> pd.DataFrame:
         _check_date(row.published, name, i, "published", problems, blank_ok=True)
         if not row.published and not row.note:
             problems.append(
-                Problem(name, i, "note", "a blank date needs its reason in the note (e.g. 'not in the stored copy')")
+                Problem(
+                    name,
+                    i,
+                    "note",
+                    "a blank date needs its reason in the note (e.g. 'not in the stored copy')",
+                )
             )
-    problems += duplicate_problems(name, df, ["pdu", "level", "text", "standard", "source"], "finding")
+    problems += duplicate_problems(
+        name, df, ["pdu", "level", "text", "standard", "source"], "finding"
+    )
     if problems:
         raise DataValidationError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
     df["figure"] = pd.array(figures, dtype="float64")
@@ -250,7 +328,9 @@ def load_findings(path: str | Path | None = None) -> pd.DataFrame:
     return df[FINDING_COLUMNS].reset_index(drop=True)
 
 
-def findings_for(pdu: str, findings: pd.DataFrame | None = None, region: str | None = None) -> pd.DataFrame:
+def findings_for(
+    pdu: str, findings: pd.DataFrame | None = None, region: str | None = None
+) -> pd.DataFrame:
     """The rows a PDU's page shows: its own PDU-level rows, then groups naming it, then its region's.
 
     ``region`` defaults to the region its own rows give. An added column ``order`` (1, 2, 3) keeps
@@ -262,7 +342,9 @@ def findings_for(pdu: str, findings: pd.DataFrame | None = None, region: str | N
     if region is None:
         regions = [r for r in own["region"].tolist() + group["region"].tolist() if r]
         region = regions[0] if regions else ""
-    regional = df[(df["level"] == "regional") & (df["region"] == region)] if region else df.iloc[0:0]
+    regional = (
+        df[(df["level"] == "regional") & (df["region"] == region)] if region else df.iloc[0:0]
+    )
     out = pd.concat([own.assign(order=1), group.assign(order=2), regional.assign(order=3)])
     out.attrs = dict(df.attrs)
     return out.reset_index(drop=True)
@@ -287,9 +369,13 @@ def load_reports(path: str | Path | None = None) -> pd.DataFrame:
     for i, row in enumerate(df.itertuples(index=False), start=1):
         if not row.report_title:
             problems.append(Problem(name, i, "report_title", "the report's title is blank"))
-        _check_choice(row.title_basis, TITLE_BASES, name, i, "title_basis", problems, "a title basis")
+        _check_choice(
+            row.title_basis, TITLE_BASES, name, i, "title_basis", problems, "a title basis"
+        )
         if row.title_basis == "described" and not row.note:
-            problems.append(Problem(name, i, "note", "a described title needs the reason in the note"))
+            problems.append(
+                Problem(name, i, "note", "a described title needs the reason in the note")
+            )
         _check_date(row.published, name, i, "published", problems, blank_ok=False)
         if not _ADDRESS.fullmatch(row.address or ""):
             problems.append(
@@ -301,7 +387,9 @@ def load_reports(path: str | Path | None = None) -> pd.DataFrame:
                     "hmiprobation.justiceinspectorates.gov.uk/document/...)",
                 )
             )
-        _check_choice(row.recommendations_held, YES_NO, name, i, "recommendations_held", problems, "yes or no")
+        _check_choice(
+            row.recommendations_held, YES_NO, name, i, "recommendations_held", problems, "yes or no"
+        )
         _check_sources(row.source, name, i, problems)
     problems += duplicate_problems(name, df, ["pdu"], "PDU")
     if problems:
@@ -322,13 +410,22 @@ def report_line(pdu: str, reports: pd.DataFrame | None = None) -> str:
     if rows.empty:
         known = df["pdu"].tolist()
         raise DataValidationError(
-            [Problem(REPORTS_FILE, None, "pdu", f"no report recorded for '{pdu}'{did_you_mean(pdu, known)}")]
+            [
+                Problem(
+                    REPORTS_FILE,
+                    None,
+                    "pdu",
+                    f"no report recorded for '{pdu}'{did_you_mean(pdu, known)}",
+                )
+            ]
         )
     r = rows.iloc[0]
     when = _date_words(r["published"])
     if r["title_basis"] == "exact":
         return f"HMIP's report, \u201c{r['report_title']}\u201d, published {when}, is at {r['address']}."
-    return f"HMIP's inspection report on {pdu} PDU, published {when}, is announced at {r['address']}."
+    return (
+        f"HMIP's inspection report on {pdu} PDU, published {when}, is announced at {r['address']}."
+    )
 
 
 def _date_words(value: str) -> str:
