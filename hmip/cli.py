@@ -118,6 +118,18 @@ def _reports(args) -> int:
     return status
 
 
+def _out_folder(path: Path) -> Path:
+    """``--out``: a folder, or a path where one can be made; refused (exit 2) before any work if it,
+    or a folder above it, is a file."""
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                what = "the path exists and is a file" if p == path else f"{p} is a file"
+                raise HmipError(f"--out {path}: {what}; give a folder (made if missing)")
+            break
+    return path
+
+
 def _pack(args) -> int:
     import time
 
@@ -127,7 +139,7 @@ def _pack(args) -> int:
     start = time.perf_counter()
     paths = build_pack(
         args.region,
-        Path(args.out) if args.out else reports_dir(),
+        _out_folder(Path(args.out)) if args.out else reports_dir(),
         paper=args.paper,
         cases_path=args.cases_path,
         counts_path=args.counts_path,

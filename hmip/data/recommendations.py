@@ -10,18 +10,21 @@
 Both are validated like every other input: every problem names the file, row and column and says
 what is accepted, all problems are reported at once, and nothing is dropped. A progress file is
 refused for a status that is not one of the three, for the same recommendation given twice, and for
-a PDU or recommendation number that the recommendations file does not hold.
+a PDU or recommendation number that the recommendations file does not hold, and for a date that is
+not a real date (2023-02-30) or is in the future.
 """
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from hmip.data.validation import known_pdus, read_frame, source_record
+from hmip.data.validation import has_letter_or_digit, known_pdus, read_frame, source_record
 from hmip.errors import DataValidationError, Problem
 from hmip.paths import data_dir
 from hmip.rules.framework import did_you_mean
@@ -72,14 +75,40 @@ def _is_example(path: Path) -> bool:
     return "example" in Path(path).name.lower()
 
 
+def _today() -> datetime.date:
+    """Today's date (UTC), against which progress dates are checked; a test may replace it."""
+    return datetime.datetime.now(datetime.UTC).date()
+
+
 def _check_date(value: str, name: str, row: int, column: str, problems: list[Problem]) -> None:
+    """A progress date: YYYY-MM-DD or YYYY-MM, a real date (not 2023-02-30), not after today."""
+    accepted = "accepted: YYYY-MM-DD or YYYY-MM (e.g. 2023-06-30)"
     if not _DATE.fullmatch(value):
+        problems.append(Problem(name, row, column, f"'{value}' is not a date; {accepted}"))
+        return
+    year, month = int(value[:4]), int(value[5:7])
+    days = calendar.monthrange(year, month)[1]
+    if len(value) == 10 and int(value[8:]) > days:
         problems.append(
             Problem(
                 name,
                 row,
                 column,
-                f"'{value}' is not a date; accepted: YYYY-MM-DD or YYYY-MM (e.g. 2023-06-30)",
+                f"'{value}' is not a real date ({calendar.month_name[month]} {year} has {days} "
+                f"days); {accepted}",
+            )
+        )
+        return
+    today = _today()
+    first_possible = datetime.date(year, month, int(value[8:]) if len(value) == 10 else 1)
+    if first_possible > today:
+        problems.append(
+            Problem(
+                name,
+                row,
+                column,
+                f"'{value}' is in the future (today is {today.isoformat()}); give the date of the "
+                "update, on or before today",
             )
         )
 
@@ -177,7 +206,8 @@ def load_progress(path: str | Path, recommendations: pd.DataFrame | None = None)
     other column is required. Refused, with file, row and column: a status that is not one of the
     three, a PDU with no recommendations in ``recommendations`` (default: the published file), a
     recommendation number that PDU does not have, the same recommendation twice, a date that is not
-    YYYY-MM-DD or YYYY-MM, and a blank action.
+    YYYY-MM-DD or YYYY-MM, is not a real date (2023-02-30) or is after today (UTC), a blank
+    action, and an action or evidence with no letter or digit (``-``).
 
     ``attrs["basis"]`` is ``"illustrative example"`` when the file's name contains "example" (the
     shipped example), otherwise ``"analyst-supplied"``.
@@ -240,6 +270,25 @@ def load_progress(path: str | Path, recommendations: pd.DataFrame | None = None)
         if not row.action:
             problems.append(
                 Problem(name, i, "action", "the action is blank; say what is being done")
+            )
+        elif not has_letter_or_digit(row.action):
+            problems.append(
+                Problem(
+                    name,
+                    i,
+                    "action",
+                    f"'{row.action}' has no letter or digit; say what is being done",
+                )
+            )
+        if row.evidence and not has_letter_or_digit(row.evidence):
+            problems.append(
+                Problem(
+                    name,
+                    i,
+                    "evidence",
+                    f"'{row.evidence}' has no letter or digit; give the evidence in words, or leave "
+                    "it blank if there is none (the pack then says 'no evidence given')",
+                )
             )
         for column, limit in MAX_LENGTH.items():
             text = getattr(row, column)

@@ -21,9 +21,17 @@ from hmip.rules.framework import Framework, did_you_mean
 
 PUBLISHED_OVERALL_FILE = "published_overall_ratings.csv"
 
+#: The largest input file read (50 MiB; a national case-level file is well under 10 MiB). A larger
+#: file, or an endless one such as /dev/zero, is refused with its size before it can fill memory.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
 
 def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def source_record(path: Path, basis: str) -> dict:
@@ -34,13 +42,49 @@ def is_simulated_path(path: Path) -> bool:
     return "simulated" in Path(path).name.lower()
 
 
-def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
-    """Read a CSV as strings: header and rows. Raises for a missing, empty or non-UTF-8 file."""
+def read_bytes_capped(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a data file, refused (one problem naming the file) if it is missing, a folder,
+    unreadable, or larger than ``limit`` bytes. Reads at most ``limit + 1`` bytes, so an endless
+    file (``/dev/zero``) or a huge one never fills memory."""
     path = Path(path)
     name = str(path)
+    if path.is_dir():
+        raise DataValidationError(
+            [Problem(name, None, None, "is a folder, not a file; give the path of a CSV file")]
+        )
     if not path.exists():
         raise DataValidationError([Problem(name, None, None, "file not found")])
-    raw = path.read_bytes()
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(limit + 1)
+    except OSError as exc:
+        raise DataValidationError(
+            [Problem(name, None, None, f"cannot be read: {exc.strerror or exc}")]
+        ) from None
+    if len(raw) > limit:
+        raise DataValidationError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"is larger than {limit // (1024 * 1024)} MiB, the largest data file accepted "
+                    "(data/README.md); is it the right file?",
+                )
+            ]
+        )
+    return raw
+
+
+def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
+    """Read a CSV as strings: header and rows.
+
+    Raises for a missing, empty, non-UTF-8 or binary file, a folder, and a file over
+    :data:`MAX_FILE_BYTES`.
+    """
+    path = Path(path)
+    name = str(path)
+    raw = read_bytes_capped(path)
     if not raw.strip():
         raise DataValidationError(
             [Problem(name, None, None, "the file is empty; expected a CSV with a header row")]
@@ -60,6 +104,19 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
                 )
             ]
         ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise DataValidationError(
+            [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"not a text file (it holds a NUL byte on line {line}); expected a CSV saved as "
+                    "UTF-8 text",
+                )
+            ]
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         rows = [r for r in reader]
@@ -133,8 +190,15 @@ def known_pdus() -> list[str]:
         return [r["pdu"] for r in csv.DictReader(fh)]
 
 
+def has_letter_or_digit(value: str) -> bool:
+    """True if ``value`` holds a letter A-Z (either case) or a digit. Text without one (``-``, ``=``,
+    ``@``) names nothing, and the workbook's tables refuse a cell of symbols only."""
+    return re.search(r"[A-Za-z0-9]", value) is not None
+
+
 def check_pdu_names(name: str, df: pd.DataFrame, problems: list[Problem]) -> None:
-    """PDU names: not blank, and not a near miss of a PDU we know ('Lambeth ' or 'Lambith')."""
+    """PDU names: not blank, not symbols only ('-'), and not a near miss of a PDU we know ('Lambeth '
+    or 'Lambith')."""
     known = known_pdus()
     known_set = set(known)
     norm_known = {re.sub(r"\s+", " ", k).strip().lower(): k for k in known}
@@ -143,6 +207,8 @@ def check_pdu_names(name: str, df: pd.DataFrame, problems: list[Problem]) -> Non
     def verdict(value: str) -> str | None:
         if not value:
             return "PDU name is blank"
+        if not has_letter_or_digit(value):
+            return f"'{value}' is not a PDU name: it has no letter or digit (A-Z, 0-9)"
         if value in known_set:
             return None
         norm = re.sub(r"\s+", " ", value).strip().lower()
