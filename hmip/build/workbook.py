@@ -17,6 +17,7 @@ import pandas as pd
 
 from hmip.analyses.scrutiny_pack import NA, TABLE_SPECS, ScrutinyPack, data_dictionary
 from hmip.build.pack import slug
+from hmip.textsafe import WORKBOOK_OPTIONS, write_csv
 
 
 def notes_table(pack: ScrutinyPack) -> pd.DataFrame:
@@ -127,6 +128,7 @@ def write_workbook(pack: ScrutinyPack, path: Path) -> Path:
             cover=_cover(pack),
             notes_table=notes_table(pack),
             contentsheet_options={"additional_elements": ["subtitles", "scope"]},
+            workbook_options=WORKBOOK_OPTIONS,  # text stays text: never a formula or a link
         )
     os.replace(tmp, path)
     return path
@@ -158,7 +160,7 @@ def write_csvs(pack: ScrutinyPack, out_dir: Path) -> list[Path]:
 
 def _write_csv(table: pd.DataFrame, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    table.to_csv(tmp, index=False, lineterminator="\n", encoding="utf-8")
+    write_csv(table, tmp)  # formula-like text quoted (data/README.md)
     os.replace(tmp, path)
 
 
