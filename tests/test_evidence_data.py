@@ -198,7 +198,8 @@ def test_a_good_findings_file_loads(tmp_path):
     [
         (dict(source=""), "source", "needs its source"),
         (dict(source="https://example.org/x"), "source", "without its scheme"),
-        (dict(level="national"), "level", "not a level"),
+        (dict(level="countrywide"), "level", "not a level"),
+        (dict(level="national"), "pdu", "names no PDU"),
         (dict(kind="rumour"), "kind", "not a kind"),
         (dict(framework="pdu-2019"), "framework", "not a known framework"),
         (dict(source_kind="blog"), "source_kind", "not a source kind"),

@@ -68,8 +68,9 @@ REPORT_COLUMNS = [
 ]
 
 #: pdu: about one PDU; group: about named PDUs together (``pdu`` lists them, separated by "; ");
-#: regional: about a region (``pdu`` blank, or the PDUs the regional figure covers).
-LEVELS = ("pdu", "group", "regional")
+#: regional: about a region (``pdu`` blank, or the PDUs the regional figure covers);
+#: national: about England and Wales (``pdu`` and ``region`` blank).
+LEVELS = ("pdu", "group", "regional", "national")
 KINDS = ("quote", "paraphrase", "figure", "rating")
 SOURCE_KINDS = ("primary", "secondary")
 KEY_QUESTIONS = ("engagement", "desistance", "safety")
@@ -201,7 +202,7 @@ def _pdus(value: str) -> list[str]:
 def load_findings(path: str | Path | None = None) -> pd.DataFrame:
     """HMIP's published findings: one row per statement, quote, figure or stated rating.
 
-    Columns (all text, blank stays ''): pdu, region, level (pdu, group, regional), framework
+    Columns (all text, blank stays ''): pdu, region, level (pdu, group, regional, national), framework
     (pdu-2021, pdu-2023), kind (quote, paraphrase, figure, rating), text, figure (float or NaN),
     unit, out_of (float or NaN), standard, key_question (engagement, desistance, safety or blank),
     rating (a rating word or blank), published, source, source_kind (primary, secondary), note.
@@ -243,6 +244,11 @@ def load_findings(path: str | Path | None = None) -> pd.DataFrame:
         if level_ok and row.level == "group" and len(pdus) < 2:
             problems.append(
                 Problem(name, i, "pdu", "a group finding names two or more PDUs, separated by '; '")
+            )
+        if level_ok and row.level == "national" and (row.pdu or row.region):
+            column = "pdu" if row.pdu else "region"
+            problems.append(
+                Problem(name, i, column, "a national finding names no PDU and no region")
             )
         if level_ok and row.level == "regional" and not row.region:
             problems.append(Problem(name, i, "region", "a regional finding names its region"))
