@@ -16,6 +16,7 @@ from collections import Counter
 import pytest
 
 from hmip.analyses import scrutiny_pack as sp
+from hmip.analyses.words import chance_in_words
 from hmip.data.recommendations import (
     EXAMPLE_PROGRESS_FILE,
     load_progress,
@@ -362,7 +363,8 @@ def test_words_for_chances():
     assert sp.firmness_words(0.7) == "fairly firm"
     assert sp.firmness_words(0.5) == "could easily change"
     assert sp.firmness_words(0.1) == "likely to change"
-    assert sp.chance_short(0.999) == "over 99 in 100" and sp.chance_short(0.881) == "88 in 100"
+    assert chance_in_words(0.999, "in 100") == "more than 99 in 100"
+    assert chance_in_words(0.881, "in 100") == "88 in 100"
     assert sp.rating_words("RI") == "Requires improvement (RI)"
     assert sp.rating_words(None) == "not published"
 

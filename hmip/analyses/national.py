@@ -14,19 +14,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from hmip.analyses.words import ordinal
 from hmip.stats.national import NationalPosition, national_position
 
 TIES_NOTE = "PDUs with equal points share a rank"
 TIES_NOTE_RATING_ONLY = "PDUs with the same rating share a rank"
-
-
-def ordinal(n: int) -> str:
-    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
-    if 10 <= n % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def _count(n: int, none: str = "none") -> str:

@@ -1,17 +1,22 @@
-"""Plain words for readers: whole percentages, chances in words, and the glossary.
+"""Numbers into words, the one vocabulary: shares, chances, counts, ranks, dates and rating bands.
 
-Reports use these so that the same figure is always said the same way, and every term a report uses
-is defined at its end (a test checks that).
+Every report and the scrutiny pack use these, so the same figure is always said the same way, and
+every threshold or band named in prose comes from the framework file. The glossary is in
+:mod:`hmip.analyses.glossary`.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Collection
 from dataclasses import dataclass
+from fractions import Fraction
 
 from hmip.errors import ParameterError
+from hmip.rules.framework import Framework, framework_or_default
+from hmip.rules.ratings import Rating
+
+#: A figure HMIP has not published (or the pack does not hold).
+NOT_PUBLISHED = "Not published"
 
 
 def percent(share: float | None, *, unknown: str = "not known") -> str:
@@ -28,10 +33,26 @@ def percent(share: float | None, *, unknown: str = "not known") -> str:
     return f"{whole}%"
 
 
-def chance_in_words(p: float) -> str:
-    """A probability in words a reader knows: "about 9 in 10", "about 1 in 4", "almost certain"."""
+#: How a chance can be said: "words" ("about 9 in 10", "almost certain"), "about" ("about 96 in 100")
+#: or "in 100" ("96 in 100", to be followed by "times" or a noun). All say "more than 99 in 100" and
+#: "fewer than 1 in 100" at the ends, except "words", which says "almost certain" and "almost no chance".
+CHANCE_STYLES = ("words", "about", "in 100")
+
+
+def chance_in_words(p: float, style: str = "words") -> str:
+    """A probability in words a reader knows, in one of :data:`CHANCE_STYLES`."""
+    if style not in CHANCE_STYLES:
+        raise ParameterError(
+            f"chance style {style!r} is not known; accepted: {', '.join(CHANCE_STYLES)}"
+        )
     if p is None or math.isnan(p) or not 0 <= p <= 1:
         raise ParameterError(f"probability {p!r} is not a number from 0 to 1")
+    if style != "words":
+        if p >= 0.995:
+            return "more than 99 in 100"
+        if p <= 0.005:
+            return "fewer than 1 in 100"
+        return f"{'about ' if style == 'about' else ''}{round(100 * p)} in 100"
     if p >= 0.995:
         return "almost certain"
     if p <= 0.005:
@@ -49,6 +70,12 @@ def chance(p: float) -> str:
     return f"{percent(p)} ({chance_in_words(p)})"
 
 
+def count_words(n: int) -> str:
+    """A small count in words ("nine"), a larger one in figures ("27")."""
+    words = "zero one two three four five six seven eight nine ten eleven twelve".split()
+    return words[n] if 0 <= n < len(words) else str(n)
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
@@ -59,97 +86,6 @@ def join_words(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-#: Terms a report may use, each defined in one or two plain sentences.
-GLOSSARY: dict[str, str] = {
-    "PDU": "Probation Delivery Unit: the local probation service for one or more boroughs.",
-    "HMIP": "HM Inspectorate of Probation, which inspects probation services and publishes their ratings.",
-    "standard": "One of the nine things HMIP rates, such as Assessment or Leadership, each on a four-point scale.",
-    "key question": "A question inspectors answer yes or no for every sampled case, such as "
-    "'Does assessment focus sufficiently on keeping other people safe?'.",
-    "lowest-banding rule": "A case-sample standard takes the rating of its weakest key question: "
-    "below 50% of cases sufficient is Inadequate, 50-64% Requires improvement, 65-79% Good, 80% or more Outstanding.",
-    "organisational delivery": "The four standards on leadership, staff, services, and information and facilities, "
-    "rated by inspectors' judgement rather than from the case sample (HMIP calls this domain one).",
-    "case sample": "The cases HMIP reads in a PDU, about 42, chosen to represent its caseload.",
-    "points": "Each standard scores 0 (Inadequate) to 3 (Outstanding); the nine scores add up to 0-27 points, "
-    "which set the overall rating (0-4 Inadequate, 5-13 Requires improvement, 14-22 Good, 23-27 Outstanding).",
-    "simulated": "Made up by the project's seeded simulation to agree with HMIP's published ratings, because "
-    "HMIP does not publish case-level records. Simulated figures show how the analysis works; they are not facts about a PDU.",
-    "interval": "A range that shows how uncertain a figure is: with a 95% interval, the true value lies in "
-    "such a range 95 times in 100.",
-    "fresh sample": "A different set of about 42 cases from the same PDU, as a new inspection would draw.",
-    "firm": "A rating is firm when a fresh sample would very probably give the same rating.",
-    "funnel plot": "A chart of each PDU's share against its number of cases, with limits showing how far a share "
-    "can stray from the regional figure by chance alone.",
-    "rank range": "The spread of places a PDU could plausibly take in a league table, given the uncertainty of "
-    "small samples.",
-    "Jeffreys": "A standard way to describe what a sample says about the true share; it behaves well with "
-    "small samples and with shares near 0% or 100%.",
-    "Wilson": "A standard way to calculate an interval for a share that works well with small samples.",
-    "overdispersion": "More variation between PDUs than chance alone would give; funnel limits can be widened "
-    "to allow for it.",
-    "ethnic minority": "People from ethnic groups other than White, following Ministry of Justice practice "
-    "(White minority groups counted as White unless stated).",
-    "relative rate index": "The share of cases judged sufficient for one group divided by the share for the "
-    "comparison group: 1 means no difference, below 1 means the group fared worse.",
-    "Mantel-Haenszel": "A way to combine the comparison across several PDUs, comparing people within each PDU "
-    "first, so that differences between PDUs do not create a false gap.",
-    "Breslow-Day": "A test of whether the gap between groups differs from one PDU to another.",
-    "Benjamini-Hochberg": "An adjustment for making many comparisons at once, so that chance differences are "
-    "not reported as findings.",
-    "p-value": "How surprising the data would be if there were no real difference; small values (below 0.05) "
-    "suggest a real difference.",
-    "exact test": "A test that computes its chances exactly rather than by approximation, suited to small samples.",
-    "power": "The chance that a study of this size would detect a gap of a given size if it were real.",
-    "disclosure control": "Rules that stop a reader identifying individuals: counts of 1 to 7 people are hidden "
-    "and other counts rounded to the nearest 5.",
-    "suppressed": "Hidden to protect individuals, because the count is small (1 to 7 people).",
-}
-
-#: How each glossary term is recognised in a report's text (lower case, whole words).
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "PDU": ("pdu", "pdus"),
-    "HMIP": ("hmip",),
-    "standard": ("standard", "standards"),
-    "key question": ("key question", "key questions"),
-    "lowest-banding rule": ("lowest-banding", "lowest banding"),
-    "organisational delivery": ("organisational delivery", "domain one"),
-    "case sample": ("case sample", "sampled cases"),
-    "points": ("points",),
-    "simulated": ("simulated",),
-    "interval": ("interval", "intervals"),
-    "fresh sample": ("fresh sample",),
-    "firm": ("firm", "firmness"),
-    "funnel plot": ("funnel plot", "funnel"),
-    "rank range": ("rank range", "rank ranges"),
-    "Jeffreys": ("jeffreys",),
-    "Wilson": ("wilson",),
-    "overdispersion": ("overdispersion", "overdispersed"),
-    "ethnic minority": ("ethnic minority",),
-    "relative rate index": ("relative rate index", "rri"),
-    "Mantel-Haenszel": ("mantel-haenszel",),
-    "Breslow-Day": ("breslow-day",),
-    "Benjamini-Hochberg": ("benjamini-hochberg",),
-    "p-value": ("p-value", "p-values", "p ="),
-    "exact test": ("exact test", "exact tests", "boschloo", "fisher"),
-    "power": ("power",),
-    "disclosure control": ("disclosure control", "disclosure rule"),
-    "suppressed": ("suppressed", "redacted"),
-}
-
-
-def terms_used(text: str) -> list[str]:
-    """The glossary terms a text uses, in glossary order."""
-    low = text.lower()
-    for phrase in ("percentage points", "main points"):  # not the rating's points
-        low = low.replace(phrase, phrase.split()[0])  # keep the first word only
-    found = []
-    for term, aliases in _ALIASES.items():
-        if any(re.search(rf"(?<![a-z]){re.escape(a)}(?![a-z])", low) for a in aliases):
-            found.append(term)
-    return found
 
 
 # --- Sentences with ratings and simulated marks -------------------------------------------------------
@@ -190,9 +126,104 @@ def plain(s: Sentence | str) -> str:
     return "".join(out)
 
 
-def glossary_for(terms: Collection[str]) -> dict[str, str]:
-    """The glossary entries for these terms, in glossary order."""
-    unknown = [t for t in terms if t not in GLOSSARY]
-    if unknown:
-        raise ParameterError(f"no glossary entry for {unknown}; known: {', '.join(GLOSSARY)}")
-    return {t: GLOSSARY[t] for t in GLOSSARY if t in set(terms)}
+# --- Ratings, firmness, ranks and dates -------------------------------------------------------------
+def rating_words(label: str | None) -> str:
+    """'Requires improvement (RI)'; 'not published' for a missing rating."""
+    if label is None or (isinstance(label, float) and math.isnan(label)) or label == NOT_PUBLISHED:
+        return NOT_PUBLISHED.lower()
+    r = Rating.parse(label)
+    return f"{r.label} ({r.code})"
+
+
+#: How firm a rating is, in words, and the lowest chance of the same rating each applies from.
+FIRMNESS_WORDS = (
+    (0.90, "firm"),
+    (0.67, "fairly firm"),
+    (0.33, "could easily change"),
+    (0.0, "likely to change"),
+)
+
+
+def firmness_words(p: float) -> str:
+    """'firm', 'fairly firm', 'could easily change' or 'likely to change' (:data:`FIRMNESS_WORDS`)."""
+    for lowest, words in FIRMNESS_WORDS:
+        if p >= lowest:
+            return words
+    return FIRMNESS_WORDS[-1][1]  # pragma: no cover
+
+
+def ordinal(n: int) -> str:
+    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def date_words(value: str) -> str:
+    """'2022-10-18' -> '18 Oct 2022'; '2022-11' -> 'Nov 2022'; '' -> 'not published'."""
+    if not value:
+        return NOT_PUBLISHED.lower()
+    parts = value.split("-")
+    month = _MONTHS[int(parts[1]) - 1]
+    return f"{int(parts[2])} {month} {parts[0]}" if len(parts) == 3 else f"{month} {parts[0]}"
+
+
+# --- Bands and points, from the framework file --------------------------------------------------------
+def _whole(share: Fraction) -> int:
+    return int(share * 100)
+
+
+def band_ranges(framework: Framework | None = None) -> list[tuple[Rating, str]]:
+    """Each band of a key question's share, lowest first, from the framework's thresholds:
+    [(Inadequate, 'below 50%'), (Requires improvement, '50 to 64%'), ..., (Outstanding, '80% or more')]."""
+    fw = framework_or_default(framework)
+    cuts = [_whole(t) for _, t in fw.thresholds]
+    labels = [Rating.INADEQUATE] + [Rating.parse(label) for label, _ in fw.thresholds]
+    out = [(labels[0], f"below {cuts[0]}%")]
+    for i, cut in enumerate(cuts):
+        if i + 1 < len(cuts):
+            out.append((labels[i + 1], f"{cut} to {cuts[i + 1] - 1}%"))
+        else:
+            out.append((labels[i + 1], f"{cut}% or more"))
+    return out
+
+
+def band_thresholds(framework: Framework | None = None) -> str:
+    """The thresholds in a list: '50%, 65% and 80%'."""
+    fw = framework_or_default(framework)
+    return join_words([f"{_whole(t)}%" for _, t in fw.thresholds])
+
+
+def points_scale(framework: Framework | None = None) -> tuple[int, list[tuple[Rating, str]]]:
+    """(maximum points, [(rating, '0 to 4'), ...]) of the framework's first (full) overall scale."""
+    scale = framework_or_default(framework).overall_scales[0]
+    return scale.max_points, [(Rating.parse(b.rating), f"{b.low} to {b.high}") for b in scale.bands]
+
+
+def bands_sentence(framework: Framework | None = None) -> str:
+    """'Below 50% is Inadequate (I), 50 to 64% Requires improvement (RI), 65 to 79% Good (G), 80% or
+    more Outstanding (O).'"""
+    bands = band_ranges(framework)
+    first, rest = bands[0], bands[1:]
+    return (
+        f"{first[1][0].upper()}{first[1][1:]} is {first[0].label} ({first[0].code}), "
+        + ", ".join(f"{text} {r.label} ({r.code})" for r, text in rest)
+        + "."
+    )
+
+
+def points_sentence(framework: Framework | None = None) -> str:
+    """'Each of the nine standards scores 0 (I), 1 (RI), 2 (G) or 3 (O). Out of 27: 0 to 4 is
+    Inadequate (I), 5 to 13 Requires improvement (RI), 14 to 22 Good (G), 23 to 27 Outstanding (O).'"""
+    fw = framework_or_default(framework)
+    max_points, scale = points_scale(fw)
+    scores = join_words([f"{r.score} ({r.code})" for r in Rating]).replace(" and ", " or ")
+    (r0, t0), rest = scale[0], scale[1:]
+    return (
+        f"Each of the {count_words(len(fw.rated_standards))} standards scores {scores}. "
+        f"Out of {max_points}: {t0} is {r0.label} ({r0.code}), "
+        + ", ".join(f"{text} {r.label} ({r.code})" for r, text in rest)
+        + "."
+    )

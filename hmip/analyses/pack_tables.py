@@ -1,0 +1,430 @@
+"""The scrutiny pack's data: the workbook's tables (one per sheet, also written as CSVs), their specs
+(sheet, title, what each column means) and the data dictionary."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from hmip.analyses.pack_model import GAP_THAT_MATTERS, PackInputs, PduPage
+from hmip.analyses.words import NOT_PUBLISHED, firmness_words
+from hmip.data import loaders as d
+from hmip.rules.framework import Framework, framework_or_default
+from hmip.rules.ratings import Rating
+from hmip.stats.disclosure import MARKER
+from hmip.stats.intervals import proportion_interval
+
+NA = "[x]"  # not available / not published (Analysis Function shorthand)
+
+
+def _num(v: float | None, digits: int = 1) -> str | float:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return NA
+    return round(float(v), digits)
+
+
+def build_tables(
+    inp: PackInputs, pages: list[PduPage], *, framework: Framework | None = None
+) -> dict:
+    """The workbook's tables (one per sheet), as plain DataFrames with reader-facing column names."""
+    fw = framework_or_default(framework)
+    simulated = d.is_simulated(inp.data.counts)
+    sample_basis = "simulated" if simulated else "analyst-supplied"
+    rows = []
+    for p in pages:
+        for s in p.standards:
+            rows.append(
+                {
+                    "PDU": p.pdu,
+                    "Standard code": s.code,
+                    "Standard": s.name,
+                    "HMIP rating": s.rating,
+                    "Rating letter": Rating.parse(s.rating).code
+                    if s.rating != NOT_PUBLISHED
+                    else NA,
+                    "Basis": s.basis or "not published",
+                    "Rating from the case sample": s.sample_rating
+                    or ("not from cases" if not s.case_sample else "no case data"),
+                    "Case sample basis": sample_basis if s.sample_rating else "not applicable",
+                }
+            )
+    ratings = pd.DataFrame(rows)
+    overall = pd.DataFrame(
+        [
+            {
+                "PDU": p.pdu,
+                "Region": p.region,
+                "Overall rating": p.overall,
+                "Rating letter": Rating.parse(p.overall).code if p.overall != NOT_PUBLISHED else NA,
+                "Points": NA if p.points is None else p.points,
+                "Maximum points": NA if p.max_points is None else p.max_points,
+                "Points basis": p.points_basis or "not published",
+                "Published": p.published_on,
+            }
+            for p in pages
+        ]
+    )
+    c = inp.data.counts[inp.data.counts["pdu"].isin([p.pdu for p in pages])]
+    kq_rows = []
+    for r in c.itertuples():
+        lo, hi = (
+            tuple(
+                proportion_interval(int(r.yes), int(r.n), level=inp.level).iloc[0][
+                    ["lower", "upper"]
+                ]
+            )
+            if r.n
+            else (np.nan, np.nan)
+        )
+        kq_rows.append(
+            {
+                "PDU": r.pdu,
+                "Standard": fw.standard(r.standard).name,
+                "Key question": fw.key_question(r.standard, r.key_question).text,
+                "Sufficient": int(r.yes),
+                "Not sufficient": int(r.no),
+                "Cases judged": int(r.n),
+                "Share sufficient (%)": _num(100 * r.yes / r.n) if r.n else NA,
+                f"Lower {100 * inp.level:g}% limit (%)": _num(100 * lo),
+                f"Upper {100 * inp.level:g}% limit (%)": _num(100 * hi),
+                "Band": Rating.parse(_band(int(r.yes), int(r.n), fw)).label if r.n else NA,
+                "Data basis": sample_basis,
+            }
+        )
+    key_questions = pd.DataFrame(kq_rows)
+    firm_rows = []
+    for p in pages:
+        for s in p.standards:
+            if s.p_same is None:
+                continue
+            firm_rows.append(
+                {
+                    "PDU": p.pdu,
+                    "Standard": s.name,
+                    "Rating from the case sample": s.sample_rating,
+                    "Chance of the same rating in a fresh sample (%)": _num(100 * s.p_same),
+                    "In words": firmness_words(s.p_same),
+                    "Data basis": sample_basis,
+                }
+            )
+        if p.overall_p_same is not None:
+            firm_rows.append(
+                {
+                    "PDU": p.pdu,
+                    "Standard": "Overall rating",
+                    "Rating from the case sample": p.overall_sample_rating,
+                    "Chance of the same rating in a fresh sample (%)": _num(100 * p.overall_p_same),
+                    "In words": firmness_words(p.overall_p_same),
+                    "Data basis": sample_basis,
+                }
+            )
+    firmness = pd.DataFrame(firm_rows)
+    pos_rows = [
+        {
+            "PDU": p.pdu,
+            "Measure": p.position.measure,
+            "Sufficient": p.position.yes,
+            "Cases judged": p.position.n,
+            "Share sufficient (%)": _num(100 * p.position.yes / p.position.n),
+            "Rank (1 = highest share)": p.position.rank,
+            "Of": p.position.of,
+            "Lowest plausible rank": p.position.rank_upper,
+            "Highest plausible rank": p.position.rank_lower,
+            "Data basis": sample_basis,
+        }
+        for p in pages
+        if p.position.rank is not None
+    ]
+    positions = pd.DataFrame(pos_rows)
+    eq_rows = []
+    for p in pages:
+        e = p.equality
+        hidden = MARKER if e.status == "too few to say" else NA  # a statistic the rule withholds
+
+        def pts(v: float | None, hidden: str = hidden) -> str | float:
+            return hidden if v is None else _num(100 * v)
+
+        eq_rows.append(
+            {
+                "PDU": p.pdu,
+                "Measure": e.measure,
+                "Result": e.status,
+                "Ethnic minority: cases judged": _shown(e.minority_n),
+                "Ethnic minority: sufficient": _shown(e.minority_yes),
+                "Ethnic minority: share sufficient (%)": pts(e.minority_share),
+                "White: cases judged": _shown(e.white_n),
+                "White: sufficient": _shown(e.white_yes),
+                "White: share sufficient (%)": pts(e.white_share),
+                "Difference (percentage points)": pts(e.difference),
+                "Lower limit (points)": pts(e.lower),
+                "Upper limit (points)": pts(e.upper),
+                "Cases needed in each group": NA
+                if e.needed_per_group is None
+                else e.needed_per_group,
+                "Data basis": sample_basis if e.status != "not available" else "not applicable",
+            }
+        )
+    equality = pd.DataFrame(eq_rows)
+    rec_rows = []
+    for p in pages:
+        for r in p.recommendations:
+            rec_rows.append(
+                {
+                    "PDU": p.pdu,
+                    "Number": r.number,
+                    "Recommendation": r.text,
+                    "Source": r.source,
+                    "Progress status": r.status or "no progress reported",
+                    "Status letter": r.status_letter or NA,
+                    "Action": r.action or "no progress reported",
+                    "Evidence": r.evidence
+                    or ("no evidence given" if r.status else "no progress reported"),
+                    "Date": r.date or NA,
+                    "Progress basis": p.progress_basis or "no progress file given",
+                }
+            )
+    if not rec_rows:
+        rec_rows.append(
+            {
+                "PDU": "none",
+                "Number": NA,
+                "Recommendation": "no recommendations held for these PDUs",
+                "Source": NA,
+                "Progress status": NA,
+                "Status letter": NA,
+                "Action": NA,
+                "Evidence": NA,
+                "Date": NA,
+                "Progress basis": NA,
+            }
+        )
+    recommendations = pd.DataFrame(rec_rows)
+    tables = {
+        "overall": overall,
+        "ratings": ratings,
+        "key_questions": key_questions,
+        "firmness": firmness,
+        "position": positions,
+        "equality": equality,
+        "recommendations": recommendations,
+        "national": national_table(),
+    }
+    return {k: v for k, v in tables.items() if not v.empty}
+
+
+def national_table(framework: str = "pdu-2021") -> pd.DataFrame:
+    """Every PDU rated under the 2021-2023 framework with its published rating, points where known and
+    its national rank range (published data; blanks shown as not published)."""
+    from hmip.data.national import load_national_ratings
+    from hmip.stats.national import national_positions
+
+    ratings = load_national_ratings()
+    mine = ratings[ratings["framework"] == framework]
+    pos = national_positions(ratings, framework).set_index("pdu")
+    rows = []
+    for r in mine.to_dict("records"):
+        q = pos.loc[r["pdu"]]
+        rows.append(
+            {
+                "PDU": r["pdu"],
+                "Region": r["region"] or NA,
+                "Published": r["publication_date"],
+                "Overall rating": r["overall_rating"],
+                "Rating letter": Rating.parse(r["overall_rating"]).code,
+                "Points": NA if pd.isna(r["points"]) else int(r["points"]),
+                "Points basis": r["points_basis"] or "not published",
+                "Best national rank": int(q["rank_best"]),
+                "Worst national rank": int(q["rank_worst"]),
+                "Of": int(q["n_pdus"]),
+                "Source": r["source"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _band(yes: int, n: int, fw: Framework) -> str:
+    from hmip.rules.ratings import band_counts
+
+    return band_counts(yes, n - yes, framework=fw).label
+
+
+def _shown(v: object) -> object:
+    return NA if v is None else v
+
+
+def table_specs(
+    framework: Framework | None = None,
+) -> dict[str, tuple[str, str, str, dict[str, str]]]:
+    """Each table: (sheet name, title, what it shows, column -> meaning); points from the framework file.
+    Shared by the workbook and the data dictionary that goes with the CSVs."""
+    fw = framework_or_default(framework)
+    full, *others = fw.overall_scales
+    top = full.max_points
+    maxima = f"{top}" + "".join(
+        f", or {sc.max_points} where "
+        + " and ".join(fw.standard(s).name.lower() for s in sorted(sc.not_rated))
+        + " is not rated"
+        for sc in others
+    )
+    gap = round(100 * GAP_THAT_MATTERS)
+    return {
+        "overall": (
+            "Overall",
+            "HMIP's overall rating and points for each PDU",
+            f"Published overall ratings; points out of {top} where published or implied.",
+            {
+                "PDU": "Probation Delivery Unit",
+                "Region": "Probation region",
+                "Overall rating": "HMIP's overall rating, in words; Not published where unknown",
+                "Rating letter": "I, RI, G or O; [x] where not published",
+                "Points": f"Total points (0 to {top}); [x] where not published",
+                "Maximum points": maxima,
+                "Points basis": "published, implied (follows from published values) or not published",
+                "Published": "Date HMIP published the inspection report",
+            },
+        ),
+        "ratings": (
+            "Ratings",
+            "HMIP's rating of each standard, by PDU",
+            "Nine rated standards per PDU; ratings as words; the rating the case sample gives alongside.",
+            {
+                "PDU": "Probation Delivery Unit",
+                "Standard code": "1.1 to 2.5",
+                "Standard": "Standard name",
+                "HMIP rating": "Inadequate, Requires improvement, Good, Outstanding or Not published",
+                "Rating letter": "I, RI, G or O; [x] where not published",
+                "Basis": "published, implied or not published",
+                "Rating from the case sample": "The rating the key-question counts give (case-sample standards only)",
+                "Case sample basis": "simulated or analyst-supplied",
+            },
+        ),
+        "key_questions": (
+            "Key questions",
+            "Cases judged sufficient on each key question, with intervals",
+            "Inspection sample counts per PDU (not counts of people by characteristic, so shown unrounded).",
+            {
+                "PDU": "Probation Delivery Unit",
+                "Standard": "Case-sample standard",
+                "Key question": "The key question's wording",
+                "Sufficient": "Cases judged sufficient",
+                "Not sufficient": "Cases judged not sufficient",
+                "Cases judged": "Sufficient plus not sufficient (not applicable cases left out)",
+                "Share sufficient (%)": "Sufficient as a percentage of cases judged",
+                "Lower 95% limit (%)": "Wilson score interval, lower limit",
+                "Upper 95% limit (%)": "Wilson score interval, upper limit",
+                "Band": "The rating band of the share",
+                "Data basis": "simulated or analyst-supplied",
+            },
+        ),
+        "firmness": (
+            "Firmness",
+            "How firm each rating is: the chance a fresh sample gives the same rating",
+            "Posterior predictive chance that a fresh sample of the same size gives the same rating.",
+            {
+                "PDU": "Probation Delivery Unit",
+                "Standard": "Case-sample standard, or the overall rating",
+                "Rating from the case sample": "The rating the sample gives",
+                "Chance of the same rating in a fresh sample (%)": "Percentage",
+                "In words": "firm (90 or more), fairly firm (67 to 89), could easily change (33 to 66), likely to change (below 33)",
+                "Data basis": "simulated or analyst-supplied",
+            },
+        ),
+        "position": (
+            "Position",
+            "Where each PDU stands in the region, with its plausible range",
+            "Rank on the position measure (1 = highest share) and the range of plausible ranks.",
+            {
+                "PDU": "Probation Delivery Unit",
+                "Measure": "The key question PDUs are placed on",
+                "Sufficient": "Cases judged sufficient",
+                "Cases judged": "Cases judged on this key question",
+                "Share sufficient (%)": "Percentage",
+                "Rank (1 = highest share)": "Position in the region",
+                "Of": "Number of PDUs ranked",
+                "Lowest plausible rank": "Upper end of the 95% rank range",
+                "Highest plausible rank": "Lower end of the 95% rank range",
+                "Data basis": "simulated or analyst-supplied",
+            },
+        ),
+        "equality": (
+            "Equality",
+            "Ethnic minority against White people on probation: share of cases judged sufficient",
+            "Counts of people protected by the disclosure rule; shares and the difference from the "
+            "protected counts.",
+            {
+                "PDU": "Probation Delivery Unit",
+                "Measure": "The key question compared",
+                "Result": "difference, no clear difference, too few to say, or not available",
+                "Ethnic minority: cases judged": "Protected count of people ([REDACTED] = 1 to 7)",
+                "Ethnic minority: sufficient": "Protected count of people",
+                "Ethnic minority: share sufficient (%)": "From protected counts",
+                "White: cases judged": "Protected count of people",
+                "White: sufficient": "Protected count of people",
+                "White: share sufficient (%)": "From protected counts",
+                "Difference (percentage points)": "Ethnic minority minus White",
+                "Lower limit (points)": "Newcombe 95% interval, lower limit",
+                "Upper limit (points)": "Newcombe 95% interval, upper limit",
+                "Cases needed in each group": f"To detect a {gap}-point gap (80% power, 5% level)",
+                "Data basis": "simulated, analyst-supplied or not applicable",
+            },
+        ),
+        "national": (
+            "National",
+            "Every PDU rated under the 2021-2023 framework: published rating, points and national rank range",
+            "Published national ratings; where points are not published a PDU is placed anywhere its rating's "
+            "band allows, so its rank is a range. Ratings under the revised framework (from late 2023) are "
+            "not comparable and are left out.",
+            {
+                "PDU": "Probation Delivery Unit",
+                "Region": "HMPPS probation region where known",
+                "Published": "Publication date of HMIP's report (YYYY-MM-DD, YYYY-MM or YYYY)",
+                "Overall rating": "HMIP's overall rating",
+                "Rating letter": "I, RI, G or O",
+                "Points": f"Points of {top} where published or implied",
+                "Points basis": "published, implied, or not published",
+                "Best national rank": "1 + PDUs certainly higher on points",
+                "Worst national rank": "1 + PDUs possibly higher on points",
+                "Of": "PDUs rated under this framework",
+                "Source": "Where the rating was published",
+            },
+        ),
+        "recommendations": (
+            "Recommendations",
+            "HMIP's recommendations and progress against them",
+            "Recommendations as published, with the progress file's status where one is given.",
+            {
+                "PDU": "Probation Delivery Unit",
+                "Number": "Recommendation number",
+                "Recommendation": "Wording as published",
+                "Source": "Where the wording comes from",
+                "Progress status": "on track, at risk, off track, or no progress reported",
+                "Status letter": "G on track, A at risk, R off track; [x] where none",
+                "Action": "What is being done",
+                "Evidence": "The evidence given",
+                "Date": "Date of the progress update",
+                "Progress basis": "illustrative example, analyst-supplied, or no progress file given",
+            },
+        ),
+    }
+
+
+#: The table specs under the default framework.
+TABLE_SPECS = table_specs()
+
+
+def data_dictionary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    rows = []
+    for key, table in tables.items():
+        sheet, title, _, columns = TABLE_SPECS[key]
+        for col in table.columns:
+            meaning = columns.get(col) or next(
+                (v for k, v in columns.items() if k.split()[0] == col.split()[0] == "Lower"),
+                next(
+                    (v for k, v in columns.items() if k.split()[0] == col.split()[0] == "Upper"),
+                    "",
+                ),
+            )
+            rows.append({"Table": sheet, "Column": col, "Meaning": meaning})
+    return pd.DataFrame(rows)
