@@ -16,8 +16,8 @@ from hmip.stats.disproportionality import (
     NOT_DETECTABLE,
     breslow_day,
     make_grouping,
-    min_detectable_difference,
     mh_test,
+    min_detectable_difference,
     pooled_analysis,
 )
 
@@ -95,9 +95,7 @@ def test_mh_test_matches_r_and_statsmodels_when_the_correction_applies():
         k = int(rng.integers(1, 6))
         tables = rng.integers(0, 9, size=(k, 2, 2))
         tables[:, :, 0] += 1  # rows never empty
-        delta = sum(
-            a - (a + b) * (a + c) / (a + b + c + d) for (a, b), (c, d) in tables.tolist()
-        )
+        delta = sum(a - (a + b) * (a + c) / (a + b + c + d) for (a, b), (c, d) in tables.tolist())
         t = mh_test(tables)
         assert t.p_value == pytest.approx(r_mantelhaen(tables.tolist())[1], rel=1e-9, nan_ok=True)
         if abs(delta) >= 0.5 and t.done:
@@ -150,7 +148,9 @@ def test_no_shortfall_detectable_is_said_not_the_reference_share():
     h = NormalIndPower().solve_power(effect_size=None, nobs1=3, ratio=40 / 3, alpha=0.05, power=0.8)
     assert h / 2 > math.asin(math.sqrt(0.5))
     # and a detectable case still gives the number: p_ref - sin(asin(sqrt(p_ref)) - h/2)^2
-    h = NormalIndPower().solve_power(effect_size=None, nobs1=30, ratio=40 / 30, alpha=0.05, power=0.8)
+    h = NormalIndPower().solve_power(
+        effect_size=None, nobs1=30, ratio=40 / 30, alpha=0.05, power=0.8
+    )
     expected = 0.5 - math.sin(math.asin(math.sqrt(0.5)) - h / 2) ** 2
     assert min_detectable_difference(30, 40, 0.5).value == pytest.approx(expected)
 

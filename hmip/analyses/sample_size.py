@@ -33,6 +33,7 @@ from hmip.stats.sampling import (
     accuracy_curve,
     band_probabilities,
     compare_samples,
+    fresh_sizes,
     overall_distribution,
     p_correct_band,
     stability,
@@ -98,7 +99,9 @@ def key_question_table(
     framework: Framework | None = None,
 ) -> pd.DataFrame:
     """Every key question of one PDU: counts, share, interval, observed band, the probability the TRUE share is in
-    each band, and the chance a fresh sample (of ``n_new``, default the same n) gives the same band."""
+    each band, and the chance a fresh sample of ``n_new`` cases (default: as many as were sampled) gives the
+    same band; each key question is judged on the same share of the fresh sample as of the observed one
+    (``n_fresh``, :func:`hmip.stats.sampling.fresh_sizes`)."""
     fw = framework_or_default(framework)
     t = share_table(counts[counts["n"] > 0].reset_index(drop=True), level=level, method=method)
     rows = []
@@ -107,7 +110,9 @@ def key_question_table(
             int(r.yes), int(r.n), caseload=caseload, prior=prior, framework=fw
         )
         probs = bands.set_index("rating")["probability"]
-        st = stability(int(r.yes), int(r.n), n_new=n_new, prior=prior, framework=fw)
+        sampled = int(r.n) + int(getattr(r, "not_applicable", 0) or 0)
+        fresh = fresh_sizes(int(r.n), sampled, n_new)
+        st = stability(int(r.yes), int(r.n), n_new=fresh, prior=prior, framework=fw)
         rows.append(
             {
                 "standard": r.standard,
@@ -122,6 +127,7 @@ def key_question_table(
                 "level": r.level,
                 "band": band_counts(int(r.yes), int(r.n - r.yes), framework=fw).label,
                 **{rt.label: float(probs[rt]) for rt in RATINGS},
+                "n_fresh": fresh,
                 "p_same_band_fresh_sample": float(st.loc[st["observed"], "probability"].item()),
                 "band_method": bands["method"].iloc[0],
             }
@@ -159,9 +165,16 @@ def sample_size_table(
 
 
 def conclusion(
-    pdu: str, kq_table: pd.DataFrame, overall: pd.Series | None, observed: Rating | None, n: int
+    pdu: str,
+    kq_table: pd.DataFrame,
+    overall: pd.Series | None,
+    observed: Rating | None,
+    n: int,
+    n_observed: int | None = None,
 ) -> list[str]:
-    """Plain-English conclusions about how firm a PDU's ratings are."""
+    """Plain-English conclusions about how firm a PDU's ratings are: ``n`` is the planned fresh sample,
+    ``n_observed`` the cases the ratings were made from (default ``n``); the two are named apart."""
+    n_observed = n if n_observed is None else n_observed
     out = []
     firm = kq_table[kq_table[[r.label for r in RATINGS]].max(axis=1) >= 0.95]
     shaky = kq_table[kq_table[[r.label for r in RATINGS]].max(axis=1) < 0.8]
@@ -173,23 +186,42 @@ def conclusion(
         out.append(
             f"'{r.label}' ({r.yes}/{r.n}, {r.share:.0%}) was banded {r.band}, but the chance its true share is in "
             f"that band is only {kq_table.loc[r.Index, r.band]:.0%}; "
-            f"a fresh sample of {r.n} would give the same band {r.p_same_band_fresh_sample:.0%} of the time."
+            f"a fresh sample of {n} cases{_judged_on(getattr(r, 'n_fresh', r.n), n)} would give the same band "
+            f"{r.p_same_band_fresh_sample:.0%} of the time."
         )
     if overall is not None and observed is not None:
         other = {
             rt: float(overall[rt]) for rt in RATINGS if rt != observed and overall[rt] >= 0.005
         }
         out.append(
-            f"With a different sample of about {n} cases, {pdu} would again be rated {observed.label} with "
+            f"With a fresh sample of {n} cases, {pdu} would again be rated {observed.label} with "
             f"probability {overall[observed]:.0%}"
             + (": " + ", ".join(f"{rt.label} {p:.0%}" for rt, p in other.items()) if other else "")
             + " (domain-one judgement ratings held fixed; standards combined as independent)."
         )
     out.append(
-        f"At n = {n}, one case is {100 / n:.1f} percentage points: a key question within a few cases of 50%, 65% "
-        "or 80% can change band with a different sample, so ratings near a boundary should be read as provisional."
+        one_case_sentence(n_observed, n)
+        + " A key question within a few cases of 50%, 65% or 80% can change band with a different sample, so "
+        "ratings near a boundary should be read as provisional."
     )
     return out
+
+
+def _judged_on(fresh: int, n: int) -> str:
+    return "" if fresh == n else f" ({fresh} of them judged on this question)"
+
+
+def one_case_sentence(n_observed: int, n_new: int | None = None) -> str:
+    """What one case is worth, in the sample the ratings were made from and (if different) in the planned
+    fresh sample, named apart: 'In the inspection's sample of 42 cases, one case is 2.4 percentage points
+    of a key question judged on every case; in a fresh sample of 60 cases it would be 1.7.'"""
+    text = (
+        f"In the inspection's sample of {n_observed} cases, one case is {100 / n_observed:.1f} percentage "
+        "points of a key question judged on every case"
+    )
+    if n_new is not None and n_new != n_observed:
+        text += f"; in a fresh sample of {n_new} cases it would be {100 / n_new:.1f}"
+    return text + "."
 
 
 def reaudit_counts_for(data_counts: pd.DataFrame, pdu: str) -> pd.DataFrame:
@@ -217,6 +249,15 @@ class SensitivityInputs:
     parameters: dict
     #: this PDU's case-sample standards as rated when the data were loaded (None: rate ``counts``)
     case_ratings: pd.DataFrame | None = None
+
+    @property
+    def n_observed(self) -> int:
+        """The cases in the sample the ratings were made from (``n`` is the planned fresh sample)."""
+        if self.cases is not None and len(self.cases):
+            return len(self.cases)
+        c = self.counts
+        judged = c["yes"] + c["no"] + (c["not_applicable"] if "not_applicable" in c else 0)
+        return int(judged.max()) if len(c) else 0
 
     def rated(self, framework: Framework | None = None) -> pd.DataFrame:
         """This PDU's case-sample standard ratings (rated once, at loading, where possible)."""
@@ -320,7 +361,13 @@ def rating_distributions(inp: SensitivityInputs, *, framework: Framework | None 
     fw = framework_or_default(framework)
     independent = {
         s.id: standard_rating_distribution(
-            None, s.id, pdu=inp.pdu, counts=inp.counts, correlated=False, framework=fw
+            None,
+            s.id,
+            pdu=inp.pdu,
+            counts=inp.counts,
+            correlated=False,
+            n_new=inp.n,
+            framework=fw,
         )
         for s in fw.case_sample_standards
     }
@@ -328,7 +375,13 @@ def rating_distributions(inp: SensitivityInputs, *, framework: Framework | None 
     if inp.cases is not None:
         correlated = {
             s.id: standard_rating_distribution(
-                inp.cases, s.id, correlated=True, draws=inp.draws, seed=inp.seed + i, framework=fw
+                inp.cases,
+                s.id,
+                correlated=True,
+                n_new=inp.n,
+                draws=inp.draws,
+                seed=inp.seed + i,
+                framework=fw,
             )
             for i, s in enumerate(fw.case_sample_standards)
         }
@@ -367,6 +420,16 @@ def rating_distributions(inp: SensitivityInputs, *, framework: Framework | None 
 
 #: True shares near each band boundary, for the accuracy curves and the sample-size table.
 BOUNDARY_SHARES = (0.45, 0.55, 0.60, 0.70, 0.75, 0.85)
+
+
+def boundary_shares(caseload: int | None = None) -> tuple[float, ...]:
+    """:data:`BOUNDARY_SHARES`, each moved to the nearest whole number of cases in ``caseload`` (halves up)
+    when one is given: a true share must be a whole number of cases, and the share shown is the one used
+    (so 0.45 of a caseload of 10 is shown and banded as 5/10 = 0.50, never banded as one share and shown
+    as another)."""
+    if not caseload:
+        return BOUNDARY_SHARES
+    return tuple(dict.fromkeys(int(p * caseload + 0.5) / caseload for p in BOUNDARY_SHARES))
 
 
 def key_question_display(kq: pd.DataFrame) -> pd.DataFrame:
@@ -480,7 +543,9 @@ def prepare(*, framework: Framework | None = None, **parameters: object) -> Samp
     notebook's parameters, the same as :func:`load_inputs`."""
     fw = framework_or_default(framework)
     inp = load_inputs(framework=fw, **parameters)
-    kq = key_question_table(inp.counts, level=inp.level, caseload=inp.caseload, framework=fw)
+    kq = key_question_table(
+        inp.counts, level=inp.level, caseload=inp.caseload, n_new=inp.n, framework=fw
+    )
     dist = rating_distributions(inp, framework=fw)
     targets = sorted({inp.target, 0.9})
     reaudit, verdicts = None, []
@@ -492,13 +557,22 @@ def prepare(*, framework: Framework | None = None, **parameters: object) -> Samp
         key_questions=kq,
         distributions=dist,
         observed_points=observed_points(inp),
-        accuracy=accuracy_curve(BOUNDARY_SHARES, range(10, 401), inp.caseload, framework=fw),
+        accuracy=accuracy_curve(
+            boundary_shares(inp.caseload),
+            range(10, min(400, inp.caseload or 400) + 1),
+            inp.caseload,
+            framework=fw,
+        ),
         sample_sizes=sample_size_table(
-            BOUNDARY_SHARES, targets=targets, caseload=inp.caseload, n=inp.n, framework=fw
+            boundary_shares(inp.caseload),
+            targets=targets,
+            caseload=inp.caseload,
+            n=inp.n,
+            framework=fw,
         ),
         reaudit=reaudit,
         reaudit_verdicts=verdicts,
-        conclusion=conclusion(inp.pdu, kq, dist["overall"], inp.observed, inp.n),
+        conclusion=conclusion(inp.pdu, kq, dist["overall"], inp.observed, inp.n, inp.n_observed),
     )
 
 

@@ -124,16 +124,22 @@ def _check_rounding(rounding: object) -> None:
         )
 
 
-def _framework(framework: object) -> Framework:
-    """The framework given, or the default one; a RatingError for anything else."""
+def check_framework(framework: object, *, error: type[Exception] = RatingError) -> Framework:
+    """The framework given, or the default one; ``error`` (a RatingError unless the caller names its
+    own, e.g. the sampling functions' SamplingError) for anything else. The one framework check."""
     if framework is None:
         return framework_or_default()
     if not isinstance(framework, Framework):
-        raise RatingError(
+        raise error(
             f"framework {framework!r} is not accepted; give None (the default framework) or a "
             "Framework from hmip.rules.framework.load_framework"
         )
     return framework
+
+
+def _framework(framework: object) -> Framework:
+    """The framework given, or the default one; a RatingError for anything else."""
+    return check_framework(framework)
 
 
 def _check_whole(name: str, value: object, minimum: int) -> int:

@@ -23,6 +23,7 @@ Every public function checks its arguments and raises :class:`SamplingError` (a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import product
@@ -32,8 +33,14 @@ import pandas as pd
 from scipy import integrate, stats
 
 from hmip.errors import FrameworkError, RatingError, StatisticsError
-from hmip.rules.framework import Framework, Standard, default_framework
-from hmip.rules.ratings import Rating, band_counts, count_thresholds, overall_band
+from hmip.rules.framework import Framework, Standard
+from hmip.rules.ratings import (
+    Rating,
+    band_counts,
+    check_framework,
+    count_thresholds,
+    overall_band,
+)
 from hmip.stats import DEFAULT_SEED
 from hmip.stats.checks import beta_prior, proportion, proportions, whole_number, whole_numbers
 from hmip.stats.intervals import newcombe_difference
@@ -53,14 +60,7 @@ class SamplingError(StatisticsError):
 
 # --- Argument checks ------------------------------------------------------------------------------
 def _fw(framework: object) -> Framework:
-    if framework is None:
-        return default_framework()
-    if not isinstance(framework, Framework):
-        raise SamplingError(
-            f"framework = {framework!r} is not accepted; give None (the default framework) or a "
-            "Framework from hmip.rules.framework.load_framework"
-        )
-    return framework
+    return check_framework(framework, error=SamplingError)
 
 
 def _check_kn(k: object, n: object) -> tuple[int, int]:
@@ -252,8 +252,23 @@ def _true_band(
     fw = _fw(framework)
     if caseload is None:
         return band(true_share, framework=fw), None
-    t = int(round(true_share * caseload))
-    return band_counts(t, caseload - t, framework=fw), t
+    yes, no = _whole_cases(true_share, caseload)
+    return band_counts(yes, no, framework=fw), yes
+
+
+def _whole_cases(true_share: float, caseload: int) -> tuple[int, int]:
+    """(sufficient, not) in a caseload whose true share is ``true_share``: refused unless the share is a
+    whole number of cases (0.65 of 10 is 6.5 cases; rounding it to 6 would score 60%, not 65%)."""
+    t = true_share * caseload
+    whole = round(t)
+    if abs(t - whole) > 1e-9 * max(1, caseload):
+        low, high = math.floor(t), math.ceil(t)
+        raise SamplingError(
+            f"true_share = {true_share:g} of a caseload of {caseload} is {t:g} cases, not a whole "
+            f"number; give a share that is a whole number of cases ({low}/{caseload} = "
+            f"{low / caseload:g} or {high}/{caseload} = {high / caseload:g}), or no caseload"
+        )
+    return whole, caseload - whole
 
 
 def _as_values(values: object) -> object:
@@ -378,7 +393,7 @@ def rating_distribution_independent(
     kq_counts: Mapping[str, tuple[int, int]],
     *,
     kind: str = "resample",
-    n_new: int | None = None,
+    n_new: int | Mapping[str, int] | None = None,
     prior: tuple[float, float] = JEFFREYS,
     framework: Framework | None = None,
 ) -> pd.DataFrame:
@@ -386,27 +401,51 @@ def rating_distribution_independent(
 
     ``kq_counts`` maps each key question to (yes, no), each with at least one case.
     ``kind="true"``: of the standard's true rating (posterior); ``kind="resample"``: of the rating a
-    fresh sample would give (posterior predictive). One row per rating.
+    fresh sample would give (posterior predictive), with ``n_new`` cases judged on every key question
+    (one number), or on each (a mapping key question -> cases; default: the same as observed).
+    One row per rating.
     """
     counts = _check_kq_counts(kq_counts)
     kind = _check_choice("kind", kind, KINDS)
-    n_new = _check_optional_n("n_new", n_new)
+    if isinstance(n_new, Mapping):
+        sizes = {
+            q: _check_optional_n(f"n_new['{q}']", n_new.get(q, sum(counts[q]))) for q in counts
+        }
+        n_text = ", ".join(str(v) for v in sizes.values())
+    else:
+        n_one = _check_optional_n("n_new", n_new)
+        sizes = {q: n_one or sum(c) for q, c in counts.items()}
+        n_text = n_one
     a0, b0 = _check_prior(prior)
     fw = _fw(framework)
     at_least = np.ones(len(RATINGS) + 1)
     at_least[-1] = 0.0
-    for yes, no in counts.values():
+    for q, (yes, no) in counts.items():
         n = yes + no
         if kind == "true":
             table = band_probabilities(yes, n, prior=(a0, b0), framework=fw)
         else:
-            table = stability(yes, n, n_new=n_new or n, prior=(a0, b0), framework=fw)
+            table = stability(yes, n, n_new=sizes[q], prior=(a0, b0), framework=fw)
         p_band = _vector(table)
         survival = np.concatenate([np.cumsum(p_band[::-1])[::-1], [0.0]])
         at_least[:-1] *= survival[:-1]
     probs = at_least[:-1] - at_least[1:]
-    detail = f"{_prior_name(a0, b0)} prior; {_kind_text(kind, n_new)}"
+    detail = f"{_prior_name(a0, b0)} prior; {_kind_text(kind, n_text)}"
     return _rating_table(probs, "independent-exact", detail)
+
+
+def fresh_sizes(judged: int, cases: int, n_new: int | None) -> int:
+    """Cases a key question is judged on in a fresh sample of ``n_new`` cases, when it was judged on
+    ``judged`` of the ``cases`` sampled: the same share of the fresh sample, to the nearest whole case
+    (halves up), at least 1; ``judged`` itself when ``n_new`` is None or equals ``cases``."""
+    judged = whole_number("judged", judged, minimum=1, error=SamplingError)
+    cases = whole_number("cases", cases, minimum=1, error=SamplingError)
+    if judged > cases:
+        raise SamplingError(f"judged = {judged} is more than cases = {cases}")
+    if n_new is None:
+        return judged
+    n_new = whole_number("n_new", n_new, minimum=1, error=SamplingError)
+    return max(1, (2 * judged * n_new + cases) // (2 * cases))
 
 
 _ANSWER_CODES = {"yes": 1, "no": 0, "n/a": -1}
@@ -516,14 +555,22 @@ def standard_rating_distribution(
     correlated: bool = True,
     kind: str = "resample",
     method: str = "dirichlet",
+    n_new: int | None = None,
     draws: int = 10000,
     seed: int = DEFAULT_SEED,
     framework: Framework | None = None,
 ) -> pd.DataFrame:
     """A standard's rating distribution for one PDU, from case-level data (correlated) or counts
     (independent). Key questions with no applicable cases are left out, as when the standard is
-    rated (:func:`hmip.rules.tables.rate_standards`); a standard with none cannot be rated."""
+    rated (:func:`hmip.rules.tables.rate_standards`); a standard with none cannot be rated.
+
+    ``n_new``: the number of cases in the fresh sample (``kind="resample"``; default: as many as were
+    sampled). With case-level data the fresh cases are drawn whole, so each key question applies to as
+    many as chance gives; with counts each key question is judged on the same share of the fresh
+    sample as of the observed one (:func:`fresh_sizes`; the cases sampled are yes + no +
+    not_applicable where the counts have that column, else the most judged on any key question)."""
     fw = _fw(framework)
+    n_new = _check_optional_n("n_new", n_new)
     std = _case_standard(standard, fw)
     if not isinstance(correlated, bool | np.bool_):
         raise SamplingError(f"correlated = {correlated!r} is not accepted; give True or False")
@@ -545,7 +592,13 @@ def standard_rating_distribution(
                 f"{std.name}: no applicable cases in any key question, so it cannot be rated"
             )
         return rating_distribution_correlated(
-            sub[answered], kind=kind, method=method, draws=draws, seed=seed, framework=fw
+            sub[answered],
+            kind=kind,
+            method=method,
+            n_new=n_new,
+            draws=draws,
+            seed=seed,
+            framework=fw,
         )
     if counts is None:
         from hmip.data.loaders import key_question_counts
@@ -566,17 +619,27 @@ def standard_rating_distribution(
         raise SamplingError(
             f"counts has several rows for one key question of {std.name}; give pdu= to choose one PDU"
         )
-    kqs = {}
+    kqs, sampled = {}, {}
     for r in g.itertuples():
         yes = whole_number(f"counts yes ({r.key_question})", r.yes, error=SamplingError)
         no = whole_number(f"counts no ({r.key_question})", r.no, error=SamplingError)
         if yes + no > 0:
             kqs[r.key_question] = (yes, no)
+            na = getattr(r, "not_applicable", None)
+            if na is not None and not pd.isna(na):
+                na = whole_number(
+                    f"counts not_applicable ({r.key_question})", na, error=SamplingError
+                )
+                sampled[r.key_question] = yes + no + na
     if not kqs:
         raise SamplingError(
             f"{std.name}: no applicable cases in any key question, so it cannot be rated"
         )
-    return rating_distribution_independent(kqs, kind=kind, framework=fw)
+    sizes = None
+    if n_new is not None:
+        most = max(sum(c) for c in kqs.values())
+        sizes = {q: fresh_sizes(sum(c), sampled.get(q, most), n_new) for q, c in kqs.items()}
+    return rating_distribution_independent(kqs, kind=kind, n_new=sizes, framework=fw)
 
 
 # --- 5. The overall rating by exact convolution -------------------------------------------------------
