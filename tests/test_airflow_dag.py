@@ -1,0 +1,216 @@
+"""The Airflow DAG of hmip.build.airflow, run by Airflow's own test runner (``dag.test()``) in Airflow's
+own venv (``.venv-airflow``, made by ``make airflow-env`` from requirements-airflow.lock; ``make test``
+makes it). Airflow's home, its SQLite database, DAGs folder and logs live in a temporary folder.
+
+A DAG file like a deployment's is written to the DAGs folder; each report runs in its own task with the
+project's ``hmip run``; the publish task publishes the run atomically, and a failed report publishes
+nothing."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+AIRFLOW_VENV = ROOT / ".venv-airflow"
+AIRFLOW_PYTHON = AIRFLOW_VENV / "bin" / "python"
+HMIP = (
+    Path(sys.executable).parent / "hmip"
+)  # the project's own command, in the venv running the tests
+
+pytestmark = [
+    pytest.mark.airflow,
+    pytest.mark.skipif(
+        not AIRFLOW_PYTHON.exists(),
+        reason=f"Airflow's venv {AIRFLOW_VENV.name}/ is absent: `make airflow-env` creates it "
+        "(`make test` does, and so does CI)",
+    ),
+]
+
+
+def tiny_catalogue(folder: Path, *, fail: bool = False) -> Path:
+    """The tests' two-report catalogue (as in test_reports.py): tiny-two fails on demand."""
+    cat = folder / "cat.toml"
+    cat.write_text(
+        textwrap.dedent(
+            f"""
+            [settings]
+            timeout = 120
+            [[report]]
+            name = "tiny-one"
+            title = "Tiny one"
+            notebook = "tests/fixtures/tiny.ipynb"
+            parameters = {{ message = "first" }}
+            [[report]]
+            name = "tiny-two"
+            title = "Tiny two"
+            notebook = "tests/fixtures/tiny.ipynb"
+            parameters = {{ message = "second", fail = {str(fail).lower()} }}
+            """
+        )
+    )
+    return cat
+
+
+def snapshot(folder: Path) -> dict:
+    """Every published file and its checksum (logs and kept failures aside)."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "logs" not in p.parts and "failed" not in p.parts and p.name != ".lock"
+    }
+
+
+#: runs in Airflow's venv: load the DAG file, run the DAG with Airflow's test runner, print the states
+RUNNER = textwrap.dedent(
+    """
+    import json, runpy, sys
+    dag = runpy.run_path(sys.argv[1])["dag"]
+    run = dag.test()
+    states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    print("RESULT " + json.dumps({"state": str(run.state), "run_id": run.run_id, "tasks": states}))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def airflow(tmp_path_factory):
+    """Airflow's home, with its SQLite database migrated, all in a temporary folder."""
+    home = tmp_path_factory.mktemp("airflow")
+    (home / "dags").mkdir()
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+    }
+    env.pop("VIRTUAL_ENV", None)
+    r = subprocess.run(
+        [str(AIRFLOW_VENV / "bin" / "airflow"), "db", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return home, env
+
+
+def run_dag(airflow, name: str, **arguments) -> dict:
+    """Write a DAG file as a deployment would, and run it with ``dag.test()``: the DAG run's state and
+    each task's."""
+    home, env = airflow
+    dag_file = home / "dags" / f"{name}.py"
+    call = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+    dag_file.write_text(
+        "from hmip.build.airflow import reports_dag\n\n"
+        f"dag = reports_dag({call}, dag_id={name!r}, retries=0)\n"
+    )
+    started = time.perf_counter()
+    r = subprocess.run(
+        [str(AIRFLOW_PYTHON), "-c", RUNNER, str(dag_file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    log = home / f"{name}.log"
+    log.write_text(r.stdout + r.stderr)
+    lines = [line for line in r.stdout.splitlines() if line.startswith("RESULT ")]
+    assert r.returncode == 0 and lines, (
+        f"dag.test() failed (log {log}):\n{(r.stdout + r.stderr)[-4000:]}"
+    )
+    result = json.loads(lines[-1].removeprefix("RESULT "))
+    result["seconds"] = time.perf_counter() - started
+    return result
+
+
+@pytest.fixture(scope="module")
+def published(airflow, tmp_path_factory):
+    """The two-report catalogue run through the DAG; the jobs come from a file written by
+    ``hmip reports build --list --format json``, as the docs advise for a deployment."""
+    tmp = tmp_path_factory.mktemp("dag-ok")
+    cat = tiny_catalogue(tmp)
+    jobs = tmp / "jobs.json"
+    r = subprocess.run(
+        [str(HMIP), "reports", "build", "--list", "--format", "json", "--catalogue", str(cat)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    jobs.write_text(r.stdout)
+    out, shared = tmp / "reports", tmp / "shared"
+    result = run_dag(
+        airflow,
+        "hmip_reports_ok",
+        project=str(ROOT),
+        shared=str(shared),
+        catalogue=str(cat),
+        out=str(out),
+        jobs=str(jobs),
+        hmip=str(HMIP),
+    )
+    return result, out, shared
+
+
+def test_each_report_is_a_task_and_the_publish_task_publishes_the_run(published):
+    result, out, shared = published
+    assert result["state"] == "success", result
+    assert result["tasks"] == {"tiny-one": "success", "tiny-two": "success", "publish": "success"}
+    # each task wrote its report into the DAG run's own folder
+    gathered = shared / result["run_id"]
+    assert sorted(p.name for p in gathered.iterdir()) == [
+        "tiny-one.html",
+        "tiny-one.ipynb",
+        "tiny-two.html",
+        "tiny-two.ipynb",
+    ]
+    # ... and the run was published as `hmip reports build` publishes one
+    run = (out / "latest").resolve()
+    assert run.parent == out and run.name != result["run_id"]
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert [e["name"] for e in manifest["results"]] == ["tiny-one", "tiny-two"]
+    assert all(e["html"] == f"{e['name']}.html" and e["built_at"] for e in manifest["results"])
+    assert not any(e.get("carried_over") for e in manifest["results"])
+    assert "Message: first" in (run / "tiny-one.html").read_text()
+    assert "Message: second" in (run / "tiny-two.html").read_text()
+    index = (out / "index.html").read_text()
+    assert (
+        f'href="{run.name}/tiny-one.html"' in index and f'href="{run.name}/tiny-two.html"' in index
+    )
+    assert not (out / ".staging").exists() or not any((out / ".staging").iterdir())
+
+
+def test_a_failed_report_fails_the_dag_and_leaves_the_published_run_untouched(
+    published, airflow, tmp_path
+):
+    """The same output folder; tiny-two now fails. The DAG file lists the jobs itself (no jobs file)."""
+    _, out, _ = published
+    before = snapshot(out)
+    latest = os.readlink(out / "latest")
+    cat = tiny_catalogue(tmp_path, fail=True)
+    result = run_dag(
+        airflow,
+        "hmip_reports_fail",
+        project=str(ROOT),
+        shared=str(tmp_path / "shared"),
+        catalogue=str(cat),
+        out=str(out),
+        hmip=str(HMIP),
+    )
+    assert result["state"] == "failed", result
+    assert result["tasks"]["tiny-one"] == "success"
+    assert result["tasks"]["tiny-two"] == "failed"
+    assert result["tasks"]["publish"] == "upstream_failed"  # all_success: it never ran
+    assert snapshot(out) == before and os.readlink(out / "latest") == latest
+    # the failed report's executed notebook names the error, for whoever looks at the task
+    executed = tmp_path / "shared" / result["run_id"] / "tiny-two.ipynb"
+    assert "injected failure for the test" in executed.read_text()
