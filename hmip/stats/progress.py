@@ -210,7 +210,7 @@ def _fit_glm(years: np.ndarray, yes: np.ndarray, no: np.ndarray) -> _Fit | str:
         warnings.simplefilter("error", ConvergenceWarning)
         warnings.simplefilter("error", PerfectSeparationWarning)
         try:
-            res = sm.GLM(np.column_stack([yes, no]), exog, family=sm.families.Binomial()).fit()
+            res = sm.GLM(np.column_stack([yes, no]), exog, family=sm.families.Binomial()).fit(tol=1e-12)
         except (ConvergenceWarning, PerfectSeparationWarning, np.linalg.LinAlgError) as exc:
             return f"the model did not converge ({type(exc).__name__})"
     cov = np.asarray(res.cov_params())
