@@ -25,8 +25,19 @@ from hmip.stats.funnel import (
 )
 from hmip.stats.intervals import INTERVAL_METHODS, share_table
 
-
 # --- Summary table ------------------------------------------------------------------------------
+#: A recomputed rating that the data given cannot give (shown as a neutral badge, with the reason).
+NOT_AVAILABLE = "Not available"
+
+
+def _missing(explanation: str) -> str:
+    """What is missing, from the rules' 'cannot recompute: ...' explanation."""
+    missing = str(explanation).removeprefix("cannot recompute: ")
+    if missing.startswith("no rating for "):
+        missing += " (give them in a ratings file: ratings_path)"
+    return missing
+
+
 def summary_table(
     published_overall: pd.DataFrame,
     ratings: pd.DataFrame,
@@ -63,7 +74,11 @@ def summary_table(
                 "recomputed_points": pd.NA if rec is None else rec["points"],
                 "recomputed_rating": f"{rec_rating.label} ({rec_rating.code})"
                 if rec_rating
-                else ("no data" if rec is None else rec["explanation"]),
+                else (
+                    f"{NOT_AVAILABLE}: no cases or counts for this PDU in the data"
+                    if rec is None
+                    else f"{NOT_AVAILABLE}: {_missing(rec['explanation'])}"
+                ),
                 "check": match,
                 "cases": pd.NA if cases_per_pdu is None else cases_per_pdu.get(r.pdu, pd.NA),
             }
@@ -546,11 +561,20 @@ def summary_display(result: LondonComparison) -> pd.DataFrame:
                 else f"{int(p)}" + (" (implied)" if basis.get(pdu) == "implied" else "")
                 for pdu, p in zip(s["pdu"], s["published_points"], strict=True)
             ],
-            "Recomputed rating": [str(x).split(" (")[0] for x in s["recomputed_rating"]],
+            "Recomputed rating": [
+                NOT_AVAILABLE if str(x).startswith(NOT_AVAILABLE) else str(x).split(" (")[0]
+                for x in s["recomputed_rating"]
+            ],
             "Recomputed points": [("" if pd.isna(p) else int(p)) for p in s["recomputed_points"]],
-            "Agrees with HMIP": s["check"].map(
-                {"matches": "yes", "MISMATCH": "NO", "cannot check": "cannot check"}
-            ),
+            "Agrees with HMIP": [
+                {"matches": "yes", "MISMATCH": "NO"}.get(
+                    c,
+                    "cannot check: " + str(x).removeprefix(f"{NOT_AVAILABLE}: ")
+                    if str(x).startswith(NOT_AVAILABLE)
+                    else c,
+                )
+                for c, x in zip(s["check"], s["recomputed_rating"], strict=True)
+            ],
             "Cases": s["cases"],
         }
     )

@@ -36,6 +36,7 @@ __all__ = [
     "BADGE_CSS",
     "CVD_TYPES",
     "MIN_CVD_DELTA_E",
+    "NOT_AVAILABLE",
     "RATING_LABELS",
     "RATING_STYLES",
     "BadgeStyle",
@@ -84,6 +85,7 @@ _CLASS_KEYS = {
     "Outstanding": "o",
     "Not published": "np",
     "Not rated": "nr",
+    "Not available": "na",
 }
 
 #: Near-black and dark grey text as used by GOV.UK (``govuk-colour("black")`` and secondary text).
@@ -112,6 +114,11 @@ RATING_STYLES: dict[str, BadgeStyle] = {
     "Not rated": BadgeStyle("Not rated", "\u2013", fill=_WHITE, text=_DARK_GREY, border=_DARK_GREY),
 }
 
+#: A rating that could not be worked out from the data given (a PDU with no cases in the file, or
+#: no domain-one ratings to recompute an overall rating from): not one of HMIP's states, so kept
+#: out of :data:`RATING_STYLES`. Neutral grey, never a RAG colour, and always with its word.
+NOT_AVAILABLE = BadgeStyle("Not available", "?", fill="#B1B4B6", text=_BLACK, border=_DARK_GREY)
+
 #: The four ratings, worst to best.
 RATING_LABELS: tuple[str, ...] = ("Inadequate", "Requires improvement", "Good", "Outstanding")
 
@@ -137,6 +144,7 @@ for _label in RATING_LABELS:
 _SPELLINGS.update(
     {"n/p": RATING_STYLES["Not published"], "unknown": RATING_STYLES["Not published"]}
 )
+_SPELLINGS.update({"not available": NOT_AVAILABLE, "n/a": NOT_AVAILABLE, "no data": NOT_AVAILABLE})
 
 
 def style_for(label: str) -> BadgeStyle:
@@ -353,7 +361,7 @@ def legend_html(*, include_missing: bool = False) -> str:
 
 def _style_rules() -> str:
     rules = []
-    for style in RATING_STYLES.values():
+    for style in [*RATING_STYLES.values(), NOT_AVAILABLE]:
         rules.append(
             f".badge.{style.css_class} {{ background-color: {style.fill}; color: {style.text}; "
             f"border-color: {style.border}; }}"
