@@ -67,13 +67,54 @@ def position_in_words(pos: NationalPosition) -> str:
     )
 
 
-def nationally_line(pos: NationalPosition) -> str:
-    """'Nationally: 20th of 36 PDUs rated under the ... (Inadequate; 19 rated higher, none lower).'"""
-    return (
-        f"Nationally: {rank_range(pos)} PDUs rated under the {pos.framework_name} "
-        f"({pos.rating}; {_count(pos.n_rated_higher)} rated higher, {_count(pos.n_rated_lower)} lower; "
-        f"{_ties(pos)})."
-    )
+def _have(n: int) -> str:
+    return "has" if n == 1 else "have"
+
+
+def rank_counts(pos: NationalPosition) -> str:
+    """The other PDUs above, level with and below this one, on the SAME basis as its rank (points where
+    the framework has a points scale, otherwise the overall rating), and those the published figures
+    cannot place against it: 'by points, 19 have more points, 9 have fewer, and 7 whose points were not
+    published could have as many or fewer'."""
+    if not pos.has_points_scale:
+        return (
+            f"by overall rating, {_count(pos.n_rated_higher)} rated higher, "
+            f"{_count(pos.n_rated_lower)} lower and {_count(pos.n_rated_same)} the same"
+        )
+    higher, lower, equal = pos.n_certainly_higher, pos.n_certainly_lower, pos.n_certainly_equal
+    open_ = pos.n_pdus - 1 - higher - lower - equal
+    parts = [
+        f"{_count(higher)} {_have(higher)} more points",
+        f"{_count(lower)} {_have(lower)} fewer",
+    ]
+    if equal:
+        parts.append(f"{equal} {_have(equal)} as many")
+    if open_:
+        up = pos.n_possibly_higher - higher  # could be above, not certainly
+        down = pos.n_possibly_lower - lower
+        if up == 0:
+            could = "could have as many or fewer"
+        elif down == 0:
+            could = "could have as many or more"
+        else:
+            could = "could have more or fewer"
+        if pos.points is None:
+            parts.append(f"{open_} {could}, as its points were not published")
+        else:
+            parts.append(f"{open_} whose points were not published {could}")
+    head = ", ".join(parts[:-1]) + f" and {parts[-1]}"
+    return f"by points, {head}"
+
+
+def nationally_line(pos: NationalPosition, rated: str = "") -> str:
+    """'Nationally: 20th of 36 PDUs rated under the ... by points (19 have more points, 9 have fewer and
+    7 whose points were not published could have as many or fewer; PDUs with equal points share a
+    rank).' The rank and the counts in one basis. ``rated`` words the framework differently (the pack:
+    'in 2021-2023')."""
+    counts = rank_counts(pos)
+    basis, detail = counts.split(", ", 1)
+    rated = rated or f"under the {pos.framework_name}"
+    return f"Nationally: {rank_range(pos)} PDUs rated {rated}, {basis} ({detail}; {_ties(pos)})."
 
 
 def _points_standing(pos: NationalPosition) -> str:
@@ -132,15 +173,31 @@ def national_standing_sentence(ratings: pd.DataFrame, pdu: str, framework: str =
     return " ".join(parts)
 
 
+def middle_third(n_pdus: int) -> tuple[int, int]:
+    """The ranks that make the middle third of ``n_pdus``: above the top third and not below the
+    bottom third (36 PDUs: 13th to 24th)."""
+    return n_pdus // 3 + 1, (2 * n_pdus) // 3
+
+
 def claim_test_sentence(pos: NationalPosition, claim: str = "somewhere in the middle") -> str:
     """Put a claim that a PDU is "somewhere in the middle" of the national ratings to the test, from the
-    figures: the middle is taken as the middle third of the ranks; the verdict looks at the rank range
-    and at how many PDUs were rated higher and lower."""
-    third = pos.n_pdus / 3
-    in_middle = third < pos.rank_best and pos.rank_worst <= 2 * third
-    by_rank = f"by rank it is {rank_range(pos)}, " + (
-        "within the middle third" if in_middle else "outside the middle third"
-    )
+    figures: the middle is taken as the middle third of the ranks (:func:`middle_third`); a rank range
+    is wholly within it, wholly outside it, or overlaps it, when the figures cannot tell; the verdict
+    also looks at how many PDUs were rated higher and lower."""
+    low, high = middle_third(pos.n_pdus)
+    where = f"the middle third ({ordinal(low)} to {ordinal(high)})"
+    in_middle = low <= pos.rank_best and pos.rank_worst <= high
+    outside = pos.rank_worst < low or pos.rank_best > high
+    unsure = not in_middle and not outside  # the range overlaps the middle third: cannot tell
+    if in_middle:
+        by_rank = f"by rank it is {rank_range(pos)}, wholly within {where}"
+    elif outside:
+        by_rank = f"by rank it is {rank_range(pos)}, wholly outside {where}"
+    else:
+        by_rank = (
+            f"by rank it is {rank_range(pos)}, a range that overlaps {where} without lying "
+            "wholly within it, so by rank the figures cannot tell"
+        )
     if pos.n_rated_lower == 0 and pos.n_rated_higher > 0:
         by_rating = (
             f"but by rating no PDU was rated lower and {pos.n_rated_higher} of {pos.n_pdus} were rated higher, "
@@ -149,6 +206,8 @@ def claim_test_sentence(pos: NationalPosition, claim: str = "somewhere in the mi
         verdict = "The figures do not support the claim"
         if in_middle:
             verdict = "The figures support the claim only by rank"
+        elif unsure:
+            verdict = "The figures do not support the claim by rating, and cannot tell by rank"
     elif pos.n_rated_higher == 0 and pos.n_rated_lower > 0:
         by_rating = f"and by rating none was rated higher and {pos.n_rated_lower} were rated lower"
         verdict = "The figures do not support the claim"
@@ -158,6 +217,10 @@ def claim_test_sentence(pos: NationalPosition, claim: str = "somewhere in the mi
             f"rated higher and {_count(pos.n_rated_lower)} lower"
         )
         verdict = (
-            "The figures support the claim" if in_middle else "The figures do not support the claim"
+            "The figures support the claim"
+            if in_middle
+            else "The figures cannot tell whether the claim holds"
+            if unsure
+            else "The figures do not support the claim"
         )
     return f"{verdict}: {by_rank}, {by_rating}."

@@ -229,7 +229,7 @@ def position(inp: PackInputs, pdu: str, ranks: pd.DataFrame | None) -> Position:
 def national_line(pdu: str, framework: str = "pdu-2021") -> str:
     """ "Nationally: 20th of 36 ..." from the published national ratings (the same range as the London
     report's national context), or "" where the PDU is not in the national table."""
-    from hmip.analyses.national import rank_range
+    from hmip.analyses.national import nationally_line
     from hmip.data.national import load_national_ratings
     from hmip.stats.national import national_position
 
@@ -237,11 +237,7 @@ def national_line(pdu: str, framework: str = "pdu-2021") -> str:
     if pdu not in set(ratings.loc[ratings["framework"] == framework, "pdu"]):
         return ""
     pos = national_position(ratings, pdu, framework)
-    lower = "none" if pos.n_rated_lower == 0 else str(pos.n_rated_lower)
-    return (
-        f"Nationally: {rank_range(pos)} PDUs rated in 2021-2023 by points "
-        f"({pos.n_rated_higher} rated higher, {lower} lower)."
-    )
+    return nationally_line(pos, "in 2021-2023")  # the rank and its counts on one basis (points)
 
 
 def equality_headline(

@@ -15,6 +15,9 @@ ratings allow,
   exceed this PDU's lowest possible points.
 
 Both extremes are reached (each PDU's points can be chosen independently), so the range is exact.
+On the same basis, the other PDUs certainly below (highest possible points under this PDU's lowest),
+certainly level (the same known points) and the rest, which the published figures cannot place
+against this one, are counted too, so that a sentence giving the rank gives counts on the same basis.
 A framework without a published points scale (the revised ``pdu-2023``) is ranked by overall rating
 only: rank = 1 + the number of PDUs rated higher, shared by every PDU with the same rating.
 
@@ -73,6 +76,9 @@ class NationalPosition:
     n_same_rating_points_equal: int  # of those, how many others have the same points
     n_certainly_higher: int
     n_possibly_higher: int
+    n_certainly_lower: int  # on the rank's basis (points; rating without a scale): certainly below
+    n_possibly_lower: int
+    n_certainly_equal: int  # other PDUs certainly level with this one (same known points)
     rank_best: int
     rank_worst: int
     method: str
@@ -201,11 +207,17 @@ def _positions(ratings: pd.DataFrame, framework: str) -> list[NationalPosition]:
         if intervals[i] is None:
             lo = hi = None
             certain = possible = higher
+            lower = n - 1 - higher - same
+            certain_low = possible_low = lower
+            equal = same
             method = METHOD_RATING_ONLY
         else:
             lo, hi = intervals[i]
             certain = sum(intervals[j][0] > hi for j in others)
             possible = sum(intervals[j][1] > lo for j in others)
+            certain_low = sum(intervals[j][1] < lo for j in others)
+            possible_low = sum(intervals[j][0] < hi for j in others)
+            equal = sum(intervals[j] == (lo, hi) and lo == hi for j in others)
             method = METHOD_POINTS
         out.append(
             NationalPosition(
@@ -238,6 +250,9 @@ def _positions(ratings: pd.DataFrame, framework: str) -> list[NationalPosition]:
                 ),
                 n_certainly_higher=certain,
                 n_possibly_higher=possible,
+                n_certainly_lower=certain_low,
+                n_possibly_lower=possible_low,
+                n_certainly_equal=equal,
                 rank_best=1 + certain,
                 rank_worst=1 + possible,
                 method=method,
