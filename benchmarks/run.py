@@ -47,8 +47,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from hmip.build.build import build  # noqa: E402
 from hmip.build.catalogue import load_catalogue  # noqa: E402
-from hmip.build.runner import build  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -138,7 +138,7 @@ def import_seconds(catalogue) -> float:
 
 def floor_seconds(results, imports, jobs) -> float:
     """The floor's definition is in the module docstring."""
-    work = sum(r["seconds"] if r.get("pack") else r["cell_seconds"] for r in results)
+    work = sum(r.seconds if r.pack else r.cell_seconds for r in results)
     return imports + work / jobs
 
 
@@ -220,10 +220,14 @@ def timed_build(catalogue, out, jobs):
 
 BASELINE_CODE = """
 import sys, time
-from hmip.build.runner import build
+try:
+    from hmip.build.build import build
+except ImportError:  # a commit from before hmip/report/ was split
+    from hmip.report.runner import build
 t = time.perf_counter()
 status, summary = build(sys.argv[1], out=sys.argv[2], jobs=int(sys.argv[3]))
-print("BASELINE", status, time.perf_counter() - t, len(summary.get("results", [])))
+results = summary.get("results", []) if isinstance(summary, dict) else summary.results
+print("BASELINE", status, time.perf_counter() - t, len(results))
 """
 
 
@@ -350,10 +354,8 @@ def main(argv=None) -> int:
         jobs, settings = load_catalogue(cat)
         wall, summary, peak, peak_rss = timed_build(cat, tmp / "reports", args.jobs)
         n_jobs = min(args.jobs, len(jobs))
-        figures["build_step_seconds"] = {
-            r["name"]: round(r["seconds"], 2) for r in summary["results"]
-        }
-        floor = floor_seconds(summary["results"], figures["import_seconds"], n_jobs)
+        figures["build_step_seconds"] = {r.name: round(r.seconds, 2) for r in summary.results}
+        floor = floor_seconds(summary.results, figures["import_seconds"], n_jobs)
         figures.update(
             default_reports=len(jobs),
             build_seconds=wall,
@@ -362,8 +364,8 @@ def main(argv=None) -> int:
             default_peak_pss_mb=peak,
             default_peak_rss_sum_mb=peak_rss,
         )
-        profile = cell_profile(Path(summary["run_dir"]))
-        figures["reports"] = report_sizes_and_pages(Path(summary["run_dir"]), tmp / "print")
+        profile = cell_profile(Path(summary.run_dir))
+        figures["reports"] = report_sizes_and_pages(Path(summary.run_dir), tmp / "print")
         if not args.skip_naive:
             naive_dir = tmp / "naive"
             naive_dir.mkdir()
@@ -387,8 +389,8 @@ def main(argv=None) -> int:
             nwall, nsummary, npeak, npeak_rss = timed_build(
                 ncat, tmp / "national_reports", args.jobs
             )
-            nfloor = floor_seconds(nsummary["results"], figures["import_seconds"], args.jobs)
-            n = len(nsummary["results"])
+            nfloor = floor_seconds(nsummary.results, figures["import_seconds"], args.jobs)
+            n = len(nsummary.results)
             per_report = nwall / n
             before = NATIONAL_BEFORE_SECONDS / NATIONAL_BEFORE_REPORTS
             figures.update(
@@ -404,7 +406,7 @@ def main(argv=None) -> int:
             )
             if args.baseline_commit and args.baseline_national:
                 # the first PDUs of the same national catalogue, built by the old builder in this run
-                pdus = list(dict.fromkeys(r["parameters"]["pdu"] for r in nsummary["results"]))
+                pdus = list(dict.fromkeys(r.parameters["pdu"] for r in nsummary.results))
                 bcat = national_catalogue(
                     tmp / "baseline.toml", cases, ratings, pdus[: args.baseline_national]
                 )

@@ -103,7 +103,7 @@ def _simulate(args) -> int:
 
 
 def _reports(args) -> int:
-    from hmip.build.runner import build
+    from hmip.build.build import build
 
     status, _ = build(
         args.catalogue,
@@ -152,14 +152,14 @@ def _pack(args) -> int:
 
 
 def _publish(args) -> int:
-    from hmip.build.runner import publish_gathered
+    from hmip.build.publish import publish_gathered
 
     status, _ = publish_gathered(args.folder, args.catalogue, out=args.out, keep=args.keep)
     return status
 
 
 def _run(args) -> int:
-    from hmip.build.runner import run_notebook
+    from hmip.build.run_notebook import run_notebook
 
     return run_notebook(
         args.notebook,
@@ -168,6 +168,76 @@ def _run(args) -> int:
         title=args.title,
         timeout=args.timeout,
         kernel=args.kernel,
+    )
+
+
+def _add_run_arguments(parser) -> None:
+    parser.add_argument(
+        "notebook", help="the notebook, e.g. notebooks/sample_size_sensitivity.ipynb"
+    )
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a parameter (repeatable); checked against the notebook's parameters cell",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        help="the HTML to write (default: NOTEBOOK-NAME.html here); the executed notebook goes beside it",
+    )
+    parser.add_argument(
+        "--title", default=None, help="the banner's title (default: the notebook's)"
+    )
+    parser.add_argument(
+        "--timeout", type=int, default=None, help="time limit per cell in seconds (default 900)"
+    )
+    parser.add_argument("--kernel", default="hmip", help="Jupyter kernel (default: hmip)")
+
+
+def _add_build_arguments(parser) -> None:
+    from hmip.build.catalogue import DEFAULT_CATALOGUE
+
+    parser.add_argument(
+        "--catalogue",
+        default=None,
+        help=f"catalogue file (default: {DEFAULT_CATALOGUE} in the project root)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="reports built at once (default: the number of cores)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="rebuild only this report (repeatable); the others are carried over from the latest run",
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="list the reports and their parameters; run nothing"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="with --list: json prints the jobs for an external scheduler",
+    )
+    parser.add_argument("--out", default=None, help="output folder (default: reports/)")
+    parser.add_argument(
+        "--keep",
+        type=int,
+        default=None,
+        help="successful runs to keep (default: the catalogue's, else 5)",
+    )
+    parser.add_argument(
+        "--timeout", type=int, default=None, help="time limit per report in seconds"
     )
 
 
@@ -228,9 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("reports", help="build the report catalogue")
     rep_sub = rep.add_subparsers(dest="reports_command", required=True)
     b = rep_sub.add_parser("build", help="execute and publish every report in the catalogue")
-    from hmip.build.runner import add_build_arguments
-
-    add_build_arguments(b)
+    _add_build_arguments(b)
     b.set_defaults(func=_reports)
     pub = rep_sub.add_parser(
         "publish",
@@ -241,15 +309,13 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--out", default=None, help="output folder (default: reports/)")
     pub.add_argument("--keep", type=int, default=None, help="successful runs to keep")
     pub.set_defaults(func=_publish)
-    from hmip.build.runner import add_run_arguments
-
     run = sub.add_parser(
         "run",
         help="run one notebook with checked parameters and render the same HTML as the catalogue",
         description="Run one notebook by hand: parameters are checked against its parameters cell before "
         "anything runs; the project's kernel runs it (over IPC); the HTML has the reports' banner.",
     )
-    add_run_arguments(run)
+    _add_run_arguments(run)
     run.set_defaults(func=_run)
     return p
 

@@ -6,6 +6,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "bad_files"
+TINY = "tests/fixtures/tiny.ipynb"
 os.environ.setdefault("MPLBACKEND", "Agg")
 # Use the project's kernel ahead of any other `hmip` kernelspec on the machine.
 os.environ.setdefault("JUPYTER_PATH", str(Path(sys.prefix) / "share" / "jupyter"))
@@ -33,9 +34,42 @@ def counts(cases):
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """The default catalogue, built once per test session (shared by the report and reader tests)."""
-    from hmip.build.runner import build
+    from hmip.build.build import build
 
     out = tmp_path_factory.mktemp("reports")
     status, summary = build(ROOT / "reports.toml", out=out, jobs=2)
     assert status == 0, summary
     return out, summary
+
+
+def tiny_catalogue(
+    folder: Path,
+    *,
+    names: tuple[str, str] = ("tiny-one", "tiny-two"),
+    fail: bool = False,
+    keep: int = 5,
+    extra: str = "",
+    name: str = "cat.toml",
+) -> Path:
+    """The tests' two-report catalogue: two quick reports of the tiny notebook (messages "first" and
+    "second"; titles from the names, "tiny-one" -> "Tiny one"); the second fails on demand. ``extra``
+    is appended (e.g. a [[pack]] entry)."""
+    first, second = names
+    body = f"""\
+[settings]
+keep = {keep}
+timeout = 120
+[[report]]
+name = "{first}"
+title = "{first.replace("-", " ").capitalize()}"
+notebook = "{TINY}"
+parameters = {{ message = "first" }}
+[[report]]
+name = "{second}"
+title = "{second.replace("-", " ").capitalize()}"
+notebook = "{TINY}"
+parameters = {{ message = "second", fail = {str(fail).lower()} }}
+{extra}"""
+    path = Path(folder) / name
+    path.write_text(body)
+    return path

@@ -14,26 +14,13 @@ from pathlib import Path
 import psutil
 import pytest
 
-from hmip.build.runner import build
+from hmip.build.build import build
+
+from .conftest import tiny_catalogue
 
 PROBE = "tests/fixtures/probe.ipynb"
 TINY = "tests/fixtures/tiny.ipynb"
 ROOT = Path(__file__).resolve().parents[1]
-
-
-#: two quick reports of the tiny notebook
-ONE_AND_TWO = f"""
-[[report]]
-name = "one"
-title = "One"
-notebook = "{TINY}"
-parameters = {{ message = "first" }}
-[[report]]
-name = "two"
-title = "Two"
-notebook = "{TINY}"
-parameters = {{ message = "second" }}
-"""
 
 
 def write(tmp_path, body: str, name="cat.toml") -> Path:
@@ -66,7 +53,7 @@ def probed(tmp_path_factory):
     out = tmp / "reports"
     status, summary = build(cat, out=out, jobs=1, stream=open(os.devnull, "w"))
     assert status == 0, summary
-    run = Path(summary["run_dir"])
+    run = Path(summary.run_dir)
     return out, summary, {n: probe_state(run / f"{n}.ipynb") for n in ("dirty", "clean")}
 
 
@@ -79,7 +66,7 @@ def test_kernels_talk_over_ipc_in_a_private_directory_that_is_removed(probed):
             state["dir_mode"] & 0o777 == 0o700
         )  # only the owner (jupyter_client adds the sticky bit)
         assert not Path(state["connection_file"]).parent.exists()  # removed afterwards
-    log = Path(summary["log"]).read_text()
+    log = Path(summary.log).read_text()
     assert "TCP" not in log and "without encryption" not in log
     assert "(IPC)" in log
 
@@ -214,7 +201,7 @@ def test_a_killed_build_leaves_no_process_and_the_next_build_removes_its_staging
     status, summary = build(cat, out=out, jobs=1, stream=open(os.devnull, "w"))
     assert status == 0
     assert not staging[0].exists()  # ...until the next build
-    assert staging[0].name in Path(summary["log"]).read_text()
+    assert staging[0].name in Path(summary.log).read_text()
 
 
 @pytest.mark.e2e
@@ -253,7 +240,7 @@ def test_the_console_shows_one_aligned_line_per_report_and_a_summary(tmp_path):
 
 @pytest.mark.e2e
 def test_a_partial_rebuild_carries_every_other_report_over(tmp_path):
-    cat = write(tmp_path, ONE_AND_TWO)
+    cat = tiny_catalogue(tmp_path, names=("one", "two"))
     out = tmp_path / "reports"
     devnull = open(os.devnull, "w")
     import io
@@ -261,29 +248,29 @@ def test_a_partial_rebuild_carries_every_other_report_over(tmp_path):
     first_out = io.StringIO()
     status, first = build(cat, out=out, jobs=1, only=["one"], stream=first_out)
     assert status == 0 and "no earlier run to carry over from" in first_out.getvalue()
-    assert [r["name"] for r in first["results"]] == ["one"]
+    assert [r.name for r in first.results] == ["one"]
     status, full = build(cat, out=out, jobs=2, stream=devnull)
     assert status == 0
-    full_manifest = json.loads((Path(full["run_dir"]) / "manifest.json").read_text())
+    full_manifest = json.loads((Path(full.run_dir) / "manifest.json").read_text())
     built_two = {r["name"]: r["built_at"] for r in full_manifest["results"]}["two"]
     time.sleep(1.1)
     status, partial = build(cat, out=out, jobs=1, only=["one"], stream=devnull)
     assert status == 0
-    run = Path(partial["run_dir"])
+    run = Path(partial.run_dir)
     manifest = json.loads((run / "manifest.json").read_text())
     entries = {r["name"]: r for r in manifest["results"]}
     assert list(entries) == ["one", "two"]  # the index never loses a report
     assert not entries["one"]["carried_over"] and entries["two"]["carried_over"]
     assert entries["two"]["built_at"] == built_two  # its original build time
     assert entries["one"]["built_at"] > built_two
-    assert entries["two"]["from_run"] == full["run_id"]
+    assert entries["two"]["from_run"] == full.run_id
     for r in entries.values():  # paths relative to the published run
         assert r["html"] == f"{r['name']}.html" and (run / r["html"]).is_file()
         assert r["notebook"] == f"{r['name']}.ipynb" and (run / r["notebook"]).is_file()
     assert not Path(manifest["log"]).is_absolute() and (run / manifest["log"]).is_file()
     assert manifest["versions"]["pandas"] and manifest["versions"]["python"]
     index = (out / "index.html").read_text()
-    assert f'href="{partial["run_id"]}/two.html"' in index and "carried over" in index
+    assert f'href="{partial.run_id}/two.html"' in index and "carried over" in index
     assert built_two in index
 
 
@@ -292,7 +279,7 @@ def test_a_partial_rebuild_still_publishes_the_scrutiny_pack_and_counts_it(tmp_p
     and publishes it, and the progress lines count it."""
     import io
 
-    cat = write(tmp_path, ONE_AND_TWO + '[[pack]]\nregion = "London"\n')
+    cat = tiny_catalogue(tmp_path, names=("one", "two"), extra='[[pack]]\nregion = "London"\n')
     out = tmp_path / "reports"
     status, full = build(cat, out=out, jobs=2, stream=io.StringIO())
     assert status == 0
@@ -302,17 +289,15 @@ def test_a_partial_rebuild_still_publishes_the_scrutiny_pack_and_counts_it(tmp_p
     lines = [ln for ln in console.getvalue().splitlines() if ln.startswith("[")]
     assert [ln.split()[0] for ln in lines] == ["[1/2]", "[2/2]"]  # one report and the pack
     assert "1 reports and 1 scrutiny pack" in console.getvalue()
-    run = Path(partial["run_dir"])
+    run = Path(partial.run_dir)
     entries = {r["name"]: r for r in json.loads((run / "manifest.json").read_text())["results"]}
     assert list(entries) == ["one", "two", "scrutiny-pack-london"]
     pack = entries["scrutiny-pack-london"]
     assert pack["ok"] and pack["pack"] and not pack["carried_over"]
-    assert pack["built_at"] and "from_run" not in pack  # built in this run
+    assert pack["built_at"] and not pack["from_run"]  # built in this run
     for f in ("scrutiny-pack-london.pdf", "scrutiny-pack-london.html", "scrutiny-data-london.xlsx"):
         assert (run / f).is_file(), f
-    assert (
-        f'href="{partial["run_id"]}/scrutiny-pack-london.pdf"' in (out / "index.html").read_text()
-    )
+    assert f'href="{partial.run_id}/scrutiny-pack-london.pdf"' in (out / "index.html").read_text()
 
 
 def test_list_json_gives_each_job_for_an_external_scheduler(tmp_path, root):

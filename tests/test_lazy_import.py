@@ -60,7 +60,7 @@ def test_importing_the_packages_patches_nothing():
     """No module swaps anything in sys.modules at import: the stand-in is an explicit call."""
     code = (
         "import sys\n"
-        "import hmip.present.charts, hmip.present.display, hmip.build.catalogue, hmip.build.runner, hmip.cli\n"
+        "import hmip.present.charts, hmip.present.display, hmip.build.catalogue, hmip.build.build, hmip.cli\n"
         "print('rfc3987_syntax' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -61,7 +61,7 @@ REPR = re.compile(r"\{'|\[\('|\b[A-Z][A-Za-z]+\([a-z_]+=")
 
 def pages(built):
     out, summary = built  # the scrutiny pack has its own layout and tests (tests/test_pack.py)
-    reports = {r["name"]: Path(r["html"]) for r in summary["results"] if not r.get("pack")}
+    reports = {r.name: Path(r.html) for r in summary.reports()}
     return reports | {"index": out / "index.html"}
 
 

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from hmip.build.build import build
 from hmip.build.catalogue import load_catalogue, validate_jobs
-from hmip.build.runner import build
 from hmip.errors import CatalogueError
+
+from .conftest import tiny_catalogue
 
 TINY = "tests/fixtures/tiny.ipynb"
 
@@ -22,28 +24,6 @@ def catalogue(tmp_path, body: str, name="cat.toml") -> Path:
     p = tmp_path / name
     p.write_text(textwrap.dedent(body))
     return p
-
-
-def tiny_catalogue(tmp_path, *, fail=False, keep=5, name="cat.toml"):
-    return catalogue(
-        tmp_path,
-        f"""
-        [settings]
-        keep = {keep}
-        timeout = 120
-        [[report]]
-        name = "tiny-one"
-        title = "Tiny one"
-        notebook = "{TINY}"
-        parameters = {{ message = "first" }}
-        [[report]]
-        name = "tiny-two"
-        title = "Tiny two"
-        notebook = "{TINY}"
-        parameters = {{ message = "second", fail = {str(fail).lower()} }}
-    """,
-        name,
-    )
 
 
 def snapshot(folder: Path) -> dict:
@@ -104,7 +84,7 @@ def test_unknown_parameters_and_wrong_types_are_refused_before_anything_runs(tmp
 
 def test_list_runs_nothing(tmp_path, capsys):
     status, summary = build(tiny_catalogue(tmp_path), list_only=True, out=tmp_path / "out")
-    assert status == 0 and len(summary["jobs"]) == 2 and not (tmp_path / "out").exists()
+    assert status == 0 and len(summary.specs) == 2 and not (tmp_path / "out").exists()
     assert "tiny-two" in capsys.readouterr().out
 
 
@@ -115,16 +95,16 @@ def test_a_failed_report_leaves_published_reports_byte_identical(tmp_path):
     assert (
         status == 0
         and (out / "index.html").is_file()
-        and (out / "latest").resolve().name == first["run_id"]
+        and (out / "latest").resolve().name == first.run_id
     )
     before = snapshot(out)
     latest_before = (out / "latest").resolve()
     status, failed = build(tiny_catalogue(tmp_path, fail=True, name="bad.toml"), out=out, jobs=2)
     assert status == 1
     assert snapshot(out) == before and (out / "latest").resolve() == latest_before
-    kept = Path(failed["failed_dir"]) / "tiny-two.ipynb"
+    kept = Path(failed.failed_dir) / "tiny-two.ipynb"
     assert kept.is_file() and "injected failure" in kept.read_text()
-    log = Path(failed["log"]).read_text()
+    log = Path(failed.log).read_text()
     assert str(kept) in log and "nothing was published" in log
     # the CLI gives a non-zero status and names the kept notebook
     r = subprocess.run(
@@ -156,7 +136,7 @@ def test_old_runs_are_pruned_and_the_lock_stops_a_second_build(tmp_path):
     build(cat, out=out, jobs=2, only=["tiny-one"])
     status, second = build(cat, out=out, jobs=2, only=["tiny-one"])
     runs = [p.name for p in out.iterdir() if re.fullmatch(r"\d{8}T\d{6}Z(-\d+)?", p.name)]
-    assert status == 0 and runs == [second["run_id"]]
+    assert status == 0 and runs == [second.run_id]
     with (out / ".lock").open("w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         status, _ = build(cat, out=out, only=["tiny-one"])
@@ -167,16 +147,17 @@ def test_old_runs_are_pruned_and_the_lock_stops_a_second_build(tmp_path):
 def test_index_lists_every_report_with_title_parameters_status_time_and_link(built, root):
     out, summary = built
     index = (out / "index.html").read_text()
-    jobs, _ = load_catalogue(root / "reports.toml")
-    reports = [r for r in summary["results"] if not r.get("pack")]
-    assert len(reports) == len(jobs) == 8 and len(summary["results"]) == 9  # and the scrutiny pack
+    jobs, settings = load_catalogue(root / "reports.toml")
+    reports = summary.reports()
+    assert [r.name for r in reports] == [j.name for j in jobs]
+    assert len(summary.results) == len(jobs) + len(settings.packs)  # and the scrutiny packs
     assert index.index("Scrutiny pack") < index.index("Ratings at a glance")  # linked first
     for j in jobs:
         assert (
-            f'href="{summary["run_id"]}/{j.name}.html"' in index
+            f'href="{summary.run_id}/{j.name}.html"' in index
             and html.escape(j.title, quote=True) in index
         )
-        assert (out / summary["run_id"] / f"{j.name}.html").is_file()
+        assert (out / summary.run_id / f"{j.name}.html").is_file()
     # readers first: the region's ratings as badges, a line per PDU linking to its pages, then the analysts'
     assert (
         index.index("Ratings at a glance")
@@ -196,10 +177,8 @@ def test_index_lists_every_report_with_title_parameters_status_time_and_link(bui
 @pytest.mark.e2e
 def test_every_report_has_the_banner_hidden_code_and_is_self_contained(built):
     out, summary = built
-    for r in summary["results"]:
-        if r.get("pack"):
-            continue  # the pack has its own cover and tests (tests/test_pack.py)
-        page = Path(r["html"]).read_text()
+    for r in summary.reports():  # the pack has its own cover and tests (tests/test_pack.py)
+        page = Path(r.html).read_text()
         head = page[: page.index("</header>")]
         assert (
             "Simulated case data" in head
@@ -208,7 +187,7 @@ def test_every_report_has_the_banner_hidden_code_and_is_self_contained(built):
             and "UTC" in head
         )
         assert "simulated_cases_london_2022.csv" in head and "SHA-256" in head and "commit" in head
-        assert r["title"] in html.unescape(head) and "Settings (for analysts)" in head
+        assert r.title in html.unescape(head) and "Settings (for analysts)" in head
         assert (
             "<script" not in page and "import hmip" not in page and "display.show" not in page
         )  # code hidden
@@ -247,7 +226,7 @@ def test_data_strings_are_escaped_in_the_html(tmp_path, root):
     )
     status, summary = build(cat, out=tmp_path / "out", jobs=1)
     assert status == 0, summary
-    page = Path(summary["results"][0]["html"]).read_text()
+    page = Path(summary.results[0].html).read_text()
     assert (
         "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     )
@@ -313,7 +292,7 @@ def test_reports_open_offline_in_headless_chromium(built, tmp_path):
             "Network.emulateNetworkConditions",
             {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
         )
-        pages = [out / "index.html"] + [Path(r["html"]) for r in summary["results"]]
+        pages = [out / "index.html"] + [Path(r.html) for r in summary.results]
         for page in pages:
             driver.get(page.as_uri())
             assert driver.title, page
@@ -364,19 +343,19 @@ def test_a_report_over_its_time_limit_fails_and_publishes_nothing(tmp_path):
     start = __import__("time").perf_counter()
     status, summary = build(cat, out=out, jobs=1)
     assert status == 1 and __import__("time").perf_counter() - start < 25
-    result = summary["results"][0]
-    assert not result["ok"] and ("Timeout" in result["error"] or "timed out" in result["error"]), (
-        result["error"]
+    result = summary.results[0]
+    assert not result.ok and ("Timeout" in result.error or "timed out" in result.error), (
+        result.error
     )
-    assert (Path(summary["failed_dir"]) / "slow.ipynb").is_file()
+    assert (Path(summary.failed_dir) / "slow.ipynb").is_file()
     assert not (out / "index.html").exists() and not (out / "latest").exists()
 
 
 def test_schedule_runs_the_longest_first(tmp_path):
     import json as _json
 
+    from hmip.build.build import schedule
     from hmip.build.catalogue import Job
-    from hmip.build.runner import schedule
 
     jobs = [Job("a", "A", TINY), Job("b", "B", TINY, fanned_out=True), Job("c", "C", TINY)]
     assert [j.name for j in schedule(jobs, tmp_path)] == [

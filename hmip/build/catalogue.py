@@ -6,17 +6,22 @@ anything runs: unknown names and wrong types are refused with a :class:`Catalogu
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hmip.build import names
 from hmip.errors import CatalogueError, ParameterError
 from hmip.paths import resolve
 
 DEFAULT_CATALOGUE = "reports.toml"
 DEFAULT_KEEP = 5
 DEFAULT_TIMEOUT = 900
+#: where a report is listed on the index: under "Each PDU" (one line per PDU, the fan-out value naming
+#: the PDU), or in the table of reports for analysts
+GROUP_EACH_PDU = "each PDU"
+GROUP_ANALYSTS = "analysts"
+GROUPS = (GROUP_EACH_PDU, GROUP_ANALYSTS)
 
 
 @dataclass
@@ -28,6 +33,10 @@ class Job:
     fanned_out: bool = False
     #: a scrutiny pack (built by :func:`hmip.build.pack.build_pack` from ``parameters``), not a notebook
     pack: bool = False
+    #: the index's group (:data:`GROUPS`), declared by the catalogue entry
+    group: str = GROUP_ANALYSTS
+    #: what the report is about within its group: the fan-out value (for "each PDU", the PDU)
+    subject: str = ""
 
 
 @dataclass
@@ -39,10 +48,6 @@ class Settings:
     packs: tuple[tuple[str, str], ...] = ()
     #: the paper the reports' print styles are set for: "A4" (default) or "A3" (larger type)
     paper: str = "A4"
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
 
 
 def _fan_out_values(spec: dict, where: str) -> list[str]:
@@ -108,11 +113,13 @@ def load_catalogue(path: str | Path) -> tuple[list[Job], Settings]:
     jobs: list[Job] = []
     for i, entry in enumerate(data.get("report", []), start=1):
         where = f"{path}, report {i} ({entry.get('name', '?')})"
-        unknown = set(entry) - {"name", "title", "notebook", "parameters", "fan_out"}
+        unknown = set(entry) - {"name", "title", "notebook", "parameters", "fan_out", "group"}
         if unknown:
             raise CatalogueError(
-                f"{where}: unknown keys {sorted(unknown)}; accepted: name, title, notebook, parameters, fan_out"
+                f"{where}: unknown keys {sorted(unknown)}; accepted: name, title, notebook, parameters, "
+                "fan_out, group"
             )
+        group = _group(entry, where)
         for key in ("name", "title", "notebook"):
             if key not in entry:
                 raise CatalogueError(f"{where}: '{key}' is required")
@@ -125,7 +132,7 @@ def load_catalogue(path: str | Path) -> tuple[list[Job], Settings]:
                     f"{where}: fan_out needs 'parameter' (the notebook parameter to vary)"
                 )
             for value in _fan_out_values(spec, where):
-                fmt = {param: value, f"{param}_slug": slug(value)}
+                fmt = {param: value, f"{param}_slug": names.slug(value)}
                 jobs.append(
                     Job(
                         entry["name"].format(**fmt),
@@ -133,17 +140,53 @@ def load_catalogue(path: str | Path) -> tuple[list[Job], Settings]:
                         entry["notebook"],
                         {**params, param: value},
                         fanned_out=True,
+                        group=group,
+                        subject=value,
                     )
                 )
         else:
-            jobs.append(Job(entry["name"], entry["title"], entry["notebook"], params))
+            jobs.append(Job(entry["name"], entry["title"], entry["notebook"], params, group=group))
     if not jobs:
         raise CatalogueError(f"{path}: no [[report]] entries")
-    names = [j.name for j in jobs]
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    job_names = [j.name for j in jobs]
+    dupes = sorted({n for n in job_names if job_names.count(n) > 1})
     if dupes:
         raise CatalogueError(f"{path}: report names must be unique; repeated: {dupes}")
     return jobs, settings
+
+
+def _group(entry: dict, where: str) -> str:
+    """The entry's index group: as declared (``group = "each PDU"`` or ``"analysts"``); by default "each
+    PDU" for an entry fanned out over the PDUs of a region or of a case file, else "analysts"."""
+    spec = entry.get("fan_out")
+    default = (
+        GROUP_EACH_PDU if spec and ("region" in spec or "from_cases" in spec) else GROUP_ANALYSTS
+    )
+    group = str(entry.get("group", default))
+    if group not in GROUPS:
+        raise CatalogueError(
+            f"{where}: group '{group}' is not accepted; accepted: {', '.join(GROUPS)}"
+        )
+    if group == GROUP_EACH_PDU and not spec:
+        raise CatalogueError(
+            f"{where}: group '{GROUP_EACH_PDU}' needs fan_out (one report per PDU, named by its value)"
+        )
+    return group
+
+
+def pack_jobs(settings: Settings) -> list[Job]:
+    """The catalogue's scrutiny packs (PDF, HTML, workbook, CSVs) as jobs: built by the workers alongside
+    the reports, into the same run, so a failed pack publishes nothing, like a failed report."""
+    return [
+        Job(
+            name=names.pack_name(region),
+            title=f"Scrutiny pack: {region}",
+            notebook="",
+            parameters={"region": region, "paper": paper},
+            pack=True,
+        )
+        for region, paper in settings.packs
+    ]
 
 
 _TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}

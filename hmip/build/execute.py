@@ -2,7 +2,7 @@
 rendered from the successful execution; a failure always leaves a notebook log), and the warm
 processes a build runs them in.
 
-The builder (:mod:`hmip.build.runner`) starts one warm process (``python -m hmip.build.execute zygote
+The builder (:mod:`hmip.build.build`, :mod:`hmip.build.pool`) starts one warm process (``python -m hmip.build.execute zygote
 FD``, :func:`zygote_main`). It checks the catalogue, imports the heavy libraries once, and forks the
 workers, so every worker starts warm and clean. For each report a worker forks a fresh child from that
 never-used state; the child forks the report's kernel from the same state
@@ -30,29 +30,14 @@ import signal
 import sys
 import time
 import traceback
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
+from hmip.build import names
 from hmip.build.render import render_html
+from hmip.build.results import JobResult
 from hmip.errors import EXIT_INTERRUPTED
 from hmip.paths import resolve
-
-
-@dataclass
-class JobResult:
-    name: str
-    title: str
-    parameters: dict
-    ok: bool
-    seconds: float
-    error: str = ""
-    html: str = ""
-    notebook: str = ""
-    cell_seconds: float = 0.0
-    kernel_seconds: float = 0.0
-    render_seconds: float = 0.0
-    built_at: str = ""
-    ename: str = ""
 
 
 def _timeout_handler(signum, frame):  # pragma: no cover - exercised by a timed-out report
@@ -121,16 +106,16 @@ def prime_kernel(kernel: str, cwd: str, private_dir: str | None = None):
 
 def run_job(
     job: dict,
+    *,
     staging: str,
     kernel: str,
     timeout: int,
     meta: dict,
-    *,
     forked: bool = False,
     primed: tuple | None = None,
     html_path: str | None = None,
     notebook_path: str | None = None,
-) -> dict:
+) -> JobResult:
     """Execute one report with papermill over a private IPC kernel and render its HTML.
 
     ``forked``: start the kernel by forking this (warm) process instead of launching a new interpreter.
@@ -141,11 +126,9 @@ def run_job(
     from hmip.build.kernel import forked_kernel_manager, ipc_kernel_manager
 
     start = time.perf_counter()
-    out_nb = Path(notebook_path) if notebook_path else Path(staging) / f"{job['name']}.ipynb"
-    out_html = Path(html_path) if html_path else Path(staging) / f"{job['name']}.html"
-    result = JobResult(
-        job["name"], job["title"], job["parameters"], ok=False, seconds=0.0, notebook=str(out_nb)
-    )
+    out_nb = Path(notebook_path or Path(staging) / names.report_notebook(job["name"]))
+    out_html = Path(html_path or Path(staging) / names.report_html(job["name"]))
+    result = JobResult.for_job(job, notebook=str(out_nb))
     old = signal.signal(signal.SIGALRM, _timeout_handler)
     # papermill's per-cell limit fires first and writes the notebook with the error; the alarm is a backstop
     signal.alarm(int(timeout) + 30)
@@ -205,16 +188,16 @@ def run_job(
         result.seconds = time.perf_counter() - start
     if not result.ok and not out_nb.exists():
         _write_failure_notebook(resolve(job["notebook"]), out_nb, job["parameters"], result.error)
-    return asdict(result)
+    return result
 
 
-def run_pack(job: dict, staging: str) -> dict:
+def run_pack(job: dict, staging: str) -> JobResult:
     """Build one scrutiny pack (PDF, HTML, workbook, CSVs) into ``staging``; a failure is reported like a
     failed report's."""
     from hmip.build.pack import build_pack
 
     start = time.perf_counter()
-    result = JobResult(job["name"], job["title"], job["parameters"], ok=False, seconds=0.0)
+    result = JobResult.for_job(job)
     try:
         paths = build_pack(
             job["parameters"]["region"], Path(staging), paper=job["parameters"]["paper"]
@@ -226,7 +209,18 @@ def run_pack(job: dict, staging: str) -> dict:
         result.error = f"{type(exc).__name__}: {exc}"
         result.ename = type(exc).__name__
     result.seconds = time.perf_counter() - start
-    return {**asdict(result), "pack": True}
+    return result
+
+
+def _result_file(name: str, staging: str) -> Path:
+    """Where a report process leaves its result for its worker."""
+    return Path(staging) / f".{name}.result.json"
+
+
+def _record(result: JobResult, staging: str) -> None:
+    _result_file(result.name, staging).write_text(
+        json.dumps(result.to_dict(), default=str), encoding="utf-8"
+    )
 
 
 def _stop_kernel(km) -> None:
@@ -376,22 +370,20 @@ class _Worker:
         job, staging = msg["job"], msg["staging"]
         r = run_job(
             job,
-            staging,
-            msg["kernel"],
-            msg["timeout"],
-            msg["meta"],
+            staging=staging,
+            kernel=msg["kernel"],
+            timeout=msg["timeout"],
+            meta=msg["meta"],
             forked=msg["forked"],
             primed=primed,
         )
-        result_file = Path(staging) / f".{job['name']}.result.json"
-        result_file.write_text(json.dumps(r, default=str), encoding="utf-8")
+        _record(r, staging)
 
     @staticmethod
     def _pack_and_record(msg: dict) -> None:
         job, staging = msg["job"], msg["staging"]
         r = run_pack(job, staging)
-        result_file = Path(staging) / f".{job['name']}.result.json"
-        result_file.write_text(json.dumps(r, default=str), encoding="utf-8")
+        _record(r, staging)
 
     def _fork(self, body) -> int:
         sys.stdout.flush()
@@ -479,7 +471,7 @@ class _Worker:
     def run(self, msg: dict) -> dict:
         """Run one report in a process forked from this warm, clean one (primed ahead when possible)."""
         job, staging = msg["job"], msg["staging"]
-        result_file = Path(staging) / f".{job['name']}.result.json"
+        result_file = _result_file(job["name"], staging)
         pack = bool(job.get("pack"))
         pid = None if pack else self._hand_to_spare(msg)  # a pack needs no kernel: the spare waits
         if pid is None:
@@ -502,25 +494,17 @@ class _Worker:
             result = json.loads(result_file.read_text(encoding="utf-8"))
             result_file.unlink()
         except (OSError, ValueError):
-            result = asdict(
-                JobResult(
-                    job["name"],
-                    job["title"],
-                    job["parameters"],
-                    False,
-                    0.0,
-                    f"the report process ended with status {status} before reporting",
-                )
+            failed = JobResult.for_job(
+                job, error=f"the report process ended with status {status} before reporting"
             )
-            if pack:
-                result["pack"] = True
-            else:  # a failed report always leaves a notebook with its error
-                out_nb = Path(staging) / f"{job['name']}.ipynb"
+            if not pack:  # a failed report always leaves a notebook with its error
+                out_nb = Path(staging) / names.report_notebook(job["name"])
                 if not out_nb.exists():
                     _write_failure_notebook(
-                        resolve(job["notebook"]), out_nb, job["parameters"], result["error"]
+                        resolve(job["notebook"]), out_nb, job["parameters"], failed.error
                     )
-                result["notebook"] = str(out_nb)
+                failed.notebook = str(out_nb)
+            result = failed.to_dict()
         return result
 
 

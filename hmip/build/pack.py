@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import os
-import re
 import warnings
 from pathlib import Path
 
@@ -24,6 +23,8 @@ from hmip.analyses.scrutiny_pack import (
     ScrutinyPack,
     date_words,
 )
+from hmip.build import names
+from hmip.build.workbook import write_data
 from hmip.data.recommendations import PROGRESS_STATUSES
 from hmip.present.badges import BADGE_CSS, RATING_LABELS, RATING_STYLES, badge_html
 
@@ -46,11 +47,6 @@ _STATUS_FILL = {
 
 def esc(value) -> str:
     return html.escape(str(value), quote=True)
-
-
-def slug(region: str) -> str:
-    """'London' -> 'london'; anything but letters and digits becomes a hyphen."""
-    return re.sub(r"[^a-z0-9]+", "-", region.lower()).strip("-") or "region"
 
 
 def _sim(on: bool) -> str:
@@ -541,8 +537,10 @@ def write_pack(pack: ScrutinyPack, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     text, document = layout(pack)
-    stem = f"scrutiny-pack-{slug(pack.region)}"
-    html_path, pdf_path = out_dir / f"{stem}.html", out_dir / f"{stem}.pdf"
+    html_path, pdf_path = (
+        out_dir / names.pack_html(pack.region),
+        out_dir / names.pack_pdf(pack.region),
+    )
     _atomic_bytes(html_path, text.encode("utf-8"))
     _atomic_bytes(pdf_path, document.write_pdf(pdf_variant=PDF_VARIANT))
     return [pdf_path, html_path]
@@ -560,7 +558,6 @@ def build_pack(
     """Build the scrutiny pack for one region: the PDF and HTML, the workbook, the CSVs and their data
     dictionary, all in ``out_dir``. Returns the paths written (PDF first)."""
     from hmip.analyses import scrutiny_pack
-    from hmip.build.workbook import write_data
 
     pack = scrutiny_pack.prepare(
         region=region,

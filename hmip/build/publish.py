@@ -1,12 +1,32 @@
-"""Publishing a run atomically: files and links are replaced by renames, and old runs are pruned."""
+"""Publishing a run atomically, for a build and for reports built elsewhere (``hmip reports publish``).
+
+A run is assembled in ``reports/.staging/<run-id>/`` (:func:`open_staging`, under ``reports/.lock``),
+its manifest written, then moved into place by one rename; ``reports/index.html`` and
+``reports/latest`` are switched by renames too, and old runs pruned (:func:`publish`). A staging
+folder whose builder has died is removed by the next build or publish (:func:`remove_dead_staging`).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import json
 import os
-import re
 import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+
+from hmip.build import names
+from hmip.build.catalogue import DEFAULT_CATALOGUE, load_catalogue, pack_jobs
+from hmip.build.lazy import defer_rfc3987_syntax
+from hmip.build.pool import Progress, name_width
+from hmip.build.render import index_html
+from hmip.build.results import JobResult, RunSummary
+from hmip.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_OK
+from hmip.paths import reports_dir, resolve
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -24,11 +44,284 @@ def atomic_symlink(target: str, link: Path) -> None:
 
 
 def prune_runs(out: Path, keep: int) -> list[str]:
-    runs = sorted(
-        p for p in out.iterdir() if p.is_dir() and re.fullmatch(r"\d{8}T\d{6}Z(-\d+)?", p.name)
-    )
+    runs = sorted(p for p in out.iterdir() if p.is_dir() and names.is_run_id(p.name))
     removed = []
     for old in runs[: max(0, len(runs) - keep)]:
         shutil.rmtree(old)
         removed.append(old.name)
     return removed
+
+
+@contextlib.contextmanager
+def reports_lock(out_dir: Path):
+    """``reports/.lock``, taken without waiting: yields True when held (released on leaving), False
+    when a build or a publish already holds it."""
+    with (out_dir / names.LOCK).open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def locked_message(out_dir: Path) -> str:
+    return f"another build is running (lock {out_dir / names.LOCK}); nothing was done\n"
+
+
+def run_meta(**extra: object) -> dict:
+    """What the banner, index and manifest say made a run: time, project version, commit, packages."""
+    from hmip.present.banner import git_commit, package_versions, project_version
+
+    return {
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "version": project_version(),
+        "commit": git_commit(),
+        "versions": package_versions(),
+        **extra,
+    }
+
+
+# --- Staging ------------------------------------------------------------------------------------------------
+def _process_start(pid: int) -> float | None:
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def write_pid_file(staging: Path) -> None:
+    (staging / names.PID_FILE).write_text(
+        json.dumps({"pid": os.getpid(), "started": _process_start(os.getpid())}), encoding="utf-8"
+    )
+
+
+def remove_dead_staging(out_dir: Path) -> list[str]:
+    """Remove staging folders whose builder is gone (killed, or the machine stopped). Called under the
+    lock, so no live build owns any of them; the pid file is checked all the same."""
+    from hmip.build.kernel import remove_stale_kernel_dirs
+
+    removed = []
+    root = out_dir / names.STAGING
+    if root.is_dir():
+        for d in sorted(root.iterdir()):
+            if not d.is_dir():
+                continue
+            alive = False
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                info = json.loads((d / names.PID_FILE).read_text(encoding="utf-8"))
+                started = _process_start(int(info["pid"]))
+                alive = started is not None and abs(started - float(info["started"])) < 1.0
+            if not alive:
+                shutil.rmtree(d, ignore_errors=True)
+                removed.append(d.name)
+        with contextlib.suppress(OSError):
+            root.rmdir()
+    remove_stale_kernel_dirs()
+    return removed
+
+
+@dataclass
+class Staging:
+    """A run being assembled: its id, its staging folder (with this builder's pid file) and its log."""
+
+    out_dir: Path
+    run_id: str
+    folder: Path
+    log: Path
+    #: staging folders of dead runs removed when this one was opened
+    cleaned: list[str] = field(default_factory=list)
+
+    @property
+    def final(self) -> Path:
+        return self.out_dir / self.run_id
+
+    def release(self) -> None:
+        """The run leaves staging: its pid file goes (and ``.staging`` too, when it is left empty)."""
+        (self.folder / names.PID_FILE).unlink(missing_ok=True)
+
+    def tidy(self) -> None:
+        with contextlib.suppress(OSError):
+            (self.out_dir / names.STAGING).rmdir()  # only if empty
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.tidy()
+
+
+def open_staging(out_dir: Path) -> Staging:
+    """Under the lock: remove dead runs' staging folders, then make this run's, with its pid file,
+    and the logs folder."""
+    cleaned = remove_dead_staging(out_dir)
+    run_id = names.new_run_id(out_dir)
+    folder = out_dir / names.STAGING / run_id
+    folder.mkdir(parents=True)
+    write_pid_file(folder)
+    (out_dir / names.LOGS).mkdir(exist_ok=True)
+    return Staging(out_dir, run_id, folder, out_dir / names.LOGS / names.log_name(run_id), cleaned)
+
+
+# --- The manifest and the switch ----------------------------------------------------------------------------
+def write_manifest(
+    folder: Path, *, summary: RunSummary, meta: dict, results: list[JobResult], final: Path
+) -> None:
+    """manifest.json: paths relative to the run's folder (every file of a run sits at the top of its
+    folder); each report's build time and whether it was carried over from an earlier run; the package
+    versions."""
+    manifest = {
+        **meta,
+        "run_id": summary.run_id,
+        "status": summary.status or "published",
+        "wall_seconds": summary.wall_seconds,
+        "jobs": summary.jobs,
+        "log": os.path.relpath(summary.log, final),
+        "results": [
+            {
+                **r.to_dict(),
+                "html": Path(r.html).name if r.html else "",
+                "notebook": Path(r.notebook).name if r.notebook else "",
+            }
+            for r in results
+        ],
+    }
+    (folder / names.MANIFEST).write_text(
+        json.dumps(manifest, indent=2, default=str), encoding="utf-8"
+    )
+
+
+def publish(
+    staging: Staging,
+    *,
+    results: list[JobResult],
+    summary: RunSummary,
+    meta: dict,
+    progress: Progress,
+    keep: int,
+    started: float,
+    n_built: int,
+) -> tuple[int, RunSummary]:
+    """Move the staged run into place and switch the index and ``latest`` to it; prune old runs."""
+    out_dir, final = staging.out_dir, staging.final
+    summary.wall_seconds = time.perf_counter() - started
+    summary.status = "published"
+    staging.release()
+    write_manifest(staging.folder, summary=summary, meta=meta, results=results, final=final)
+    os.replace(staging.folder, final)
+    for r in results:
+        r.html = str(final / names.report_html(r.name))
+        r.notebook = str(final / names.report_notebook(r.name))
+    atomic_write(out_dir / names.INDEX, index_html(staging.run_id, results, meta))
+    atomic_symlink(staging.run_id, out_dir / names.LATEST)
+    removed = prune_runs(out_dir, keep)
+    staging.tidy()
+    carried = sum(1 for r in results if r.carried_over)
+    progress.line(
+        f"published {len(results)} reports ({n_built} built"
+        + (f", {carried} carried over" if carried else "")
+        + f") to {final} in {summary.wall_seconds:.1f}s; index {out_dir / names.INDEX}"
+        + (f"; removed old runs {removed}" if removed else "")
+    )
+    summary.results = results
+    summary.run_dir = str(final)
+    return EXIT_OK, summary
+
+
+# --- Publishing outputs gathered from elsewhere ------------------------------------------------------------
+def _executed_info(notebook: Path) -> tuple[float, str]:
+    """(seconds, finished UTC) from papermill's metadata in an executed notebook."""
+    seconds, built = 0.0, ""
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        meta = json.loads(notebook.read_text(encoding="utf-8"))["metadata"]["papermill"]
+        seconds = float(meta.get("duration") or 0.0)
+        end = meta.get("end_time")
+        if end:
+            built = datetime.fromisoformat(end).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return seconds, built
+
+
+def publish_gathered(
+    folder: str | Path,
+    catalogue: str | Path | None = None,
+    *,
+    out: str | Path | None = None,
+    keep: int | None = None,
+    stream=None,
+) -> tuple[int, RunSummary]:
+    """Publish a run whose reports were built elsewhere (e.g. one Airflow task per report running
+    ``hmip run ... -o FOLDER/<name>.html``): every catalogue report must be in ``folder``, else nothing
+    is published (exit 1). The catalogue's scrutiny packs need no kernel and are built here, into the
+    run (a failed pack: nothing is published). Then the same atomic publish as a build: copied into staging, manifest
+    written, moved into place by a rename, index and ``latest`` switched, old runs pruned."""
+    from hmip.build.execute import run_pack
+
+    defer_rfc3987_syntax()  # before anything imports nbformat (see hmip.build.lazy)
+    stream = stream or sys.stdout
+    folder = Path(folder)
+    jobs, settings = load_catalogue(resolve(catalogue or DEFAULT_CATALOGUE))
+    missing = [j.name for j in jobs if not (folder / names.report_html(j.name)).is_file()]
+    if missing:
+        stream.write(
+            f"nothing was published: {len(missing)} of {len(jobs)} reports are missing from {folder}: "
+            f"{', '.join(missing)}\n"
+        )
+        return EXIT_FAILED, RunSummary(status="missing", missing=missing)
+    out_dir = Path(out) if out else reports_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with reports_lock(out_dir) as locked:
+        if not locked:
+            stream.write(locked_message(out_dir))
+            return EXIT_LOCKED, RunSummary(status="locked")
+        staging = open_staging(out_dir)
+        started = time.perf_counter()
+        meta = run_meta()
+        results = []
+        for j in jobs:
+            for name in (names.report_html(j.name), names.report_notebook(j.name)):
+                if (folder / name).is_file():
+                    shutil.copy2(folder / name, staging.folder / name)
+            seconds, built = _executed_info(folder / names.report_notebook(j.name))
+            if not built:
+                mtime = (folder / names.report_html(j.name)).stat().st_mtime
+                built = datetime.fromtimestamp(mtime, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            results.append(
+                JobResult.for_job(
+                    j,
+                    ok=True,
+                    seconds=seconds,
+                    html=str(staging.folder / names.report_html(j.name)),
+                    notebook=str(staging.folder / names.report_notebook(j.name)),
+                    built_at=built,
+                )
+            )
+        with staging.log.open("a", encoding="utf-8") as log:
+            packs = pack_jobs(settings)
+            progress = Progress(len(jobs) + len(packs), log, stream, name_width(jobs + packs))
+            progress.line(
+                f"run {staging.run_id}: publishing {len(jobs)} reports gathered from {folder}"
+            )
+            for p in packs:  # needs no kernel: built here, from the data, like the build does
+                r = run_pack(asdict(p), str(staging.folder))
+                progress.finished(r, 0)
+                if not r.ok:
+                    staging.discard()
+                    progress.line(f"nothing was published: the scrutiny pack failed: {r.error}")
+                    return EXIT_FAILED, RunSummary(status="failed", results=[r])
+                results.append(r)
+            summary = RunSummary(
+                run_id=staging.run_id, jobs=0, log=str(staging.log), gathered_from=str(folder)
+            )
+            return publish(
+                staging,
+                results=results,
+                summary=summary,
+                meta=meta,
+                progress=progress,
+                keep=keep if keep is not None else settings.keep,
+                started=started,
+                n_built=len(jobs),
+            )

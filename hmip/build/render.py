@@ -5,6 +5,10 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hmip.build.results import JobResult
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 
@@ -145,39 +149,48 @@ def esc_(value) -> str:
     return html.escape(str(value), quote=True)
 
 
-def index_html(run_id: str, results: list[dict], meta: dict, *, region: str = "London") -> str:
+def index_html(run_id: str, results: list[JobResult], meta: dict, *, region: str = "London") -> str:
     """The page readers open first: the region's ratings at a glance, a line per PDU linking to its
-    pages, then the analysts' reports with the run's date."""
+    pages (the reports the catalogue groups under "each PDU"), then the analysts' reports with the
+    run's date."""
+    from hmip.build import names
+    from hmip.build.catalogue import GROUP_EACH_PDU
     from hmip.present.badges import legend_html
 
     esc = esc_
     grid, pdus = _ratings_at_a_glance(region)
-    by_pdu: dict[str, list[dict]] = {}
+    by_pdu: dict[str, list[JobResult]] = {}
     others = []
-    packs = [r for r in results if r.get("pack")]
+    packs = [r for r in results if r.pack]
     for r in results:
-        if r.get("pack"):
+        if r.pack:
             continue
-        pdu = r["parameters"].get("pdu")
-        (by_pdu.setdefault(pdu, []) if pdu in pdus else others).append(r)
-    pack_lines = "".join(
-        f"<li><strong>{esc(r['title'])}</strong>: "
-        + (
-            f'<a href="{esc(run_id)}/{esc(r["name"])}.pdf">PDF for printing ({esc(r["parameters"].get("paper", "A4"))})</a>; '
-            f'<a href="{esc(run_id)}/{esc(r["name"])}.html">web page</a>; '
-            f'<a href="{esc(run_id)}/{esc(r["name"]).replace("scrutiny-pack", "scrutiny-data")}.xlsx">'
-            "the data as a spreadsheet</a> (and as CSV files in the same folder)"
-            if r["ok"]
-            else "FAILED in this run"
-        )
-        + "</li>"
-        for r in packs
-    )
+        if r.group == GROUP_EACH_PDU and r.subject in pdus:
+            by_pdu.setdefault(r.subject, []).append(r)
+        else:
+            others.append(r)
 
-    def link(r: dict) -> str:
-        if not r["ok"]:
-            return f"{esc(r['title'])} (FAILED in this run)"
-        return f'<a href="{esc(run_id)}/{esc(r["name"])}.html">{esc(r["title"])}</a>'
+    def pack_line(r: JobResult) -> str:
+        where = r.parameters.get("region", "")
+        return (
+            f"<li><strong>{esc(r.title)}</strong>: "
+            + (
+                f'<a href="{esc(run_id)}/{esc(names.pack_pdf(where))}">PDF for printing ({esc(r.parameters.get("paper", "A4"))})</a>; '
+                f'<a href="{esc(run_id)}/{esc(names.pack_html(where))}">web page</a>; '
+                f'<a href="{esc(run_id)}/{esc(names.workbook_name(where))}">'
+                "the data as a spreadsheet</a> (and as CSV files in the same folder)"
+                if r.ok
+                else "FAILED in this run"
+            )
+            + "</li>"
+        )
+
+    pack_lines = "".join(pack_line(r) for r in packs)
+
+    def link(r: JobResult) -> str:
+        if not r.ok:
+            return f"{esc(r.title)} (FAILED in this run)"
+        return f'<a href="{esc(run_id)}/{esc(names.report_html(r.name))}">{esc(r.title)}</a>'
 
     pdu_lines = "".join(
         f"<li><strong>{esc(p)}</strong>: "
@@ -188,16 +201,16 @@ def index_html(run_id: str, results: list[dict], meta: dict, *, region: str = "L
     rows = []
     for r in others:
         params = (
-            "; ".join(f"<code>{esc(k)}</code> = {esc(v)}" for k, v in r["parameters"].items())
+            "; ".join(f"<code>{esc(k)}</code> = {esc(v)}" for k, v in r.parameters.items())
             or "defaults"
         )
-        status = ("carried over" if r.get("carried_over") else "built") if r["ok"] else "FAILED"
-        built = esc(str(r.get("built_at") or meta["generated_at"]))
-        if r.get("carried_over"):
-            built += f" (run {esc(str(r.get('from_run', '')))})"
+        status = ("carried over" if r.carried_over else "built") if r.ok else "FAILED"
+        built = esc(str(r.built_at or meta["generated_at"]))
+        if r.carried_over:
+            built += f" (run {esc(str(r.from_run))})"
         rows.append(
             f"<tr><td>{link(r)}</td><td>{params}</td><td>{status}</td>"
-            f"<td class='num'>{r['seconds']:.1f} s</td><td>{built}</td></tr>"
+            f"<td class='num'>{r.seconds:.1f} s</td><td>{built}</td></tr>"
         )
     body = f"""
 <header class="hmip-banner"><h1>Probation inspection reports: {esc(region)}</h1>

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from hmip.analyses.scrutiny_pack import NA, TABLE_SPECS, ScrutinyPack, data_dictionary
-from hmip.build.pack import slug
+from hmip.build import names
 from hmip.textsafe import WORKBOOK_OPTIONS, write_csv
 
 
@@ -136,20 +136,19 @@ def write_workbook(pack: ScrutinyPack, path: Path) -> Path:
 
 def write_csvs(pack: ScrutinyPack, out_dir: Path) -> list[Path]:
     """One CSV per table, and the data dictionary, named scrutiny-data-<region>-<table>.csv."""
-    stem = f"scrutiny-data-{slug(pack.region)}"
     paths = []
     for key, table in pack.tables.items():
-        path = out_dir / f"{stem}-{key.replace('_', '-')}.csv"
+        path = out_dir / names.csv_name(pack.region, key)
         _write_csv(table, path)
         paths.append(path)
-    path = out_dir / f"{stem}-data-dictionary.csv"
+    path = out_dir / names.data_dictionary_name(pack.region)
     dictionary = data_dictionary(pack.tables)
     files = pd.DataFrame(
         {
             "Table": [TABLE_SPECS[k][0] for k in pack.tables],
             "Column": "(file)",
             "Meaning": [
-                f"{stem}-{k.replace('_', '-')}.csv: {TABLE_SPECS[k][1]}. {TABLE_SPECS[k][2]}"
+                f"{names.csv_name(pack.region, k)}: {TABLE_SPECS[k][1]}. {TABLE_SPECS[k][2]}"
                 for k in pack.tables
             ],
         }
@@ -168,5 +167,5 @@ def write_data(pack: ScrutinyPack, out_dir: Path) -> list[Path]:
     """scrutiny-data-<region>.xlsx, the CSVs and the data dictionary."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    workbook = write_workbook(pack, out_dir / f"scrutiny-data-{slug(pack.region)}.xlsx")
+    workbook = write_workbook(pack, out_dir / names.workbook_name(pack.region))
     return [workbook, *write_csvs(pack, out_dir)]

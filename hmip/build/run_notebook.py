@@ -1,0 +1,108 @@
+"""``hmip run``: one notebook by hand, with checked parameters, rendered like the catalogue's reports.
+
+hmip run NOTEBOOK [-p NAME VALUE ...] [-o OUT.html] [--title T] [--timeout S] [--kernel K]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import sys
+import warnings
+from pathlib import Path
+
+from hmip.build.lazy import defer_rfc3987_syntax
+from hmip.build.publish import run_meta
+from hmip.errors import EXIT_FAILED, EXIT_OK
+from hmip.paths import resolve
+
+
+def _error_names() -> set[str]:
+    from hmip.errors import HmipError
+
+    names, todo = set(), [HmipError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return names
+
+
+def _notebook_title(path: Path) -> str:
+    with contextlib.suppress(OSError, ValueError):
+        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+            if cell.get("cell_type") == "markdown":
+                for line in "".join(cell.get("source", "")).splitlines():
+                    if line.startswith("# "):
+                        return line[2:].strip()
+    return path.stem.replace("_", " ").capitalize()
+
+
+def run_notebook(
+    notebook: str,
+    pairs: list[tuple[str, str]],
+    *,
+    output: str | None = None,
+    title: str | None = None,
+    timeout: int | None = None,
+    kernel: str = "hmip",
+    stream=None,
+) -> int:
+    """``hmip run``: check the parameters against the notebook, run it with the project's kernel (over
+    IPC), and render the same self-contained HTML as the catalogue, banner included. Returns the exit
+    status; a notebook that refuses its parameters (an HmipError in a cell) gives one line and 2."""
+    defer_rfc3987_syntax()  # before anything imports nbformat (see hmip.build.lazy)
+    from hmip.build.catalogue import DEFAULT_TIMEOUT, notebook_parameters
+    from hmip.build.execute import run_job
+    from hmip.build.kernel import kernel_python
+    from hmip.errors import EXIT_BAD_INPUT, ParameterError
+
+    stream = stream or sys.stdout
+    path = Path(notebook)
+    if not path.is_file():
+        path = resolve(notebook)
+    if not path.is_file() or path.suffix != ".ipynb":
+        raise ParameterError(f"notebook not found: {notebook}")
+    params = notebook_parameters(path, pairs)  # unknown names and bad types: nothing runs
+    kernel_python(kernel)
+    html = Path(output or f"{path.stem}.html").resolve()
+    if html.suffix != ".html":
+        raise ParameterError(f"-o must name an .html file, got {output}")
+    html.parent.mkdir(parents=True, exist_ok=True)
+    executed = html.with_suffix(".ipynb")
+    meta = run_meta()
+    job = {
+        "name": html.stem,
+        "title": title or _notebook_title(path),
+        "notebook": str(path.resolve()),
+        "parameters": params,
+    }
+
+    def stop(signum, frame):  # SIGTERM as Ctrl-C: the kernel is stopped on the way out (exit 130)
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    old_term = signal.signal(signal.SIGTERM, stop)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # third-party deprecations are not the analyst's business
+        try:
+            r = run_job(
+                job,
+                staging=str(html.parent),
+                kernel=kernel,
+                timeout=timeout or DEFAULT_TIMEOUT,
+                meta=meta,
+                html_path=str(html),
+                notebook_path=str(executed),
+            )
+        finally:
+            signal.signal(signal.SIGTERM, old_term)
+    if r.ok:
+        stream.write(f"wrote {html} in {r.seconds:.1f}s (executed notebook: {executed})\n")
+        return EXIT_OK
+    if r.ename in _error_names():  # the notebook refused a value: say why, in one line
+        message = r.error.split(": ", 1)[-1].strip().splitlines()[0]
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"error: {r.error}\n  the executed notebook with the error: {executed}", file=sys.stderr)
+    return EXIT_FAILED
