@@ -164,7 +164,10 @@ def test_no_date_anywhere(tmp_path):
     header = [h for h in HEADER if h != "audit_date"]
     f = _write(tmp_path / "audit.csv", [_row()[1:]], header)
     (p,) = _problems(f)
-    assert p.column == "audit_date" and "no audit_date column and no date in the file name" in p.message
+    assert (
+        p.column == "audit_date"
+        and "no audit_date column and no date in the file name" in p.message
+    )
 
 
 # --- Audits with no cases ----------------------------------------------------------------------------
@@ -175,7 +178,11 @@ def test_header_only_file_is_an_audit_with_no_cases(tmp_path):
 
 
 def test_audit_whose_every_answer_is_na(tmp_path):
-    rows = [_row(), _row("2023-06-30", "B1", answers=("n/a", "", "n/a")), _row("2023-06-30", "B2", answers=("", "", ""))]
+    rows = [
+        _row(),
+        _row("2023-06-30", "B1", answers=("n/a", "", "n/a")),
+        _row("2023-06-30", "B2", answers=("", "", "")),
+    ]
     f = _write(tmp_path / "audits.csv", rows)
     (p,) = _problems(f)
     assert (p.file, p.row, p.column) == (str(f), 2, "audit_date")
@@ -203,7 +210,10 @@ def test_pdu_not_in_the_data(tmp_path):
     f = _write(tmp_path / "audits.csv", [_row(), _row(case="A2", pdu="Camden")])
     (p,) = _problems(f)
     assert (p.file, p.row, p.column) == (str(f), 2, "pdu")
-    assert "'Camden' is not a PDU in the data" in p.message and "published_overall_ratings.csv" in p.message
+    assert (
+        "'Camden' is not a PDU in the data" in p.message
+        and "published_overall_ratings.csv" in p.message
+    )
 
 
 def test_pdu_near_miss_is_named_once(tmp_path):
@@ -247,7 +257,12 @@ def test_recommendation_mapping_ships_and_maps_risk_of_harm_to_safety():
     m = load_recommendation_key_questions()
     rec1 = m[(m["pdu"] == PDU) & (m["recommendation"] == 1)]
     assert set(rec1["key_question"]) == {"safety"}
-    assert set(rec1["standard"]) == {"assessment", "planning", "implementation_and_delivery", "reviewing"}
+    assert set(rec1["standard"]) == {
+        "assessment",
+        "planning",
+        "implementation_and_delivery",
+        "reviewing",
+    }
     assert (m["rationale"] != "").all() and (m["source"] != "").all()
     assert set(m["recommendation"]) == {1, 2, 3, 4, 5, 6}
 

@@ -76,10 +76,16 @@ def test_trend_matches_statsmodels_glm_on_case_level_data(series):
     out = pr.trend(series, origin=ORIGIN, level=0.95)
     assert (out["status"] == "estimated").all()
     for r in out.itertuples():
-        g = series[(series.standard == r.standard) & (series.key_question == r.key_question) & series.covered]
+        g = series[
+            (series.standard == r.standard)
+            & (series.key_question == r.key_question)
+            & series.covered
+        ]
         # one row per case, 1 = yes: a Bernoulli GLM, not the grouped counts the function fits
         t = (g["audit_date"] - pd.Timestamp(ORIGIN)).dt.days / 365.25
-        y = np.concatenate([np.r_[np.ones(a), np.zeros(b)] for a, b in zip(g.yes, g.no, strict=True)])
+        y = np.concatenate(
+            [np.r_[np.ones(a), np.zeros(b)] for a, b in zip(g.yes, g.no, strict=True)]
+        )
         x = np.concatenate([np.full(a + b, tt) for a, b, tt in zip(g.yes, g.no, t, strict=True)])
         res = sm.GLM(y, sm.add_constant(x), family=sm.families.Binomial()).fit(tol=1e-12)
         ci = res.conf_int(alpha=0.05)
@@ -104,11 +110,45 @@ def test_trend_in_the_example_improves_on_safety_only(series):
 @pytest.mark.parametrize(
     "rows,reason",
     [
-        ([("2023-03-31", "assessment", "safety", 5, 0), ("2023-06-30", "assessment", "safety", 7, 0), ("2023-09-30", "assessment", "safety", 4, 0)], "every answer is yes"),
-        ([("2023-03-31", "assessment", "safety", 0, 5), ("2023-06-30", "assessment", "safety", 0, 3), ("2023-09-30", "assessment", "safety", 0, 4)], "every answer is no"),
-        ([("2023-03-31", "assessment", "safety", 0, 5), ("2023-06-30", "assessment", "safety", 0, 3), ("2023-09-30", "assessment", "safety", 4, 0)], "separated in time"),
-        ([("2023-03-31", "assessment", "safety", 0, 5), ("2023-06-30", "assessment", "safety", 2, 3), ("2023-09-30", "assessment", "safety", 4, 0)], "separated in time"),
-        ([("2023-03-31", "assessment", "safety", 1, 5), ("2023-06-30", "assessment", "safety", 2, 3)], "at least 3"),
+        (
+            [
+                ("2023-03-31", "assessment", "safety", 5, 0),
+                ("2023-06-30", "assessment", "safety", 7, 0),
+                ("2023-09-30", "assessment", "safety", 4, 0),
+            ],
+            "every answer is yes",
+        ),
+        (
+            [
+                ("2023-03-31", "assessment", "safety", 0, 5),
+                ("2023-06-30", "assessment", "safety", 0, 3),
+                ("2023-09-30", "assessment", "safety", 0, 4),
+            ],
+            "every answer is no",
+        ),
+        (
+            [
+                ("2023-03-31", "assessment", "safety", 0, 5),
+                ("2023-06-30", "assessment", "safety", 0, 3),
+                ("2023-09-30", "assessment", "safety", 4, 0),
+            ],
+            "separated in time",
+        ),
+        (
+            [
+                ("2023-03-31", "assessment", "safety", 0, 5),
+                ("2023-06-30", "assessment", "safety", 2, 3),
+                ("2023-09-30", "assessment", "safety", 4, 0),
+            ],
+            "separated in time",
+        ),
+        (
+            [
+                ("2023-03-31", "assessment", "safety", 1, 5),
+                ("2023-06-30", "assessment", "safety", 2, 3),
+            ],
+            "at least 3",
+        ),
     ],
 )
 def test_trend_says_cannot_estimate_with_the_reason(rows, reason):
@@ -138,12 +178,17 @@ def test_window_takes_the_last_twelve_months(series):
     ev = pr.latest_evidence(series).set_index(["standard", "key_question"])
     row = ev.loc[("assessment", "safety")]
     assert row["audits"] == 4 and row["cases"] == 80
-    assert row["first_used"] == pd.Timestamp("2025-12-31") and row["last_used"] == pd.Timestamp("2026-09-30")
+    assert row["first_used"] == pd.Timestamp("2025-12-31") and row["last_used"] == pd.Timestamp(
+        "2026-09-30"
+    )
     assert ev.loc[("court_work", "safety"), "applicable_share"] == pytest.approx(0.55)
 
 
 def test_half_life_weights():
-    rows = [("2025-09-30", "assessment", "safety", 10, 10), ("2026-09-30", "assessment", "safety", 20, 0)]
+    rows = [
+        ("2025-09-30", "assessment", "safety", 10, 10),
+        ("2026-09-30", "assessment", "safety", 20, 0),
+    ]
     ev = pr.latest_evidence(_counts(rows), half_life_months=12).iloc[0]
     w = 0.5 ** ((365 / (365.25 / 12)) / 12)
     assert ev["yes"] == pytest.approx(20 + 10 * w) and ev["no"] == pytest.approx(10 * w)
@@ -151,7 +196,11 @@ def test_half_life_weights():
 
 
 # --- "If inspected now": band chances against an exact enumeration -------------------------------------------
-THRESHOLDS = (Fraction(1, 2), Fraction(13, 20), Fraction(4, 5))  # 50%, 65%, 80%: RI, Good, Outstanding
+THRESHOLDS = (
+    Fraction(1, 2),
+    Fraction(13, 20),
+    Fraction(4, 5),
+)  # 50%, 65%, 80%: RI, Good, Outstanding
 
 
 def _band(yes, n):
@@ -197,7 +246,10 @@ def test_band_chances_match_exact_enumeration(weighting):
     published = {**PUBLISHED}
     now = pr.inspection_now(counts, published, n_new=5, **weighting)
     ev = now.evidence.set_index("key_question")
-    posteriors = [(0.5 + ev.loc[k, "yes"], 0.5 + ev.loc[k, "no"]) for k in ("engagement", "desistance", "safety")]
+    posteriors = [
+        (0.5 + ev.loc[k, "yes"], 0.5 + ev.loc[k, "no"])
+        for k in ("engagement", "desistance", "safety")
+    ]
     expected = _enumerated_standard(posteriors, 5)
     got = now.standards[now.standards.standard == "assessment"]["probability"].to_numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-14)
@@ -210,8 +262,11 @@ def test_band_chances_match_exact_enumeration(weighting):
         np.testing.assert_allclose(got_kq, dist, rtol=1e-10, atol=1e-14)
     # overall: every combination of the five case-sample standards' ratings, 4 points from domain one
     points = {"I": 0, "RI": 1}
-    fixed_points = sum(points[PUBLISHED[s]] for s in ("leadership", "staff", "services", "information_and_facilities"))
-    fixed_points += 4 * 0  # the other four case-sample standards have no evidence: held at Inadequate
+    fixed_points = sum(
+        points[PUBLISHED[s]]
+        for s in ("leadership", "staff", "services", "information_and_facilities")
+    )
+    # the other four case-sample standards have no evidence: held at Inadequate (0 points)
     overall = [0.0] * 4
     for k in range(4):
         total = fixed_points + k
@@ -266,7 +321,9 @@ def test_no_change_range_is_the_central_range(share, n1, n2):
 def test_verdicts_in_words():
     v = pr.uplift_verdict(12, 42, 7, 20)
     assert v.within_chance and round(v.change_points * 100) == 6
-    assert v.text.startswith("An uplift of 6 points (from 29% to 35%) is within what chance alone gives")
+    assert v.text.startswith(
+        "An uplift of 6 points (from 29% to 35%) is within what chance alone gives"
+    )
     assert "42 and 20 cases" in v.text
     v = pr.uplift_verdict(9, 42, 55, 80)
     assert not v.within_chance and "evidence of a real improvement" in v.text
@@ -275,30 +332,40 @@ def test_verdicts_in_words():
 
 
 @pytest.mark.parametrize("adjust,sm_method", [("holm", "holm"), ("bh", "fdr_bh")])
-def test_change_since_inspection_against_scipy_and_statsmodels(series, inspection, adjust, sm_method):
+def test_change_since_inspection_against_scipy_and_statsmodels(
+    series, inspection, adjust, sm_method
+):
     out = pr.change_since_inspection(inspection, series, adjust=adjust)
     assert len(out) == 15 and (out["family_size"] == 15).all()
     for r in out.itertuples():
         table = [[r.yes_before, r.yes_after], [r.n_before - r.yes_before, r.n_after - r.yes_after]]
         assert r.p_value == pytest.approx(stats.fisher_exact(table)[1], rel=1e-12)
-    np.testing.assert_allclose(out["p_adjusted"], multipletests(out["p_value"], method=sm_method)[1])
+    np.testing.assert_allclose(
+        out["p_adjusted"], multipletests(out["p_value"], method=sm_method)[1]
+    )
     # the estimates are those of the existing re-audit comparison
-    after = out[["pdu", "standard", "key_question", "yes_after", "n_after"]].rename(columns={"yes_after": "yes"})
+    after = out[["pdu", "standard", "key_question", "yes_after", "n_after"]].rename(
+        columns={"yes_after": "yes"}
+    )
     after["no"] = after.pop("n_after") - after["yes"]
     ref = compare_samples(inspection, after)
     np.testing.assert_allclose(out["estimate"], ref["estimate"])
     np.testing.assert_allclose(out["lower"], ref["lower"])
     np.testing.assert_allclose(out["p_improved"], ref["p_improved"])
     safety = out.set_index(["standard", "key_question"]).loc[("assessment", "safety")]
-    assert "more than chance alone gives" in safety["verdict"] and "allowing for 15 comparisons" in safety["verdict"]
+    assert (
+        "more than chance alone gives" in safety["verdict"]
+        and "allowing for 15 comparisons" in safety["verdict"]
+    )
 
 
 def test_change_per_audit(series, inspection):
-    out = pr.change_since_inspection(inspection, series, per_audit=True)
-    assert out["audit"].nunique() == 16
-    assert out["family_size"].iloc[0] == int(series["covered"].sum())
-    first = out[out["audit"] == "16 Dec 2022"]
-    assert len(first) == 15
+    three = series[series["audit_date"] <= "2023-06-30"]
+    out = pr.change_since_inspection(inspection, three, per_audit=True)
+    assert out["audit"].nunique() == 3
+    assert (out["family_size"] == int(three["covered"].sum())).all()
+    assert len(out[out["audit"] == "16 Dec 2022"]) == 15
+    assert len(out[out["audit"] == "31 Mar 2023"]) == 12  # court work not audited in March
 
 
 # --- Arguments are checked ---------------------------------------------------------------------------

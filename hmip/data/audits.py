@@ -350,7 +350,11 @@ def load_audits(
     ]
     audits = df.groupby(["pdu", AUDIT_DATE_COLUMN]).size()
     covered = {
-        col: int(df.groupby(["pdu", AUDIT_DATE_COLUMN])[col].agg(lambda s: s.isin(["yes", "no"]).any()).sum())
+        col: int(
+            df.groupby(["pdu", AUDIT_DATE_COLUMN])[col]
+            .agg(lambda s: s.isin(["yes", "no"]).any())
+            .sum()
+        )
         for col in kq_cols
     }
     partial = sorted(c for c, k in covered.items() if k < len(audits))
@@ -390,7 +394,11 @@ def audit_counts(audits: pd.DataFrame, *, framework: Framework | None = None) ->
     counts = counts[[*cols, "yes", "no", "not_applicable", "n", "covered"]]
     counts = counts.sort_values(["pdu", AUDIT_DATE_COLUMN], kind="stable").reset_index(drop=True)
     counts.attrs.update(
-        {k: v for k, v in audits.attrs.items() if k in ("simulated", "basis", "sources", "load_notes")}
+        {
+            k: v
+            for k, v in audits.attrs.items()
+            if k in ("simulated", "basis", "sources", "load_notes")
+        }
     )
     return counts
 

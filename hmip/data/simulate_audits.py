@@ -124,7 +124,9 @@ def _draw_audit(when, starts, fw, rng, index) -> list[dict]:
     z = rng.standard_normal(len(cases))
     rho = DEFAULT_LATENT_CORRELATION
     not_reviewed = rng.random(len(cases)) < REVIEWING_NOT_APPLICABLE
-    audit_id = "HMPPS re-audit (OSAG) Dec 2022" if when == REAUDIT_DATE else f"QA audit {when:%b %Y}"
+    audit_id = (
+        "HMPPS re-audit (OSAG) Dec 2022" if when == REAUDIT_DATE else f"QA audit {when:%b %Y}"
+    )
     records = [
         {
             AUDIT_DATE_COLUMN: when.isoformat(),
@@ -205,7 +207,9 @@ def audits_csv(records: list[dict], framework: Framework | None = None) -> str:
     return buf.getvalue()
 
 
-def write_audit_series(out_dir: str | Path | None = None, *, seed: int = DEFAULT_AUDIT_SEED) -> Path:
+def write_audit_series(
+    out_dir: str | Path | None = None, *, seed: int = DEFAULT_AUDIT_SEED
+) -> Path:
     """Write ``simulated_audits_lewisham_and_bromley.csv`` to ``out_dir`` (default ``data/``)."""
     out = Path(out_dir) if out_dir else data_dir()
     out.mkdir(parents=True, exist_ok=True)

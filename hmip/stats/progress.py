@@ -210,7 +210,9 @@ def _fit_glm(years: np.ndarray, yes: np.ndarray, no: np.ndarray) -> _Fit | str:
         warnings.simplefilter("error", ConvergenceWarning)
         warnings.simplefilter("error", PerfectSeparationWarning)
         try:
-            res = sm.GLM(np.column_stack([yes, no]), exog, family=sm.families.Binomial()).fit(tol=1e-12)
+            res = sm.GLM(np.column_stack([yes, no]), exog, family=sm.families.Binomial()).fit(
+                tol=1e-12
+            )
         except (ConvergenceWarning, PerfectSeparationWarning, np.linalg.LinAlgError) as exc:
             return f"the model did not converge ({type(exc).__name__})"
     cov = np.asarray(res.cov_params())
@@ -264,7 +266,9 @@ def trend(
         if isinstance(fit, str):
             reason, fit = fit, None
         if fit is None:
-            row.update(status=CANNOT, reason=reason, _b=np.nan, _lo=np.nan, _hi=np.nan, p_value=np.nan)
+            row.update(
+                status=CANNOT, reason=reason, _b=np.nan, _lo=np.nan, _hi=np.nan, p_value=np.nan
+            )
             row.update(share_first=np.nan, share_last=np.nan)
         else:
             b, se = float(fit.params[1]), math.sqrt(fit.cov[1, 1])
@@ -277,7 +281,9 @@ def trend(
         raise ProgressError("counts has no key question with a yes or no answer")
     out = pd.DataFrame(rows)
     est, lo, hi = (out.pop(c).to_numpy(float) for c in ("_b", "_lo", "_hi"))
-    out = with_interval(out, est, lo, hi, level=level, method="binomial-glm", detail="slope in log-odds per year")
+    out = with_interval(
+        out, est, lo, hi, level=level, method="binomial-glm", detail="slope in log-odds per year"
+    )
     out["odds_ratio"] = np.exp(est)
     out["odds_ratio_lower"] = np.exp(lo)
     out["odds_ratio_upper"] = np.exp(hi)
@@ -310,7 +316,9 @@ def trend_curve(
     table = _select_pdu(check_audit_counts(counts), pdu, "counts")
     if table["pdu"].nunique() > 1:
         raise ProgressError("counts holds several PDUs; give pdu= to choose one")
-    g = table[(table["standard"] == standard) & (table["key_question"] == key_question) & (table["n"] > 0)]
+    g = table[
+        (table["standard"] == standard) & (table["key_question"] == key_question) & (table["n"] > 0)
+    ]
     if g.empty:
         raise ProgressError(f"counts has no answered rows for {standard}.{key_question}")
     points = whole_number("points", points, minimum=2, error=ProgressError)
@@ -345,7 +353,9 @@ def _weighting(window_months: object, half_life_months: object) -> tuple[str, fl
         return "half-life", _positive("half_life_months", half_life_months, "months")
     if window_months is None:
         raise ProgressError("give window_months (e.g. 12) or half_life_months (e.g. 6)")
-    return "window", float(whole_number("window_months", window_months, minimum=1, error=ProgressError))
+    return "window", float(
+        whole_number("window_months", window_months, minimum=1, error=ProgressError)
+    )
 
 
 def weighting_text(window_months: int | None = 12, half_life_months: float | None = None) -> str:
@@ -504,7 +514,7 @@ def inspection_now(
     prior: tuple[float, float] = JEFFREYS,
     framework: Framework | None = None,
 ) -> InspectionNow:
-    """"If inspected now": the chance of each band for each case-sample standard, and of each overall
+    """If inspected now: the chance of each band for each case-sample standard, and of each overall
     rating, for a fresh sample of ``n_new`` cases, from the latest audits (:func:`latest_evidence`).
 
     Per key question, the fresh sample's applicable cases are ``round(n_new * applicable_share)``
@@ -540,7 +550,9 @@ def inspection_now(
     kq_rows, std_rows, dists, fixed, notes = [], [], {}, {}, []
     for s in fw.judgement_standards:
         if s.id not in held:
-            raise ProgressError(f"published has no rating for {s.label()} (held fixed: audits do not measure it)")
+            raise ProgressError(
+                f"published has no rating for {s.label()} (held fixed: audits do not measure it)"
+            )
         fixed[s.id] = held[s.id]
     for s in fw.case_sample_standards:
         ev = evidence[(evidence["standard"] == s.id) & (evidence["effective_n"] > 0)]
@@ -551,7 +563,9 @@ def inspection_now(
                 )
             fixed[s.id] = held[s.id]
             if held[s.id] is not None:
-                notes.append(f"{s.name}: no audit evidence in the window; held at its published rating ({held[s.id].label}).")
+                notes.append(
+                    f"{s.name}: no audit evidence in the window; held at its published rating ({held[s.id].label})."
+                )
                 std_rows.append(
                     pd.DataFrame(
                         {
@@ -634,7 +648,9 @@ class ChanceRange:
     method: str
 
 
-def no_change_range(share: float, n_before: int, n_after: int, *, level: float = 0.95) -> ChanceRange:
+def no_change_range(
+    share: float, n_before: int, n_after: int, *, level: float = 0.95
+) -> ChanceRange:
     """What chance alone gives: if the true share stayed at ``share``, the central ``level`` range of
     the observed change k2/n2 - k1/n1, by exact enumeration of the two binomial samples (each
     tail holds at most (1 - level) / 2)."""
@@ -760,15 +776,22 @@ def change_since_inspection(
     if test not in TESTS:
         raise ProgressError(f"test = {test!r} is not accepted; accepted: {', '.join(TESTS)}")
     if adjust not in ADJUSTMENTS:
-        raise ProgressError(f"adjust = {adjust!r} is not accepted; accepted: {', '.join(ADJUSTMENTS)}")
+        raise ProgressError(
+            f"adjust = {adjust!r} is not accepted; accepted: {', '.join(ADJUSTMENTS)}"
+        )
     if not isinstance(per_audit, bool):
         raise ProgressError(f"per_audit = {per_audit!r} is not accepted; give True or False")
     fw = _fw(framework)
     table = _select_pdu(check_audit_counts(counts), pdu, "counts")
-    if not isinstance(inspection, pd.DataFrame) or not {"standard", "key_question", "yes", "no"} <= set(
-        inspection.columns
-    ):
-        raise ProgressError("inspection must be a DataFrame with columns pdu, standard, key_question, yes, no")
+    if not isinstance(inspection, pd.DataFrame) or not {
+        "standard",
+        "key_question",
+        "yes",
+        "no",
+    } <= set(inspection.columns):
+        raise ProgressError(
+            "inspection must be a DataFrame with columns pdu, standard, key_question, yes, no"
+        )
     before = inspection
     if "pdu" in before.columns:
         before = before[before["pdu"].isin(table["pdu"].unique())]
@@ -782,7 +805,12 @@ def change_since_inspection(
         after = _pool_window(table, as_of, window_months)
     frames = []
     for audit, g in after.groupby("audit", sort=False):
-        cmp = compare_samples(before, g.drop(columns=[c for c in ("audit", "audit_date") if c in g]), level=level, framework=fw)
+        cmp = compare_samples(
+            before,
+            g.drop(columns=[c for c in ("audit", "audit_date") if c in g]),
+            level=level,
+            framework=fw,
+        )
         frames.append(cmp.assign(audit=audit))
     from statsmodels.stats.multitest import multipletests
 
