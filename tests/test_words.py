@@ -156,3 +156,16 @@ def test_one_glossary_for_every_report_and_the_pack():
 def test_terms_used_leaves_out_percentage_points_and_main_points():
     assert g.terms_used("Main points: 5 percentage points") == []
     assert g.terms_used("the PDU's points") == ["PDU", "points"]
+
+
+def test_report_prose_names_the_framework_thresholds(other_framework):
+    import pandas as pd
+
+    from hmip.analyses.sample_size import conclusion
+
+    kq = pd.DataFrame(columns=["label", "yes", "n", "share", "band", "Inadequate", "Requires improvement",
+                               "Good", "Outstanding", "p_same_band_fresh_sample"])  # fmt: skip
+    default = conclusion("X", kq, None, None, 42)[-1]
+    other = conclusion("X", kq, None, None, 42, framework=other_framework)[-1]
+    assert "50%, 65% or 80%" in default
+    assert "40%, 60% or 75%" in other and "65%" not in other

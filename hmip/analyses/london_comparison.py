@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pandas as pd
 
+from hmip.analyses.contract import ReportBase, ReportInputs
 from hmip.analyses.params import check_choice, check_level, check_path, check_pdu
+from hmip.analyses.words import points_scale
 from hmip.data import loaders as d
 from hmip.errors import FrameworkError, ParameterError
 from hmip.rules.framework import Framework, framework_or_default
@@ -358,7 +361,7 @@ def funnel_summary(funnel: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass
-class LondonComparison:
+class LondonComparison(ReportBase):
     """Everything the regional comparison report shows: tables, the data behind each figure, findings."""
 
     data: ComparisonData
@@ -370,14 +373,16 @@ class LondonComparison:
     ranks: pd.DataFrame  # rank ranges for the chosen measure
     findings: list[str]
 
-    @property
-    def parameters(self) -> dict:
-        return self.options.parameters
+    index_group: ClassVar[str] = "analysts"
 
-    @property
-    def simulated(self) -> bool:
-        """True when any figure is built on simulated data."""
-        return d.is_simulated(*self.data.loaded)
+    def report_inputs(self) -> ReportInputs:
+        return ReportInputs(self.options.parameters, self.data.loaded)
+
+    def main_points(self, *, framework: Framework | None = None) -> list:
+        return main_points(self, framework=framework)
+
+    def methods_used(self) -> list[str]:
+        return methods(self)
 
 
 def prepare(*, framework: Framework | None = None, **parameters: object) -> LondonComparison:
@@ -588,8 +593,8 @@ def methods(result: LondonComparison) -> list[str]:
         f"Intervals for key-question shares: {sh['method'].iloc[0]}, {level} level."
         if len(sh)
         else "",
-        "Recomputed ratings apply HMIP's rules (the lowest-banding rule and the 0-27 points bands) to the case "
-        "sample and the organisational delivery ratings.",
+        "Recomputed ratings apply HMIP's rules (the lowest-banding rule and the "
+        f"0-{points_scale()[0]} points bands) to the case sample and the organisational delivery ratings.",
         f"Funnel plot: {f['method'].iloc[0]}; limits at 95% and 99.8%."
         if "method" in f and len(f)
         else "",

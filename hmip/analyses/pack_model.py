@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import ClassVar
 
 import pandas as pd
 
@@ -185,6 +186,17 @@ class ScrutinyPack:
     sources: list[dict]
     parameters: dict
     region_facts: list[str] = field(default_factory=list)  # published region-wide figures (real)
+
+    #: The report contract (:class:`hmip.analyses.contract.ReportResult`): ``parameters``,
+    #: ``simulated`` and ``sources`` are fields here; the pack is listed under its region.
+    index_group: ClassVar[str] = "region"
+
+    def main_points(self) -> list[str]:
+        """The region at a glance: one line per PDU."""
+        return [f"{p.pdu}: {p.held_back}" for p in self.pages]
+
+    def methods_used(self) -> list[str]:
+        return [f"{heading}: {text}" for heading, text in self.methods]
 
     @property
     def title(self) -> str:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pandas as pd
 
+from hmip.analyses.contract import ReportBase, ReportInputs
 from hmip.analyses.london_comparison import ComparisonData, load_comparison
 from hmip.analyses.params import (
     check_level,
@@ -18,6 +20,7 @@ from hmip.analyses.params import (
     check_path,
     check_positive_int,
 )
+from hmip.analyses.words import band_thresholds
 from hmip.data import loaders as d
 from hmip.errors import ParameterError
 from hmip.rules.framework import Framework, framework_or_default
@@ -171,6 +174,8 @@ def conclusion(
     observed: Rating | None,
     n: int,
     n_observed: int | None = None,
+    *,
+    framework: Framework | None = None,
 ) -> list[str]:
     """Plain-English conclusions about how firm a PDU's ratings are: ``n`` is the planned fresh sample,
     ``n_observed`` the cases the ratings were made from (default ``n``); the two are named apart."""
@@ -201,8 +206,8 @@ def conclusion(
         )
     out.append(
         one_case_sentence(n_observed, n)
-        + " A key question within a few cases of 50%, 65% or 80% can change band with a different sample, so "
-        "ratings near a boundary should be read as provisional."
+        + f" A key question within a few cases of {band_thresholds(framework, last='or')} can change band "
+        "with a different sample, so ratings near a boundary should be read as provisional."
     )
     return out
 
@@ -513,7 +518,7 @@ def sensitivity_all(
 
 
 @dataclass
-class SampleSizeSensitivity:
+class SampleSizeSensitivity(ReportBase):
     """Everything the sample-size report shows for one PDU."""
 
     inputs: SensitivityInputs
@@ -528,14 +533,16 @@ class SampleSizeSensitivity:
     reaudit_verdicts: list[str]
     conclusion: list[str]
 
-    @property
-    def parameters(self) -> dict:
-        return self.inputs.parameters
+    index_group: ClassVar[str] = "each PDU"
 
-    @property
-    def simulated(self) -> bool:
-        """True when any figure is built on simulated data."""
-        return d.is_simulated(*self.inputs.loaded)
+    def report_inputs(self) -> ReportInputs:
+        return ReportInputs(self.inputs.parameters, self.inputs.loaded)
+
+    def main_points(self, *, framework: Framework | None = None) -> list:
+        return main_points(self, framework=framework)
+
+    def methods_used(self) -> list[str]:
+        return methods(self)
 
 
 def prepare(*, framework: Framework | None = None, **parameters: object) -> SampleSizeSensitivity:
@@ -572,7 +579,9 @@ def prepare(*, framework: Framework | None = None, **parameters: object) -> Samp
         ),
         reaudit=reaudit,
         reaudit_verdicts=verdicts,
-        conclusion=conclusion(inp.pdu, kq, dist["overall"], inp.observed, inp.n, inp.n_observed),
+        conclusion=conclusion(
+            inp.pdu, kq, dist["overall"], inp.observed, inp.n, inp.n_observed, framework=fw
+        ),
     )
 
 
@@ -796,7 +805,7 @@ GLOSSARY_TERMS = (
 )
 
 
-def methods(result: SampleSizeSensitivity) -> list[str]:
+def methods(result: SampleSizeSensitivity, *, framework: Framework | None = None) -> list[str]:
     """How each figure was made, naming the method and level."""
     kq = result.key_questions
     level = f"{100 * float(kq['level'].iloc[0]):g}%" if len(kq) else ""
@@ -813,7 +822,7 @@ def methods(result: SampleSizeSensitivity) -> list[str]:
         "Overall rating with a fresh sample: exact convolution of the five case-sample standards, with the "
         "organisational delivery ratings held fixed and the standards treated as independent.",
         f"Chance of the correct band for each sample size: {result.sample_sizes['method'].iloc[0]}.",
-        "Shares are compared with 50%, 65% and 80% without rounding (the lowest-banding rule).",
+        f"Shares are compared with {band_thresholds(framework)} without rounding (the lowest-banding rule).",
     ]
     return [m for m in out if m]
 

@@ -190,10 +190,13 @@ def band_ranges(framework: Framework | None = None) -> list[tuple[Rating, str]]:
     return out
 
 
-def band_thresholds(framework: Framework | None = None) -> str:
-    """The thresholds in a list: '50%, 65% and 80%'."""
+def band_thresholds(framework: Framework | None = None, *, last: str = "and") -> str:
+    """The thresholds in a list: '50%, 65% and 80%' (``last="or"``: '50%, 65% or 80%')."""
     fw = framework_or_default(framework)
-    return join_words([f"{_whole(t)}%" for _, t in fw.thresholds])
+    listed = [f"{_whole(t)}%" for _, t in fw.thresholds]
+    return (
+        join_words(listed) if len(listed) < 2 else ", ".join(listed[:-1]) + f" {last} " + listed[-1]
+    )
 
 
 def points_scale(framework: Framework | None = None) -> tuple[int, list[tuple[Rating, str]]]:
