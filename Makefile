@@ -70,7 +70,7 @@ fi
 endef
 
 help: ## Show this list of targets
-	@awk 'BEGIN {FS = ":.*## "; printf "Usage: make TARGET\n\n"} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "; printf "Usage: make TARGET\n\n"} /^[a-zA-Z_-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(STAMP): pyproject.toml $(LOCK) $(UV_LOCK)
 	@echo "==> Setting up $(VENV) (once; later runs skip this)"
@@ -82,7 +82,7 @@ $(STAMP): pyproject.toml $(LOCK) $(UV_LOCK)
 	@touch $(STAMP)
 	@echo "==> $(VENV) is ready"
 
-install: $(STAMP) ## Create .venv, install the locked dependencies (requirements.lock), hmip and the `hmip` kernel (quick when nothing changed)
+install: $(STAMP) ## Create .venv, install the locked dependencies (requirements.lock; uv, else pip), hmip and the `hmip` kernel (quick when nothing changed)
 	@$(BIN)/python -m hmip.build.kernel check
 
 lock: ## Refresh requirements.lock from pyproject.toml (pip-compile with hashes; UPGRADE=1 takes the newest versions)
@@ -113,7 +113,7 @@ airflow-env: $(AIRFLOW_STAMP) ## Create .venv-airflow: Apache Airflow from requi
 report: install ## Build every report in reports.toml into reports/ (the main job)
 	$(BIN)/hmip reports build --jobs $(JOBS)
 
-test: install airflow-env ## Run the whole test suite: unit, property, notebooks (nbval) and end-to-end
+test: install airflow-env ## Run the whole test suite: unit, property, notebooks (nbval), end-to-end and the Airflow DAG
 	$(BIN)/python -m pytest -p tests.nbval_ipc --nbval-lax --nbval-kernel-name hmip tests notebooks $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; exit $$rc
 
