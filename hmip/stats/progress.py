@@ -710,7 +710,7 @@ def uplift_verdict(
     )
     move = f"from {s1:.0%} to {s2:.0%}"
     if round(diff * 100) == 0:
-        head = f"No change in points ({move})"
+        head = f"A change of less than 1 point ({move})"
     elif diff > 0:
         head = f"An uplift of {_pts(diff)} ({move})"
     else:
