@@ -9,6 +9,7 @@ from hmip.data.loaders import (
     load_counts,
     load_published,
     load_published_overall,
+    load_published_ratings,
     load_simulated_ratings,
     load_standard_ratings,
 )
@@ -140,7 +141,7 @@ def test_published_ratings_load_with_the_source_of_every_value():
     known = pub[pub["rating"].notna()]
     assert (known["source"] != "").all() and set(known["basis"]) == {"published", "implied"}
     assert (pub.loc[pub["rating"].isna(), "basis"] == "").all()
-    overall = pub.attrs["overall"]
+    overall = load_published_ratings().overall
     assert set(overall["overall_rating_basis"]) == {"published"} and (overall["source"] != "").all()
     assert pub.attrs["simulated"] is False
 

@@ -46,7 +46,7 @@ def test_a_total_never_reveals_a_suppressed_cell():
     table = pd.DataFrame(
         {"group": ["A", "B", "C"], "cases": [5, 10, 35]}
     )  # true total 50 would reveal A = 5
-    out = protect_table(table, ["cases"])
+    out = protect_table(table, ["cases"]).table
     assert list(out["cases"][:3]) == [MARKER, 10, 35]
     total = out["cases"].iloc[-1]
     assert out["group"].iloc[-1] == "Total" and total == 45  # from rounded values, not 50
@@ -142,10 +142,12 @@ def test_secondary_suppression_examples():
 
 def test_protect_table_states_how_totals_are_made():
     table = pd.DataFrame({"group": ["A", "B", "C"], "cases": [1, 8, 8]})
-    rounded = protect_table(table, ["cases"])
-    assert rounded["note"].iloc[-1] == TOTALS_ROUNDED and rounded.attrs["totals"] == TOTALS_ROUNDED
+    protected = protect_table(table, ["cases"])
+    rounded = protected.table
+    assert rounded["note"].iloc[-1] == TOTALS_ROUNDED and protected.totals == TOTALS_ROUNDED
+    assert not rounded.attrs  # no metadata rides in DataFrame.attrs
     assert rounded["cases"].iloc[-1] == 20  # 10 + 10: the suppressed cell is left out, and says so
-    true = protect_table(table, ["cases"], totals="true")
+    true = protect_table(table, ["cases"], totals="true").table
     assert list(true["cases"]) == [MARKER, MARKER, 10, 15] and true["note"].iloc[-1] == TOTALS_TRUE
     with pytest.raises(DisclosureError, match="accepted: rounded, true"):
         protect_table(table, ["cases"], totals="exact")

@@ -210,8 +210,8 @@ def load_comparison(
     ``pdu``: keep only that PDU once the files are validated (parameter ``pdu``, checked against the PDUs
     in the data), so a report on one PDU of a national file rates one PDU, not all of them."""
     fw = framework_or_default(framework)
-    published = d.load_published(framework=fw)
-    overall_all = published.attrs["overall"]
+    published_ratings = d.load_published_ratings(framework=fw)
+    published, overall_all = published_ratings.standards, published_ratings.overall
     if region is None:  # every region
         overall = overall_all.reset_index(drop=True)
     else:

@@ -107,13 +107,13 @@ def render_html(nb, *, title: str, parameters: dict, meta: dict, paper: str = "A
 
 def _ratings_at_a_glance(region: str = "London") -> tuple[str, list[str]]:
     """The region's published ratings as a grid of badges, and its PDUs in order."""
-    from hmip.data.loaders import load_published
+    from hmip.data.loaders import load_published_ratings
     from hmip.present.display import ratings_grid_html
     from hmip.rules.framework import default_framework
 
     fw = default_framework()
-    published = load_published(framework=fw)
-    overall = published.attrs["overall"]
+    published_ratings = load_published_ratings(framework=fw)
+    published, overall = published_ratings.standards, published_ratings.overall
     overall = overall[overall["region"] == region]
     pdus = overall["pdu"].tolist()
     rated = fw.rated_standards

@@ -4,6 +4,7 @@ Entry points:
 
 - :func:`load_published` - published standard ratings, one row per PDU and standard;
 - :func:`load_published_overall` - published overall ratings and points;
+- :func:`load_published_ratings` - both, as a :class:`PublishedRatings`;
 - :func:`load_cases` - a case-level file (default: the bundled *simulated* sample);
 - :func:`load_counts` - an aggregate file of yes/no counts per key question;
 - :func:`key_question_counts` - case level -> counts;
@@ -21,6 +22,7 @@ report can say what it was built on.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -54,17 +56,34 @@ def load_published(
     """Published standard ratings: one row per pdu and standard.
 
     Columns: pdu, standard (id), standard_name, code, rating (ordered categorical; blank = unknown,
-    NaN), basis (published / implied / blank), source, note. ``attrs["overall"]`` holds
-    :func:`load_published_overall`.
+    NaN), basis (published / implied / blank), source, note. The overall ratings beside them:
+    :func:`load_published_ratings`.
     """
     fw = framework_or_default(framework)
     path = Path(path) if path else data_dir() / PUBLISHED_STANDARDS_FILE
     df = _load_standard_rating_table(path, fw, bases=("published", "implied"), require_source=True)
     df.attrs.update(simulated=False, basis="published", sources=[source_record(path, "published")])
-    overall_path = path.with_name(PUBLISHED_OVERALL_FILE)
-    if overall_path.exists():
-        df.attrs["overall"] = load_published_overall(overall_path)
     return df
+
+
+@dataclass(frozen=True)
+class PublishedRatings:
+    """HMIP's published ratings: per standard (:func:`load_published`) and overall
+    (:func:`load_published_overall`, from the file beside the standards)."""
+
+    standards: pd.DataFrame
+    overall: pd.DataFrame
+
+
+def load_published_ratings(
+    path: str | Path | None = None, *, framework: Framework | None = None
+) -> PublishedRatings:
+    """The published standard ratings and the overall ratings in the file beside them."""
+    path = Path(path) if path else data_dir() / PUBLISHED_STANDARDS_FILE
+    return PublishedRatings(
+        standards=load_published(path, framework=framework),
+        overall=load_published_overall(path.with_name(PUBLISHED_OVERALL_FILE)),
+    )
 
 
 def load_standard_ratings(path: str | Path, *, framework: Framework | None = None) -> pd.DataFrame:

@@ -262,6 +262,14 @@ def secondary_suppression(
         shown[i] = r.marker
 
 
+@dataclass(frozen=True)
+class ProtectedTable:
+    """A table with its counts protected, and how its total is made (the sentence on its total row)."""
+
+    table: pd.DataFrame
+    totals: str
+
+
 def protect_table(
     table: pd.DataFrame,
     count_columns: list[str],
@@ -270,13 +278,13 @@ def protect_table(
     total_row: str | None = "Total",
     label_column: str | None = None,
     totals: str = "rounded",
-) -> pd.DataFrame:
+) -> ProtectedTable:
     """Protect the count columns of a table, optionally with a total row, and say how totals are made.
 
     ``totals="rounded"``: the total is the sum of the rounded counts shown, suppressed cells left out
     (it reveals nothing the cells do not). ``totals="true"``: the true total, rounded, with
     :func:`secondary_suppression` per column. Either way a ``note`` column states it on the total row,
-    and ``attrs["totals"]`` holds the same sentence. Columns are protected independently.
+    and ``totals`` of the result holds the same sentence. Columns are protected independently.
     """
     if totals not in ("rounded", "true"):
         raise DisclosureError(f"totals '{totals}' is not known; accepted: rounded, true")
@@ -292,8 +300,7 @@ def protect_table(
                 ignore_index=True,
             )
             out["note"] = out["note"].fillna("")
-        out.attrs["totals"] = note
-        return out
+        return ProtectedTable(out, note)
     if totals == "rounded" or not total_row:
         num = rounded_values(table[count_columns], r.threshold, r.base)
         shown = protect(table[count_columns], r.threshold, r.base, r.marker)
@@ -313,8 +320,7 @@ def protect_table(
             ignore_index=True,
         )
         out["note"] = out["note"].fillna("")
-    out.attrs["totals"] = note
-    return out
+    return ProtectedTable(out, note)
 
 
 def p_band(p: float, rule: str | DisclosureRule = "nhs") -> str:
