@@ -100,8 +100,8 @@ def run_notebook(
     if r.ok:
         stream.write(f"wrote {html} in {r.seconds:.1f}s (executed notebook: {executed})\n")
         return EXIT_OK
-    if r.ename in _error_names():  # the notebook refused a value: say why, in one line
-        message = r.error.split(": ", 1)[-1].strip().splitlines()[0]
+    if r.ename in _error_names():  # the notebook refused a value: say why, as `hmip rate` does
+        message = r.error.split(": ", 1)[-1].strip()  # every problem, with its file, row and column
         print(f"error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"error: {r.error}\n  the executed notebook with the error: {executed}", file=sys.stderr)
