@@ -280,3 +280,15 @@ def test_recommendation_mapping_refuses_unknown_names(tmp_path):
         load_recommendation_key_questions(f)
     found = {(p.row, p.column) for p in exc.value.problems}
     assert {(1, "recommendation"), (2, "key_question"), (3, "key_question"), (3, "source")} <= found
+
+
+def test_published_ratings_for_inspection_now():
+    from hmip.data.audits import published_ratings
+
+    got = published_ratings(PDU)
+    assert got["leadership"] == "Requires improvement" and got["court_work"] == "Inadequate"
+    assert len(got) == 9
+    with pytest.raises(DataValidationError, match="no published ratings for 'Camden'"):
+        published_ratings("Camden")
+    with pytest.raises(DataValidationError, match="no published or implied rating"):
+        published_ratings("Newham")

@@ -486,3 +486,44 @@ def load_recommendation_key_questions(
     df["standard"] = [fw.standard(s).id if s else "" for s in df["standard"]]
     df.attrs.update(sources=[source_record(path, "assumption")])
     return df
+
+
+def published_ratings(pdu: str, *, framework: Framework | None = None) -> dict[str, str]:
+    """The published (or implied) rating of each rated standard of ``pdu``, standard id -> rating
+    label, from ``published_standard_ratings.csv``: what :func:`hmip.stats.progress.inspection_now`
+    holds the judgement standards at. Refused (one problem naming the file and column) for a PDU
+    with no rows, or with a rated standard whose rating is not known."""
+    from hmip.data.loaders import PUBLISHED_STANDARDS_FILE, load_published
+
+    fw = framework or default_framework()
+    table = load_published(framework=fw)
+    rows = table[table["pdu"] == pdu]
+    name = str(data_dir() / PUBLISHED_STANDARDS_FILE)
+    if rows.empty:
+        known = sorted(table["pdu"].unique())
+        raise DataValidationError(
+            [
+                Problem(
+                    name,
+                    None,
+                    "pdu",
+                    f"no published ratings for '{pdu}'{did_you_mean(pdu, known)}; accepted: "
+                    f"{'; '.join(known)}",
+                )
+            ]
+        )
+    out = {r.standard: str(r.rating) for r in rows.itertuples() if pd.notna(r.rating)}
+    missing = [s.id for s in fw.rated_standards if s.id not in out]
+    if missing:
+        raise DataValidationError(
+            [
+                Problem(
+                    name,
+                    None,
+                    "rating",
+                    f"{pdu} has no published or implied rating for {', '.join(missing)}; the "
+                    "'if inspected now' chances need every rated standard",
+                )
+            ]
+        )
+    return out
