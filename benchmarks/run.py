@@ -300,6 +300,50 @@ def report_sizes_and_pages(run_dir: Path, print_dir: Path) -> dict:
     return out
 
 
+def sensitivity_all(
+    data,
+    *,
+    level: float = 0.95,
+    draws: int = 10000,
+    seed: int = 2022,
+) -> dict:
+    """Everything the sensitivity analysis computes, for every PDU of a loaded comparison (the
+    benchmark's statistics workload; built from the sample-size report's public functions)."""
+    from hmip.analyses.sample_size import (
+        BOUNDARY_SHARES,
+        SensitivityInputs,
+        judgement_ratings,
+        key_question_table,
+        rating_distributions,
+        sample_size_table,
+    )
+    from hmip.rules.framework import default_framework
+    from hmip.stats.sampling import accuracy_curve
+
+    fw = default_framework()
+    out = {}
+    for i, pdu in enumerate(data.pdus):
+        counts = data.counts[data.counts["pdu"] == pdu].reset_index(drop=True)
+        if counts.empty:
+            continue
+        cases = (
+            None
+            if data.cases is None
+            else data.cases[data.cases["pdu"] == pdu].reset_index(drop=True)
+        )
+        judgement = judgement_ratings(data.ratings, pdu, framework=fw)
+        inp = SensitivityInputs(
+            pdu, counts, cases, judgement, None, 42, None, level, 0.8, draws, seed + i, None, (), {}
+        )
+        out[pdu] = {
+            "key_questions": key_question_table(counts, level=level, framework=fw),
+            "ratings": rating_distributions(inp, framework=fw),
+        }
+    out["_accuracy"] = accuracy_curve(BOUNDARY_SHARES, range(10, 401), framework=fw)
+    out["_sample_sizes"] = sample_size_table(BOUNDARY_SHARES, framework=fw)
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -333,7 +377,6 @@ def main(argv=None) -> int:
 
     # 0. sensitivity statistics for all London PDUs
     from hmip.analyses.london_comparison import load_comparison
-    from hmip.analyses.sample_size import sensitivity_all
 
     data = load_comparison()
     sensitivity_all(data)  # warm-up

@@ -339,27 +339,6 @@ def case_sample_standard_ids(framework: Framework | None = None) -> list[str]:
     return [s.id for s in framework_or_default(framework).case_sample_standards]
 
 
-def funnel_summary(funnel: pd.DataFrame) -> pd.DataFrame:
-    """The funnel table for display: share, n, limits and whether each PDU is outside them."""
-    out = pd.DataFrame(
-        {
-            "PDU": funnel["pdu"],
-            "n": funnel["n"].astype(int),
-            "share": funnel["share"],
-            "target": funnel["target"],
-            "lower 95%": funnel["lower_95"],
-            "upper 95%": funnel["upper_95"],
-            "lower 99.8%": funnel["lower_99.8"],
-            "upper 99.8%": funnel["upper_99.8"],
-            "outside 95%": funnel["outside_95"].map({True: "yes", False: "no"}),
-            "outside 99.8%": funnel["outside_99.8"].map({True: "yes", False: "no"}),
-        }
-    )
-    out["method"] = funnel["method"].to_numpy()
-    out["flag rule"] = funnel["flag_method"].to_numpy()
-    return out
-
-
 @dataclass
 class LondonComparison(ReportBase):
     """Everything the regional comparison report shows: tables, the data behind each figure, findings."""

@@ -13,7 +13,7 @@ from typing import ClassVar
 import pandas as pd
 
 from hmip.analyses.contract import ReportBase, ReportInputs
-from hmip.analyses.london_comparison import ComparisonData, load_comparison
+from hmip.analyses.london_comparison import load_comparison
 from hmip.analyses.params import (
     check_level,
     check_optional_int,
@@ -482,39 +482,6 @@ def observed_points(inp: SensitivityInputs) -> int | None:
     return sum(r.score for r in inp.judgement.values()) + sum(
         Rating.parse(x).score for x in rated["rating"] if pd.notna(x)
     )
-
-
-def sensitivity_all(
-    data: ComparisonData,
-    *,
-    level: float = 0.95,
-    draws: int = 10000,
-    seed: int = DEFAULT_SEED,
-    framework: Framework | None = None,
-) -> dict:
-    """Everything the sensitivity analysis computes, for every PDU of a loaded comparison (used by the benchmark)."""
-    fw = framework_or_default(framework)
-    out = {}
-    for i, pdu in enumerate(data.pdus):
-        counts = data.counts[data.counts["pdu"] == pdu].reset_index(drop=True)
-        if counts.empty:
-            continue
-        cases = (
-            None
-            if data.cases is None
-            else data.cases[data.cases["pdu"] == pdu].reset_index(drop=True)
-        )
-        judgement = judgement_ratings(data.ratings, pdu, framework=fw)
-        inp = SensitivityInputs(
-            pdu, counts, cases, judgement, None, 42, None, level, 0.8, draws, seed + i, None, (), {}
-        )
-        out[pdu] = {
-            "key_questions": key_question_table(counts, level=level, framework=fw),
-            "ratings": rating_distributions(inp, framework=fw),
-        }
-    out["_accuracy"] = accuracy_curve(BOUNDARY_SHARES, range(10, 401), framework=fw)
-    out["_sample_sizes"] = sample_size_table(BOUNDARY_SHARES, framework=fw)
-    return out
 
 
 @dataclass

@@ -26,7 +26,6 @@ from hmip.rules.framework import Framework, did_you_mean, framework_or_default
 SIMULATED_CASES_FILE = "simulated_cases_london_2022.csv"
 
 GENDERS = ("male", "female", "other")
-SENTENCE_TYPES = ("community", "licence")
 _SENTENCE_ALIASES = {
     "community": "community",
     "community order": "community",
@@ -119,10 +118,6 @@ def case_columns(framework: Framework | None = None) -> list[str]:
     """The columns of a case-level file: case details, then one column per key question."""
     fw = framework_or_default(framework)
     return list(CASE_ID_COLUMNS) + [kq.qualified_id for kq in fw.key_questions]
-
-
-def _standard_applies(std, row: dict) -> bool:
-    return all(row.get(field) in values for field, values in std.applies_to.items())
 
 
 def _answers(
