@@ -393,3 +393,26 @@ def test_bad_arguments_raise_statistics_error(call):
     c = _counts(HELD_OUT)
     with pytest.raises(StatisticsError):
         call(c)
+
+
+def test_correlated_check_is_seeded_and_agrees_with_the_exact_margin():
+    from hmip.data.audits import load_audits
+
+    audits = load_audits()
+    a = pr.correlated_standards_now(audits, draws=4000, seed=7)
+    b = pr.correlated_standards_now(audits, draws=4000, seed=7)
+    pd.testing.assert_frame_equal(a, b)
+    assert a.groupby("standard")["probability"].sum().round(10).eq(1).all()
+    assert (
+        a["method"].iloc[0].startswith("Dirichlet-multinomial") and "seed 7" in a["method"].iloc[0]
+    )
+    # one key question only: the Dirichlet margin is the Jeffreys beta-binomial, exactly computed
+    one = audits.copy()
+    for col in ("assessment.engagement", "assessment.desistance"):
+        one[col] = pd.Categorical(["n/a"] * len(one), categories=["yes", "no", "n/a"])
+    got = pr.correlated_standards_now(one, draws=20000, seed=3)
+    got = got[got.standard == "assessment"]
+    recent = one[one["audit_date"] > "2025-09-30"]["assessment.safety"].astype(str)
+    exact = pr.fresh_sample_bands((recent == "yes").sum(), (recent == "no").sum(), 42)
+    tol = 4 * got["monte_carlo_se"].to_numpy() + 1e-3
+    assert (abs(got["probability"].to_numpy() - exact["probability"].to_numpy()) <= tol).all()

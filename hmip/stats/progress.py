@@ -21,6 +21,8 @@ confidence level (:data:`hmip.stats.results.METHOD_LABELS`).
   fresh sample, the lowest-banding rule with key questions independent, and the overall rating by
   exact convolution (:func:`hmip.stats.sampling.overall_distribution`) with the judgement standards
   held at their published ratings. Everything is exact: no simulation.
+  :func:`correlated_standards_now` checks the independence of key questions on the case-level
+  audits (seeded Dirichlet-multinomial draws: the one place simulation is used).
 - :func:`change_since_inspection` - the re-audit comparison of :func:`hmip.stats.sampling.compare_samples`
   generalised to a series: the pooled latest audits (or each audit) against the inspection sample per
   key question, with an exact two-sided test (Fisher, or Boschloo) and Holm's (default) or
@@ -44,10 +46,16 @@ from scipy import stats
 from hmip.errors import FrameworkError, RatingError, StatisticsError
 from hmip.rules.framework import Framework, default_framework
 from hmip.rules.ratings import Rating, count_thresholds
+from hmip.stats import DEFAULT_SEED
 from hmip.stats.checks import beta_prior, proportion, whole_number
 from hmip.stats.intervals import share_table
 from hmip.stats.results import check_level, method_label, with_interval
-from hmip.stats.sampling import JEFFREYS, compare_samples, overall_distribution
+from hmip.stats.sampling import (
+    JEFFREYS,
+    compare_samples,
+    overall_distribution,
+    rating_distribution_correlated,
+)
 
 RATINGS = list(Rating)
 DAYS_PER_YEAR = 365.25
@@ -632,6 +640,70 @@ def inspection_now(
         weighting=weighting_text(window_months, half_life_months),
         notes=tuple(notes),
     )
+
+
+def correlated_standards_now(
+    audits: pd.DataFrame,
+    *,
+    pdu: str | None = None,
+    n_new: int = 42,
+    as_of: object = None,
+    window_months: int = 12,
+    draws: int = 10000,
+    seed: int = DEFAULT_SEED,
+    framework: Framework | None = None,
+) -> pd.DataFrame:
+    """A check on :func:`inspection_now`'s independence of key questions: each case-sample
+    standard's band chances for a fresh sample of ``n_new`` cases from the CASE-LEVEL audits of the
+    same window, keeping the correlation of key questions on the same case
+    (:func:`hmip.stats.sampling.rating_distribution_correlated`: Dirichlet-multinomial over answer
+    patterns, Jeffreys margins; ``draws`` seeded draws, seed + i for the i-th standard; no exact
+    computation exists). ``audits``: :func:`hmip.data.audits.load_audits`. One row per standard and
+    rating: standard, rating, probability, monte_carlo_se, method. Standards with no answered
+    case in the window are left out."""
+    fw = _fw(framework)
+    if not isinstance(audits, pd.DataFrame) or not {"pdu", "audit_date"} <= set(audits.columns):
+        raise ProgressError(
+            "audits must be case-level audits with pdu and audit_date columns "
+            "(hmip.data.audits.load_audits)"
+        )
+    table = _select_pdu(audits, pdu, "audits")
+    if table["pdu"].nunique() > 1:
+        raise ProgressError("audits holds several PDUs; give pdu= to choose one")
+    n_new = whole_number("n_new", n_new, minimum=1, error=ProgressError)
+    seed = whole_number("seed", seed, error=ProgressError)
+    _weighting(window_months, None)
+    dates = pd.to_datetime(table["audit_date"]).dt.normalize()
+    end = dates.max() if as_of is None else _date("as_of", as_of)
+    recent = table[(dates > end - pd.DateOffset(months=int(window_months))) & (dates <= end)]
+    frames = []
+    for i, s in enumerate(fw.case_sample_standards):
+        cols = [kq.qualified_id for kq in s.key_questions]
+        missing = [c for c in cols if c not in recent.columns]
+        if missing:
+            raise ProgressError(f"audits has no column {', '.join(missing)}")
+        answers = recent[cols].astype(str)
+        answered = [c for c in cols if answers[c].isin(["yes", "no"]).any()]
+        if not answered:
+            continue
+        # keep every case of the audits that covered the standard (n/a cases included: they say
+        # how many of a fresh sample the standard applies to); leave out audits that did not
+        answered_row = answers[answered].isin(["yes", "no"]).any(axis=1)
+        audit_dates = recent["audit_date"]
+        covered = audit_dates.isin(audit_dates[answered_row].unique())
+        dist = rating_distribution_correlated(
+            answers.loc[covered, answered],
+            kind="resample",
+            n_new=n_new,
+            draws=draws,
+            seed=seed + i,
+            framework=fw,
+        )
+        frames.append(dist.assign(standard=s.id))
+    if not frames:
+        raise ProgressError("no case-sample standard has an answered case in the window")
+    out = pd.concat(frames, ignore_index=True)
+    return out[["standard", "rating", "probability", "monte_carlo_se", "method"]]
 
 
 # --- 4. Change since the inspection --------------------------------------------------------------------
