@@ -42,7 +42,6 @@ def test_rating_fills_are_the_badge_colours():
     fills = {to_hex(p.get_facecolor()).upper() for p in fig.axes[0].patches}
     assert fills <= {s.fill.upper() for s in RATING_STYLES.values()}
     assert RATING_STYLES["Inadequate"].fill.upper() in fills
-    assert all(r.colour.upper() not in fills for r in Rating if r.colour.upper() != "#FFFFFF")
 
 
 def test_points_chart_labels_bands_with_letters():
@@ -127,3 +126,24 @@ def test_sample_size_standards_table_counts_cases_in_whole_numbers_and_flags_sim
     assert flags == [("simulated" in str(v)) for v in table["Rating from"]] and any(flags)
     html = table_html(table, ratings=("Rating",), percent=("Same rating with a fresh sample",))
     assert ".000<" not in html  # was "16.000" more cases
+
+
+def test_band_words_and_ticks_come_from_the_framework(tmp_path):
+    """A framework file with other thresholds changes what the charts say and mark (no code change)."""
+    from hmip.analyses import london_comparison, sample_size
+    from hmip.rules.framework import available_frameworks, load_framework
+
+    text = available_frameworks()["pdu-2021"].read_text(encoding="utf-8")
+    assert 'at_least = "0.50"' in text and '"0.65"' in text
+    path = tmp_path / "other.toml"
+    path.write_text(text.replace('"0.50"', '"0.40"').replace('"0.65"', '"0.70"'), encoding="utf-8")
+    other = load_framework(str(path))
+    london = london_comparison.prepare()
+    std = london_comparison.case_sample_standard_ids()[0]
+    default_title = plots.key_question_shares(london.shares, std).hmip_title
+    other_title = plots.key_question_shares(london.shares, std, framework=other).hmip_title
+    assert "below 50%" in default_title
+    assert "below 40%" in other_title and "50%" not in other_title
+    table = sample_size.prepare().key_questions.set_index("label")
+    ticks = plots.shares_with_bands(table, framework=other).axes[0].get_xticks()
+    assert {0.4, 0.7} <= {round(float(t), 2) for t in ticks} and 0.5 not in ticks

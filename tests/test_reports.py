@@ -42,6 +42,81 @@ def test_default_catalogue_fans_out_over_the_london_pdus(root):
     validate_jobs(jobs)  # every parameter is known and well typed
 
 
+def test_the_index_group_is_declared_in_the_catalogue_not_inferred_from_a_parameter_name(tmp_path):
+    """A report fanned out over a region's PDUs is listed under "Each PDU" whatever its parameter is
+    called; any entry may say where it goes; "each PDU" needs a fan-out to name the PDU."""
+    cat = catalogue(
+        tmp_path,
+        f"""
+        [[report]]
+        name = "by-unit-{{unit_slug}}"
+        title = "By unit {{unit}}"
+        notebook = "{TINY}"
+        fan_out = {{ parameter = "unit", region = "London" }}
+        [[report]]
+        name = "listed-{{message}}"
+        title = "Listed {{message}}"
+        notebook = "{TINY}"
+        fan_out = {{ parameter = "message", values = ["a", "b"] }}
+        [[report]]
+        name = "per-pdu-{{message}}"
+        title = "Per PDU {{message}}"
+        notebook = "{TINY}"
+        group = "each PDU"
+        fan_out = {{ parameter = "message", values = ["Lambeth"] }}
+        [[report]]
+        name = "single"
+        title = "Single"
+        notebook = "{TINY}"
+        """,
+    )
+    jobs, _ = load_catalogue(cat)
+    groups = {j.name: (j.group, j.subject) for j in jobs}
+    assert groups["by-unit-lambeth"] == ("each PDU", "Lambeth")
+    assert groups["listed-a"] == ("analysts", "a") and groups["single"] == ("analysts", "")
+    assert groups["per-pdu-Lambeth"] == ("each PDU", "Lambeth")
+    bad = catalogue(
+        tmp_path,
+        f"""
+        [[report]]
+        name = "x"
+        title = "X"
+        notebook = "{TINY}"
+        group = "each PDU"
+        """,
+        "bad.toml",
+    )
+    with pytest.raises(CatalogueError, match="needs fan_out"):
+        load_catalogue(bad)
+    bad.write_text(bad.read_text().replace('"each PDU"', '"sometimes"'))
+    with pytest.raises(CatalogueError, match="accepted: each PDU, analysts"):
+        load_catalogue(bad)
+
+
+def test_the_index_lists_a_report_by_its_group(monkeypatch):
+    from hmip.build import render
+    from hmip.build.results import JobResult
+
+    monkeypatch.setattr(render, "_ratings_at_a_glance", lambda region: ("", ["Lambeth", "Croydon"]))
+    meta = {"generated_at": "2026-01-01 00:00:00 UTC", "version": "0", "commit": "c"}
+    results = [
+        JobResult(
+            "u-lambeth",
+            "Unit Lambeth",
+            {"unit": "Lambeth"},
+            ok=True,
+            group="each PDU",
+            subject="Lambeth",
+        ),
+        JobResult("p-croydon", "Analyst view", {"pdu": "Croydon"}, ok=True),
+    ]
+    page = render.index_html("RUN", results, meta)
+    each_pdu = page[page.index("<h2>Each PDU</h2>") : page.index("Reports for analysts")]
+    analysts = page[page.index("Reports for analysts") :]
+    assert 'href="RUN/u-lambeth.html"' in each_pdu and "p-croydon" not in each_pdu
+    assert 'href="RUN/p-croydon.html"' in analysts
+
+
 def test_unknown_parameters_and_wrong_types_are_refused_before_anything_runs(tmp_path):
     cat = catalogue(
         tmp_path,

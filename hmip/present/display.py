@@ -45,11 +45,6 @@ def simulated_tag(note: str = "simulated") -> Html:
     )
 
 
-def html_join(*parts) -> Html:
-    """Join escaped text and :class:`Html` parts into one :class:`Html`."""
-    return Html("".join(text(p) for p in parts))
-
-
 def _display(html_text: str, extra: dict | None = None):
     from IPython.display import display
 

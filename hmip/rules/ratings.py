@@ -19,7 +19,6 @@ from hmip.errors import RatingError
 from hmip.rules.framework import Framework, FrameworkError, framework_or_default
 
 ROUNDING_OPTIONS = ("none", "whole_percent")
-PALETTE_NAME = "Okabe-Ito (colour-blind safe)"
 
 
 class Rating(IntEnum):
@@ -45,16 +44,6 @@ class Rating(IntEnum):
     def code(self) -> str:
         """Short letter code, printed on every coloured cell so colour is never the only cue."""
         return _CODES[self]
-
-    @property
-    def colour(self) -> str:
-        """RAG colour from the Okabe-Ito colour-blind-safe palette."""
-        return _COLOURS[self]
-
-    @property
-    def text_colour(self) -> str:
-        """Black or white, whichever reads better on :attr:`colour`."""
-        return "#000000" if self in (Rating.REQUIRES_IMPROVEMENT, Rating.GOOD) else "#FFFFFF"
 
     def __str__(self) -> str:
         return self.label
@@ -94,12 +83,6 @@ _CODES = {
     Rating.REQUIRES_IMPROVEMENT: "RI",
     Rating.GOOD: "G",
     Rating.OUTSTANDING: "O",
-}
-_COLOURS = {
-    Rating.INADEQUATE: "#D55E00",  # vermillion
-    Rating.REQUIRES_IMPROVEMENT: "#E69F00",  # orange
-    Rating.GOOD: "#009E73",  # bluish green
-    Rating.OUTSTANDING: "#0072B2",  # blue
 }
 _SPELLINGS = {}
 for _r in Rating:

@@ -19,17 +19,16 @@ from hmip.present.charts.frame import (
     _finish,
     _frame,
     _grouped_rows,
-    _new_figure,
     _num,
+    _open,
     _percent_axis,
     _plain,
     _Row,
     _row_axis,
-    _simulated,
     _styled,
     _xaxis_height,
 )
-from hmip.rules.framework import Framework, default_framework
+from hmip.rules.framework import Framework
 
 
 # --- disproportionality --------------------------------------------------------------------------------
@@ -45,9 +44,7 @@ def group_dot_plot(
     """Share judged sufficient by group with intervals and n (rows: label, share, lower, upper,
     n_display, suppressed, method). "Measure: group" labels are grouped under a heading per
     measure; groups differ by marker as well as colour; suppressed cells are said in words."""
-    fw = framework or default_framework()
-    simulated = _simulated(table, simulated)
-    fig = _new_figure()
+    fw, simulated, fig = _open(table, simulated, framework)
     ax = fig.add_subplot()
     plain = [_plain(lab, fw) for lab in table["label"]]
     rows = _grouped_rows(
@@ -160,9 +157,7 @@ def forest_plot(
     """Ratios with intervals on a log scale, with the line at 1 (rows: label, estimate, lower,
     upper). A ratio or limit of 0 (or infinity) has no place on a log scale: the interval runs to
     the axis edge and ends in an arrow, and an estimate of 0 is marked "0" at the edge."""
-    fw = framework or default_framework()
-    simulated = _simulated(table, simulated)
-    fig = _new_figure()
+    fw, simulated, fig = _open(table, simulated, framework)
     ax = fig.add_subplot()
     rows = [_Row(None, _plain(lab, fw), i) for i, lab in enumerate(table["label"])]
     centres, total = _row_axis(fig, ax, rows, 2.4, min_height=0.3)

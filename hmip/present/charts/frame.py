@@ -22,7 +22,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.transforms import blended_transform_factory
 
 from hmip.present.badges import RATING_STYLES, BadgeStyle
-from hmip.rules.framework import Framework
+from hmip.rules.framework import Framework, framework_or_default
 from hmip.rules.ratings import Rating
 
 # --- style ------------------------------------------------------------------------------------------
@@ -189,6 +189,14 @@ def _new_figure(width: float = WIDTH) -> Figure:
     fig = Figure(figsize=(width, 4.0), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
+
+
+def _open(
+    data: object = None, simulated: bool | None = None, framework: Framework | None = None
+) -> tuple[Framework, bool, Figure]:
+    """What every chart opens with: the framework (the default one unless given), whether its values
+    are simulated (as given, else as its data say), and a new figure."""
+    return framework_or_default(framework), _simulated(data, simulated), _new_figure()
 
 
 def _text_width(fig: Figure, text: str, size: float, weight: str = "normal") -> float:

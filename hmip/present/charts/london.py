@@ -24,13 +24,14 @@ from hmip.present.charts.frame import (
     TEXT,
     TEXT_SIZE,
     WIDTH,
+    _band_edges,
     _finish,
     _frame,
     _funnel_meta,
     _line_height,
     _lines,
-    _new_figure,
     _num,
+    _open,
     _parse_rating,
     _percent_axis,
     _rating_finding,
@@ -39,14 +40,13 @@ from hmip.present.charts.frame import (
     _row_axis,
     _sentence,
     _shade_bands,
-    _simulated,
     _style,
     _styled,
     _text_width,
     _wrap,
     _xaxis_height,
 )
-from hmip.rules.framework import Framework, default_framework
+from hmip.rules.framework import Framework
 from hmip.rules.ratings import Rating
 
 
@@ -62,8 +62,7 @@ def ratings_grid(
 ) -> Figure:
     """PDUs by standards as rating badges: the letter on the rating's fill in every cell, and
     unknown ratings as grey "?" cells. ``overall`` (PDU -> overall rating) adds an Overall column."""
-    fw = framework or default_framework()
-    fig = _new_figure()
+    fw, _, fig = _open(framework=framework)
     ax = fig.add_subplot()
     cols = [(str(s), f"{fw.standard(s).code} {fw.standard(s).name}") for s in grid.columns]
     if overall is not None:
@@ -169,10 +168,8 @@ def points_chart(
 ) -> Figure:
     """Total points per PDU against the overall bands. Published points are solid bars; points
     recomputed from case data (where none were published) are outlined and say so."""
-    fw = framework or default_framework()
-    simulated = _simulated(summary, simulated)
+    fw, simulated, fig = _open(summary, simulated, framework)
     scale = next(s for s in fw.overall_scales if s.max_points == max_points)
-    fig = _new_figure()
     ax = fig.add_subplot()
     rows = [_Row()] + [_Row(None, str(p), i) for i, p in enumerate(summary["pdu"])]
     centres, total = _row_axis(fig, ax, rows, 1.8, min_height=0.34)
@@ -268,13 +265,11 @@ def key_question_shares(
 ) -> Figure:
     """One standard, a panel per key question: each PDU's share of cases judged sufficient with
     its interval, against the rating bands; n in the labels."""
-    fw = framework or default_framework()
-    simulated = _simulated(shares, simulated)
+    fw, simulated, fig = _open(shares, simulated, framework)
     std = fw.standard(standard)
     sub = shares[shares["standard"] == std.id]
     pdus = list(dict.fromkeys(sub["pdu"]))
     kqs = list(std.key_questions)
-    fig = _new_figure()
     axes = fig.subplots(1, len(kqs), sharey=True, squeeze=False)[0]
     n_range = sub.groupby("pdu", sort=False)["n"].agg(["min", "max"])
     labels = []
@@ -320,16 +315,15 @@ def key_question_shares(
     for lab, p in zip(axes[0].get_yticklabels(), pdus, strict=True):
         if p == highlight:
             lab.set_fontweight("bold")
-    below = int((sub.groupby("pdu")["share"].min() < float(fw.thresholds[0][1])).sum())
+    lowest, _, edge = _band_edges(fw)[0]  # the lowest band, and the share that leaves it
+    below = int((sub.groupby("pdu")["share"].min() < edge).sum())
     if title is None:
         if below == len(pdus):
-            title = f"{std.name}: every PDU had a key question below 50% (Inadequate)"
+            title = f"{std.name}: every PDU had a key question below {edge:.0%} ({lowest.label})"
         elif below == 0:
-            title = f"{std.name}: no PDU had a key question below 50%"
+            title = f"{std.name}: no PDU had a key question below {edge:.0%}"
         else:
-            title = (
-                f"{std.name}: {_num(below)} of {_num(len(pdus))} PDUs had a key question below 50%"
-            )
+            title = f"{std.name}: {_num(below)} of {_num(len(pdus))} PDUs had a key question below {edge:.0%}"
     method = f"{sub['method'].iloc[0]} {100 * sub['level'].iloc[0]:g}% interval" if len(sub) else ""
     heading = max(_lines(_wrap(fig, _sentence(k.short or k.id), 1.25, TEXT_SIZE)) for k in kqs)
     _frame(
@@ -365,8 +359,7 @@ def funnel_plot(
     from hmip.stats.funnel import funnel_curve
 
     theta, od, method = _funnel_meta(funnel)
-    simulated = _simulated(funnel, simulated)
-    fig = _new_figure()
+    _, simulated, fig = _open(funnel, simulated)
     ax = fig.add_subplot()
     n_max = max(60, int(funnel["n"].max() * 1.25))
     grid = np.arange(5, n_max + 1)
@@ -375,8 +368,9 @@ def funnel_plot(
     for level, ls in ((0.95, (0, (6, 2))), (0.998, (0, (1, 1.5)))):
         lim = funnel_curve(funnel, grid, level)  # the same rule as the table's flags
         lo, hi = lim["lower"].to_numpy(), lim["upper"].to_numpy()
-        ax.plot(grid, lo, ls=ls, color=SECONDARY, lw=1.3)
-        ax.plot(grid, hi, ls=ls, color=SECONDARY, lw=1.3)
+        # steps: at each n the line is halfway between the last count inside and the first outside
+        ax.plot(grid, lo, ls=ls, color=SECONDARY, lw=1.3, drawstyle="steps-mid")
+        ax.plot(grid, hi, ls=ls, color=SECONDARY, lw=1.3, drawstyle="steps-mid")
         ax.text(
             grid[at],
             hi[at] + 0.02,
@@ -460,8 +454,7 @@ def rank_plot(
     simulated: bool | None = None,
 ) -> Figure:
     """Each unit's plausible range of rank (1 = highest share), its observed rank, share and n."""
-    simulated = _simulated(ranks, simulated)
-    fig = _new_figure()
+    _, simulated, fig = _open(ranks, simulated)
     ax = fig.add_subplot()
     n = len(ranks)
     rows = [_Row()] + [

@@ -29,6 +29,7 @@ from hmip.present.charts.frame import (
     _meta,
     _new_figure,
     _num,
+    _open,
     _pct,
     _percent_axis,
     _rating_key,
@@ -36,13 +37,12 @@ from hmip.present.charts.frame import (
     _row_axis,
     _sentence,
     _shade_bands,
-    _simulated,
     _styled,
     _text_width,
     _wrap,
     _xaxis_height,
 )
-from hmip.rules.framework import Framework, default_framework
+from hmip.rules.framework import Framework
 from hmip.rules.ratings import Rating
 
 
@@ -64,8 +64,7 @@ def probability_bars(
 ) -> Figure:
     """Stacked bars of the chance of each rating (columns named by rating), one bar per row; each
     segment carries its letter and percentage, and small segments are listed after the bar."""
-    simulated = _simulated(table, simulated)
-    fig = _new_figure()
+    _, simulated, fig = _open(table, simulated)
     ax = fig.add_subplot()
     rows = _grouped_rows([str(i) for i in table.index])
     centres, total = _row_axis(fig, ax, rows, label_width)
@@ -158,9 +157,7 @@ def shares_with_bands(
 ) -> Figure:
     """Key-question shares with intervals against the rating bands (rows: share, lower, upper,
     yes, n, method, level, indexed by label); the count (yes/n) in each label."""
-    fw = framework or default_framework()
-    simulated = _simulated(table, simulated)
-    fig = _new_figure()
+    fw, simulated, fig = _open(table, simulated, framework)
     ax = fig.add_subplot()
     rows = [_Row()] + _grouped_rows([str(i) for i in table.index])  # the first row: band letters
     centres, total = _row_axis(fig, ax, rows, 2.8, min_height=0.26)
@@ -205,7 +202,7 @@ def shares_with_bands(
         zorder=3,
     )
     ax.set_xlim(0, 1)
-    _percent_axis(ax.xaxis, (0, 0.25, 0.5, 0.65, 0.8, 1))
+    _percent_axis(ax.xaxis, sorted({0, 0.25, *(float(t) for _, t in fw.thresholds), 1}))
     ax.grid(False)
     xlabel = "Share of cases judged sufficient (%)"
     ax.set_xlabel(xlabel)
@@ -323,11 +320,9 @@ def points_distribution(
     """The chance of each points total with a fresh sample, bars in the overall band's colours, and
     each band labelled with its letter, points and chance. ``observed_basis`` (e.g. "published" or
     "simulated") is said next to the inspection's total."""
-    fw = framework or default_framework()
-    simulated = _simulated(points, simulated)
+    fw, simulated, fig = _open(points, simulated, framework)
     max_points = int(points.index.max())
     scale = next(s for s in fw.overall_scales if s.max_points == max_points)
-    fig = _new_figure()
     ax = fig.add_subplot()
     top = float(points.max())
     probs: dict[Rating, float] = {}
