@@ -268,14 +268,14 @@ def job_spec(job: Job, settings: Settings, timeout: int | None = None) -> dict:
     args = ["hmip", "run", job.notebook]
     for k, v in job.parameters.items():
         args += ["-p", k, str(v).lower() if isinstance(v, bool) else str(v)]
-    args += ["-o", f"{job.name}.html", "--title", job.title]
+    args += ["-o", names.report_html(job.name), "--title", job.title]
     return {
         "name": job.name,
         "title": job.title,
         "notebook": job.notebook,
         "parameters": dict(job.parameters),
-        "output": f"{job.name}.html",
-        "executed_notebook": f"{job.name}.ipynb",
+        "output": names.report_html(job.name),
+        "executed_notebook": names.report_notebook(job.name),
         "timeout": int(timeout or settings.timeout),
         "kernel": settings.kernel,
         "command": args,
