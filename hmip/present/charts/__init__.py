@@ -6,8 +6,8 @@ Each function returns a matplotlib Figure with ``fig.hmip_alt`` (the alt text) a
 Modules: :mod:`~hmip.present.charts.frame` (the house style, figure set-up and the frame every chart
 shares), :mod:`~hmip.present.charts.png` (the embedded image), and one module per report:
 :mod:`~hmip.present.charts.london`, :mod:`~hmip.present.charts.sample_size`,
-:mod:`~hmip.present.charts.ethnicity`. Notebooks import the package (``from hmip.present import
-charts``) and call the functions re-exported here.
+:mod:`~hmip.present.charts.ethnicity`, :mod:`~hmip.present.charts.audit_progress`. Notebooks
+import the package (``from hmip.present import charts``) and call the functions re-exported here.
 
 House style
 - afcharts' Matplotlib style (``afcharts.afcharts``) is applied in a context for each figure, never
@@ -24,6 +24,7 @@ House style
 - Values computed from simulated data say so in a line under the title (``simulated=True``).
 """
 
+from hmip.present.charts.audit_progress import audit_trends, since_inspection
 from hmip.present.charts.ethnicity import forest_plot, group_dot_plot
 from hmip.present.charts.frame import (
     SIMULATED_NOTE,
@@ -55,6 +56,7 @@ __all__ = [
     "TEXT",
     "WIDTH",
     "accuracy_curves",
+    "audit_trends",
     "chart_style",
     "figure_png",
     "forest_plot",
@@ -67,5 +69,6 @@ __all__ = [
     "rank_plot",
     "ratings_grid",
     "shares_with_bands",
+    "since_inspection",
     "warm_up",
 ]

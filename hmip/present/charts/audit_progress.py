@@ -1,0 +1,348 @@
+"""The audit-progress report's charts: each key question's audits over time against the rating
+bands, and one small chart for the scrutiny pack's "Since the inspection" section."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from hmip.present.badges import RATING_STYLES
+from hmip.present.charts.frame import (
+    _BAND_ALPHA,
+    CONTEXT,
+    FOCUS,
+    LABEL_SIZE,
+    SECONDARY,
+    SMALL_SIZE,
+    TEXT,
+    TEXT_SIZE,
+    _band_edges,
+    _finish,
+    _frame,
+    _new_figure,
+    _num,
+    _pct,
+    _percent_axis,
+    _rating_key,
+    _Row,
+    _row_axis,
+    _sentence,
+    _shade_bands,
+    _styled,
+    _wrap,
+    _xaxis_height,
+)
+from hmip.rules.framework import Framework, default_framework
+
+
+def _shade_bands_y(ax, fw: Framework) -> None:
+    """Rating bands as horizontal background tints, edged in the rating's border colour."""
+    for r, a, b in _band_edges(fw):
+        style = RATING_STYLES[r.label]
+        ax.axhspan(a, b, color=style.fill, alpha=_BAND_ALPHA, lw=0, zorder=0)
+        if a > 0:
+            ax.axhline(a, color=style.border, lw=0.7, zorder=0.5)
+
+
+def _band_letters_right(ax, fw: Framework) -> None:
+    """Each band's letter just outside the right edge of ``ax``."""
+    for r, a, b in _band_edges(fw):
+        style = RATING_STYLES[r.label]
+        ax.text(
+            1.04,
+            (a + b) / 2,
+            r.code,
+            transform=ax.get_yaxis_transform(),
+            ha="left",
+            va="center",
+            fontsize=SMALL_SIZE,
+            fontweight="bold",
+            color=style.text,
+            clip_on=False,
+            bbox={
+                "boxstyle": "square,pad=0.15",
+                "facecolor": style.fill,
+                "edgecolor": style.border,
+                "linewidth": 0.6,
+            },
+        )
+
+
+@_styled
+def audit_trends(
+    shares: pd.DataFrame,
+    trend: pd.DataFrame,
+    curves: Mapping[tuple[str, str], pd.DataFrame],
+    *,
+    inspection: pd.DataFrame | None = None,
+    inspection_date: object = None,
+    title: str | None = None,
+    simulated: bool = False,
+    framework: Framework | None = None,
+) -> Figure:
+    """One panel per key question (rows: case-sample standards; columns: key questions): each
+    audit's share sufficient with its interval (dots), the fitted trend with its band (a solid line
+    where the trend is clear after adjustment, dashed where not), the inspection's share (a hollow
+    diamond at the inspection's date), over the rating bands with their letters.
+
+    ``shares``: :func:`hmip.stats.progress.audit_shares` (audit_date, standard, key_question, share,
+    lower, upper, n, method, level); ``trend``: the report's trend table (standard, key_question,
+    status, clear); ``curves``: (standard, key_question) -> date, estimate, lower, upper;
+    ``inspection``: standard, key_question, share_before (the change table)."""
+    fw = framework or default_framework()
+    stds = [s for s in fw.case_sample_standards if (shares["standard"] == s.id).any()]
+    kq_ids = [kq.id for kq in stds[0].key_questions] if stds else []
+    fig = _new_figure()
+    axes = fig.subplots(len(stds), len(kq_ids), sharex=True, sharey=True, squeeze=False)
+    t_idx = trend.set_index(["standard", "key_question"])
+    before = (
+        inspection.set_index(["standard", "key_question"])["share_before"]
+        if inspection is not None
+        else pd.Series(dtype=float)
+    )
+    when0 = pd.Timestamp(inspection_date) if inspection_date is not None else None
+    last = pd.Timestamp(shares["audit_date"].max())
+    rising = []
+    for i, s in enumerate(stds):
+        for j, kq_id in enumerate(kq_ids):
+            ax = axes[i, j]
+            _shade_bands_y(ax, fw)
+            key = (s.id, kq_id)
+            g = shares[(shares["standard"] == s.id) & (shares["key_question"] == kq_id)]
+            g = g.sort_values("audit_date")
+            c = curves.get(key)
+            row = t_idx.loc[key] if key in t_idx.index else None
+            clear = "" if row is None else str(row["clear"])
+            if c is not None:
+                ax.fill_between(
+                    c["date"], c["lower"], c["upper"], color=FOCUS, alpha=0.16, lw=0, zorder=1
+                )
+                ax.plot(
+                    c["date"],
+                    c["estimate"],
+                    color=FOCUS,
+                    lw=1.8 if clear else 1.1,
+                    ls="-" if clear else (0, (4, 2)),
+                    zorder=2,
+                )
+            if len(g):
+                x = pd.to_datetime(g["audit_date"])
+                y = g["share"].to_numpy(float)
+                ax.errorbar(
+                    x,
+                    y,
+                    yerr=[y - g["lower"].to_numpy(float), g["upper"].to_numpy(float) - y],
+                    fmt="o",
+                    color=TEXT,
+                    ms=2.6,
+                    lw=0.6,
+                    capsize=0,
+                    zorder=3,
+                )
+            if when0 is not None and key in before.index:
+                ax.plot(
+                    [when0],
+                    [float(before[key])],
+                    marker="D",
+                    ms=5,
+                    mfc="white",
+                    mec=TEXT,
+                    mew=1.2,
+                    ls="none",
+                    zorder=4,
+                )
+            word = {"up": "Rising", "down": "Falling"}.get(clear, "")
+            if row is not None and row["status"] != "estimated":
+                word = "No trend: too few audits"
+            if word:
+                ax.text(
+                    0.03,
+                    0.95,
+                    word,
+                    transform=ax.transAxes,
+                    ha="left",
+                    va="top",
+                    fontsize=SMALL_SIZE,
+                    fontweight="bold" if clear else "normal",
+                    color=TEXT,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.85},
+                    zorder=5,
+                )
+            if clear == "up":
+                rising.append(key)
+            ax.set_ylim(0, 1)
+            _percent_axis(ax.yaxis, (0, 0.5, 1))
+            ax.grid(False)
+            ax.tick_params(axis="both", labelsize=SMALL_SIZE)
+            if i == 0:
+                short = s.key_questions[j].short
+                ax.set_title(
+                    _wrap(fig, _sentence(short), 1.85, TEXT_SIZE, "bold"),
+                    loc="left",
+                    fontsize=TEXT_SIZE,
+                    fontweight="bold",
+                    color=TEXT,
+                )
+            if j == 0:
+                ax.set_ylabel(_wrap(fig, s.name, 1.2, TEXT_SIZE), fontsize=TEXT_SIZE, color=TEXT)
+            if j == len(kq_ids) - 1:
+                _band_letters_right(ax, fw)
+    start = when0 if when0 is not None else pd.Timestamp(shares["audit_date"].min())
+    for ax in axes.flat:
+        ax.set_xlim(start - pd.Timedelta(days=45), last + pd.Timedelta(days=60))
+        ax.xaxis.set_major_locator(mdates.YearLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    if title is None:
+        n_kq = len(trend)
+        if rising:
+            title = (
+                f"The audits are rising on {_num(len(rising))} of {n_kq} key questions; "
+                "the rest show no clear trend"
+            )
+        else:
+            title = f"None of the {n_kq} key questions shows a clear trend across the audits"
+    level = float(shares["level"].iloc[0]) if len(shares) else 0.95
+    lv = f"{100 * level:g}%"
+    subtitle = (
+        f"Dots: each audit's share of cases judged sufficient, with its {lv} interval. Line and "
+        f"shading: the fitted trend and its {lv} interval (solid where the trend is clear, dashed "
+        "where not). Hollow diamond: the inspection's case sample."
+    )
+    _frame(
+        fig,
+        title=title,
+        subtitle=subtitle,
+        content_height=1.32 * len(stds) + 0.55,
+        simulated=simulated,
+        key=_rating_key(),
+    )
+    alt = f"{title}. " + "; ".join(
+        f"{r.label}: "
+        + (
+            f"fitted from {r.share_first:.0%} to {r.share_last:.0%}, "
+            + {"up": "rising", "down": "falling"}.get(r.clear, "no clear trend")
+            if r.status == "estimated"
+            else "no trend estimated"
+        )
+        for r in trend.itertuples()
+    )
+    method = (
+        f"Intervals: {shares['method'].iloc[0]} {lv}; trend: binomial regression on time "
+        "(logit link), Wald band; 'clear' after adjusting for every key question"
+        if len(shares)
+        else ""
+    )
+    return _finish(fig, title, alt, method, simulated)
+
+
+@_styled
+def since_inspection(
+    table: pd.DataFrame,
+    *,
+    title: str | None = None,
+    simulated: bool = False,
+    framework: Framework | None = None,
+    label_width: float = 2.6,
+) -> Figure:
+    """The pack's small chart: per case-sample standard, its weakest key question in the latest
+    audits, at the inspection (hollow diamond) and now (dot with its interval), over the bands.
+
+    ``table``: label, share_before, share_after, lower, upper, yes_after, n_after, method, level
+    (:func:`hmip.analyses.audit_progress.since_inspection_chart_data`)."""
+    fw = framework or default_framework()
+    fig = _new_figure()
+    ax = fig.add_subplot()
+    rows = [_Row()] + [_Row(None, str(lab), i) for i, lab in enumerate(table["label"])]
+    centres, total = _row_axis(fig, ax, rows, label_width, min_height=0.3)
+    _shade_bands(ax, fw, letters_y=centres[0])
+    ys = np.array(centres[1:])
+    before = table["share_before"].to_numpy(float)
+    after = table["share_after"].to_numpy(float)
+    for y, b, a in zip(ys, before, after, strict=True):
+        if abs(a - b) > 0.02:
+            ax.annotate(
+                "",
+                (a, y),
+                xytext=(b, y),
+                arrowprops={
+                    "arrowstyle": "-|>",
+                    "color": CONTEXT,
+                    "lw": 1.0,
+                    "shrinkA": 4,
+                    "shrinkB": 5,
+                },
+                zorder=2,
+            )
+    ax.errorbar(
+        after,
+        ys,
+        xerr=[after - table["lower"].to_numpy(float), table["upper"].to_numpy(float) - after],
+        fmt="o",
+        color=FOCUS,
+        ms=5,
+        capsize=2.5,
+        lw=1.2,
+        zorder=3,
+    )
+    ax.plot(before, ys, "D", ms=5, mfc="white", mec=TEXT, mew=1.2, ls="none", zorder=4)
+    for y, k, n in zip(ys, table["yes_after"], table["n_after"], strict=True):
+        ax.text(
+            1.02,
+            y,
+            f"{int(k)} of {int(n)}",
+            ha="left",
+            va="center",
+            fontsize=SMALL_SIZE,
+            color=TEXT,
+            transform=ax.get_yaxis_transform(),
+            clip_on=False,
+        )
+    ax.text(
+        1.02,
+        centres[0],
+        "now",
+        ha="left",
+        va="center",
+        fontsize=SMALL_SIZE,
+        color=SECONDARY,
+        transform=ax.get_yaxis_transform(),
+        clip_on=False,
+    )
+    ax.set_xlim(0, 1)
+    _percent_axis(ax.xaxis, (0, 0.25, 0.5, 0.65, 0.8, 1))
+    ax.grid(False)
+    ax.tick_params(axis="x", labelsize=LABEL_SIZE)
+    xlabel = "Share of cases judged sufficient (%)"
+    ax.set_xlabel(xlabel)
+    below = int((after < float(fw.thresholds[0][1])).sum())
+    if title is None:
+        if below:
+            title = (
+                f"{_sentence(_num(below))} of {_num(len(table))} standards still have a key question "
+                "in the Inadequate band"
+            )
+        else:
+            title = "Every standard's weakest key question is now at or above 50%"
+    level = float(table["level"].iloc[0]) if len(table) else 0.95
+    _frame(
+        fig,
+        title=title,
+        subtitle=(
+            "Each standard's weakest key question in the latest audits. Hollow diamond: the "
+            f"inspection; dot and line: the latest audits and their {100 * level:g}% interval"
+        ),
+        content_height=total + _xaxis_height(xlabel),
+        simulated=simulated,
+        key=_rating_key(),
+    )
+    alt = f"{title}. " + "; ".join(
+        f"{r.label}: {_pct(r.share_before)} at the inspection, {_pct(r.share_after)} now "
+        f"({_pct(r.lower)} to {_pct(r.upper)})"
+        for r in table.itertuples()
+    )
+    method = f"Intervals: {table['method'].iloc[0]} {100 * level:g}%" if len(table) else ""
+    return _finish(fig, title, alt, method, simulated)
