@@ -31,7 +31,7 @@ def test_funnel_limits_for_0_65_and_42():
     lo, hi = lim["lower"].item(), lim["upper"].item()
     assert (round(lo, 3), round(hi, 3)) == (0.490, 0.780)
     assert lim["estimate"].item() == 0.65 and lim["level"].item() == 0.95
-    assert lim["method"].item() == METHOD_LABELS["funnel-exact"]
+    assert lim["method"].item() == METHOD_LABELS["funnel-interpolated"]
 
 
 def test_funnel_limits_follow_spiegelhalter_interpolation_by_hand():
@@ -89,12 +89,14 @@ def test_outside_flags_follow_the_exact_binomial_tails(target, n):
 
 
 def test_the_boundary_count_is_not_flagged():
-    # 33/42 at 0.65 lies just above the drawn (interpolated) 95% limit, but P(X >= 33) = 0.0425
+    # 33/42 at 0.65 lies just above the interpolated 95% limit, but P(X >= 33) = 0.0425: it is not
+    # flagged, and the limit drawn (a step halfway to 34/42) leaves it inside (issue 20)
     t = funnel_table(pd.DataFrame({"pdu": ["a", "b"], "yes": [33, 34], "n": [42, 42]}), target=0.65)
     a, b = t.iloc[0], t.iloc[1]
-    assert a["share"] > a["upper_95"]  # above the line that is drawn ...
+    assert a["share"] > funnel_limits(0.65, 42)["upper"].item()  # beyond Spiegelhalter's line ...
+    assert a["share"] < a["upper_95"] == pytest.approx(33.5 / 42)  # ... inside the line drawn
     assert stats.binom.sf(32, 42, 0.65) == pytest.approx(0.0425, abs=1e-4)
-    assert not a["outside_95"]  # ... but not outside the 95% limits
+    assert not a["outside_95"]  # ... and not outside the 95% limits
     assert b["outside_95"] == (stats.binom.sf(33, 42, 0.65) < 0.025)
 
 
@@ -143,7 +145,7 @@ def test_funnel_curve_draws_the_limits_of_the_table():
         assert curve["lower"].to_numpy() == pytest.approx(t["lower_95"].to_numpy())
         assert curve["upper"].to_numpy() == pytest.approx(t["upper_95"].to_numpy())
         assert (curve["level"] == 0.95).all() and curve["method"].notna().all()
-    assert control_limits(0.65, 42, 0.95)["lower"].item() == funnel_limits(0.65, 42)["lower"].item()
+    assert control_limits(0.65, 42, 0.95)["lower"].item() == pytest.approx(20.5 / 42)
 
 
 def test_rank_uncertainty_is_seeded_and_wide_for_similar_shares():

@@ -1,12 +1,15 @@
 """Compare units on one measure: funnel-plot limits and flags, overdispersion, rank uncertainty.
 
-Funnel limits follow Spiegelhalter (2005), "Funnel plots for comparing institutional performance",
-Stat Med 24:1185: exact binomial limits with interpolation between whole counts, at 95% and 99.8%.
-The interpolated limits are for DRAWING. Whether a unit is outside them is decided from the exact
-binomial tail probabilities at the level the plot names: with x of n sufficient around a target p,
-a unit is above the 95% limits iff P(X >= x) < 0.025 and below them iff P(X <= x) < 0.025 (99.8%:
-0.001). Comparing the share with the interpolated limit would flag the boundary count itself (at
-p = 0.65 and n = 42, 33/42 lies just above the drawn limit although P(X >= 33) = 0.043).
+Whether a unit is outside the funnel is decided from the exact binomial tail probabilities at the
+level the plot names: with x of n sufficient around a target p, a unit is above the 95% limits iff
+P(X >= x) < 0.025 and below them iff P(X <= x) < 0.025 (99.8%: 0.001). What is DRAWN is the same
+rule: for each n, the limits are steps halfway between the last count inside and the first count
+outside, (x_hi + 1/2) / n above and (x_lo - 1/2) / n below (:func:`step_limits`), so a unit is
+flagged outside iff it lies beyond the drawn line, at every n (at p = 0.65 and n = 42, 33/42 is
+inside, P(X >= 33) = 0.043, and the line is drawn at 33.5/42 = 0.798). Spiegelhalter's (2005)
+interpolated limits ("Funnel plots for comparing institutional performance", Stat Med 24:1185) are
+still given by :func:`funnel_limits` for reference; they are not drawn, as they put the boundary
+count (33/42 = 0.786 against a limit of 0.780) beyond a line that does not flag it.
 
 Overdispersion (optional): a multiplicative factor phi from 10%-winsorised z-scores, or an additive
 between-unit variance tau-squared (DerSimonian-Laird style). One rule for both: the limits are
@@ -187,14 +190,86 @@ def _exact_limits(target: float, n: np.ndarray, level: float) -> tuple[np.ndarra
     return out[0], out[1]
 
 
-def _limits(
+def _smooth_limits(
     target: float, n: np.ndarray, level: float, adjustment: str, phi: float, tau2: float
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Interpolated exact limits, or the adjusted normal limits: where the steps are looked for."""
     if adjustment == "none":
         return _exact_limits(target, n, level)
     zq = stats.norm.ppf(1 - (1 - level) / 2)
     sd = _adjusted_sd(target, n, adjustment, phi, tau2)
     return np.clip(target - zq * sd, 0, 1), np.clip(target + zq * sd, 0, 1)
+
+
+def _tails(
+    yes: np.ndarray, n: np.ndarray, target: float, adjustment: str, phi: float, tau2: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(P(X >= yes), P(X <= yes)): exact binomial, or normal with the adjusted variance. The one
+    computation both the flags and the drawn limits are made from."""
+    if adjustment == "none":
+        return stats.binom.sf(yes - 1, n, target), stats.binom.cdf(yes, n, target)
+    z_adj = (yes / n - target) / _adjusted_sd(target, n, adjustment, phi, tau2)
+    return stats.norm.sf(z_adj), stats.norm.cdf(z_adj)
+
+
+def _inside_counts(
+    target: float, n: np.ndarray, level: float, adjustment: str, phi: float, tau2: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per n: the lowest and the highest count the flag rule leaves inside (-1 / n + 1: none)."""
+    tail = (1 - level) / 2
+    n, back = np.unique(np.asarray(n, dtype=int), return_inverse=True)
+    lo_guess, hi_guess = _smooth_limits(target, n, level, adjustment, phi, tau2)
+    x_lo, x_hi = np.empty(len(n), dtype=int), np.empty(len(n), dtype=int)
+    for i, m in enumerate(n):
+        for guess, high in ((hi_guess[i], True), (lo_guess[i], False)):
+            centre = int(guess * m)
+            xs = np.arange(max(0, centre - 3), min(m, centre + 3) + 1)
+            at_least, at_most = _tails(xs, np.full(len(xs), m), target, adjustment, phi, tau2)
+            ok = (at_least >= tail) & (at_most >= tail)
+            open_edge = (xs[-1] < m and ok[-1]) if high else (xs[0] > 0 and ok[0])
+            if not ok.any() or open_edge:  # the guess missed the edge: look at every count
+                xs = np.arange(m + 1)
+                at_least, at_most = _tails(xs, np.full(m + 1, m), target, adjustment, phi, tau2)
+                ok = (at_least >= tail) & (at_most >= tail)
+            inside = xs[ok]
+            if high:
+                x_hi[i] = inside.max() if inside.size else -1
+            else:
+                x_lo[i] = inside.min() if inside.size else m + 1
+    return x_lo[back], x_hi[back]
+
+
+def _limits(
+    target: float, n: np.ndarray, level: float, adjustment: str, phi: float, tau2: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The limits DRAWN and shown: steps halfway between the last count inside and the first outside,
+    so that a share is beyond the line iff the flag rule puts it outside."""
+    x_lo, x_hi = _inside_counts(target, n, level, adjustment, phi, tau2)
+    m = n.astype(float)
+    return np.clip((x_lo - 0.5) / m, 0, 1), np.clip((x_hi + 0.5) / m, 0, 1)
+
+
+def step_limits(
+    target: float, n: ArrayLike, level: float = 0.95, od: Overdispersion | None = None
+) -> pd.DataFrame:
+    """For each n: the lowest and highest count inside the funnel by the flag rule (``x_lo``, ``x_hi``)
+    and the limits drawn, halfway to the first count outside: lower (x_lo - 1/2) / n, upper
+    (x_hi + 1/2) / n (clipped to 0-1). A count x of n is flagged outside iff x / n < lower or
+    x / n > upper. Columns n, x_lo, x_hi, estimate (the target), lower, upper, level, method."""
+    target = _check_target(target)
+    m = whole_numbers("n", n, minimum=1, error=CompareError)
+    level = check_level(level)
+    if od is not None and not isinstance(od, Overdispersion):
+        raise CompareError("od must be None or an Overdispersion from overdispersion()")
+    adjustment, phi, tau2 = ("none", 1.0, 0.0) if od is None else (od.adjustment, od.phi, od.tau2)
+    x_lo, x_hi = _inside_counts(target, m, level, adjustment, phi, tau2)
+    m_float = m.astype(float)
+    lo, hi = np.clip((x_lo - 0.5) / m_float, 0, 1), np.clip((x_hi + 0.5) / m_float, 0, 1)
+    key = "funnel-exact" if od is None else od.limits_method
+    out = _limits_table(target, m, level, key, "" if od is None else od.description, lo, hi)
+    out.insert(1, "x_lo", x_lo)
+    out.insert(2, "x_hi", x_hi)
+    return out
 
 
 def _adjusted_sd(
@@ -225,7 +300,8 @@ def _limits_table(
 
 
 def funnel_limits(target: float, n: ArrayLike, level: float = 0.95) -> pd.DataFrame:
-    """Exact binomial control limits for a share around ``target``, one row per sample size in ``n``.
+    """Spiegelhalter's interpolated exact binomial limits for a share around ``target``, one row per
+    sample size in ``n``, for reference: the funnel is drawn and flagged by :func:`step_limits`.
 
     Columns n, estimate (the target), lower, upper, level and method. Spiegelhalter's interpolation:
     r_p is the smallest count with P(R <= r_p) >= p, alpha = (P(R <= r_p) - p) / P(R = r_p), and the
@@ -235,14 +311,14 @@ def funnel_limits(target: float, n: ArrayLike, level: float = 0.95) -> pd.DataFr
     m = whole_numbers("n", n, minimum=1, error=CompareError)
     level = check_level(level)
     lo, hi = _exact_limits(target, m, level)
-    return _limits_table(target, m, level, "funnel-exact", "", lo, hi)
+    return _limits_table(target, m, level, "funnel-interpolated", "", lo, hi)
 
 
 def control_limits(
     target: float, n: ArrayLike, level: float = 0.95, od: Overdispersion | None = None
 ) -> pd.DataFrame:
-    """The funnel limits a table's flags are made with: exact (:func:`funnel_limits`) unless ``od``
-    estimates overdispersion (phi > 1), then normal limits with the widened variance.
+    """The funnel limits a table's flags are made with, as steps (:func:`step_limits`): exact binomial
+    unless ``od`` estimates overdispersion (phi > 1), then normal with the widened variance.
 
     Same columns as :func:`funnel_limits`; the method names the rule that was applied.
     """
@@ -252,7 +328,7 @@ def control_limits(
     if od is not None and not isinstance(od, Overdispersion):
         raise CompareError("od must be None or an Overdispersion from overdispersion()")
     if od is None:
-        lo, hi = _exact_limits(target, m, level)
+        lo, hi = _limits(target, m, level, "none", 1.0, 0.0)
         return _limits_table(target, m, level, "funnel-exact", "", lo, hi)
     lo, hi = _limits(target, m, level, od.adjustment, od.phi, od.tau2)
     return _limits_table(target, m, level, od.limits_method, od.description, lo, hi)
@@ -279,7 +355,8 @@ def funnel_table(
     """Per unit (rows of ``counts`` with whole-number yes and n): where it lies against the funnel.
 
     Adds share, target (default: the pooled share), z, and for each level ``lower_<level>``,
-    ``upper_<level>`` (the limits drawn) and ``outside_<level>``; ``p_at_least`` and ``p_at_most``
+    ``upper_<level>`` (the limits drawn, as steps: :func:`step_limits`) and ``outside_<level>`` (true iff
+    the share is beyond those limits); ``p_at_least`` and ``p_at_most``
     (the tail probabilities the flags are made from); the overdispersion estimate (``phi``, ``tau2``,
     ``adjustment`` applied and its description in ``overdispersion``); ``method`` (the limits and the
     overdispersion rule) and ``flag_method`` (the flag rule).
@@ -301,12 +378,7 @@ def funnel_table(
     out["share"] = yes / n
     out["target"] = theta
     out["z"] = (out["share"] - theta) / np.sqrt(theta * (1 - theta) / n)
-    if od.adjustment == "none":
-        p_at_least = stats.binom.sf(yes - 1, n, theta)
-        p_at_most = stats.binom.cdf(yes, n, theta)
-    else:
-        z_adj = (yes / n - theta) / _adjusted_sd(theta, n, od.adjustment, od.phi, od.tau2)
-        p_at_least, p_at_most = stats.norm.sf(z_adj), stats.norm.cdf(z_adj)
+    p_at_least, p_at_most = _tails(yes, n, theta, od.adjustment, od.phi, od.tau2)
     for level in checked_levels:
         tag = _level_tag(level)
         lo, hi = _limits(theta, n, level, od.adjustment, od.phi, od.tau2)

@@ -36,7 +36,8 @@ METHOD_LABELS: dict[str, str] = {
     "power-arcsine": "normal approximation on the arcsine scale (statsmodels NormalIndPower)",
     "power-fisher": "exact power of Fisher's test, every outcome enumerated",
     # funnel plots and ranks
-    "funnel-exact": "exact binomial limits (Spiegelhalter interpolation)",
+    "funnel-exact": "exact binomial limits, drawn as steps halfway between the last count inside and the first outside",
+    "funnel-interpolated": "exact binomial limits (Spiegelhalter interpolation; not the limits drawn)",
     "funnel-multiplicative": "normal limits widened by a multiplicative overdispersion factor",
     "funnel-additive": "normal limits widened by an additive random effect",
     "funnel-flag-exact": "outside when the exact binomial tail probability is below (1 - level) / 2",
