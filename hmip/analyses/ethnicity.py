@@ -298,10 +298,14 @@ def power_statements(
                 continue
             ng, nr_ = int(ng), int(nr)
             mdd, pw = _power(ng, nr_, p_ref, gap)
+            smallest = (
+                f"the smallest shortfall detectable with 80% power is about {100 * mdd:.0f} percentage points"
+                if np.isfinite(mdd)
+                else "no shortfall is detectable with these numbers (80% power)"
+            )
             out.append(
-                f"{head}: with about {display_count(ng, r)} against {display_count(nr_, r)} cases, the "
-                f"smallest shortfall detectable with 80% power is about {100 * mdd:.0f} percentage "
-                f"points; a {100 * gap:.0f}-point gap would be detected only about {pw:.0%} of the "
+                f"{head}: with about {display_count(ng, r)} against {display_count(nr_, r)} cases, "
+                f"{smallest}; a {100 * gap:.0f}-point gap would be detected only about {pw:.0%} of the "
                 "time (exact Fisher test power). A single PDU's sample cannot show gaps of a size that "
                 "would matter; look at the pooled analysis."
             )
@@ -367,6 +371,12 @@ def conclusion(pooled: pd.DataFrame, grouping: Grouping, level: float = 0.95) ->
             f"sufficient than the {grouping.reference} group, after allowing for differences between PDUs "
             f"(Mantel-Haenszel risk ratio {r.mh_risk_ratio:.2f}, {100 * level:g}% interval {r.rr_lower:.2f}-{r.rr_upper:.2f}; "
             f"Benjamini-Hochberg adjusted {r.p_bh})."
+        )
+    for r in shown[shown["mh_p"] == ""].itertuples() if "mh_p" in shown else ():
+        out.append(
+            f"{r.standard}.{r.key_question} ({r.group} against {grouping.reference}): the pooled test cannot "
+            "be done: within every PDU all the cases compared had the same outcome (all sufficient, or all "
+            "not), so there is no variation to test."
         )
     if sig.empty:
         out.append(
