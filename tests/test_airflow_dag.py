@@ -24,14 +24,12 @@ HMIP = (
     Path(sys.executable).parent / "hmip"
 )  # the project's own command, in the venv running the tests
 
-pytestmark = [
-    pytest.mark.airflow,
-    pytest.mark.skipif(
-        not AIRFLOW_PYTHON.exists(),
-        reason=f"Airflow's venv {AIRFLOW_VENV.name}/ is absent: `make airflow-env` creates it "
-        "(`make test` does, and so does CI)",
-    ),
-]
+#: the tests that run Airflow (marked `airflow`) are skipped without its venv; the others need no Airflow
+SKIP_REASON = (
+    f"Airflow's venv {AIRFLOW_VENV.name}/ is absent: `make airflow-env` creates it "
+    "(`make test` does, and so does CI)"
+)
+without_airflow_skip = pytest.mark.skipif(not AIRFLOW_PYTHON.exists(), reason=SKIP_REASON)
 
 
 def tiny_catalogue(folder: Path, *, fail: bool = False) -> Path:
@@ -81,6 +79,8 @@ RUNNER = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def airflow(tmp_path_factory):
+    if not AIRFLOW_PYTHON.exists():
+        pytest.skip(SKIP_REASON)
     """Airflow's home, with its SQLite database migrated, all in a temporary folder."""
     home = tmp_path_factory.mktemp("airflow")
     (home / "dags").mkdir()
@@ -161,6 +161,8 @@ def published(airflow, tmp_path_factory):
     return result, out, shared
 
 
+@pytest.mark.airflow
+@without_airflow_skip
 def test_each_report_is_a_task_and_the_publish_task_publishes_the_run(published):
     result, out, shared = published
     assert result["state"] == "success", result
@@ -189,6 +191,8 @@ def test_each_report_is_a_task_and_the_publish_task_publishes_the_run(published)
     assert not (out / ".staging").exists() or not any((out / ".staging").iterdir())
 
 
+@pytest.mark.airflow
+@without_airflow_skip
 def test_a_failed_report_fails_the_dag_and_leaves_the_published_run_untouched(
     published, airflow, tmp_path
 ):
@@ -214,3 +218,47 @@ def test_a_failed_report_fails_the_dag_and_leaves_the_published_run_untouched(
     # the failed report's executed notebook names the error, for whoever looks at the task
     executed = tmp_path / "shared" / result["run_id"] / "tiny-two.ipynb"
     assert "injected failure for the test" in executed.read_text()
+
+
+def test_the_module_needs_airflow_only_to_make_the_dag(tmp_path):
+    """hmip.build.airflow imports without Airflow (the project's venv has none), and each task's
+    command is the job's own `hmip run`, writing into the DAG run's folder, quoted for bash."""
+    import shlex
+
+    from hmip.build import airflow as module
+
+    cat = tiny_catalogue(tmp_path)
+    listing = module.list_jobs(ROOT, cat, str(HMIP))
+    assert [j["name"] for j in listing["jobs"]] == ["tiny-one", "tiny-two"]
+    folder = "/runs/{{ run_id }}"
+    for job in listing["jobs"]:
+        command = module.report_command(job, folder, ROOT, str(HMIP))
+        cd, mkdir, run = command.split(" && ")
+        assert shlex.split(cd) == ["cd", str(ROOT)] and shlex.split(mkdir) == [
+            "mkdir",
+            "-p",
+            folder,
+        ]
+        expected = [str(HMIP), *job["command"][1:]]
+        expected[expected.index("-o") + 1] = f"{folder}/{job['output']}"
+        assert shlex.split(run) == ["exec", *expected]
+    publish = module.publish_command(folder, ROOT, str(HMIP), cat, tmp_path / "out", 3)
+    assert shlex.split(publish.split(" && ")[1]) == [
+        "exec", str(HMIP), "reports", "publish", folder, "--catalogue", str(cat),
+        "--out", str(tmp_path / "out"), "--keep", "3",
+    ]  # fmt: skip
+    try:
+        import airflow  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError):
+            module.reports_dag(ROOT, tmp_path, jobs=listing)
+
+
+def test_a_bad_catalogue_makes_no_dag(tmp_path):
+    from hmip.build.airflow import list_jobs
+
+    cat = tmp_path / "bad.toml"
+    cat.write_text('[[report]]\nname = "x"\ntitle = "X"\nnotebook = "tests/fixtures/tiny.ipynb"\n'
+                   'parameters = { mesage = "typo" }\n')  # fmt: skip
+    with pytest.raises(RuntimeError, match="exited 2"):
+        list_jobs(ROOT, cat, str(HMIP))
