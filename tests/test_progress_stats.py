@@ -99,6 +99,22 @@ def test_trend_matches_statsmodels_glm_on_case_level_data(series):
     assert out["method"].iloc[0].startswith("binomial GLM with logit link")
 
 
+def test_quasi_binomial_trend_matches_statsmodels(series):
+    out = pr.trend(series, origin=ORIGIN, overdispersion=True)
+    g = series[
+        (series.standard == "reviewing") & (series.key_question == "safety") & series.covered
+    ]
+    t = ((g["audit_date"] - pd.Timestamp(ORIGIN)).dt.days / 365.25).to_numpy()
+    res = sm.GLM(
+        g[["yes", "no"]].to_numpy(), sm.add_constant(t), family=sm.families.Binomial()
+    ).fit(tol=1e-12, scale="X2")
+    r = out.set_index(["standard", "key_question"]).loc[("reviewing", "safety")]
+    assert r["dispersion"] == pytest.approx(res.pearson_chi2 / res.df_resid, rel=1e-8)
+    assert r["lower"] == pytest.approx(res.conf_int()[1, 0], rel=1e-6)
+    assert r["p_value"] == pytest.approx(res.pvalues[1], rel=1e-6)
+    assert "quasi-binomial" in r["method"]
+
+
 def test_trend_in_the_example_improves_on_safety_only(series):
     out = pr.trend(series, origin=ORIGIN).set_index(["standard", "key_question"])
     for std in ("assessment", "planning", "implementation_and_delivery"):

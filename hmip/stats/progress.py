@@ -206,10 +206,14 @@ class _Fit:
     params: np.ndarray
     cov: np.ndarray
     pvalue: float
+    dispersion: float
 
 
-def _fit_glm(years: np.ndarray, yes: np.ndarray, no: np.ndarray) -> _Fit | str:
-    """The binomial GLM (logit link) on grouped counts, or the reason it cannot be estimated."""
+def _fit_glm(
+    years: np.ndarray, yes: np.ndarray, no: np.ndarray, *, quasi: bool = False
+) -> _Fit | str:
+    """The binomial GLM (logit link) on grouped counts, or the reason it cannot be estimated.
+    ``quasi``: scale the covariance by the Pearson dispersion (quasi-binomial)."""
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
@@ -219,14 +223,15 @@ def _fit_glm(years: np.ndarray, yes: np.ndarray, no: np.ndarray) -> _Fit | str:
         warnings.simplefilter("error", PerfectSeparationWarning)
         try:
             res = sm.GLM(np.column_stack([yes, no]), exog, family=sm.families.Binomial()).fit(
-                tol=1e-12
+                tol=1e-12, scale="X2" if quasi else None
             )
         except (ConvergenceWarning, PerfectSeparationWarning, np.linalg.LinAlgError) as exc:
             return f"the model did not converge ({type(exc).__name__})"
     cov = np.asarray(res.cov_params())
     if not np.all(np.isfinite(cov)) or cov[1, 1] <= 0:
         return "the slope's standard error is not finite"
-    return _Fit(np.asarray(res.params), cov, float(res.pvalues[1]))
+    dispersion = float(res.pearson_chi2 / res.df_resid) if res.df_resid > 0 else np.nan
+    return _Fit(np.asarray(res.params), cov, float(res.pvalues[1]), dispersion)
 
 
 def trend(
@@ -235,6 +240,7 @@ def trend(
     origin: object,
     level: float = 0.95,
     min_audits: int = MIN_TREND_AUDITS,
+    overdispersion: bool = False,
 ) -> pd.DataFrame:
     """The trend of each key question's share over time: a binomial GLM (logit link) of yes / no on
     years since ``origin`` (the inspection's fieldwork), fitted by maximum likelihood (statsmodels),
@@ -244,13 +250,20 @@ def trend(
     ('estimated' or 'cannot estimate'), reason (why not), estimate / lower / upper (the slope in
     log-odds per year with its Wald interval), level, method, odds_ratio / odds_ratio_lower /
     odds_ratio_upper (per year), p_value (Wald test of no trend), share_first and share_last (the
-    fitted shares at the first and last audit), direction ('up', 'down' or 'no clear trend': the
-    interval excludes 0 or not). The trend uses the audits only: the inspection was judged by other
+    fitted shares at the first and last audit), dispersion (Pearson chi-squared over its degrees
+    of freedom, audits - 2: near 1 when audits differ by no more than binomial sampling; well above
+    1 when audits vary more, e.g. between auditors), direction ('up', 'down' or 'no clear trend':
+    the interval excludes 0 or not). ``overdispersion=True`` widens the interval and p-value by
+    that dispersion (quasi-binomial, statsmodels ``scale="X2"``). The trend uses the audits only: the inspection was judged by other
     people, and is compared separately (:func:`change_since_inspection`)."""
     table = check_audit_counts(counts)
     origin = _date("origin", origin)
     level = check_level(level)
     min_audits = whole_number("min_audits", min_audits, minimum=2, error=ProgressError)
+    if not isinstance(overdispersion, bool):
+        raise ProgressError(
+            f"overdispersion = {overdispersion!r} is not accepted; give True or False"
+        )
     z = float(stats.norm.isf((1 - level) / 2))
     rows = []
     for key, g in table[table["n"] > 0].groupby(KEYS, sort=False):
@@ -270,18 +283,19 @@ def trend(
             reason = f"only {len(g)} audit(s) answered it; a trend needs at least {min_audits}"
         else:
             reason = _separation(yrs, yes, no)
-        fit = None if reason else _fit_glm(yrs, yes, no)
+        fit = None if reason else _fit_glm(yrs, yes, no, quasi=overdispersion)
         if isinstance(fit, str):
             reason, fit = fit, None
         if fit is None:
             row.update(
                 status=CANNOT, reason=reason, _b=np.nan, _lo=np.nan, _hi=np.nan, p_value=np.nan
             )
-            row.update(share_first=np.nan, share_last=np.nan)
+            row.update(share_first=np.nan, share_last=np.nan, dispersion=np.nan)
         else:
             b, se = float(fit.params[1]), math.sqrt(fit.cov[1, 1])
             row.update(status="estimated", reason="", _b=b, _lo=b - z * se, _hi=b + z * se)
             row["p_value"] = fit.pvalue
+            row["dispersion"] = fit.dispersion
             row["share_first"] = float(_expit(fit.params[0] + b * yrs.min()))
             row["share_last"] = float(_expit(fit.params[0] + b * yrs.max()))
         rows.append(row)
@@ -290,7 +304,14 @@ def trend(
     out = pd.DataFrame(rows)
     est, lo, hi = (out.pop(c).to_numpy(float) for c in ("_b", "_lo", "_hi"))
     out = with_interval(
-        out, est, lo, hi, level=level, method="binomial-glm", detail="slope in log-odds per year"
+        out,
+        est,
+        lo,
+        hi,
+        level=level,
+        method="binomial-glm",
+        detail="slope in log-odds per year"
+        + ("; quasi-binomial (Pearson dispersion)" if overdispersion else ""),
     )
     out["odds_ratio"] = np.exp(est)
     out["odds_ratio_lower"] = np.exp(lo)
