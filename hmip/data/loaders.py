@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from hmip.data.cases import key_question_counts, load_cases
+from hmip.data.published_rows import check_basis, check_blank_points, check_source, parse_rating
 from hmip.data.validation import (
     PUBLISHED_OVERALL_FILE,
     duplicate_problems,
@@ -184,42 +185,19 @@ def load_published_overall(path: str | Path | None = None) -> pd.DataFrame:
         df["note"] = ""
     ratings, points, max_points = [], [], []
     for i, row in enumerate(df.itertuples(index=False), start=1):
-        try:
-            ratings.append(Rating.parse(row.overall_rating).label)
-        except RatingError as exc:
-            problems.append(Problem(name, i, "overall_rating", str(exc)))
-            ratings.append(None)
+        ratings.append(parse_rating(row.overall_rating, name, i, "overall_rating", problems))
         mp = parse_count(row.max_points, name, i, "max_points", problems)
         max_points.append(mp)
         if row.points == "":
             points.append(pd.NA)
-            if row.points_basis:
-                problems.append(
-                    Problem(name, i, "points_basis", "points are blank, so leave their basis blank")
-                )
+            check_blank_points(row.points_basis, name, i, problems)
         else:
             p = parse_count(row.points, name, i, "points", problems)
             if p is not None and mp is not None and p > mp:
                 problems.append(Problem(name, i, "points", f"{p} is more than max_points {mp}"))
             points.append(p if p is not None else pd.NA)
-            if row.points_basis not in ("published", "implied"):
-                problems.append(
-                    Problem(
-                        name,
-                        i,
-                        "points_basis",
-                        f"'{row.points_basis}' is not a basis; accepted: published, implied",
-                    )
-                )
-        if row.overall_rating_basis not in ("published", "implied"):
-            problems.append(
-                Problem(
-                    name,
-                    i,
-                    "overall_rating_basis",
-                    f"'{row.overall_rating_basis}' is not a basis; accepted: published, implied",
-                )
-            )
+            check_basis(row.points_basis, name, i, "points_basis", problems)
+        check_basis(row.overall_rating_basis, name, i, "overall_rating_basis", problems)
         if not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", row.publication_date):
             problems.append(
                 Problem(
@@ -229,8 +207,7 @@ def load_published_overall(path: str | Path | None = None) -> pd.DataFrame:
                     f"'{row.publication_date}' is not a date; accepted: YYYY-MM-DD or YYYY-MM",
                 )
             )
-        if not row.source:
-            problems.append(Problem(name, i, "source", "every published value needs its source"))
+        check_source(row.source, name, i, problems)
     problems += duplicate_problems(name, df, ["pdu"], "pdu")
     if problems:
         raise DataValidationError(problems)

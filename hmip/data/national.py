@@ -25,11 +25,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from hmip.data.published_rows import (
+    check_basis,
+    check_blank_points,
+    check_source,
+    parse_rating,
+)
 from hmip.data.validation import duplicate_problems, parse_count, read_frame, source_record
-from hmip.errors import DataValidationError, FrameworkError, Problem, RatingError
+from hmip.errors import DataValidationError, FrameworkError, Problem
 from hmip.paths import data_dir
 from hmip.rules.framework import OverallScale, available_frameworks, load_framework
-from hmip.rules.ratings import Rating
 from hmip.rules.tables import RATING_DTYPE
 
 NATIONAL_RATINGS_FILE = "published_national_ratings.csv"
@@ -40,7 +45,6 @@ FRAMEWORKS_WITHOUT_SCALE: dict[str, str] = {
     "pdu-2023": "HMIP PDU inspection framework from late 2023 (revised; no published points scale)",
 }
 
-BASES = ("published", "implied")
 INCLUDES_NON_PDU = ("yes", "no", "")
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
@@ -138,21 +142,6 @@ def _check_framework(value: str, name: str, row: int, problems: list[Problem]) -
     return False
 
 
-def _parse_rating(value: str, name: str, row: int, column: str, problems) -> str | None:
-    try:
-        return Rating.parse(value).label
-    except RatingError as exc:
-        problems.append(Problem(name, row, column, str(exc)))
-        return None
-
-
-def _check_basis(value: str, name: str, row: int, column: str, problems) -> None:
-    if value not in BASES:
-        problems.append(
-            Problem(name, row, column, f"'{value}' is not a basis; accepted: {', '.join(BASES)}")
-        )
-
-
 # --- National ratings ---------------------------------------------------------------------------
 def load_national_ratings(path: str | Path | None = None) -> pd.DataFrame:
     """Published overall ratings of PDUs nationally: one row per PDU inspection.
@@ -176,16 +165,15 @@ def load_national_ratings(path: str | Path | None = None) -> pd.DataFrame:
             problems.append(Problem(name, i, "pdu", "PDU name is blank"))
         fw_ok = _check_framework(row.framework, name, i, problems)
         _check_date(row.publication_date, name, i, "publication_date", problems)
-        rating = _parse_rating(row.overall_rating, name, i, "overall_rating", problems)
+        rating = parse_rating(row.overall_rating, name, i, "overall_rating", problems)
         ratings.append(rating)
-        _check_basis(row.overall_rating_basis, name, i, "overall_rating_basis", problems)
+        check_basis(row.overall_rating_basis, name, i, "overall_rating_basis", problems)
         implied = row.overall_rating_basis == "implied" or row.points_basis == "implied"
         if implied and not row.note:
             problems.append(
                 Problem(name, i, "note", "an implied value needs its reasoning in the note")
             )
-        if not row.source:
-            problems.append(Problem(name, i, "source", "every published value needs its source"))
+        check_source(row.source, name, i, problems)
         scales = overall_scales(row.framework) if fw_ok else ()
         mp = None
         if row.max_points:
@@ -209,14 +197,11 @@ def load_national_ratings(path: str | Path | None = None) -> pd.DataFrame:
         max_points.append(mp if mp is not None else pd.NA)
         if row.points == "":
             points.append(pd.NA)
-            if row.points_basis:
-                problems.append(
-                    Problem(name, i, "points_basis", "points are blank, so leave their basis blank")
-                )
+            check_blank_points(row.points_basis, name, i, problems)
             continue
         p = parse_count(row.points, name, i, "points", problems)
         points.append(p if p is not None else pd.NA)
-        _check_basis(row.points_basis, name, i, "points_basis", problems)
+        check_basis(row.points_basis, name, i, "points_basis", problems)
         if fw_ok and not scales:
             problems.append(
                 Problem(
@@ -297,7 +282,7 @@ def load_national_counts(path: str | Path | None = None) -> pd.DataFrame:
             )
         if not row.what_was_counted:
             problems.append(Problem(name, i, "what_was_counted", "say what the source counted"))
-        ratings.append(_parse_rating(row.rating, name, i, "rating", problems))
+        ratings.append(parse_rating(row.rating, name, i, "rating", problems))
         c = parse_count(row.count, name, i, "count", problems)
         n = parse_count(row.out_of, name, i, "out_of", problems)
         if n == 0:

@@ -1,0 +1,43 @@
+"""Checks shared by every row of HMIP's published files (the overall ratings of
+:mod:`hmip.data.loaders` and the national ratings of :mod:`hmip.data.national`): a rating, a basis,
+a source, and no basis for blank points. Each adds a :class:`Problem` naming the file, row and
+column and saying what is accepted; nothing is dropped."""
+
+from __future__ import annotations
+
+from hmip.errors import Problem, RatingError
+from hmip.rules.ratings import Rating
+
+#: The bases a published value may have: published as such, or implied by published values.
+BASES = ("published", "implied")
+
+
+def parse_rating(
+    value: str, name: str, row: int, column: str, problems: list[Problem]
+) -> str | None:
+    """The rating's label, or None with a problem."""
+    try:
+        return Rating.parse(value).label
+    except RatingError as exc:
+        problems.append(Problem(name, row, column, str(exc)))
+        return None
+
+
+def check_basis(value: str, name: str, row: int, column: str, problems: list[Problem]) -> None:
+    if value not in BASES:
+        problems.append(
+            Problem(name, row, column, f"'{value}' is not a basis; accepted: {', '.join(BASES)}")
+        )
+
+
+def check_source(value: str, name: str, row: int, problems: list[Problem]) -> None:
+    if not value:
+        problems.append(Problem(name, row, "source", "every published value needs its source"))
+
+
+def check_blank_points(points_basis: str, name: str, row: int, problems: list[Problem]) -> None:
+    """Blank points: their basis must be blank too."""
+    if points_basis:
+        problems.append(
+            Problem(name, row, "points_basis", "points are blank, so leave their basis blank")
+        )
