@@ -118,7 +118,7 @@ def expected_share(qid: str, start: float, when: dt.date) -> float:
     return float(1 / (1 + np.exp(-x)))
 
 
-def _draw_audit(when, starts, fw, rng, index) -> list[dict]:
+def _draw_audit(when, starts, fw, rng) -> list[dict]:
     spec = PduSpec(pdu=PDU, n_cases=CASES_PER_AUDIT)
     cases = _case_characteristics(spec, rng)
     z = rng.standard_normal(len(cases))
@@ -172,10 +172,10 @@ def simulate_audits(
     inspection = cases[cases["pdu"] == PDU]
     before = _pooled(inspection.astype(str).to_dict("records"), fw)
     records = []
-    for k, when in enumerate(audit_dates()):
+    for when in audit_dates():
         if when == REAUDIT_DATE:
             for _ in range(max_tries):
-                draw = _draw_audit(when, starts, fw, rng, k)
+                draw = _draw_audit(when, starts, fw, rng)
                 if round(100 * (_pooled(draw, fw) - before)) == REAUDIT_UPLIFT_POINTS:
                     break
             else:
@@ -183,7 +183,7 @@ def simulate_audits(
                     f"could not draw a re-audit with a {REAUDIT_UPLIFT_POINTS}-point uplift"
                 )
         else:
-            draw = _draw_audit(when, starts, fw, rng, k)
+            draw = _draw_audit(when, starts, fw, rng)
         records += draw
     return records
 
