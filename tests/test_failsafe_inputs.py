@@ -41,9 +41,8 @@ def test_rate_a_folder_says_it_is_a_folder(tmp_path):
 
 
 def _limit_memory() -> None:
-    limit = (
-        1 << 30
-    )  # 1 GiB of address space: pandas and numpy fit; reading /dev/zero whole does not
+    # 2 GiB of address space: pandas and numpy fit; reading /dev/zero whole does not
+    limit = 2 << 30
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
