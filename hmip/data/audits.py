@@ -59,7 +59,7 @@ from hmip.data.validation import (
 )
 from hmip.errors import DataValidationError, FrameworkError, Problem
 from hmip.paths import data_dir
-from hmip.rules.framework import Framework, default_framework, did_you_mean
+from hmip.rules.framework import Framework, did_you_mean, framework_or_default
 
 #: The shipped example series (SIMULATED; see hmip.data.simulate_audits).
 SIMULATED_AUDITS_FILE = "simulated_audits_lewisham_and_bromley.csv"
@@ -311,7 +311,7 @@ def load_audits(
     load_notes, framework (as :func:`hmip.data.cases.load_cases`). Every problem in every file is
     reported at once in one :class:`DataValidationError`.
     """
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     today = today or dt.date.today()
     accepted = list(pdus) if pdus is not None else known_pdus()
     files = _audit_files(paths)
@@ -385,7 +385,7 @@ def audit_counts(audits: pd.DataFrame, *, framework: Framework | None = None) ->
 
     One row per PDU, audit and key question of the framework, so a key question an audit did not
     cover is a row with n = 0 and covered False (never silently missing)."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     counts = key_question_counts(audits, by=[AUDIT_DATE_COLUMN], framework=fw)
     ids = audits[["pdu", AUDIT_DATE_COLUMN, "audit_id"]].drop_duplicates(["pdu", AUDIT_DATE_COLUMN])
     counts = counts.merge(ids, on=["pdu", AUDIT_DATE_COLUMN], how="left")
@@ -417,7 +417,7 @@ def load_recommendation_key_questions(
     """
     from hmip.data.recommendations import load_recommendations
 
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     path = Path(path) if path else data_dir() / RECOMMENDATION_KEY_QUESTIONS_FILE
     columns = ["pdu", "recommendation", "standard", "key_question", "rationale", "source"]
     name, df, problems = read_frame(path, columns)
@@ -495,7 +495,7 @@ def published_ratings(pdu: str, *, framework: Framework | None = None) -> dict[s
     with no rows, or with a rated standard whose rating is not known."""
     from hmip.data.loaders import PUBLISHED_STANDARDS_FILE, load_published
 
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     table = load_published(framework=fw)
     rows = table[table["pdu"] == pdu]
     name = str(data_dir() / PUBLISHED_STANDARDS_FILE)

@@ -52,7 +52,7 @@ from hmip.data.simulate import (
 )
 from hmip.errors import SimulationError
 from hmip.paths import data_dir
-from hmip.rules.framework import Framework, default_framework
+from hmip.rules.framework import Framework, framework_or_default
 
 #: The audit series' own seed: 16 Dec 2022, the day the simulated re-audit concluded.
 DEFAULT_AUDIT_SEED = 20221216
@@ -96,7 +96,7 @@ def audit_dates(last: dt.date = dt.date(2026, 9, 30)) -> list[dt.date]:
 
 def inspection_shares(framework: Framework | None = None) -> dict[str, float]:
     """Each key question's share sufficient in the simulated inspection sample of Lewisham and Bromley."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     cases = load_cases(framework=fw)
     cases = cases[cases["pdu"] == PDU]
     out = {}
@@ -165,7 +165,7 @@ def simulate_audits(
     *, seed: int = DEFAULT_AUDIT_SEED, framework: Framework | None = None, max_tries: int = 5000
 ) -> list[dict]:
     """The simulated audit records (one dict per audited case, in the audit file's columns)."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     rng = np.random.default_rng(seed)
     starts = inspection_shares(fw)
     cases = load_cases(framework=fw)
@@ -189,7 +189,7 @@ def simulate_audits(
 
 
 def audit_columns(framework: Framework | None = None) -> list[str]:
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     return [
         AUDIT_DATE_COLUMN,
         "audit_id",
@@ -220,7 +220,7 @@ def write_audit_series(
 
 def series_summary(records: list[dict], framework: Framework | None = None) -> pd.DataFrame:
     """Share sufficient per audit date and key question (for checking the series by eye)."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     df = pd.DataFrame(records)
     rows = []
     for when, g in df.groupby(AUDIT_DATE_COLUMN):
