@@ -262,3 +262,31 @@ def test_a_bad_catalogue_makes_no_dag(tmp_path):
                    'parameters = { mesage = "typo" }\n')  # fmt: skip
     with pytest.raises(RuntimeError, match="exited 2"):
         list_jobs(ROOT, cat, str(HMIP))
+
+
+def test_the_airflow_extra_and_uv_are_locked_with_hashes(root):
+    """requirements-airflow.lock pins the `airflow` extra at versions pyproject accepts, every package
+    with hashes and no index named; requirements-uv.lock pins the uv that installs the locks."""
+    import re
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    extra = tomllib.loads((root / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    for lock, wanted in [
+        ("requirements-airflow.lock", [Requirement(r) for r in extra["airflow"]]),
+        ("requirements-uv.lock", [Requirement("uv")]),
+    ]:
+        text = (root / lock).read_text()
+        entries = [e for e in re.split(r"\n(?=[A-Za-z0-9])", text) if "==" in e.split("\n")[0]]
+        pins = {
+            canonicalize_name(m.group(1)): Version(m.group(2))
+            for m in re.finditer(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)", text, flags=re.M)
+        }
+        assert entries and all("--hash=sha256:" in e for e in entries), lock
+        assert not re.search(r"https?://|--(extra-)?index-url|--trusted-host|--find-links", text)
+        assert "make lock-airflow" in text  # says how to refresh it
+        for req in wanted:
+            assert req.specifier.contains(pins[canonicalize_name(req.name)]), (lock, req)
