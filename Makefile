@@ -29,13 +29,13 @@ test -x $(1)/bin/python || { echo "==> Creating the virtual environment $(1) ($$
 endef
 
 # $(call find-uv,VENV): sets the shell variable uv to a usable uv (PATH, VENV, or installed into VENV
-# from $(UV_LOCK)), or leaves it empty (USE_UV=0, or uv could not be installed).
+# from $(UV_LOCK); pip says errors only), or leaves it empty (USE_UV=0, or uv could not be installed).
 define find-uv
 uv=; if [ "$(USE_UV)" != 0 ]; then \
   uv=$$(command -v uv || true); \
   if [ -z "$$uv" ] && [ ! -x $(1)/bin/uv ]; then \
     echo "==> Installing uv into $(1) (pinned and hashed in $(UV_LOCK))"; \
-    $(1)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+    $(1)/bin/python -m pip install -qq --disable-pip-version-check --require-hashes --no-deps \
       -r $(UV_LOCK) || echo "    could not install uv: using pip"; \
   fi; \
   if [ -z "$$uv" ] && [ -x $(1)/bin/uv ]; then uv=$(CURDIR)/$(1)/bin/uv; fi; \
