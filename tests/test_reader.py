@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from hmip.analyses.glossary import GLOSSARY, terms_used
+from hmip.build.catalogue import load_catalogue
+
+from .conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -137,4 +140,5 @@ def test_default_reports_print_within_their_a4_page_budgets_with_no_blank_pages(
         assert page_count(pdf) <= budget, f"{name}: {page_count(pdf)} pages (budget {budget})"
         assert blank_pages(pdf) == [], f"{name}: blank pages {blank_pages(pdf)}"
         checked += 1
-    assert checked == 8
+    jobs, _ = load_catalogue(ROOT / "reports.toml")
+    assert checked == sum(any(j.name.startswith(p) for p in PAGE_BUDGETS) for j in jobs) > 0
