@@ -19,17 +19,18 @@ from hmip.rules.ratings import Rating
 NOT_PUBLISHED = "Not published"
 
 
-def percent(share: float | None, *, unknown: str = "not known") -> str:
-    """A share as a whole percentage ("64%"); never "64.3%" in prose."""
+def percent(share: float | None, *, unknown: str = "not known", compact: bool = False) -> str:
+    """A share as a whole percentage ("64%"); never "64.3%" in prose. Never a misleading 0% or 100%:
+    "less than 1%" and "more than 99%" ("<1%" and ">99%" with ``compact``, for chart labels)."""
     if share is None or (isinstance(share, float) and math.isnan(share)):
         return unknown
     if not 0 <= share <= 1:
         raise ParameterError(f"share {share!r} is not a proportion from 0 to 1")
     whole = round(100 * share)
     if whole == 0 and share > 0:
-        return "less than 1%"
+        return "<1%" if compact else "less than 1%"
     if whole == 100 and share < 1:
-        return "more than 99%"
+        return ">99%" if compact else "more than 99%"
     return f"{whole}%"
 
 
@@ -72,7 +73,7 @@ def chance(p: float) -> str:
 
 def count_words(n: int) -> str:
     """A small count in words ("nine"), a larger one in figures ("27")."""
-    words = "zero one two three four five six seven eight nine ten eleven twelve".split()
+    words = "zero one two three four five six seven eight nine ten".split()
     return words[n] if 0 <= n < len(words) else str(n)
 
 

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.transforms import blended_transform_factory
 
+from hmip.analyses.words import count_words, percent
 from hmip.present.badges import RATING_STYLES, BadgeStyle
 from hmip.rules.framework import Framework, framework_or_default
 from hmip.rules.ratings import Rating
@@ -103,11 +104,8 @@ def _simulated(result, given: bool | None) -> bool:
 
 
 # --- words ------------------------------------------------------------------------------------------
-_NUMBER_WORDS = "zero one two three four five six seven eight nine ten".split()
-
-
 def _num(n: int) -> str:
-    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else str(n)
+    return count_words(n)
 
 
 def _sentence(text: str) -> str:
@@ -115,12 +113,9 @@ def _sentence(text: str) -> str:
 
 
 def _pct(p: float) -> str:
-    """A chance as a whole percent, with '<1%' and '>99%' rather than a misleading 0% or 100%."""
-    if 0 < p < 0.005:
-        return "<1%"
-    if 0.995 < p < 1:
-        return ">99%"
-    return f"{p:.0%}"
+    """A chance as a whole percent, with '<1%' and '>99%' rather than a misleading 0% or 100% (the one
+    vocabulary, :func:`hmip.analyses.words.percent`; sums of chances may exceed 1 by a rounding error)."""
+    return percent(min(max(float(p), 0.0), 1.0), compact=True)
 
 
 def _plain(text: str, fw: Framework) -> str:
