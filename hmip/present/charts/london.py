@@ -162,13 +162,16 @@ def points_chart(
     summary: pd.DataFrame,
     *,
     title: str | None = None,
-    max_points: int = 27,
+    max_points: int | None = None,
     simulated: bool | None = None,
     framework: Framework | None = None,
 ) -> Figure:
-    """Total points per PDU against the overall bands. Published points are solid bars; points
-    recomputed from case data (where none were published) are outlined and say so."""
+    """Total points per PDU against the overall bands (``max_points``: default the framework's full
+    scale). Published points are solid bars; points recomputed from case data (where none were
+    published) are outlined and say so."""
     fw, simulated, fig = _open(summary, simulated, framework)
+    if max_points is None:
+        max_points = fw.overall_scales[0].max_points
     scale = next(s for s in fw.overall_scales if s.max_points == max_points)
     ax = fig.add_subplot()
     rows = [_Row()] + [_Row(None, str(p), i) for i, p in enumerate(summary["pdu"])]
