@@ -17,10 +17,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
+from hmip.analyses.contract import ReportBase, ReportInputs
 from hmip.analyses.params import check_choice, check_level, check_path, check_pdu
 from hmip.data import loaders as d
 from hmip.data.ethnicity import NOT_RECORDED
@@ -476,7 +478,7 @@ def forest_keys(comp: pd.DataFrame) -> list[tuple[str, str, str]]:
 
 
 @dataclass
-class EthnicityDisproportionality:
+class EthnicityDisproportionality(ReportBase):
     """Everything the disproportionality report shows; every count of people is protected."""
 
     inputs: DisproportionalityInputs
@@ -489,14 +491,16 @@ class EthnicityDisproportionality:
     power: list[str]
     conclusion: list[str]
 
-    @property
-    def simulated(self) -> bool:
-        """True when the figures are built on the simulated case sample."""
-        return _simulated(self)
+    index_group: ClassVar[str] = "analysts"
 
-    @property
-    def parameters(self) -> dict:
-        return self.inputs.parameters
+    def report_inputs(self) -> ReportInputs:
+        return ReportInputs(self.inputs.parameters, (self.inputs.cases,))
+
+    def main_points(self) -> list:
+        return main_points(self)
+
+    def methods_used(self) -> list[str]:
+        return methods(self)
 
 
 def prepare(
@@ -642,16 +646,12 @@ def _ratio(value: object) -> float:
         return float("nan")
 
 
-def _simulated(result: EthnicityDisproportionality) -> bool:
-    return bool(result.inputs.cases.attrs.get("simulated"))
-
-
 def main_points(result: EthnicityDisproportionality) -> list:
     """At most five plain-English sentences: the pooled gap, whether it survives the adjustment for many
     comparisons, why single PDUs' figures are not shown, what is not recorded, and the disclosure rule."""
     from hmip.analyses.words import SimulatedMark, sentence
 
-    sim = SimulatedMark() if _simulated(result) else ""
+    sim = SimulatedMark() if result.simulated else ""
     inp = result.inputs
     ref = inp.grouping.reference
     pooled = result.pooled.copy()
