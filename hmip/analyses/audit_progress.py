@@ -464,7 +464,7 @@ def agreement(status: str | None, measured: int, up: int, down: int) -> str:
     if status is None:
         return "cannot compare: no status reported"
     if measured == 0:
-        return "cannot compare: not measured by case audits"
+        return "cannot compare: not measured by audits"
     if status == "on track" and (up == 0 or down):
         return "disagree: reported on track, but the audits show no real improvement"
     if status == "off track" and up:
@@ -507,6 +507,7 @@ def recommendations_table(inp: AuditProgressInputs, change: pd.DataFrame) -> pd.
             {fw.standard(r.standard).name for r in m.itertuples() if not r.key_question}
         )
         status = date = action = None
+        letter = ""
         if inp.progress is not None:
             p = inp.progress[inp.progress["recommendation"] == rec.number]
             if len(p):
@@ -515,6 +516,7 @@ def recommendations_table(inp: AuditProgressInputs, change: pd.DataFrame) -> pd.
                     str(p["date"].iloc[0]),
                     p["action"].iloc[0],
                 )
+                letter = str(p["status_letter"].iloc[0]) if "status_letter" in p else ""
         measured_then = ("", 0, 0, 0)
         if date:
             if date not in at_date:
@@ -537,6 +539,7 @@ def recommendations_table(inp: AuditProgressInputs, change: pd.DataFrame) -> pd.
                 "key_questions": "; ".join(kq_label(*k) for k in kqs)
                 or ("judged by inspectors: " + ", ".join(judged) if judged else "none"),
                 "status": status,
+                "status_letter": letter,
                 "status_date": date,
                 "action": action,
                 "measured_at_status_date": measured_then[0] if date else "",
@@ -928,17 +931,45 @@ def simulated_notice(result: AuditProgress) -> str:
     return " ".join(parts)
 
 
+#: What the report shows of small counts (audit samples are counts of cases, not of people by group).
+DISCLOSURE_NOTE = (
+    "NHS England / OpenSAFELY rule for counts of people by personal characteristic: none are shown "
+    "in this report. Case counts per audit and key question are audit and inspection sample sizes."
+)
+
+
+def published_points(result: AuditProgress) -> tuple[int | None, str]:
+    """The PDU's published (or implied) points at the inspection, and their basis ('' if unknown)."""
+    overall = d.load_published_overall()
+    row = overall[overall["pdu"] == result.pdu]
+    if row.empty or pd.isna(row["points"].iloc[0]):
+        return None, ""
+    return int(row["points"].iloc[0]), str(row["points_basis"].iloc[0])
+
+
+def points_now(result: AuditProgress) -> pd.Series | None:
+    """The chance of each points total with a fresh sample now (for the points chart), or None."""
+    if result.now is None:
+        return None
+    return result.now.points.set_index("points")["probability"]
+
+
 # --- Tables in words ---------------------------------------------------------------------------------------
 def trend_display(result: AuditProgress) -> pd.DataFrame:
+    """The trend table in words: fitted share at the first and latest audit, odds per year with its
+    interval, the adjusted p-value and the verdict."""
     t = result.trend
+    lv = f"{100 * result.inputs.level:g}%"
     return pd.DataFrame(
         {
             "Key question": t["label"],
-            "Audits (cases)": [f"{a} ({c})" for a, c in zip(t["audits"], t["cases"], strict=True)],
-            "First audit (fitted)": t["share_first"],
-            "Latest audit (fitted)": t["share_last"],
-            "Odds per year": [
-                "" if pd.isna(o) else f"x{o:.2f} ({lo:.2f} to {hi:.2f})"
+            "Audits": t["audits"],
+            "Fitted share, first to latest audit": [
+                "" if pd.isna(a) else f"{_pct(a)} to {_pct(b)}"
+                for a, b in zip(t["share_first"], t["share_last"], strict=True)
+            ],
+            f"Odds per year ({lv} interval)": [
+                "" if pd.isna(o) else f"{o:.2f} ({lo:.2f} to {hi:.2f})"
                 for o, lo, hi in zip(
                     t["odds_ratio"], t["odds_ratio_lower"], t["odds_ratio_upper"], strict=True
                 )
@@ -958,7 +989,21 @@ def trend_display(result: AuditProgress) -> pd.DataFrame:
 
 
 def change_display(result: AuditProgress) -> pd.DataFrame:
+    """One row per key question: the inspection, the latest audits, the change in points, the range
+    chance alone gives, the adjusted p-value and the verdict, and the trend across the audits."""
     c = result.change
+    trend = result.trend.set_index(["standard", "key_question"])
+    words = []
+    for r in c.itertuples():
+        t = (
+            trend.loc[(r.standard, r.key_question)]
+            if (r.standard, r.key_question) in trend.index
+            else None
+        )
+        if t is None or t["status"] != "estimated":
+            words.append("Cannot estimate")
+        else:
+            words.append({"up": "Rising", "down": "Falling"}.get(t["clear"], "No clear trend"))
     return pd.DataFrame(
         {
             "Key question": c["label"],
@@ -986,8 +1031,69 @@ def change_display(result: AuditProgress) -> pd.DataFrame:
                 else ("Not yet clear" if not w else "Within chance")
                 for k, w in zip(c["clear"], c["within_chance_range"], strict=True)
             ],
+            "Trend across the audits": words,
         }
     )
+
+
+def overall_now_display(result: AuditProgress) -> pd.DataFrame:
+    """Each overall rating, its points range and its chance with a fresh sample now."""
+    from hmip.analyses.words import chance, points_scale
+
+    overall = result.now.overall.set_index("rating")["probability"]
+    _, scale = points_scale()
+    ranges = {r: text for r, text in scale}
+    return pd.DataFrame(
+        {
+            "Overall rating": [r.label for r in RATINGS],
+            "Points": [ranges.get(r, "") for r in RATINGS],
+            "Chance with a fresh sample": [chance(float(overall.get(r, 0.0))) for r in RATINGS],
+        }
+    )
+
+
+def overall_notes(result: AuditProgress) -> list[str]:
+    """What the overall chances rest on: the published points and the nearest band boundary above
+    them, and what was held fixed."""
+    from hmip.analyses.words import count_words, points_scale
+
+    points, basis = published_points(result)
+    out = []
+    if points is not None:
+        _, scale = points_scale()
+        here = next(
+            (
+                r
+                for r, text in scale
+                if int(text.split(" to ")[0]) <= points <= int(text.split(" to ")[1])
+            ),
+            None,
+        )
+        above = next(
+            (
+                (r, int(text.split(" to ")[0]))
+                for r, text in scale
+                if int(text.split(" to ")[0]) > points
+            ),
+            None,
+        )
+        said = {"implied": "implied by its published standard ratings"}.get(basis, basis)
+        text = (
+            f"At the inspection the PDU had {points} points ({said}), rated "
+            f"{here.label if here else 'not known'} overall"
+        )
+        if above is not None:
+            need = above[1] - points
+            text += (
+                f"; {count_words(need)} more point{'s' if need != 1 else ''} would make it "
+                f"{above[0].label}: "
+                f"{'one case-sample standard' if need == 1 else f'{need} case-sample standards'} "
+                "moving up one band, with the other standards unchanged"
+            )
+        out.append(text + ".")
+    if result.now is not None:
+        out += list(result.now.notes)
+    return out
 
 
 def standards_now_display(result: AuditProgress) -> pd.DataFrame:
@@ -1002,22 +1108,55 @@ def standards_now_display(result: AuditProgress) -> pd.DataFrame:
     )
 
 
+def _short_measure(words: str) -> str:
+    """Measured words for a table cell: without the key questions' names in brackets."""
+    if words.startswith("not measured"):
+        return "not measured by audits"
+    return words.split(" (")[0] + (
+        "; no clear change on the rest" if "no clear change on the rest" in words else ""
+    )
+
+
 def recommendations_display(result: AuditProgress) -> pd.DataFrame:
+    """The recommendations table in words: the key questions grouped by theme ('Keeping other people
+    safe: Assessment, Planning'), the reported status with its month, measured then and now, and
+    whether they agree."""
+    fw = framework_or_default()
     r = result.recommendations
+    measures = []
+    for rec in r.itertuples():
+        m = result.inputs.mapping[result.inputs.mapping["recommendation"] == rec.recommendation]
+        keys = [(x.standard, x.key_question) for x in m.itertuples() if x.key_question]
+        by_kq: dict[str, list[str]] = {}
+        for std, kq in keys:
+            by_kq.setdefault(_sentence_case(fw.key_question(std, kq).short), []).append(
+                fw.standard(std).name
+            )
+        measures.append(
+            "; ".join(f"{kq}: {', '.join(stds)}" for kq, stds in by_kq.items()) or rec.key_questions
+        )
     return pd.DataFrame(
         {
             "No.": r["recommendation"],
             "Recommendation": r["wording"],
-            "Key questions that measure it": r["key_questions"],
+            "Key questions that measure it": measures,
             "Reported status": [
-                "none" if s is None else f"{s} ({_month(dte)})"
-                for s, dte in zip(r["status"], r["status_date"], strict=True)
+                "none" if s is None else f"{s} ({ltr}), {_month(dte)}"
+                for s, ltr, dte in zip(
+                    r["status"], r["status_letter"], r["status_date"], strict=True
+                )
             ],
-            "Measured by the status date": [m or "" for m in r["measured_at_status_date"]],
-            "Measured now": r["measured_now"],
+            "Measured by the status date": [
+                _short_measure(m) if m else "" for m in r["measured_at_status_date"]
+            ],
+            "Measured now": [_short_measure(m) for m in r["measured_now"]],
             "Do they agree?": [a[:1].upper() + a[1:] for a in r["agreement"]],
         }
     )
+
+
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 #: Glossary terms this report uses (each is defined at its end).
