@@ -23,6 +23,7 @@ from hmip.analyses.scrutiny_pack import (
     ScrutinyPack,
     date_words,
 )
+from hmip.analyses.words import percent
 from hmip.build import names
 from hmip.build.workbook import write_data
 from hmip.data.recommendations import PROGRESS_STATUSES
@@ -347,7 +348,7 @@ def _standards_table(p: PduPage) -> str:
 
 
 def _pct(x) -> str:
-    return "not available" if x is None else f"{100 * x:.0f}%"
+    return percent(x, unknown="not available")
 
 
 def _recommendations(p: PduPage) -> str:

@@ -36,7 +36,7 @@ from hmip.data.loaders import PUBLISHED_STANDARDS_FILE, SIMULATED_RATINGS_FILE, 
 from hmip.data.simulation_defaults import DEFAULT_ETHNICITY_EFFECT, DEFAULT_SEED  # noqa: F401 (re-exported)
 from hmip.errors import SimulationError
 from hmip.paths import data_dir
-from hmip.rules.framework import Framework, default_framework
+from hmip.rules.framework import Framework, framework_or_default
 from hmip.rules.ratings import Rating, standard_rating
 
 SIMULATION_NOTE = "simulated by hmip.data.simulate; not real case records"
@@ -173,7 +173,7 @@ def london_2022_scenario(
     framework: Framework | None = None,
 ) -> Scenario:
     """The six London PDUs inspected in 2022, constrained by every published and implied rating."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     published = load_published(data_dir() / PUBLISHED_STANDARDS_FILE, framework=fw)
     safety_kq, safety_share, _ = LONDON_SAFETY_TARGET
     specs = []
@@ -314,7 +314,7 @@ def simulate_cases(
     scenario: Scenario, *, framework: Framework | None = None, max_tries: int = 20000
 ) -> list[dict]:
     """Generate the case records (one dict per case, in the case-level file's columns)."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     rng = np.random.default_rng(scenario.seed)
     records, per_pdu = [], []
     for spec in scenario.pdus:
@@ -400,7 +400,7 @@ def cases_csv(records: list[dict], framework: Framework | None = None) -> str:
 
 def ratings_csv(scenario: Scenario, records: list[dict], framework: Framework | None = None) -> str:
     """Every rated standard per PDU: published/implied where known, simulated where silent."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     published = load_published(framework=fw)
     src = {(r.pdu, r.standard): r.source for r in published.itertuples()}
     buf = io.StringIO()
