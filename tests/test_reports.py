@@ -94,10 +94,10 @@ def test_the_index_group_is_declared_in_the_catalogue_not_inferred_from_a_parame
 
 
 def test_the_index_lists_a_report_by_its_group(monkeypatch):
-    from hmip.build import render
+    from hmip.build import index
     from hmip.build.results import JobResult
 
-    monkeypatch.setattr(render, "_ratings_at_a_glance", lambda region: ("", ["Lambeth", "Croydon"]))
+    monkeypatch.setattr(index, "_ratings_at_a_glance", lambda region: ("", ["Lambeth", "Croydon"]))
     meta = {"generated_at": "2026-01-01 00:00:00 UTC", "version": "0", "commit": "c"}
     results = [
         JobResult(
@@ -110,7 +110,7 @@ def test_the_index_lists_a_report_by_its_group(monkeypatch):
         ),
         JobResult("p-croydon", "Analyst view", {"pdu": "Croydon"}, ok=True),
     ]
-    page = render.index_html("RUN", results, meta)
+    page = index.index_html("RUN", results, meta)
     each_pdu = page[page.index("<h2>Each PDU</h2>") : page.index("Reports for analysts")]
     analysts = page[page.index("Reports for analysts") :]
     assert 'href="RUN/u-lambeth.html"' in each_pdu and "p-croydon" not in each_pdu

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from hmip.build import names
 from hmip.build.catalogue import DEFAULT_CATALOGUE, load_catalogue, pack_jobs
+from hmip.build.index import index_html
 from hmip.build.lazy import defer_rfc3987_syntax
 from hmip.build.pool import Progress, name_width
-from hmip.build.render import index_html
 from hmip.build.results import JobResult, RunSummary
 from hmip.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_OK
 from hmip.paths import reports_dir, resolve
