@@ -174,3 +174,34 @@ def test_ethnicity_single_pdu_and_ons_groups(root, tmp_path_factory):
     )
     assert "pdu = Lewisham and Bromley" in text and "Fisher's exact test" in text
     assert "a 20-point gap would be detected only about" in text or "too few cases" in text.lower()
+
+
+def test_audit_progress_defaults(root, tmp_path_factory):
+    text = text_of(run(root, tmp_path_factory, "audit_progress"))
+    assert (
+        "Compared with the inspection, the PDU's own audits of the last 12 months (80 cases) show a real improvement on 4 of 15 key questions"
+        in text
+    )
+    assert "The audit series is SIMULATED" in text and "illustrative example" in text
+    assert (
+        "Overall, a fresh 42-case inspection would most likely rate the PDU RI Requires improvement : 73% (about 3 in 4)"
+        in text
+    )
+    assert "An uplift of 6 points (from 29% to 35%) is within what chance alone gives" in text
+    assert "Out of date: it agreed with the audits in Jun 2023" in text
+    assert "Holm" in text and "Wilson score" in text and "binomial regression" in text
+
+
+def test_audit_progress_half_life_and_no_progress_file(root, tmp_path_factory):
+    text = text_of(
+        run(
+            root,
+            tmp_path_factory,
+            "audit_progress",
+            half_life_months=6.0,
+            progress_path="none",
+            adjust="bh",
+        )
+    )
+    assert "halving for every 6 months" in text and "Benjamini-Hochberg" in text
+    assert "half_life_months = 6.0" in text and "Reported status" in text
