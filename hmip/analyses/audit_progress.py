@@ -1178,6 +1178,7 @@ GLOSSARY_TERMS = (
     "exact test",
     "power",
     "Benjamini-Hochberg",
+    "ethnic minority",
 )
 
 
