@@ -323,3 +323,18 @@ def test_audit_counts_and_report_agree_on_the_latest_window(example):
     a = latest[(latest["standard"] == "assessment") & (latest["key_question"] == "safety")]
     row = example.change.set_index(["standard", "key_question"]).loc[("assessment", "safety")]
     assert (int(a["yes"].sum()), int(a["n"].sum())) == (row["yes_after"], row["n_after"])
+
+
+def test_the_result_meets_the_report_contract(example):
+    from hmip.analyses import contract
+
+    assert issubclass(ap.AuditProgress, contract.ReportBase)
+    for name in ("parameters", "simulated", "sources"):
+        assert name not in ap.AuditProgress.__dict__
+    assert isinstance(example, contract.ReportResult)
+    assert ap.AuditProgress.index_group == "each PDU"
+    bases = {s["name"]: s["basis"] for s in example.sources}
+    assert bases["simulated_audits_lewisham_and_bromley.csv"] == "simulated"
+    assert bases["published_standard_ratings.csv"] == "published"
+    assert example.main_points() == ap.main_points(example)
+    assert example.methods_used() == ap.methods(example)

@@ -23,10 +23,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
+from hmip.analyses.contract import ReportBase, ReportInputs
 from hmip.analyses.params import check_choice, check_level, check_positive_int
 from hmip.data import loaders as d
 from hmip.data.audits import audit_counts, load_audits, load_recommendation_key_questions
@@ -630,7 +632,7 @@ def worked_example(
 
 # --- The result ----------------------------------------------------------------------------------------
 @dataclass
-class AuditProgress:
+class AuditProgress(ReportBase):
     """Everything the audit-progress report shows for one PDU, in the order it shows them."""
 
     inputs: AuditProgressInputs
@@ -644,17 +646,20 @@ class AuditProgress:
     example: WorkedExample
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def parameters(self) -> dict:
-        return self.inputs.parameters
+    index_group: ClassVar[str] = "each PDU"
 
-    @property
-    def simulated(self) -> bool:
-        """True when any figure is built on simulated data (from the data layer)."""
-        return d.is_simulated(*self.inputs.loaded)
+    def report_inputs(self) -> ReportInputs:
+        return ReportInputs(self.inputs.parameters, self.inputs.loaded)
+
+    def main_points(self) -> list:
+        return main_points(self)
+
+    def methods_used(self) -> list[str]:
+        return methods(self)
 
     @property
     def audits_simulated(self) -> bool:
+        """True when the audit series itself is simulated (from the data layer)."""
         return d.is_simulated(self.inputs.audits)
 
     @property
