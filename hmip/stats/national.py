@@ -331,3 +331,57 @@ def rating_distribution(ratings: pd.DataFrame, framework: str = "pdu-2021") -> p
         }
     )
     return table
+
+
+# --- A claim tested as it was made: the table as of a date, and the points it rests on -----------
+def published_by(ratings: pd.DataFrame, date: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the rows certainly published on or before ``date``, the rows whose date cannot tell).
+
+    ``date`` is YYYY-MM-DD. A row dated "2022-11" is certainly published by 2022-12-01; a row dated
+    only "2023" is not certainly published by 2023-01-12 (it may be later), so it goes in the second
+    table, with rows that have no date. Rows certainly published after ``date`` are in neither.
+    """
+    from hmip.data.national import date_bounds
+
+    _check_table(ratings)
+    if "publication_date" not in ratings.columns:
+        raise StatisticsError("the ratings table lacks column publication_date")
+    if date_bounds(date) != (date, date):
+        raise StatisticsError(f"'{date}' is not a date (YYYY-MM-DD)")
+    bounds = [date_bounds(str(v) if pd.notna(v) else "") for v in ratings["publication_date"]]
+    certain = [b is not None and b[1] <= date for b in bounds]
+    unsure = [b is None or (b[0] <= date < b[1]) for b in bounds]
+    return (
+        ratings[certain].reset_index(drop=True),
+        ratings[unsure].reset_index(drop=True),
+    )
+
+
+def with_points(
+    ratings: pd.DataFrame, pdu: str, points: int | None, framework: str = "pdu-2021"
+) -> pd.DataFrame:
+    """A copy of ``ratings`` in which ``pdu``'s points under ``framework`` are ``points`` (None:
+    unknown, so placed anywhere in its rating's band), to test how a position rests on them."""
+    _check_table(ratings)
+    out = ratings.copy()
+    mine = (out["pdu"] == pdu) & (out["framework"] == framework)
+    if not mine.any():
+        raise StatisticsError(f"'{pdu}' is not rated under {framework} in this table")
+    out["points"] = out["points"].astype("Float64")
+    out.loc[mine, "points"] = pd.NA if points is None else float(points)
+    if "points_basis" in out:
+        out.loc[mine, "points_basis"] = "" if points is None else "assumed"
+    return out
+
+
+def points_sensitivity(
+    ratings: pd.DataFrame,
+    pdu: str,
+    options: tuple[int | None, ...],
+    framework: str = "pdu-2021",
+) -> list[tuple[int | None, NationalPosition]]:
+    """``pdu``'s position with each of ``options`` as its points (None: unknown), in that order."""
+    return [
+        (p, national_position(with_points(ratings, pdu, p, framework), pdu, framework))
+        for p in options
+    ]
