@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import pandas as pd
@@ -616,6 +616,10 @@ class NationalContext:
     claim: str  # the Head of Service's claim put to the test ("" when no PDU is named)
     counts: pd.DataFrame  # national counts HMIP gave, with their period and source
     loaded: tuple
+    #: the claim's paragraphs (hmip.analyses.national.middle_claim_text: the pack shows the same)
+    claim_paragraphs: list[str] = field(default_factory=list)
+    #: shares of cases HMIP stated as sufficient, with their band (evidence.stated_shares_table)
+    stated: pd.DataFrame | None = None
 
 
 def national_context(
@@ -623,7 +627,8 @@ def national_context(
 ) -> NationalContext:
     """National context for these PDUs from the published national ratings, and (for ``claim_pdu``) the
     claim that it is "somewhere in the middle" put to the test."""
-    from hmip.analyses.national import claim_test_sentence, national_standing_sentence, rank_range
+    from hmip.analyses.evidence import stated_shares_table
+    from hmip.analyses.national import claim_for, middle_claim_text, rank_range
     from hmip.data.national import load_national_counts, load_national_ratings
     from hmip.stats.national import national_position, rating_distribution
 
@@ -646,17 +651,11 @@ def national_context(
             "Ranks are by points (1st = most points); PDUs with equal points share a rank, and a PDU whose "
             "points were not published has a range of ranks rather than one place."
         )
-    claim = ""
+    paragraphs: list[str] = []
     if claim_pdu:
         check_pdu("claim_pdu", claim_pdu, sorted(known))
-        pos = national_position(ratings, claim_pdu, framework)
-        claim = (
-            f"{claim_pdu}'s Head of Service told the borough's scrutiny committee that the PDU was "
-            f"'somewhere in the middle' of the national ratings. "
-            + national_standing_sentence(ratings, claim_pdu, framework)
-            + " "
-            + claim_test_sentence(pos)
-        )
+        paragraphs = middle_claim_text(ratings, claim_for(claim_pdu), framework)
+    claim = " ".join(paragraphs)
     mine = counts[counts["framework"] == framework].reset_index(drop=True)
     return NationalContext(
         framework,
@@ -665,6 +664,8 @@ def national_context(
         claim,
         mine,
         (ratings, counts),
+        claim_paragraphs=paragraphs,
+        stated=stated_shares_table(),
     )
 
 

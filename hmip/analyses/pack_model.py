@@ -156,6 +156,11 @@ class PduPage:
     questions: list[Question]
     held_back: str  # one line for the region at a glance
     notes: list[str] = field(default_factory=list)
+    #: What HMIP found, first on the page (real, sourced: hmip.analyses.evidence.hmip_found)
+    findings: list = field(default_factory=list)
+    #: The "somewhere in the middle" claim tested (hmip.analyses.national.middle_claim_text), on the
+    #: page of the PDU it was made about; the London comparison shows the same paragraphs
+    claim: list[str] = field(default_factory=list)
 
     @property
     def points_text(self) -> str:

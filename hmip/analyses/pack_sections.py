@@ -10,6 +10,8 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from hmip.analyses.evidence import hmip_found
+from hmip.analyses.national import MIDDLE_CLAIM, middle_claim_text
 from hmip.analyses.pack_model import (
     GAP_THAT_MATTERS,
     EqualityHeadline,
@@ -39,6 +41,9 @@ from hmip.stats.disproportionality import MINORITY, group_counts, make_grouping
 from hmip.stats.funnel import rank_uncertainty
 from hmip.stats.intervals import newcombe_difference
 from hmip.stats.sampling import overall_distribution, standard_rating_distribution
+
+#: How many of HMIP's findings a PDU page leads with (the page must stay one printed page).
+FINDINGS_ON_PAGE = 5
 
 
 def cases_needed_per_group(
@@ -357,10 +362,7 @@ def equality_headline(
 def recommendation_lines(inp: PackInputs, pdu: str) -> tuple[list[RecommendationLine], str]:
     recs = inp.recommendations[inp.recommendations["pdu"] == pdu].sort_values("number")
     if recs.empty:
-        return [], (
-            "Not held in this pack: HMIP's inspection report lists this PDU's recommendations, but "
-            "they have not yet been recorded here with their source."
-        )
+        return [], recommendations_elsewhere(pdu)
     progress = {}
     if inp.progress is not None:
         progress = {
@@ -388,6 +390,19 @@ def recommendation_lines(inp: PackInputs, pdu: str) -> tuple[list[Recommendation
     else:
         note = f"Progress as reported in {inp.progress.attrs['sources'][0]['name']}."
     return lines, note
+
+
+def recommendations_elsewhere(pdu: str) -> str:
+    """Where a PDU's recommendations are not held: one plain line naming its report, date and where
+    to read it (hmip.data.findings.report_line), or, for a PDU with no report recorded, that HMIP's
+    report on it is not recorded here."""
+    from hmip.data.findings import report_line
+    from hmip.errors import DataValidationError
+
+    try:
+        return f"{report_line(pdu)} Its recommendations are in that report."
+    except DataValidationError:
+        return "HMIP's recommendations: no inspection report is recorded for this PDU."
 
 
 def questions(page_figures: dict) -> list[Question]:
@@ -575,6 +590,8 @@ def pdu_page(
         questions=qs,
         held_back=line,
         notes=notes,
+        findings=hmip_found(pdu, FINDINGS_ON_PAGE),
+        claim=middle_claim_text() if pdu == MIDDLE_CLAIM.pdu else [],
     )
 
 

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from hmip.analyses.evidence import stated_shares_table, thresholds_text
 from hmip.analyses.pack_model import GAP_THAT_MATTERS, PackInputs, PduPage
 from hmip.analyses.words import NOT_PUBLISHED, firmness_words
 from hmip.data import loaders as d
@@ -210,6 +211,7 @@ def build_tables(
         "equality": equality,
         "recommendations": recommendations,
         "national": national_table(),
+        "stated": stated_shares_table(framework=fw),
     }
     return {k: v for k, v in tables.items() if not v.empty}
 
@@ -388,6 +390,27 @@ def table_specs(
                 "Worst national rank": "1 + PDUs possibly higher on points",
                 "Of": "PDUs rated under this framework",
                 "Source": "Where the rating was published",
+            },
+        ),
+        "stated": (
+            "HMIP stated shares",
+            "Shares of cases HMIP stated as sufficient on a key question, with their band",
+            "Figures HMIP (or a named source reporting HMIP) stated, each beside the band it falls in "
+            f"on the framework's thresholds ({thresholds_text(fw)}). A share is not a rating: HMIP "
+            "rates a standard by its lowest key question. London's figure is region-wide, not any one "
+            "PDU's.",
+            {
+                "About": "The PDU, region or England and Wales the figure is about",
+                "Level": "PDU, PDUs, region or England and Wales",
+                "Framework": "2021-2023, or revised (from late 2023)",
+                "What was stated": "The source's sentence (quotation or close paraphrase)",
+                "Share stated (%)": "The percentage stated (a quarter is 25)",
+                "Standard": "The standard the figure is about, or not named",
+                "Key question": "The key question's theme",
+                "Band on the thresholds": f"The band of the share: {thresholds_text(fw)}",
+                "Band basis": "the finding's own framework, or for reference only (revised programme)",
+                "Published": "Date published (YYYY-MM-DD, YYYY-MM or YYYY), or not stored",
+                "Source": "Publisher and date; the address without its scheme",
             },
         ),
         "recommendations": (

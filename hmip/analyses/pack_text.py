@@ -3,6 +3,7 @@ file. The glossary is :func:`hmip.analyses.glossary.pack_glossary`."""
 
 from __future__ import annotations
 
+from hmip.analyses.national import MIDDLE_CLAIM
 from hmip.analyses.pack_model import GAP_THAT_MATTERS, PackInputs
 from hmip.analyses.words import bands_sentence, points_sentence
 from hmip.data import loaders as d
@@ -16,6 +17,11 @@ def how_to_read(simulated: bool) -> list[tuple[str, str]]:
             "Header",
             "The PDU, when it was inspected and when HMIP published the report, its overall rating "
             "and its points out of the maximum.",
+        ),
+        (
+            "What HMIP found",
+            "First: HMIP's published statements, each marked as about this PDU or London-wide, with "
+            "its source and date. Real, not simulated.",
         ),
         (
             "The nine standards",
@@ -32,7 +38,8 @@ def how_to_read(simulated: bool) -> list[tuple[str, str]]:
         (
             "Position",
             "Where the PDU stands among the region's inspected PDUs, with the range of positions the "
-            "sample allows.",
+            "sample allows; nationally, among every PDU rated in 2021-2023 (published ratings), with "
+            f"{MIDDLE_CLAIM.pdu}'s 'middle' claim tested on its page.",
         ),
         (
             "Equality",

@@ -174,16 +174,20 @@ def prepare(*, framework: Framework | None = None, **parameters: object) -> Scru
     simulated = d.is_simulated(*inp.data.loaded)
     years = Counter(p.inspected for p in pages if p.inspected != NOT_PUBLISHED)
     year = years.most_common(1)[0][0] if years else "year not published"
-    loaded = [*inp.data.loaded, inp.recommendations] + (
+    from hmip.data.findings import load_findings, load_reports
+
+    loaded = [*inp.data.loaded, inp.recommendations, load_findings(), load_reports()] + (
         [inp.progress] if inp.progress is not None else []
     )
     sources = d.sources(*loaded)
     basis = [
         "HMIP's published ratings, points and dates: real (press releases of Oct and Nov 2022; "
         "Lewisham and Bromley PDU presentation, Jan 2023).",
-        "HMIP's recommendations: real, with their source; held for "
+        "What HMIP found (first on each PDU page): HMIP's published statements, real, each with "
+        "its source and date.",
+        "HMIP's recommendations: real, with their source, for "
         + (", ".join(sorted(set(inp.recommendations["pdu"]))) or "no PDU")
-        + " only so far.",
+        + "; for the others, the page names the report and where to read it.",
     ]
     if simulated:
         basis.append(

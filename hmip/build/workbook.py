@@ -61,6 +61,7 @@ TABLE_NOTES = {
     "equality": ("disclosure", "sample", "not_available"),
     "recommendations": ("progress", "not_available"),
     "national": ("not_available", "implied"),
+    "stated": ("not_available",),
 }
 
 
