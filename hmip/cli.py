@@ -10,16 +10,50 @@
 
 Exit statuses (defined in :mod:`hmip.errors`): 0 success; 1 a report or check failed; 2 bad input or
 usage (the message names the file, row and column); 3 another build holds the reports lock;
-130 interrupted.
+4 the reports folder could not be written (disk full, read-only); 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
-from hmip.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, HmipError
+from hmip.errors import EXIT_BAD_INPUT, EXIT_DISK, EXIT_INTERRUPTED, EXIT_OK, DiskFault, HmipError
+
+
+def _at_least_one(text: str) -> int:
+    """``--keep`` and ``--timeout``: a whole number of at least 1 (``--keep 0`` would delete every
+    published run)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of at least 1, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+class _Stops:
+    """SIGTERM (and SIGINT) from the first moment of the command: exit 130, as the README says. A build
+    installs its own handlers while it runs; once it has published (or kept a failed run), a signal no
+    longer changes its exit status (:meth:`settle`)."""
+
+    def __init__(self):
+        self.settled = False
+
+    def __call__(self, signum, frame):
+        if not self.settled:
+            raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    def settle(self) -> None:
+        self.settled = True
+
+
+STOPS = _Stops()
 
 
 def _rate(args) -> int:
@@ -194,7 +228,10 @@ def _add_run_arguments(parser) -> None:
         "--title", default=None, help="the banner's title (default: the notebook's)"
     )
     parser.add_argument(
-        "--timeout", type=int, default=None, help="time limit per cell in seconds (default 900)"
+        "--timeout",
+        type=_at_least_one,
+        default=None,
+        help="time limit for the whole notebook in seconds (default 900)",
     )
     parser.add_argument("--kernel", default="hmip", help="Jupyter kernel (default: hmip)")
 
@@ -232,12 +269,16 @@ def _add_build_arguments(parser) -> None:
     parser.add_argument("--out", default=None, help="output folder (default: reports/)")
     parser.add_argument(
         "--keep",
-        type=int,
+        type=_at_least_one,
         default=None,
-        help="successful runs to keep (default: the catalogue's, else 5)",
+        help="published runs to keep, at least 1; as many failed runs and logs are kept "
+        "(default: the catalogue's, else 5)",
     )
     parser.add_argument(
-        "--timeout", type=int, default=None, help="time limit per report in seconds"
+        "--timeout",
+        type=_at_least_one,
+        default=None,
+        help="time limit for each report's whole run, in seconds",
     )
 
 
@@ -307,7 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("folder", help="the folder holding every report's NAME.html (and NAME.ipynb)")
     pub.add_argument("--catalogue", default=None, help="catalogue file (default: reports.toml)")
     pub.add_argument("--out", default=None, help="output folder (default: reports/)")
-    pub.add_argument("--keep", type=int, default=None, help="successful runs to keep")
+    pub.add_argument(
+        "--keep", type=_at_least_one, default=None, help="published runs to keep (at least 1)"
+    )
     pub.set_defaults(func=_publish)
     run = sub.add_parser(
         "run",
@@ -321,10 +364,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from hmip.errors import NO_SPACE_ERRNOS
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        for sig in (signal.SIGTERM, signal.SIGINT):  # before anything else: a stop is 130
+            signal.signal(sig, STOPS)
+        parser = build_parser()
+        args = parser.parse_args(argv)
         return args.func(args)
     except HmipError as exc:  # every error raised on purpose: one message, no traceback
         print(f"error: {exc}", file=sys.stderr)
@@ -334,6 +380,19 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `hmip rate ... | head`
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:
+        if not (isinstance(exc, DiskFault) or exc.errno in NO_SPACE_ERRNOS):
+            raise
+        # a full disk or a read-only folder: one line, its own status
+        print(
+            f"error: {exc if isinstance(exc, DiskFault) else _disk_message(exc)}", file=sys.stderr
+        )
+        return EXIT_DISK
+
+
+def _disk_message(exc: OSError) -> str:
+    where = f": {exc.filename}" if exc.filename else ""
+    return f"could not write{where} ({exc.strerror or exc})"
 
 
 if __name__ == "__main__":

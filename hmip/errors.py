@@ -7,6 +7,7 @@ its message and no traceback (:func:`hmip.cli.main`).
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 #: Exit statuses of the ``hmip`` command, for schedulers. Defined here only.
@@ -14,6 +15,9 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # a report or check failed; nothing was published
 EXIT_BAD_INPUT = 2  # bad catalogue, parameters, data file or usage; nothing ran
 EXIT_LOCKED = 3  # another build holds the reports lock
+EXIT_DISK = (
+    4  # the reports folder could not be written (disk full, read-only); nothing was published
+)
 EXIT_INTERRUPTED = 130  # stopped by SIGINT or SIGTERM; nothing was published
 
 
@@ -84,3 +88,23 @@ class CatalogueError(HmipError):
 
 class KernelError(HmipError):
     """The project's Jupyter kernel is missing or broken."""
+
+
+#: errno values that mean a folder cannot be written: disk full, quota, file too large, read-only
+#: file system, no permission
+DISK_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}
+)
+
+
+#: of those, the ones no reading of an input can cause: the disk is full or read-only
+NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+
+
+def is_disk_fault(exc: BaseException) -> bool:
+    return isinstance(exc, DiskFault) or (isinstance(exc, OSError) and exc.errno in DISK_ERRNOS)
+
+
+class DiskFault(OSError):
+    """The reports folder could not be written (disk full, read-only, no permission): what the build
+    had staged is removed and nothing published changes. The command line gives :data:`EXIT_DISK`."""

@@ -13,17 +13,20 @@ How a build runs:
    process forked from a warm worker, with its own kernel (forked too, over IPC in a private 0700
    directory removed afterwards), a time limit, into ``reports/.staging/<run-id>/``. HTML is rendered
    only from a successful execution, with code hidden and nothing fetched from the network.
-3. Only if every report succeeded is the run moved to ``reports/<run-id>/`` and ``reports/index.html``
-   and ``reports/latest`` switched (atomic renames, :mod:`hmip.build.publish`); the last ``keep`` runs
-   are kept. A partial build (``--only``) carries every other catalogue report over from the latest
+3. Only if every report succeeded is the run (with its own ``index.html``) moved to
+   ``reports/<run-id>/`` and published by one atomic switch, ``reports/latest``
+   (``reports/index.html`` links to ``latest/index.html``; :mod:`hmip.build.publish`); the last
+   ``keep`` runs are kept, and as many failed runs and logs. A partial build (``--only``) carries every other catalogue report over from the latest
    published run, marked with its original build time, so the index never loses a report.
 4. If any report failed, or the build was stopped (SIGTERM, SIGINT), nothing published changes: the
    executed notebooks (with their errors) are kept under ``reports/failed/<run-id>/`` and named in the
    message. Workers and kernels are stopped with the build, and die with it if it is killed.
 
-Exit statuses (defined in :mod:`hmip.errors`): 0 every report built and published; 1 a report failed
-or timed out (nothing published); 2 bad catalogue, parameters or usage (nothing ran); 3 another build
-holds the lock; 130 stopped by SIGTERM or SIGINT (nothing published). Each run writes
+Exit statuses (defined in :mod:`hmip.errors`): 0 every report built and published (a SIGTERM after
+publishing does not change it); 1 a report failed or timed out (nothing published); 2 bad catalogue,
+parameters or usage (nothing ran), or a report refused its data or a parameter; 3 another build holds
+the lock; 4 the reports folder could not be written (disk full, read-only: this run removed, nothing
+published changed); 130 stopped by SIGTERM or SIGINT (nothing published). Each run writes
 ``reports/logs/<run-id>.log``: progress, the package versions, and every worker's and kernel's own
 output and warnings (the console shows only one line per report and a summary).
 """
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import json
 import os
 import shutil
@@ -50,6 +54,7 @@ from hmip.build.catalogue import (
     load_catalogue,
     notebook_imports,
     pack_jobs,
+    positive_setting,
     validate_jobs,
 )
 from hmip.build.lazy import defer_rfc3987_syntax
@@ -65,14 +70,24 @@ from hmip.build.pool import (
 )
 from hmip.build.publish import (
     Staging,
+    disk_error_text,
+    disk_faults,
     locked_message,
     open_staging,
     publish,
     reports_lock,
     run_meta,
+    writable,
 )
 from hmip.build.results import JobResult, RunSummary
-from hmip.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, CatalogueError
+from hmip.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    CatalogueError,
+)
 from hmip.paths import reports_dir, resolve
 
 
@@ -91,6 +106,10 @@ def build(
     """Build the catalogue. Returns (exit status, summary)."""
     defer_rfc3987_syntax()  # before anything imports nbformat (see hmip.build.lazy)
     stream = stream or sys.stdout
+    if keep is not None:
+        keep = positive_setting(keep, "--keep")
+    if timeout is not None:
+        timeout = positive_setting(timeout, "--timeout")
     cat_path = resolve(catalogue or DEFAULT_CATALOGUE)
     catalogue_jobs, settings = load_catalogue(cat_path)
     selected = _select(catalogue_jobs, only)
@@ -98,34 +117,39 @@ def build(
         return _list(
             selected, settings, cat_path=cat_path, timeout=timeout, fmt=list_format, stream=stream
         )
+    out_dir = Path(out) if out else reports_dir()
+    writable(out_dir)  # a read-only or full reports folder: one line, exit 4, before any work
     sink = LogSink()
-    with warnings_to(sink):  # third-party warnings go to the run's log, never the console
+    with warnings_to(sink), stop_signals() as stop_state:  # SIGTERM from here on: exit 130
         n_jobs = max(1, min(jobs or os.cpu_count() or 1, len(selected)))
         hello = {
             "modules": notebook_imports([j.notebook for j in selected]),
             "kernel": settings.kernel,
             "validate": [asdict(j) for j in selected],  # checked there: papermill is imported there
         }
-        pool = WorkerPool(n_jobs, hello, sink)
+        pool = None
         try:
-            with stop_signals() as stop_state:
-                pool.wait_checked()
-                plan = _Plan(
-                    jobs=selected,
-                    catalogue_jobs=catalogue_jobs,
-                    settings=settings,
-                    partial=bool(only),
-                    keep=keep if keep is not None else settings.keep,
-                    timeout=timeout or settings.timeout,
-                )
-                return _build_checked(
-                    pool, plan, out=out, stream=stream, sink=sink, stop_state=stop_state
-                )
+            pool = WorkerPool(n_jobs, hello, sink)
+            stop_state.started = time.perf_counter()
+            pool.wait_checked()
+            plan = _Plan(
+                jobs=selected,
+                catalogue_jobs=catalogue_jobs,
+                settings=settings,
+                partial=bool(only),
+                keep=keep if keep is not None else settings.keep,
+                timeout=timeout or settings.timeout,
+            )
+            return _build_checked(
+                pool, plan, out=out_dir, stream=stream, sink=sink, stop_state=stop_state
+            )
         except BaseException:
-            pool.terminate()
+            if pool is not None:
+                pool.terminate()
             raise
         finally:
-            pool.close()
+            if pool is not None:
+                pool.close()  # still under the stop handlers: a SIGTERM now cannot change the outcome
 
 
 def _list(
@@ -176,17 +200,23 @@ class _Plan:
 def _build_checked(
     pool: WorkerPool, plan: _Plan, *, out, stream, sink: LogSink, stop_state: StopState
 ) -> tuple[int, RunSummary]:
-    out_dir = Path(out) if out else reports_dir()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = Path(out)
     with reports_lock(out_dir) as locked:
         if not locked:
             stream.write(locked_message(out_dir))
             return EXIT_LOCKED, RunSummary(status="locked")
         meta = run_meta(paper=plan.settings.paper)
-        staging = open_staging(out_dir)
-        return _build_locked(
-            pool, plan, staging=staging, stream=stream, sink=sink, meta=meta, stop_state=stop_state
-        )
+        with disk_faults(out_dir, stop_state=stop_state) as fault:
+            staging = fault.staging = open_staging(out_dir)
+            return _build_locked(
+                pool,
+                plan,
+                staging=staging,
+                stream=stream,
+                sink=sink,
+                meta=meta,
+                stop_state=stop_state,
+            )
 
 
 def schedule(jobs: list[Job], out_dir: Path) -> list[Job]:
@@ -262,9 +292,13 @@ def _build_locked(
                 progress=progress,
                 started=started,
                 interrupted=stop,
+                keep=plan.keep,
             )
         stop_state.critical = True  # from here on a signal is recorded, not obeyed halfway
         ordered = [results[j.name] for j in jobs]
+        full = next((r for r in ordered if not r.ok and disk_error_text(r.error)), None)
+        if full is not None:  # a report could not write its files: a disk fault, not a report's
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(staging.out_dir))
         if any(not r.ok for r in ordered):
             return _keep_failed(
                 staging,
@@ -275,6 +309,7 @@ def _build_locked(
                 progress=progress,
                 started=started,
                 interrupted=None,
+                keep=plan.keep,
             )
         if plan.partial:
             ordered = _carry_over(
@@ -366,8 +401,9 @@ def _keep_failed(
     progress: Progress,
     started: float,
     interrupted: BuildInterrupted | None,
+    keep: int,
 ) -> tuple[int, RunSummary]:
-    from hmip.build.publish import write_manifest
+    from hmip.build.publish import prune_failed_and_logs, write_manifest
 
     dest = staging.out_dir / names.FAILED / staging.run_id
     ordered = []
@@ -391,6 +427,7 @@ def _keep_failed(
     dest.parent.mkdir(exist_ok=True)
     shutil.move(str(staging.folder), dest)
     staging.tidy()
+    prune_failed_and_logs(staging.out_dir, keep)  # failed runs and logs are kept as runs are
     summary.failed_dir = str(dest)
     if interrupted:
         done = sum(r.ok for r in ordered)
@@ -404,17 +441,34 @@ def _keep_failed(
         progress.line(
             f"FAILED {r.name}: {r.error}\n  executed notebook with the error: {r.notebook}"
         )
+    refused = all(r.ename in input_error_names() for r in failed)
     progress.line(
-        f"{len(failed)} of {len(ordered)} reports failed: nothing was published; "
-        f"the previous reports and index are unchanged. Log: {summary.log}"
+        f"{len(failed)} of {len(ordered)} reports failed"
+        + (" (their data or parameters were refused)" if refused else "")
+        + f": nothing was published; the previous reports and index are unchanged. Log: {summary.log}"
     )
-    return EXIT_FAILED, summary
+    # a bad data file or parameter (the notebook raised the project's HmipError) is bad input: 2
+    return (EXIT_BAD_INPUT if refused else EXIT_FAILED), summary
 
 
-def _previous_results(prev_dir: Path) -> dict[str, JobResult]:
-    """The successful results of the latest published run, each with its build time and its run."""
+def input_error_names() -> set[str]:
+    """The names of the project's input errors (HmipError and every subclass): a report that raised
+    one was refused its data or parameters."""
+    from hmip.errors import HmipError
+
+    found, todo = set(), [HmipError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return found
+
+
+def _previous_results(prev_dir: Path) -> dict[str, JobResult] | None:
+    """The successful results of the latest published run, each with its build time and its run; None
+    when its manifest is missing or damaged."""
     previous: dict[str, JobResult] = {}
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+    try:
         m = json.loads((prev_dir / names.MANIFEST).read_text(encoding="utf-8"))
         for entry in m["results"]:
             r = JobResult.from_dict(entry)
@@ -423,7 +477,36 @@ def _previous_results(prev_dir: Path) -> dict[str, JobResult]:
                 if not r.carried_over:
                     r.from_run = m.get("run_id", prev_dir.name)
                 previous[r.name] = r
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
     return previous
+
+
+def _results_from_files(prev_dir: Path, jobs: list[Job]) -> dict[str, JobResult]:
+    """When a run's manifest is damaged: its reports, rebuilt from the files in its folder (each built
+    when its HTML was last written)."""
+    from datetime import UTC, datetime
+
+    found = {}
+    for j in jobs:
+        html = prev_dir / names.report_html(j.name)
+        if html.is_file():
+            built = datetime.fromtimestamp(html.stat().st_mtime, UTC)
+            found[j.name] = JobResult.for_job(
+                j, ok=True, built_at=built.strftime("%Y-%m-%d %H:%M:%S UTC"), from_run=prev_dir.name
+            )
+    return found
+
+
+def _previous_run(out_dir: Path) -> Path | None:
+    """The run to carry over from: the one ``latest`` names, else (``latest`` lost) the newest run."""
+    from hmip.build.publish import _runs
+
+    latest = out_dir / names.LATEST
+    if latest.is_symlink() and latest.resolve().is_dir():
+        return latest.resolve()
+    runs = _runs(out_dir)
+    return runs[-1] if runs else None
 
 
 def _carry_over(
@@ -440,16 +523,26 @@ def _carry_over(
     others = [j for j in catalogue_jobs if j.name not in rebuilt]
     if not others:
         return built
-    latest = staging.out_dir / names.LATEST
-    prev_dir = latest.resolve() if latest.is_symlink() or latest.exists() else None
-    previous: dict[str, JobResult] = {}
-    if prev_dir is not None and (prev_dir / names.MANIFEST).is_file():
-        previous = _previous_results(prev_dir)
-    if not previous:
+    prev_dir = _previous_run(staging.out_dir)
+    if prev_dir is None:  # the first build of this folder: only then may a run hold fewer reports
         progress.line(
             f"no earlier run to carry over from: publishing only the {len(built)} reports built"
         )
         return built
+    previous = _previous_results(prev_dir)
+    if previous is None:  # a damaged manifest must not make reports disappear
+        previous = _results_from_files(prev_dir, others)
+        progress.line(
+            f"the manifest of run {prev_dir.name} is missing or damaged: carrying its reports over "
+            f"from the files in its folder ({len(previous)} of {len(others)} found)"
+        )
+    if not previous:
+        staging.discard()
+        raise CatalogueError(
+            f"--only: the earlier run {prev_dir} holds none of the other reports "
+            f"({', '.join(j.name for j in others)}), so this run would lose them; nothing was "
+            "published. Build every report (without --only)."
+        )
     by_name = {r.name: r for r in built}
     missing = []
     for j in others:
@@ -459,7 +552,7 @@ def _carry_over(
             continue
         for name in (names.report_html(j.name), names.report_notebook(j.name)):
             if (prev_dir / name).is_file():
-                shutil.copy2(prev_dir / name, staging.folder / name)
+                shutil.copy2(prev_dir / name, names.inside(staging.folder, name))
         by_name[j.name] = dataclasses.replace(
             r,
             title=j.title,

@@ -104,8 +104,8 @@ def load_catalogue(path: str | Path) -> tuple[list[Job], Settings]:
             )
         packs.append((str(entry["region"]), paper))
     settings = Settings(
-        int(s.get("keep", DEFAULT_KEEP)),
-        int(s.get("timeout", DEFAULT_TIMEOUT)),
+        positive_setting(s.get("keep", DEFAULT_KEEP), f"{path}: [settings] keep"),
+        positive_setting(s.get("timeout", DEFAULT_TIMEOUT), f"{path}: [settings] timeout"),
         str(s.get("kernel", "hmip")),
         tuple(packs),
         str(s.get("paper", "A4")),
@@ -148,11 +148,45 @@ def load_catalogue(path: str | Path) -> tuple[list[Job], Settings]:
             jobs.append(Job(entry["name"], entry["title"], entry["notebook"], params, group=group))
     if not jobs:
         raise CatalogueError(f"{path}: no [[report]] entries")
+    for j in jobs:
+        check_report_name(j.name, f"{path}: report name")
     job_names = [j.name for j in jobs]
     dupes = sorted({n for n in job_names if job_names.count(n) > 1})
     if dupes:
         raise CatalogueError(f"{path}: report names must be unique; repeated: {dupes}")
     return jobs, settings
+
+
+def positive_setting(value, what: str) -> int:
+    """A whole number of at least 1 (``keep``: runs kept; ``timeout``: seconds a report may take). 0 or
+    less would delete every published run, or stop every report at once: refused (exit 2)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise CatalogueError(f"{what} must be a whole number of at least 1, got {value!r}")
+    try:
+        number = int(value)
+    except ValueError:
+        raise CatalogueError(
+            f"{what} must be a whole number of at least 1, got {value!r}"
+        ) from None
+    if number < 1:
+        raise CatalogueError(f"{what} must be at least 1, got {number}")
+    return number
+
+
+def check_report_name(name: str, what: str = "report name") -> str:
+    """A report's name is a simple slug (``names.REPORT_NAME_PATTERN``: lower-case letters, digits and
+    single hyphens): it names files in the run's folder and must never reach outside it."""
+    if not names.is_report_name(name):
+        raise CatalogueError(
+            f"{what} {name!r} is not accepted: use lower-case letters, digits and single hyphens "
+            f"(e.g. 'sample-size-newham'), at most {names.MAX_NAME} characters"
+            + (
+                f"; {', '.join(sorted(names.RESERVED))} are reserved"
+                if name in names.RESERVED
+                else ""
+            )
+        )
+    return name
 
 
 def _group(entry: dict, where: str) -> str:
@@ -192,20 +226,46 @@ def pack_jobs(settings: Settings) -> list[Job]:
 _TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}
 
 
-def validate_jobs(jobs: list[Job]) -> None:
-    """Refuse unknown parameters and wrong types, using papermill's inspection of each notebook."""
+def inspect_parameters(notebook: Path) -> dict:
+    """The notebook's declared parameters (papermill's inspection); a notebook that cannot be inspected
+    (no kernelspec, not a notebook) raises :class:`ParameterError` saying why, in one line."""
+    import json
+
     import papermill as pm
 
+    try:
+        meta = json.loads(Path(notebook).read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ParameterError(f"{notebook} is not a readable notebook: {exc}") from None
+    if not (meta.get("kernelspec") or {}).get("name"):
+        raise ParameterError(
+            f"{notebook} has no kernelspec (metadata.kernelspec.name): open it in Jupyter with the "
+            "'hmip' kernel and save it"
+        )
+    try:
+        return pm.inspect_notebook(str(notebook))
+    except Exception as exc:  # noqa: BLE001 - any failure to read its parameters is one line
+        raise ParameterError(f"{notebook}: its parameters cannot be read: {exc}") from None
+
+
+def validate_jobs(jobs: list[Job]) -> None:
+    """Refuse unknown parameters and wrong types, using papermill's inspection of each notebook."""
     problems = []
-    inspected: dict[str, dict] = {}
+    inspected: dict[str, dict | None] = {}
     for job in jobs:
         nb = resolve(job.notebook)
         if not nb.is_file():
             problems.append(f"{job.name}: notebook not found: {job.notebook}")
             continue
         if job.notebook not in inspected:
-            inspected[job.notebook] = pm.inspect_notebook(str(nb))
+            try:
+                inspected[job.notebook] = inspect_parameters(nb)
+            except ParameterError as exc:
+                inspected[job.notebook] = None
+                problems.append(f"{job.name}: {exc}")
         declared = inspected[job.notebook]
+        if declared is None:
+            continue
         for key, value in job.parameters.items():
             if key not in declared:
                 problems.append(
@@ -322,9 +382,7 @@ def notebook_parameters(notebook: str | Path, pairs: list[tuple[str, str]]) -> d
     """``-p NAME VALUE`` pairs checked against the notebook's parameters cell and converted to the
     declared types. An unknown name or a value of the wrong type raises :class:`ParameterError` naming
     the accepted parameters (and the nearest name)."""
-    import papermill as pm
-
-    declared = pm.inspect_notebook(str(notebook))
+    declared = inspect_parameters(Path(notebook))
     params = {}
     for name, raw in pairs:
         if name not in declared:

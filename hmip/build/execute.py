@@ -39,9 +39,28 @@ from hmip.build.results import JobResult
 from hmip.errors import EXIT_INTERRUPTED
 from hmip.paths import resolve
 
+#: a report process that could not write its files (disk full, read-only) exits with this (EX_IOERR)
+DISK_FAULT_STATUS = 74
+DISK_FAULT_TEXT = "OSError: [Errno 28] No space left on device, or a read-only file system"
+
+
+def _no_space(exc: BaseException) -> bool:
+    from hmip.errors import NO_SPACE_ERRNOS
+
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in NO_SPACE_ERRNOS:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+class ReportTimeLimit(BaseException):
+    """The report's whole run exceeded its time limit. A BaseException (not TimeoutError, which asyncio
+    and nbclient catch as a cell's own timeout) so that no library code swallows it."""
+
 
 def _timeout_handler(signum, frame):  # pragma: no cover - exercised by a timed-out report
-    raise TimeoutError("the report exceeded its time limit")
+    raise ReportTimeLimit("the report exceeded its time limit")
 
 
 def _now() -> str:
@@ -126,12 +145,13 @@ def run_job(
     from hmip.build.kernel import forked_kernel_manager, ipc_kernel_manager
 
     start = time.perf_counter()
-    out_nb = Path(notebook_path or Path(staging) / names.report_notebook(job["name"]))
-    out_html = Path(html_path or Path(staging) / names.report_html(job["name"]))
+    # every file a report writes lies inside its run's folder (its name is a checked slug)
+    out_nb = Path(notebook_path or names.inside(staging, names.report_notebook(job["name"])))
+    out_html = Path(html_path or names.inside(staging, names.report_html(job["name"])))
     result = JobResult.for_job(job, notebook=str(out_nb))
     old = signal.signal(signal.SIGALRM, _timeout_handler)
-    # papermill's per-cell limit fires first and writes the notebook with the error; the alarm is a backstop
-    signal.alarm(int(timeout) + 30)
+    # the limit is the report's whole run (every cell together), not each cell's
+    signal.alarm(max(1, int(timeout)))
     km = None
     engine = {}
     try:
@@ -158,7 +178,6 @@ def run_job(
         )
         _stop_kernel(km)  # outputs are written by then
         km = None
-        signal.alarm(0)
         durations = [c.metadata.get("papermill", {}).get("duration") or 0.0 for c in nb.cells]
         result.cell_seconds = float(sum(durations))
         t = time.perf_counter()
@@ -172,11 +191,13 @@ def run_job(
             ),
             encoding="utf-8",
         )
+        signal.alarm(0)  # the limit covers rendering too
         result.render_seconds = time.perf_counter() - t
         result.html = str(out_html)
         result.ok = True
-    except TimeoutError:
-        result.error = f"timed out after {timeout} s"
+    except ReportTimeLimit:
+        result.error = f"timed out: the report ran longer than its limit of {timeout} s"
+        result.ename = "TimeoutError"
     except Exception as exc:  # noqa: BLE001 - every failure is reported, none is fatal to the others
         result.error = _short_error(exc)
         result.ename = str(getattr(exc, "ename", "") or type(exc).__name__)
@@ -231,6 +252,9 @@ def _stop_kernel(km) -> None:
     pid = getattr(getattr(km, "provisioner", None), "pid", None)
     try:
         if getattr(km, "forked", False) and pid:
+            # the kernel leads its own process group: what its cells started (a `sleep &`) goes too
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
@@ -253,6 +277,7 @@ def _write_failure_notebook(source: Path, target: Path, parameters: dict, error:
         nb = nbformat.read(source, as_version=4)
     except Exception:  # noqa: BLE001 - the log must be written whatever the source's state
         nb = nbformat.v4.new_notebook()
+    nb.metadata["hmip"] = {"did_not_finish": True}  # an output of a run (hmip run may replace it)
     params = "\n".join(f"- `{k}` = `{v!r}`" for k, v in parameters.items()) or "- defaults"
     nb.cells.insert(
         0,
@@ -339,7 +364,7 @@ class _Worker:
 
     def stop(self, signum, frame) -> None:
         """SIGTERM (from the builder, or the parent-death signal): kill the report processes now; their
-        kernels follow (parent-death signal)."""
+        kernels follow (parent-death signal), and so does whatever their cells started."""
         import shutil
 
         for pid in (self.child, self.spare.pid if self.spare else None):
@@ -348,7 +373,38 @@ class _Worker:
                     os.kill(pid, signal.SIGKILL)
         if self.spare:
             shutil.rmtree(self.spare.kernel_dir, ignore_errors=True)
+        self.spare = None
+        with contextlib.suppress(Exception):
+            self.sweep(wait=1.0)
         os._exit(EXIT_INTERRUPTED)
+
+    def sweep(self, wait: float = 0.0) -> list[int]:
+        """Kill every process under this worker except its primed spare: the processes a report's cells
+        started, whose kernel has gone (this worker is their subreaper, so they are its children now,
+        not init's), with everything they started. ``wait``: first give a killed report's kernel that
+        long to die, so that its own children are reparented here."""
+        import psutil
+
+        spare = self.spare.pid if self.spare else None
+        deadline = time.monotonic() + wait
+        killed: list[int] = []
+        while True:
+            try:
+                kids = [k for k in psutil.Process().children() if k.pid != spare]
+            except psutil.Error:
+                return killed
+            for k in kids:
+                with contextlib.suppress(psutil.Error):
+                    family = [k, *k.children(recursive=True)]
+                    for p in family:
+                        with contextlib.suppress(psutil.Error):
+                            p.kill()
+                            killed.append(p.pid)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(k.pid, 0)
+            if time.monotonic() >= deadline:
+                return killed
+            time.sleep(0.05)
 
     # -- in a forked child ---------------------------------------------------------------------------------
     def _child_start(self, parent: int) -> None:
@@ -395,9 +451,9 @@ class _Worker:
             try:
                 self._child_start(me)
                 body()
-            except BaseException:  # noqa: BLE001
+            except BaseException as exc:  # noqa: BLE001
                 traceback.print_exc()
-                code = 1
+                code = DISK_FAULT_STATUS if _no_space(exc) else 1
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
@@ -479,7 +535,8 @@ class _Worker:
         self.child = pid
         if msg["forked"] and self.prime_ahead and self.spare is None and msg.get("more", True):
             self.make_spare(msg)
-        hard_limit = time.monotonic() + float(msg["timeout"]) + 60
+        # the report's own alarm ends it at its limit; this is the backstop (stuck in C code)
+        hard_limit = time.monotonic() + float(msg["timeout"]) + 10
         status = None
         while status is None:
             done, st = os.waitpid(pid, os.WNOHANG)
@@ -490,19 +547,25 @@ class _Worker:
                 os.kill(pid, signal.SIGKILL)
             time.sleep(0.02)
         self.child = None
+        self.sweep()  # whatever the report started (a `sleep &` in a cell) ends with it
         try:
             result = json.loads(result_file.read_text(encoding="utf-8"))
             result_file.unlink()
         except (OSError, ValueError):
-            failed = JobResult.for_job(
-                job, error=f"the report process ended with status {status} before reporting"
+            result_file.unlink(missing_ok=True)
+            why = (
+                f"{DISK_FAULT_TEXT} (the report process could not write its files)"
+                if status == DISK_FAULT_STATUS
+                else f"the report process ended with status {status} before reporting"
             )
+            failed = JobResult.for_job(job, error=why)
             if not pack:  # a failed report always leaves a notebook with its error
                 out_nb = Path(staging) / names.report_notebook(job["name"])
-                if not out_nb.exists():
-                    _write_failure_notebook(
-                        resolve(job["notebook"]), out_nb, job["parameters"], failed.error
-                    )
+                with contextlib.suppress(OSError):  # the disk may be full
+                    if not out_nb.exists():
+                        _write_failure_notebook(
+                            resolve(job["notebook"]), out_nb, job["parameters"], failed.error
+                        )
                 failed.notebook = str(out_nb)
             result = failed.to_dict()
         return result
@@ -510,9 +573,10 @@ class _Worker:
 
 def _worker_loop(fd: int, parent: int, forked: bool, prime_ahead: bool) -> int:
     """A worker, just forked from the warm process: run the builder's jobs from socket ``fd``."""
-    from hmip.build.kernel import set_parent_death_signal
+    from hmip.build.kernel import set_child_subreaper, set_parent_death_signal
 
     set_parent_death_signal(signal.SIGTERM)  # its parent is the warm process
+    set_child_subreaper()  # orphans of a report's kernel come here, to be stopped (Worker.sweep)
     worker = _Worker(fd, prime_ahead)
     worker.parent = parent
     if worker.parent_gone():

@@ -25,6 +25,32 @@ FAILED = "failed"
 LOGS = "logs"
 
 
+#: a report's name: lower-case letters and digits in words joined by single hyphens (no dots, slashes
+#: or absolute paths: a name is a file name in the run's folder and nothing else)
+REPORT_NAME_PATTERN = r"[a-z0-9]+(-[a-z0-9]+)*"
+MAX_NAME = 100
+#: names the run's folder uses for itself (``index.html``, ``manifest.json``)
+RESERVED = frozenset({"index", "manifest", "latest", "failed", "logs"})
+
+
+def is_report_name(name: str) -> bool:
+    return (
+        isinstance(name, str)
+        and len(name) <= MAX_NAME
+        and re.fullmatch(REPORT_NAME_PATTERN, name) is not None
+        and name not in RESERVED
+    )
+
+
+def inside(folder: Path, name: str) -> Path:
+    """``folder / name``, resolved, refused (ValueError) unless it lies inside ``folder``."""
+    root = Path(folder).resolve()
+    target = (root / name).resolve()
+    if target.parent != root:
+        raise ValueError(f"{name!r} would be written outside {root}")
+    return target
+
+
 def slug(text: str) -> str:
     """'Lewisham and Bromley' -> 'lewisham-and-bromley'; anything but letters and digits is a hyphen."""
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
@@ -37,6 +63,12 @@ def region_slug(region: str) -> str:
 
 def is_run_id(name: str) -> bool:
     return re.fullmatch(RUN_ID_PATTERN, name) is not None
+
+
+def run_id_order(run_id: str) -> tuple[str, int]:
+    """Sort key: by time, then by the counter (``...Z-10`` after ``...Z-9``)."""
+    base, _, n = run_id.partition("-")
+    return base, int(n or 0)
 
 
 def new_run_id(out_dir: Path) -> str:

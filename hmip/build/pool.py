@@ -126,6 +126,9 @@ def stop_signals():
     finally:
         for s, h in old.items():
             signal.signal(s, h)
+        if state.critical:  # the outcome is decided (published, or kept as failed): a later signal
+            for h in old.values():  # must not turn it into 130 (hmip.cli's handler settles)
+                getattr(h, "settle", lambda: None)()
 
 
 # --- The worker pool ----------------------------------------------------------------------------------------

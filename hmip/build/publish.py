@@ -25,7 +25,7 @@ from hmip.build.index import index_html
 from hmip.build.lazy import defer_rfc3987_syntax
 from hmip.build.pool import Progress, name_width
 from hmip.build.results import JobResult, RunSummary
-from hmip.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_OK
+from hmip.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, DiskFault, is_disk_fault
 from hmip.paths import reports_dir, resolve
 
 
@@ -43,13 +43,137 @@ def atomic_symlink(target: str, link: Path) -> None:
     os.replace(tmp, link)
 
 
+def _runs(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(
+        (
+            p
+            for p in folder.iterdir()
+            if p.is_dir() and not p.is_symlink() and names.is_run_id(p.name)
+        ),
+        key=lambda p: names.run_id_order(p.name),
+    )
+
+
+INDEX_TARGET = f"{names.LATEST}/{names.INDEX}"
+
+
+def index_link(out_dir: Path) -> None:
+    """``reports/index.html`` -> ``latest/index.html`` (relative), made once; an index written by an
+    older version (a file) is replaced by the link."""
+    index = out_dir / names.INDEX
+    if index.is_symlink() and os.readlink(index) == INDEX_TARGET:
+        return
+    atomic_symlink(INDEX_TARGET, index)
+
+
 def prune_runs(out: Path, keep: int) -> list[str]:
-    runs = sorted(p for p in out.iterdir() if p.is_dir() and names.is_run_id(p.name))
+    """Keep the newest ``keep`` published runs (at least 1, and never the one ``latest`` names)."""
+    if int(keep) < 1:
+        raise ValueError(f"keep must be at least 1, got {keep}")
+    latest = out / names.LATEST
+    current = latest.resolve() if latest.is_symlink() else None
+    runs = _runs(out)
     removed = []
     for old in runs[: max(0, len(runs) - keep)]:
+        if current is not None and old.resolve() == current:
+            continue
         shutil.rmtree(old)
         removed.append(old.name)
     return removed
+
+
+def prune_failed_and_logs(out: Path, keep: int) -> list[str]:
+    """The same keep policy for what failed runs leave: ``failed/`` keeps its newest ``keep`` runs, and
+    ``logs/`` keeps the log of every run still kept (published or failed) and the newest ``keep`` others
+    (e.g. of builds stopped before they had a folder)."""
+    if int(keep) < 1:
+        raise ValueError(f"keep must be at least 1, got {keep}")
+    removed = []
+    failed = _runs(out / names.FAILED)
+    for old in failed[: max(0, len(failed) - keep)]:
+        shutil.rmtree(old, ignore_errors=True)
+        removed.append(f"{names.FAILED}/{old.name}")
+    logs_dir = out / names.LOGS
+    if logs_dir.is_dir():
+        kept_runs = {p.name for p in _runs(out)} | {p.name for p in _runs(out / names.FAILED)}
+        staging = out / names.STAGING
+        if staging.is_dir():
+            kept_runs |= {p.name for p in staging.iterdir()}
+        logs = sorted(
+            (p for p in logs_dir.glob("*.log") if names.is_run_id(p.stem)),
+            key=lambda p: names.run_id_order(p.stem),
+        )
+        others = [p for p in logs if p.stem not in kept_runs]
+        for old in others[: max(0, len(others) - keep)]:
+            old.unlink(missing_ok=True)
+            removed.append(f"{names.LOGS}/{old.name}")
+    return removed
+
+
+_DISK_WORDS = ("[Errno 28]", "No space left on device", "Read-only file system", "Disk quota")
+
+
+def disk_error_text(text: str) -> bool:
+    """A report's error message that is a disk fault (the report process could not write its files)."""
+    return any(w in (text or "") for w in _DISK_WORDS)
+
+
+def writable(out_dir: Path) -> Path:
+    """Make ``out_dir`` (and its lock file) or raise :class:`DiskFault`: one line, exit 4, before any
+    work."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with (out_dir / names.LOCK).open("a"):
+            pass
+    except OSError as exc:
+        if not is_disk_fault(exc):
+            raise
+        raise DiskFault(
+            f"cannot write to the reports folder {out_dir}: {exc.strerror}; nothing was built"
+        ) from None
+    return out_dir
+
+
+@dataclass
+class _Fault:
+    staging: Staging | None = None
+
+
+@contextlib.contextmanager
+def disk_faults(out_dir: Path, *, stop_state=None):
+    """A disk fault (full, read-only) anywhere inside: the run's staging folder, a run moved into place
+    but not yet published, and any half-written switch file are removed; published runs are untouched;
+    :class:`DiskFault` (exit 4) says so in one line."""
+    fault = _Fault()
+    try:
+        yield fault
+    except OSError as exc:
+        if isinstance(exc, DiskFault) or not is_disk_fault(exc):
+            raise
+        if stop_state is not None:
+            stop_state.critical = True
+        where = exc.filename or out_dir
+        remove_unpublished(out_dir, fault.staging)
+        raise DiskFault(
+            f"the reports folder could not be written ({exc.strerror}: {where}); this run was removed "
+            f"and the published reports are unchanged"
+        ) from None
+
+
+def remove_unpublished(out_dir: Path, staging: Staging | None) -> None:
+    """After a fault: this run's staging folder, its folder if ``latest`` does not name it, and the
+    temporary files of a switch."""
+    if staging is not None:
+        staging.discard()
+        latest = out_dir / names.LATEST
+        current = latest.resolve() if latest.is_symlink() else None
+        if staging.final.is_dir() and staging.final.resolve() != current:
+            shutil.rmtree(staging.final, ignore_errors=True)
+    for name in (names.INDEX, names.LATEST):
+        with contextlib.suppress(OSError):
+            (out_dir / f".{name}.tmp").unlink()
 
 
 @contextlib.contextmanager
@@ -205,19 +329,32 @@ def publish(
     started: float,
     n_built: int,
 ) -> tuple[int, RunSummary]:
-    """Move the staged run into place and switch the index and ``latest`` to it; prune old runs."""
+    """Move the staged run into place and publish it by ONE atomic switch: the ``latest`` link. The
+    index lives in the run's folder (``<run-id>/index.html``, links relative to ``reports/``), and
+    ``reports/index.html`` is a link to ``latest/index.html``, made once: so the index and ``latest``
+    always name the same run, whenever the build is stopped or killed. Then old runs, failed runs and
+    logs are pruned (``keep``)."""
     out_dir, final = staging.out_dir, staging.final
+    if int(keep) < 1:
+        raise ValueError(f"keep must be at least 1, got {keep}")
     summary.wall_seconds = time.perf_counter() - started
     summary.status = "published"
+    for r in results:  # every file of the run lies inside its folder (names are checked slugs)
+        names.inside(staging.folder, names.report_html(r.name))
+        names.inside(staging.folder, names.report_notebook(r.name))
     staging.release()
     write_manifest(staging.folder, summary=summary, meta=meta, results=results, final=final)
+    (staging.folder / names.INDEX).write_text(
+        index_html(staging.run_id, results, meta), encoding="utf-8"
+    )
     os.replace(staging.folder, final)
     for r in results:
         r.html = str(final / names.report_html(r.name))
         r.notebook = str(final / names.report_notebook(r.name))
-    atomic_write(out_dir / names.INDEX, index_html(staging.run_id, results, meta))
-    atomic_symlink(staging.run_id, out_dir / names.LATEST)
+    index_link(out_dir)  # made once (dangling until the first run is published)
+    atomic_symlink(staging.run_id, out_dir / names.LATEST)  # the switch
     removed = prune_runs(out_dir, keep)
+    prune_failed_and_logs(out_dir, keep)
     staging.tidy()
     carried = sum(1 for r in results if r.carried_over)
     progress.line(
@@ -257,8 +394,6 @@ def publish_gathered(
     is published (exit 1). The catalogue's scrutiny packs need no kernel and are built here, into the
     run (a failed pack: nothing is published). Then the same atomic publish as a build: copied into staging, manifest
     written, moved into place by a rename, index and ``latest`` switched, old runs pruned."""
-    from hmip.build.execute import run_pack
-
     defer_rfc3987_syntax()  # before anything imports nbformat (see hmip.build.lazy)
     stream = stream or sys.stdout
     folder = Path(folder)
@@ -270,58 +405,68 @@ def publish_gathered(
             f"{', '.join(missing)}\n"
         )
         return EXIT_FAILED, RunSummary(status="missing", missing=missing)
-    out_dir = Path(out) if out else reports_dir()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = writable(Path(out) if out else reports_dir())
     with reports_lock(out_dir) as locked:
         if not locked:
             stream.write(locked_message(out_dir))
             return EXIT_LOCKED, RunSummary(status="locked")
-        staging = open_staging(out_dir)
-        started = time.perf_counter()
-        meta = run_meta()
-        results = []
-        for j in jobs:
-            for name in (names.report_html(j.name), names.report_notebook(j.name)):
-                if (folder / name).is_file():
-                    shutil.copy2(folder / name, staging.folder / name)
-            seconds, built = _executed_info(folder / names.report_notebook(j.name))
-            if not built:
-                mtime = (folder / names.report_html(j.name)).stat().st_mtime
-                built = datetime.fromtimestamp(mtime, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-            results.append(
-                JobResult.for_job(
-                    j,
-                    ok=True,
-                    seconds=seconds,
-                    html=str(staging.folder / names.report_html(j.name)),
-                    notebook=str(staging.folder / names.report_notebook(j.name)),
-                    built_at=built,
-                )
+        with disk_faults(out_dir) as fault:
+            fault.staging = open_staging(out_dir)
+            return _publish_gathered_locked(
+                fault.staging, jobs, settings, folder=folder, stream=stream, keep=keep
             )
-        with staging.log.open("a", encoding="utf-8") as log:
-            packs = pack_jobs(settings)
-            progress = Progress(len(jobs) + len(packs), log, stream, name_width(jobs + packs))
-            progress.line(
-                f"run {staging.run_id}: publishing {len(jobs)} reports gathered from {folder}"
+
+
+def _publish_gathered_locked(
+    staging: Staging, jobs: list, settings, *, folder: Path, stream, keep: int | None
+) -> tuple[int, RunSummary]:
+    from hmip.build.execute import run_pack
+
+    started = time.perf_counter()
+    meta = run_meta()
+    results = []
+    for j in jobs:
+        for name in (names.report_html(j.name), names.report_notebook(j.name)):
+            if (folder / name).is_file():
+                shutil.copy2(folder / name, staging.folder / name)
+        seconds, built = _executed_info(folder / names.report_notebook(j.name))
+        if not built:
+            mtime = (folder / names.report_html(j.name)).stat().st_mtime
+            built = datetime.fromtimestamp(mtime, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        results.append(
+            JobResult.for_job(
+                j,
+                ok=True,
+                seconds=seconds,
+                html=str(staging.folder / names.report_html(j.name)),
+                notebook=str(staging.folder / names.report_notebook(j.name)),
+                built_at=built,
             )
-            for p in packs:  # needs no kernel: built here, from the data, like the build does
-                r = run_pack(asdict(p), str(staging.folder))
-                progress.finished(r, 0)
-                if not r.ok:
-                    staging.discard()
-                    progress.line(f"nothing was published: the scrutiny pack failed: {r.error}")
-                    return EXIT_FAILED, RunSummary(status="failed", results=[r])
-                results.append(r)
-            summary = RunSummary(
-                run_id=staging.run_id, jobs=0, log=str(staging.log), gathered_from=str(folder)
-            )
-            return publish(
-                staging,
-                results=results,
-                summary=summary,
-                meta=meta,
-                progress=progress,
-                keep=keep if keep is not None else settings.keep,
-                started=started,
-                n_built=len(jobs),
-            )
+        )
+    with staging.log.open("a", encoding="utf-8") as log:
+        packs = pack_jobs(settings)
+        progress = Progress(len(jobs) + len(packs), log, stream, name_width(jobs + packs))
+        progress.line(
+            f"run {staging.run_id}: publishing {len(jobs)} reports gathered from {folder}"
+        )
+        for p in packs:  # needs no kernel: built here, from the data, like the build does
+            r = run_pack(asdict(p), str(staging.folder))
+            progress.finished(r, 0)
+            if not r.ok:
+                staging.discard()
+                progress.line(f"nothing was published: the scrutiny pack failed: {r.error}")
+                return EXIT_FAILED, RunSummary(status="failed", results=[r])
+            results.append(r)
+        summary = RunSummary(
+            run_id=staging.run_id, jobs=0, log=str(staging.log), gathered_from=str(folder)
+        )
+        return publish(
+            staging,
+            results=results,
+            summary=summary,
+            meta=meta,
+            progress=progress,
+            keep=keep if keep is not None else settings.keep,
+            started=started,
+            n_built=len(jobs),
+        )

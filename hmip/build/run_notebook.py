@@ -39,6 +39,43 @@ def _notebook_title(path: Path) -> str:
     return path.stem.replace("_", " ").capitalize()
 
 
+def _is_executed(notebook: Path) -> bool:
+    """An earlier ``hmip run`` output (papermill's metadata in it, or the mark of a run that did not
+    finish), which may be written over."""
+    try:
+        meta = json.loads(notebook.read_text(encoding="utf-8"))["metadata"]
+        return "papermill" in meta or "did_not_finish" in meta.get("hmip", {})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
+def _check_outputs(source: Path, html: Path, executed: Path) -> None:
+    """The HTML and the executed notebook (``-o X.html`` -> ``X.html``, ``X.ipynb``) must not write
+    over the notebook being run, anything in the project's ``notebooks/``, or any notebook that is not
+    an earlier executed output: refused before anything runs (exit 2)."""
+    from hmip.errors import ParameterError
+    from hmip.paths import project_root
+
+    source = source.resolve()
+    notebooks = (project_root() / "notebooks").resolve()
+    for target in (html, executed):
+        if target.resolve() == source:
+            raise ParameterError(
+                f"-o {html}: the executed notebook would be written over the notebook being run "
+                f"({source}); choose another name or folder for -o"
+            )
+        if target.resolve().is_relative_to(notebooks):
+            raise ParameterError(
+                f"-o {html}: nothing is written into {notebooks} (the source notebooks); choose "
+                "another folder for -o"
+            )
+    if executed.exists() and not _is_executed(executed):
+        raise ParameterError(
+            f"-o {html}: {executed} exists and is not an executed notebook written by hmip run; it "
+            "would be written over. Choose another name or folder for -o"
+        )
+
+
 def run_notebook(
     notebook: str,
     pairs: list[tuple[str, str]],
@@ -69,8 +106,9 @@ def run_notebook(
     html = Path(output or f"{path.stem}.html").resolve()
     if html.suffix != ".html":
         raise ParameterError(f"-o must name an .html file, got {output}")
-    html.parent.mkdir(parents=True, exist_ok=True)
     executed = html.with_suffix(".ipynb")
+    _check_outputs(path, html, executed)  # never over the input, a source notebook or notebooks/
+    html.parent.mkdir(parents=True, exist_ok=True)
     meta = run_meta()
     job = {
         "name": html.stem,
