@@ -122,8 +122,11 @@ def test_sample_size_standards_table_counts_cases_in_whole_numbers_and_flags_sim
     more = table["More sufficient cases for the next band"]
     assert str(more.dtype) == "Int64" and more.notna().any()
     flags = ss.simulated_rating_rows(table)
-    # Lambeth's organisational delivery ratings are not published: the simulated file fills them
-    assert flags == [("simulated" in str(v)) for v in table["Rating from"]] and any(flags)
+    # Lambeth's organisational delivery ratings are not published: the simulated file has ratings for
+    # them, but inspectors' judgements are never shown as simulated ratings (issue 20)
+    assert not any(flags)
+    org = table[table["Weakest key question"] == "rated by inspectors' judgement"]
+    assert org["Rating"].isna().all() and set(org["Rating from"]) == {"not published by HMIP"}
     html = table_html(table, ratings=("Rating",), percent=("Same rating with a fresh sample",))
     assert ".000<" not in html  # was "16.000" more cases
 

@@ -1184,6 +1184,8 @@ GLOSSARY_TERMS = (
     "power",
     "Benjamini-Hochberg",
     "ethnic minority",
+    "percentage point",
+    "Newcombe",
 )
 
 

@@ -24,6 +24,7 @@ import pandas as pd
 
 from hmip.analyses.contract import ReportBase, ReportInputs
 from hmip.analyses.params import check_choice, check_level, check_path, check_pdu
+from hmip.analyses.words import percent
 from hmip.data import loaders as d
 from hmip.data.ethnicity import NOT_RECORDED
 from hmip.errors import DisclosureError, FrameworkError, ParameterError
@@ -171,6 +172,13 @@ def protected_comparisons(
             f"{int(comp['p_value'].notna().sum())} per-PDU comparisons shown"
         )
     out = out.drop(columns=["pdu", "standard", "key_question"])
+    gap = stats_cols["min_detectable_difference"]
+    # a comparison made, but no shortfall detectable: say so, not a blank cell
+    if out["RRI"].notna().any():
+        out[gap] = [
+            "none detectable" if pd.notna(rri) and pd.isna(g) else g
+            for rri, g in zip(out["RRI"], out[gap], strict=True)
+        ]
     out["methods"] = methods
     return out[
         [
@@ -306,12 +314,18 @@ def power_statements(
                 else "no shortfall is detectable with these numbers (80% power)"
             )
             out.append(
-                f"{head}: with about {display_count(ng, r)} against {display_count(nr_, r)} cases, "
-                f"{smallest}; a {100 * gap:.0f}-point gap would be detected only about {pw:.0%} of the "
-                "time (exact Fisher test power). A single PDU's sample cannot show gaps of a size that "
-                "would matter; look at the pooled analysis."
+                f"{head}: about {display_count(ng, r)} against {display_count(nr_, r)} cases; "
+                f"{smallest}; a gap of {100 * gap:.0f} percentage points would be detected only "
+                f"{'about ' if 0.005 < pw < 0.995 else ''}{percent(pw)} of the time."
             )
     return out
+
+
+#: Said once above the list of power statements (each statement is one short line per PDU).
+POWER_LEAD = (
+    "A single PDU's sample cannot show gaps of a size that would matter, so look at the pooled "
+    "analysis. For each PDU (power of the exact Fisher test; an 80% chance of detecting a gap):"
+)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -338,9 +352,10 @@ def heterogeneity_statement(pooled: pd.DataFrame) -> str:
     low = shown[[_below_05(b) for b in shown["breslow_day"]]]
     if low.empty:
         return (
-            f"Breslow-Day tests found no evidence that the gap differs between PDUs on any of the {len(shown)} "
-            "comparisons shown (all p >= 0.05), so a pooled estimate is reasonable; the test has little power "
-            "with few PDUs."
+            f"No sign that the gap differs from one PDU to another on any of the {len(shown)} "
+            "comparisons shown (Breslow-Day test: none clear at the 5% level, that is none that chance "
+            "alone would give less than 1 time in 20), so a pooled estimate is reasonable; with few "
+            "PDUs the test can miss such differences."
         )
     return (
         "Breslow-Day tests suggest the gap differs between PDUs for: "
@@ -623,6 +638,10 @@ GLOSSARY_TERMS = (
     "suppressed",
     "Wilson",
     "standard",
+    "risk ratio",
+    "percentage point",
+    "Newcombe",
+    "5% level",
 )
 
 
@@ -684,9 +703,11 @@ def main_points(result: EthnicityDisproportionality) -> list:
             if bh.startswith("p >="):
                 points.append(
                     sentence(
-                        f"On '{label}' the {100 * inp.level:g}% interval ({r.lo:.2f} to {r.hi:.2f}) excludes no "
-                        f"difference, but after allowing for testing {len(shown)} key questions at once "
-                        "(the Benjamini-Hochberg adjustment) the gap is not clear enough to report as a finding",
+                        f"On '{label}' the sample points to a gap (the risk ratio's {100 * inp.level:g}% "
+                        f"interval, {r.lo:.2f} to {r.hi:.2f}, lies wholly {'below' if r.hi < 1 else 'above'} 1, "
+                        "which would mean no difference), but after allowing for testing "
+                        f"{len(shown)} key questions at once (the Benjamini-Hochberg adjustment) the gap "
+                        "is not clear enough to report as a finding",
                         sim,
                         ".",
                     )
@@ -797,7 +818,11 @@ def comparisons_display(result: EthnicityDisproportionality) -> tuple[pd.DataFra
                     shown["difference"], shown["diff lower"], shown["diff upper"], strict=True
                 )
             ],
-            "p (adjusted)": shown["p (BH)"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}"),
+            "Clear after allowing for many comparisons?": shown["p (BH)"].map(
+                lambda v: (
+                    "" if pd.isna(v) else p_words(f"p = {v:.2f}" if v >= 0.001 else "p < 0.001")
+                )
+            ),
         }
     )
     return table, line
@@ -819,10 +844,38 @@ def pooled_display(result: EthnicityDisproportionality) -> pd.DataFrame:
                 f"{a} to {b}" if str(a) not in ("", "nan") else ""
                 for a, b in zip(p["RR lower"], p["RR upper"], strict=True)
             ],
-            "Test": p["MH test"],
-            "Test, adjusted": p["MH test (BH)"],
-            "Differs between PDUs?": p["Breslow-Day"],
+            "Gap clear?": [
+                p_words(t) if str(t) not in ("", "nan") else _mh_not_done(note)
+                for t, note in zip(p["MH test"], p.get("note", [""] * len(p)), strict=True)
+            ],
+            "Clear after allowing for many comparisons?": [
+                p_words(t) if str(t) not in ("", "nan") else "not tested" for t in p["MH test (BH)"]
+            ],
+            "Gap differs between PDUs?": [
+                p_words(t, yes="it may", no="no sign")
+                if str(t) not in ("", "nan")
+                else "cannot be tested"
+                for t in p["Breslow-Day"]
+            ],
         }
+    )
+
+
+def p_words(band: str, *, yes: str = "yes", no: str = "no") -> str:
+    """A p-value band in words a lay reader reads right: "no (p >= 0.05)", "yes (p < 0.001)": yes where
+    chance alone would give such a gap less than 1 time in 20 (the 5% level)."""
+    band = str(band).strip()
+    if not band or band == "nan":
+        return ""
+    return f"{yes if _below_05(band) else no} ({band})"
+
+
+def _mh_not_done(note: object) -> str:
+    """Why the pooled test has no result, in words (the pooled analysis's note, else a general reason)."""
+    note = "" if note is None or (isinstance(note, float) and pd.isna(note)) else str(note).strip()
+    return note or (
+        "cannot be done: within every PDU all the cases compared had the same outcome, so there is "
+        "no variation to test"
     )
 
 

@@ -25,14 +25,16 @@ PACK_TERMS = (
     "band",
     "interval",
     "rank range",
+    "percentage point",
     "disclosure control",
     "not published",
     "RAG",
 )
 
 
-def glossary(framework: Framework | None = None) -> dict[str, str]:
-    """Every term, defined; bands and points from ``framework`` (default: the default framework)."""
+def glossary(framework: Framework | None = None, *, fresh_n: int | None = None) -> dict[str, str]:
+    """Every term, defined; bands and points from ``framework`` (default: the default framework);
+    ``fresh_n``: the fresh sample's size where a report sets one (its parameter n)."""
     fw = framework_or_default(framework)
     bands = band_ranges(fw)
     banding = f"{bands[0][1]} of cases sufficient is {bands[0][0].label}, " + ", ".join(
@@ -62,7 +64,12 @@ def glossary(framework: Framework | None = None) -> dict[str, str]:
         "HMIP does not publish case-level records. Simulated figures show how the analysis works; they are not facts about a PDU.",
         "interval": "A range that shows how uncertain a figure is: with a 95% interval, the true value lies in "
         "such a range 95 times in 100.",
-        "fresh sample": "A different set of about 42 cases from the same PDU, as a new inspection would draw.",
+        "fresh sample": (
+            f"A different set of {fresh_n} cases from the same PDU, as a new inspection would draw."
+            if fresh_n
+            else "A different set of cases from the same PDU, as many as the inspection read, as a new "
+            "inspection would draw."
+        ),
         "firm": "A rating is firm when a fresh sample would very probably give the same rating.",
         "funnel plot": "A chart of each PDU's share against its number of cases, with limits showing how far a share "
         "can stray from the regional figure by chance alone.",
@@ -75,6 +82,15 @@ def glossary(framework: Framework | None = None) -> dict[str, str]:
         "to allow for it.",
         "ethnic minority": "People from ethnic groups other than White, following Ministry of Justice practice "
         "(White minority groups counted as White unless stated).",
+        "risk ratio": "The share of cases judged sufficient for one group divided by the share for the "
+        "comparison group, here combined over the PDUs: 1 means no difference, below 1 means the group "
+        "fared worse (per PDU it is called the relative rate index).",
+        "percentage point": "The difference between two percentages: from 40% to 55% is a rise of 15 "
+        "percentage points (not the points out of 27 that set a PDU's overall rating).",
+        "Newcombe": "A standard way to calculate an interval for the difference between two shares that "
+        "works well with small samples.",
+        "5% level": "The usual bar for calling a difference real: a gap that chance alone would produce "
+        "less than 1 time in 20 (a p-value below 0.05).",
         "relative rate index": "The share of cases judged sufficient for one group divided by the share for the "
         "comparison group: 1 means no difference, below 1 means the group fared worse.",
         "Mantel-Haenszel": "A way to combine the comparison across several PDUs, comparing people within each PDU "
@@ -122,6 +138,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "overdispersion": ("overdispersion", "overdispersed"),
     "ethnic minority": ("ethnic minority",),
     "relative rate index": ("relative rate index", "rri"),
+    "risk ratio": ("risk ratio", "risk ratios"),
+    "percentage point": ("percentage point",),
+    "Newcombe": ("newcombe", "newcombe's"),
+    "5% level": ("5% level",),
     "Mantel-Haenszel": ("mantel-haenszel",),
     "Breslow-Day": ("breslow-day",),
     "Benjamini-Hochberg": ("benjamini-hochberg",),
@@ -136,8 +156,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 def terms_used(text: str) -> list[str]:
     """The glossary terms a text uses, in glossary order."""
     low = text.lower()
-    for phrase in ("percentage points", "main points"):  # not the rating's points
-        low = low.replace(phrase, phrase.split()[0])  # keep the first word only
+    low = low.replace("percentage points", "percentage point")  # not the rating's points
+    low = low.replace("main points", "main")
     found = []
     for term, aliases in _ALIASES.items():
         if any(re.search(rf"(?<![a-z]){re.escape(a)}(?![a-z])", low) for a in aliases):
@@ -145,9 +165,13 @@ def terms_used(text: str) -> list[str]:
     return found
 
 
-def glossary_for(terms: Collection[str], framework: Framework | None = None) -> dict[str, str]:
-    """The glossary entries for these terms, in glossary order."""
-    entries = GLOSSARY if framework is None else glossary(framework)
+def glossary_for(
+    terms: Collection[str], framework: Framework | None = None, *, fresh_n: int | None = None
+) -> dict[str, str]:
+    """The glossary entries for these terms, in glossary order (``fresh_n``: see :func:`glossary`)."""
+    entries = (
+        GLOSSARY if framework is None and fresh_n is None else glossary(framework, fresh_n=fresh_n)
+    )
     unknown = [t for t in terms if t not in entries]
     if unknown:
         raise ParameterError(f"no glossary entry for {unknown}; known: {', '.join(entries)}")

@@ -412,6 +412,7 @@ GLOSSARY_TERMS = (
     "overdispersion",
     "Jeffreys",
     "disclosure control",
+    "percentage point",
 )
 
 
@@ -669,6 +670,19 @@ def national_context(
     )
 
 
+def period_words(start: object, end: object) -> str:
+    """A counted period in words ('Jun 2021 to May 2022', 'Aug 2022'); never a blank cell: 'period not
+    stated by HMIP' where the source gives none, 'from ...' or 'to ...' where it gives one end."""
+    from hmip.analyses.words import date_words
+
+    a, b = ("" if pd.isna(v) else str(v).strip() for v in (start, end))
+    if not a and not b:
+        return "period not stated by HMIP"
+    if not a or not b:
+        return f"from {date_words(a)}" if a else f"to {date_words(b)}"
+    return date_words(a) if a == b else f"{date_words(a)} to {date_words(b)}"
+
+
 def national_counts_display(ctx: NationalContext) -> pd.DataFrame:
     """HMIP's national counts in words, each with its period and source (kept apart from the PDU table,
     since some counts include regional or other inspections)."""
@@ -676,8 +690,7 @@ def national_counts_display(ctx: NationalContext) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Period": [
-                a if a == b else f"{a} to {b}"
-                for a, b in zip(c["period_start"], c["period_end"], strict=True)
+                period_words(a, b) for a, b in zip(c["period_start"], c["period_end"], strict=True)
             ],
             "What was counted": c["what_was_counted"],
             "Rating": c["rating"],

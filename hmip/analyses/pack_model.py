@@ -13,7 +13,7 @@ from typing import ClassVar
 import pandas as pd
 
 from hmip.analyses.london_comparison import ComparisonData
-from hmip.analyses.words import NOT_PUBLISHED, chance_in_words, firmness_words
+from hmip.analyses.words import NOT_PUBLISHED, firmness_words, percent
 
 PAPERS = ("A4", "A3")
 
@@ -54,8 +54,10 @@ class StandardLine:
     limiting_yes: int | None = None
     limiting_n: int | None = None
     next_rating: str | None = None  # the band above the sample's rating (None at Outstanding)
-    more_needed: int | None = None  # more sufficient cases on the limiting key question
-    more_needed_total: int | None = None  # ... on every key question below the next band
+    more_needed: int | None = None  # more sufficient cases on the limiting key question alone
+    #: THE "more sufficient cases for the next band" figure the pack prints (table and workbook): more
+    #: sufficient judgements added up over every key question below the next band
+    more_needed_total: int | None = None
     p_same: float | None = None  # chance a fresh sample gives the same rating
     simulated: bool = False
 
@@ -71,7 +73,7 @@ class StandardLine:
             return "not from cases"
         if self.p_same is None:
             return "not available"
-        return f"{chance_in_words(self.p_same, 'in 100')}: {firmness_words(self.p_same)}"
+        return f"{percent(self.p_same)}: {firmness_words(self.p_same)}"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from hmip.analyses.pack_model import (
 from hmip.analyses.sample_size import judgement_ratings
 from hmip.analyses.words import (
     NOT_PUBLISHED,
-    chance_in_words,
     date_words,
     firmness_words,
     ordinal,
@@ -172,7 +171,7 @@ def overall_firmness(
         res.rating.label,
         p,
         f"a new sample of {n} cases would give {rating_words(res.rating.label)} again "
-        f"{chance_in_words(p, 'in 100')} times: {firmness_words(p)}.",
+        f"{percent(p)} of the time: {firmness_words(p)}.",
     )
 
 
@@ -301,7 +300,7 @@ def equality_headline(
             text=(
                 f"Too few to say: the sample has no {'ethnic minority' if nm == 0 else 'White'} people "
                 f"judged on this question. About {needed} cases in each group would be needed to detect "
-                f"a gap of {round(100 * GAP_THAT_MATTERS)} points."
+                f"a gap of {round(100 * GAP_THAT_MATTERS)} percentage points."
             ),
             **base,
         )
@@ -317,7 +316,7 @@ def equality_headline(
             text=(
                 f"Too few to say: some counts are of {rule.threshold} people or fewer, which the "
                 f"disclosure rule hides. About {needed} cases in each group would be needed to detect "
-                f"a {round(100 * GAP_THAT_MATTERS)}-point gap."
+                f"a gap of {round(100 * GAP_THAT_MATTERS)} percentage points."
             ),
             **counts_shown,
             **base,
@@ -331,20 +330,20 @@ def equality_headline(
     shares = (
         f"ethnic minority {percent(pm)} of {about}{inn} cases; White {percent(pw)} of {about}{wn}"
     )
-    interval = f"{100 * inp.level:g}% interval {100 * lo:+.0f} to {100 * hi:+.0f} points"
+    interval = f"{100 * inp.level:g}% interval {100 * lo:+.0f} to {100 * hi:+.0f} percentage points"
     if lo > 0 or hi < 0:
         direction = "less" if diff < 0 else "more"
         status = "difference"
         text = (
             f"Cases of ethnic minority people were judged sufficient {direction} often: {shares} "
-            f"(difference {100 * diff:+.0f} points, {interval})."
+            f"(difference {100 * diff:+.0f} percentage points, {interval})."
         )
     else:
         status = "no clear difference"
         text = (
-            f"No clear difference: {shares} (difference {100 * diff:+.0f} points, {interval}, which "
+            f"No clear difference: {shares} (difference {100 * diff:+.0f} percentage points, {interval}, which "
             f"includes no difference). About {needed} cases in each group would be needed to detect a "
-            f"gap of {round(100 * GAP_THAT_MATTERS)} points."
+            f"gap of {round(100 * GAP_THAT_MATTERS)} percentage points."
         )
     return EqualityHeadline(
         status=status,
@@ -406,23 +405,28 @@ def recommendations_elsewhere(pdu: str) -> str:
 
 
 def questions(page_figures: dict) -> list[Question]:
-    """Three questions a member could ask, from this page's own figures: the weakest key question,
-    the firmness, and the disproportionality result."""
+    """Three questions a member could ask: the first grounded in what HMIP published (its findings, or
+    its ratings), then the firmness and the equality result, each saying when its figure comes from the
+    simulated case sample (issue 20: a simulated figure never speaks as fact)."""
     out = []
     weakest: StandardLine | None = page_figures["weakest"]
     pdu = page_figures["pdu"]
-    if weakest is not None:
-        more = (
-            f" {weakest.more_needed} more on this question would lift it to "
-            f"{rating_words(weakest.next_rating)}."
-            if weakest.next_rating
-            else ""
-        )
+    simulated = page_figures["simulated"]
+    found = page_figures.get("finding")
+    in_sample = "In the simulated case sample, " if simulated else "In the case sample, "
+    if found:
         out.append(
             Question(
-                f"Only {weakest.limiting_yes} of {weakest.limiting_n} cases "
+                f"HMIP found{found[1]}: {found[0]} What is {pdu if found[1] else 'the PDU'} "
+                "changing, and how will the committee see it?"
+            )
+        )
+    elif weakest is not None:
+        out.append(
+            Question(
+                f"{in_sample}only {weakest.limiting_yes} of {weakest.limiting_n} cases "
                 f"({percent(weakest.limiting_share)}) were sufficient on {weakest.limiting} in "
-                f"{weakest.name.lower()}.{more} What is changing, and how will the committee see it?",
+                f"{weakest.name.lower()}. What is changing, and how will the committee see it?",
                 weakest.simulated,
             )
         )
@@ -438,22 +442,18 @@ def questions(page_figures: dict) -> list[Question]:
     if shaky is not None and shaky.p_same is not None and shaky.p_same < 0.67:
         out.append(
             Question(
-                f"{shaky.name}'s rating would come out the same in only {chance_in_words(shaky.p_same, 'in 100')} "
-                "fresh samples: it sits near a band boundary. What does the PDU's own case audit "
-                f"show for {shaky.name.lower()}?",
+                f"{in_sample}{shaky.name.lower()}'s rating came out the same in only "
+                f"{percent(shaky.p_same)} of fresh samples: it sits near a band boundary. What does "
+                f"the PDU's own case audit show for {shaky.name.lower()}?",
                 shaky.simulated,
             )
         )
     elif p_overall is not None:
-        luck = (
-            "so it is not down to the luck of the sample"
-            if p_overall >= 0.9
-            else "so most, not all, fresh samples would agree"
-        )
         out.append(
             Question(
-                f"A fresh sample would give the same overall rating {chance_in_words(p_overall, 'about')} times, "
-                f"{luck}. Which findings does the PDU accept, and what is the plan for the weakest?",
+                f"{in_sample}a fresh sample gave the same overall rating {percent(p_overall)} of "
+                "the time. Which of HMIP's findings does the PDU accept, and what is the plan for the "
+                "weakest?",
                 page_figures["simulated"],
             )
         )
@@ -468,7 +468,7 @@ def questions(page_figures: dict) -> list[Question]:
     if eq.status == "difference" and eq.difference is not None and eq.difference < 0:
         out.append(
             Question(
-                f"On {eq.measure.lower()}, ethnic minority people's cases were judged sufficient less "
+                f"{in_sample}on {eq.measure.lower()}, ethnic minority people's cases were judged sufficient less "
                 f"often ({percent(eq.minority_share)} against {percent(eq.white_share)} for White "
                 "people). What explains the gap, and what is being done?",
                 eq.simulated,
@@ -477,7 +477,8 @@ def questions(page_figures: dict) -> list[Question]:
     elif eq.status in ("too few to say", "no clear difference"):
         out.append(
             Question(
-                "The sample is too small to show whether work differs for ethnic minority people "
+                ("The simulated case sample" if simulated else "The case sample")
+                + " is too small to show whether work differs for ethnic minority people "
                 f"(about {eq.needed_per_group} cases in each group would be needed). What does the "
                 "PDU's own management information show?",
                 eq.simulated,
@@ -491,6 +492,28 @@ def questions(page_figures: dict) -> list[Question]:
             )
         )
     return out
+
+
+def member_finding(pdu: str, region: str) -> tuple[str, str] | None:
+    """(HMIP's words, where they apply) for the first member's question: a published finding about the
+    quality of casework (one naming a standard), else the first published figure other than points;
+    None where HMIP's findings hold nothing for this PDU."""
+    from hmip.data.findings import findings_for
+
+    try:
+        rows = findings_for(pdu, region=region)
+    except Exception:  # noqa: BLE001 - no findings file: the question falls back to the case sample
+        return None
+    rows = rows[rows["kind"].isin(["figure", "paraphrase"]) & (rows["unit"].fillna("") != "points")]
+    if rows.empty:
+        return None
+    named = rows[rows["standard"].fillna("") != ""]
+    r = (named if len(named) else rows).iloc[0]
+    where = {"pdu": "", "group": f" in {pdu} and other PDUs"}.get(r["level"], f" across {region}")
+    text = str(r["text"]).strip()
+    if not text:
+        return None
+    return (f"\u201c{text}\u201d" if r["kind"] == "figure" else text, where)
 
 
 def held_back(lines: list[StandardLine], simulated: bool) -> tuple[str, StandardLine | None]:
@@ -564,6 +587,7 @@ def pdu_page(
             overall_p_same=p_overall,
             equality=eq,
             simulated=simulated,
+            finding=member_finding(pdu, region),
         )
     )
     return PduPage(

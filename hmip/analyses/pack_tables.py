@@ -49,6 +49,17 @@ def build_tables(
                     "Rating from the case sample": s.sample_rating
                     or ("not from cases" if not s.case_sample else "no case data"),
                     "Case sample basis": sample_basis if s.sample_rating else "not applicable",
+                    # the pack's "More sufficient cases for the next band" column, the same figure
+                    "Key question that set the band": s.limiting or NA,
+                    "Next band": s.next_rating
+                    or (
+                        "already the top band"
+                        if s.sample_rating
+                        else ("not from cases" if not s.case_sample else NA)
+                    ),
+                    "More sufficient cases for the next band": NA
+                    if s.more_needed_total is None
+                    else s.more_needed_total,
                 }
             )
     ratings = pd.DataFrame(rows)
@@ -300,6 +311,11 @@ def table_specs(
                 "Basis": "published, implied or not published",
                 "Rating from the case sample": "The rating the key-question counts give (case-sample standards only)",
                 "Case sample basis": "simulated or analyst-supplied",
+                "Key question that set the band": "The case-sample standard's lowest key question",
+                "Next band": "The band above the case sample's rating",
+                "More sufficient cases for the next band": "Sufficient judgements the standard "
+                "needed to reach the next band with the same sample size, added up over every key "
+                "question below that band (as the pack's standards table)",
             },
         ),
         "key_questions": (
@@ -368,7 +384,8 @@ def table_specs(
                 "Difference (percentage points)": "Ethnic minority minus White",
                 "Lower limit (points)": "Newcombe 95% interval, lower limit",
                 "Upper limit (points)": "Newcombe 95% interval, upper limit",
-                "Cases needed in each group": f"To detect a {gap}-point gap (80% power, 5% level)",
+                "Cases needed in each group": f"To detect a gap of {gap} percentage points (80% "
+                "power: an 8 in 10 chance; a test at the 5% level)",
                 "Data basis": "simulated, analyst-supplied or not applicable",
             },
         ),

@@ -32,8 +32,9 @@ def how_to_read(simulated: bool) -> list[tuple[str, str]]:
         ),
         (
             "How firm",
-            "The chance that a fresh sample of the same size would give the same rating: firm (90 in "
-            "100 or more), fairly firm (67 to 89), could easily change (33 to 66), likely to change.",
+            "The chance that a fresh sample of the same size would give the same rating: firm (90% "
+            "or more), fairly firm (67% to 89%), could easily change (33% to 66%), likely to change "
+            "(below 33%).",
         ),
         (
             "Position",
@@ -102,13 +103,13 @@ def methods_text(
             "More cases for the next band",
             "With the sample size fixed, how many more sufficient judgements the standard needed to "
             "reach the next band: added up over every key question below that band (one case may "
-            "count on more than one question). The questions below give the count for the weakest "
-            "key question alone.",
+            "count on more than one question). The same figure is in the workbook's Ratings sheet.",
         ),
         (
             "How firm",
             "The chance a fresh sample of the same size gives the same rating, allowing for what the "
-            "sample says about the true share (Jeffreys prior). For a standard, the pattern of answers "
+            "sample says about the true share (starting from a neutral assumption about it, called a "
+            "Jeffreys prior). For a standard, the pattern of answers "
             f"on each case is kept ({inp.draws:,} seeded draws); overall, the five standards are "
             "combined exactly as if independent, with the organisational ratings held fixed.",
         ),
@@ -129,8 +130,9 @@ def methods_text(
                 if rule.active
                 else "no protection: internal use only"
             )
-            + f"); shares, their difference and its {level} Newcombe interval use the protected counts. "
-            f"The sample needed is for an 80% chance of detecting a {round(100 * GAP_THAT_MATTERS)}-point "
-            "gap at the 5% level.",
+            + f"); shares, their difference and its {level} interval (Newcombe's method for the "
+            "difference of two shares) use the protected counts. The sample needed is for an 80% "
+            f"chance of detecting a gap of {round(100 * GAP_THAT_MATTERS)} percentage points with a "
+            "test at the 5% level (one that a gap made by chance alone would pass only 1 time in 20).",
         ),
     ]

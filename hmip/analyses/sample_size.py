@@ -598,7 +598,17 @@ def standards_table(
     for s in fw.rated_standards:
         p = pub["rating"].get(s.id) if len(pub) else None
         p = None if p is None or pd.isna(p) else str(p)
-        row = {"standard": s.id, "Standard": s.name, "Rating": p, "Rating from": "HMIP (published)"}
+        basis = str(pub["basis"].get(s.id, "published")) if p is not None else ""
+        row = {
+            "standard": s.id,
+            "Standard": s.name,
+            "Rating": p,  # HMIP's rating only: a rating HMIP did not publish is shown as not published
+            "Rating from": "HMIP (implied by its published ratings)"
+            if basis == "implied"
+            else "HMIP (published)"
+            if p is not None
+            else "not published by HMIP",
+        }
         if s.case_sample and s.id in rated.index and pd.notna(rated.loc[s.id, "rating"]):
             r = rated.loc[s.id]
             rating = Rating.parse(r["rating"])
@@ -615,14 +625,13 @@ def standards_table(
             mine = dist[dist["standard"] == s.id]
             if p is None:
                 simulated = d.is_simulated(*inp.loaded)
-                row.update(
-                    {
-                        "Rating": rating.label,
-                        "Rating from": "the case sample" + (" (simulated)" if simulated else ""),
-                    }
+                row["Rating from"] = (
+                    "not published by HMIP; the "
+                    + ("simulated " if simulated else "")
+                    + f"case sample gives {rating.label}"
                 )
             elif p != rating.label:
-                row["Rating from"] = f"HMIP (published); the case sample gives {rating.label}"
+                row["Rating from"] += f"; the case sample gives {rating.label}"
             row.update(
                 {
                     "Weakest key question": fw.key_question(s.id, r["limiting"]).short,
@@ -635,7 +644,9 @@ def standards_table(
             )
         elif not s.case_sample:
             judged = inp.judgement.get(s.id)
-            if p is None and judged is not None:
+            # Inspectors judge these: a rating is shown only as HMIP published it, or as an analyst's
+            # ratings file gives it; a simulated one never (it is not a finding).
+            if p is None and judged is not None and "simulated" not in judged_basis.get(s.id, ""):
                 row.update(
                     {
                         "Rating": judged.label,
@@ -654,7 +665,10 @@ def standards_table(
 def simulated_rating_rows(table: pd.DataFrame) -> list[bool]:
     """Rows of :func:`standards_table` whose rating is not HMIP's but comes from simulated data: their
     rating badge is tagged as simulated where it is shown."""
-    return [("simulated" in str(v)) for v in table["Rating from"]]
+    return [
+        pd.notna(r) and "simulated" in str(v)
+        for r, v in zip(table["Rating"], table["Rating from"], strict=True)
+    ]
 
 
 def _judgement_basis(inp: SensitivityInputs) -> dict[str, str]:
@@ -734,14 +748,16 @@ def main_points(result: SampleSizeSensitivity, *, framework: Framework | None = 
             )
         )
     near = result.key_questions[result.key_questions[[x.label for x in Rating]].max(axis=1) < 0.8]
-    points.append(
-        sentence(
-            f"{len(near)} of {len(result.key_questions)} key questions have less than a 4 in 5 chance of "
-            "truly being in the band they were given: one or two cases either way could change them",
-            sim,
-            ".",
+    if len(near):  # none: nothing to say (issue 20: not "0 of 15 ... could change them")
+        points.append(
+            sentence(
+                f"{len(near)} of {len(result.key_questions)} key questions have less than a 4 in 5 "
+                "chance of truly being in the band they were given: one or two cases either way could "
+                "change them",
+                sim,
+                ".",
+            )
         )
-    )
     if simulated:
         points.append(
             sentence(
@@ -769,6 +785,7 @@ GLOSSARY_TERMS = (
     "Jeffreys",
     "Wilson",
     "disclosure control",
+    "percentage point",
 )
 
 
@@ -784,7 +801,8 @@ def methods(result: SampleSizeSensitivity, *, framework: Framework | None = None
         "of n cases sufficient"
         + (f", finite population of {result.inputs.caseload}" if result.inputs.caseload else "")
         + ".",
-        "Chance of the same band with a fresh sample: posterior predictive beta-binomial (Jeffreys prior).",
+        "Chance of the same band with a fresh sample: posterior predictive beta-binomial (Jeffreys "
+        "prior: a neutral starting assumption about the true share that lets the sample speak).",
         f"Each standard's rating with a fresh sample: {result.distributions['method']}.",
         "Overall rating with a fresh sample: exact convolution of the five case-sample standards, with the "
         "organisational delivery ratings held fixed and the standards treated as independent.",

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from hmip.analyses.words import percent as percent_words
 from hmip.present.badges import badge_html
 from hmip.present.banner import PROVENANCE_MIME, banner_html, esc
 
@@ -108,8 +109,17 @@ def table_html(
                 f"@@badge{i}@{j}@@" for j in range(len(out)) for i in [list(out.columns).index(c)]
             ]
         elif c in percent:
-            fmt = "{:.0f}%" if whole_percent else "{:.1f}%"
-            out[c] = [("" if pd.isna(v) else fmt.format(100 * v)) for v in out[c]]
+            # the one vocabulary: a whole percentage is never a misleading 0% or 100% ('>99%')
+            out[c] = [
+                ""
+                if pd.isna(v)
+                else (
+                    percent_words(float(v), compact=True)
+                    if whole_percent and 0 <= v <= 1
+                    else f"{100 * v:.{0 if whole_percent else 1}f}%"
+                )
+                for v in out[c]
+            ]
         elif pd.api.types.is_float_dtype(out[c]):
             out[c] = [("" if pd.isna(v) else float_format.format(v)) for v in out[c]]
         else:  # pandas' <NA> is not for readers: an unknown value is an empty cell

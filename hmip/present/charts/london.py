@@ -321,12 +321,19 @@ def key_question_shares(
     lowest, _, edge = _band_edges(fw)[0]  # the lowest band, and the share that leaves it
     below = int((sub.groupby("pdu")["share"].min() < edge).sum())
     if title is None:
+        # a finding of the simulated sample is said as one, never as a fact about the PDUs (issue 20)
+        where = "in the simulated sample, " if simulated else ""
         if below == len(pdus):
-            title = f"{std.name}: every PDU had a key question below {edge:.0%} ({lowest.label})"
+            title = (
+                f"{std.name}: {where}every PDU had a key question below {edge:.0%} ({lowest.label})"
+            )
         elif below == 0:
-            title = f"{std.name}: no PDU had a key question below {edge:.0%}"
+            title = f"{std.name}: {where}no PDU had a key question below {edge:.0%}"
         else:
-            title = f"{std.name}: {_num(below)} of {_num(len(pdus))} PDUs had a key question below {edge:.0%}"
+            title = (
+                f"{std.name}: {where}{_num(below)} of {_num(len(pdus))} PDUs had a key question "
+                f"below {edge:.0%}"
+            )
     method = f"{sub['method'].iloc[0]} {100 * sub['level'].iloc[0]:g}% interval" if len(sub) else ""
     heading = max(_lines(_wrap(fig, _sentence(k.short or k.id), 1.25, TEXT_SIZE)) for k in kqs)
     _frame(
@@ -427,10 +434,11 @@ def funnel_plot(
     ax.set_ylabel("Share judged sufficient (%)")
     n_out = int(out.sum())
     if title is None:
+        where = "in the simulated sample, " if simulated else ""
         title = (
-            f"{measure}: {_num(n_out)} of {_num(len(funnel))} PDUs outside the 95% limits"
+            f"{measure}: {where}{_num(n_out)} of {_num(len(funnel))} PDUs outside the 95% limits"
             if n_out
-            else f"{measure}: no PDU is outside the 95% limits"
+            else f"{measure}: {where}no PDU is outside the 95% limits"
         )
     subtitle = "Each dot is a PDU" + ("; triangles: outside the 95% limits" if n_out else "")
     _frame(fig, title=title, subtitle=subtitle, content_height=3.3, simulated=simulated)
