@@ -194,6 +194,14 @@ FOUND_NOTE = (
 )
 
 
+def findings_file() -> pd.DataFrame:
+    """The findings file as loaded (its ``attrs`` name the file and its checksum), for a report's
+    list of files used."""
+    from hmip.data.findings import load_findings
+
+    return load_findings()
+
+
 def found_lines(pdu: str, limit: int = 8) -> list[str]:
     """:func:`hmip_found` as plain lines, or one line saying none is held for this PDU."""
     found = hmip_found(pdu, limit)
