@@ -70,8 +70,14 @@ def test_band_chances_sum_to_one_and_the_ratings_are_said(example):
     now = ap.now_sentences(example)
     assert RatingMention("Inadequate") in now[0] and RatingMention("Requires improvement") in now[1]
     text = plain(now[1])
-    assert "73% (about 3 in 4)" in text and "Inadequate 27%" in text
-    assert "published Requires improvement" in text
+    assert "Requires improvement (73%, about 3 in 4) rather than Inadequate (27%)" in text
+    assert "4 points at the inspection, one short of Requires improvement" in text
+    assert "stay at their published Requires improvement" in text
+    first = plain(now[0])
+    assert first.startswith(
+        "If HMIP inspected 42 cases now, all five case-sample standards would most likely still be "
+        "rated Inadequate (chances from 60% for Assessment to 97% for Reviewing)"
+    )
 
 
 def test_if_inspected_now_says_how_latest_is_weighed(example):

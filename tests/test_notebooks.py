@@ -184,7 +184,7 @@ def test_audit_progress_defaults(root, tmp_path_factory):
     )
     assert "The audit series is SIMULATED" in text and "illustrative example" in text
     assert (
-        "Overall, a fresh 42-case inspection would most likely rate the PDU RI Requires improvement : 73% (about 3 in 4)"
+        "Overall, a fresh 42-case inspection would most likely rate the PDU RI Requires improvement (73%, about 3 in 4) rather than Inadequate (27%)"
         in text
     )
     assert "An uplift of 6 points (from 29% to 35%) is within what chance alone gives" in text

@@ -785,7 +785,14 @@ def rest_sentence(result: AuditProgress):
 
 def now_sentences(result: AuditProgress) -> list:
     """Main points 3 and 4: what a fresh inspection sample would most likely give now."""
-    from hmip.analyses.words import RatingMention, SimulatedMark, chance, join_words, sentence
+    from hmip.analyses.words import (
+        RatingMention,
+        SimulatedMark,
+        chance_in_words,
+        count_words,
+        join_words,
+        sentence,
+    )
 
     if result.now is None or result.standards_now is None:
         return [
@@ -800,43 +807,65 @@ def now_sentences(result: AuditProgress) -> list:
     groups: dict[str, list[tuple[str, float]]] = {}
     for label, r in s.iterrows():
         groups.setdefault(r["most_likely"], []).append((label, float(r[r["most_likely"]])))
+    fw = framework_or_default()
     out = []
-    parts: list = [f"If HMIP inspected {n} cases now, the most likely rating for "]
-    for i, (rating, items) in enumerate(groups.items()):
-        if i:
-            parts.append("; for ")
-        parts += [
-            f"{join_words([lab for lab, _ in items])} is ",
+    if len(groups) == 1:
+        rating, items = next(iter(groups.items()))
+        (lo_name, lo), (hi_name, hi) = (
+            min(items, key=lambda x: x[1]),
+            max(items, key=lambda x: x[1]),
+        )
+        still = all(result.inputs.published.get(x.id) == rating for x in fw.case_sample_standards)
+        parts: list = [
+            f"If HMIP inspected {n} cases now, all {count_words(len(items))} case-sample standards "
+            f"would most likely {'still ' if still else ''}be rated ",
             RatingMention(rating),
-            f" (chance {join_words([_pct(p) for _, p in items])})",
+            f" (chances from {_pct(lo)} for {lo_name} to {_pct(hi)} for {hi_name})",
         ]
+    else:
+        parts = [f"If HMIP inspected {n} cases now, the most likely rating for "]
+        for i, (rating, items) in enumerate(groups.items()):
+            if i:
+                parts.append("; for ")
+            parts += [
+                f"{join_words([lab for lab, _ in items])} is ",
+                RatingMention(rating),
+                f" (chance {join_words([_pct(p) for _, p in items])})",
+            ]
     weakest = [float(x.split("(")[-1].split("%")[0]) for x in s["weakest"] if x]
     if list(groups) == [Rating.INADEQUATE.label] and weakest:
         lo, hi = min(weakest), max(weakest)
         span = f"{lo:.0f}%" if lo == hi else f"{lo:.0f}% to {hi:.0f}%"
+        line = f"{100 * float(fw.thresholds[0][1]):.0f}%"
         parts.append(
-            f": under the lowest-banding rule each standard is held down by its weakest key question, "
-            f"at {span} in the latest audits (Inadequate is below 50%)"
+            f": each is held down by its weakest key question, at {span} sufficient in the latest "
+            f"audits, below or at the {line} line between Inadequate and Requires improvement"
         )
     out.append(sentence(*parts, sim, "."))
     overall = result.now.overall.set_index("rating")["probability"]
     best = overall.idxmax()
-    others = [
-        f"{r.label} {chance(float(p))}" for r, p in overall.items() if r != best and p >= 0.005
-    ]
-    judged = {result.inputs.published[x.id] for x in framework_or_default().judgement_standards}
+    others = [(r, float(p)) for r, p in overall.items() if r != best and p >= 0.005]
+    judged = {result.inputs.published[x.id] for x in fw.judgement_standards}
     held = join_words(sorted(j for j in judged if j))
-    out.append(
-        sentence(
-            f"Overall, a fresh {n}-case inspection would most likely rate the PDU ",
-            RatingMention(best.label),
-            f": {chance(float(overall[best]))}"
-            + (f"; {', '.join(others)}" if others else "")
-            + f", if the four organisational delivery standards stayed at their published {held}",
-            sim,
-            ".",
-        )
+    parts = [
+        f"Overall, a fresh {n}-case inspection would most likely rate the PDU ",
+        RatingMention(best.label),
+        f" ({_pct(float(overall[best]))}, {chance_in_words(float(overall[best]))})",
+    ]
+    if others:
+        parts.append(" rather than " + join_words([f"{r.label} ({_pct(p)})" for r, p in others]))
+    points, _ = published_points(result)
+    step = next_band(points)
+    if step is not None and step[1] == 1 and set(s["most_likely"]) == {Rating.INADEQUATE.label}:
+        if best == step[0]:
+            parts.append(
+                f": it had {points} points at the inspection, one short of {step[0].label}, so any "
+                "one case-sample standard moving up a band would be enough"
+            )
+    parts.append(
+        f" (assuming the four organisational delivery standards stay at their published {held})"
     )
+    out.append(sentence(*parts, sim, "."))
     return out
 
 
@@ -1055,6 +1084,21 @@ def overall_now_display(result: AuditProgress) -> pd.DataFrame:
             "Chance with a fresh sample": [chance(float(overall.get(r, 0.0))) for r in RATINGS],
         }
     )
+
+
+def next_band(points: int | None) -> tuple[Rating, int] | None:
+    """(the next overall rating above ``points``, the points it needs) on the framework's full
+    scale, or None (points unknown, or already at the top)."""
+    from hmip.analyses.words import points_scale
+
+    if points is None:
+        return None
+    _, scale = points_scale()
+    for r, text in scale:
+        low = int(text.split(" to ")[0])
+        if low > points:
+            return r, low - points
+    return None
 
 
 def overall_notes(result: AuditProgress) -> list[str]:
