@@ -14,7 +14,7 @@ import pandas as pd
 
 from hmip.analyses.contract import ReportBase, ReportInputs
 from hmip.analyses.params import check_choice, check_level, check_path, check_pdu
-from hmip.analyses.words import points_scale
+from hmip.analyses.words import percent, points_scale
 from hmip.data import loaders as d
 from hmip.errors import FrameworkError, ParameterError
 from hmip.rules.framework import Framework, framework_or_default
@@ -150,7 +150,7 @@ def findings(
             out.append(
                 f"On {measure or 'the chosen measure'}, {', '.join(inside)} "
                 f"{'is' if len(inside) == 1 else 'are'} within the 95% limits around the regional share "
-                f"({funnel['target'].iloc[0]:.0%}): not distinguishable from chance variation at these sample sizes."
+                f"({percent(funnel['target'].iloc[0])}): not distinguishable from chance variation at these sample sizes."
             )
         for p in outside:
             row = funnel[funnel["pdu"] == p].iloc[0]
@@ -158,7 +158,7 @@ def findings(
             beyond = " and the 99.8% limits" if row["outside_99.8"] else ""
             out.append(
                 f"{p} is {side} the 95%{beyond} limits on {measure or 'the chosen measure'} "
-                f"({row['share']:.0%} of {int(row['n'])} cases)."
+                f"({percent(row['share'])} of {int(row['n'])} cases)."
             )
     if ranks is not None:
         pairs = distinguishable_pairs(ranks)

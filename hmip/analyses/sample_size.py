@@ -20,7 +20,7 @@ from hmip.analyses.params import (
     check_path,
     check_positive_int,
 )
-from hmip.analyses.words import band_thresholds
+from hmip.analyses.words import band_thresholds, percent
 from hmip.data import loaders as d
 from hmip.errors import ParameterError
 from hmip.rules.framework import Framework, framework_or_default
@@ -44,15 +44,6 @@ from hmip.stats.sampling import (
 )
 
 
-def _chance(p: float) -> str:
-    """A probability for a sentence: 'less than 1%' and 'more than 99%' rather than 0% and 100%."""
-    if p < 0.005:
-        return "less than 1%"
-    if p > 0.995:
-        return "more than 99%"
-    return f"{p:.0%}"
-
-
 def improvement_verdict(row: Mapping) -> str:
     """Plain English for one row of :func:`compare_samples`.
 
@@ -62,8 +53,8 @@ def improvement_verdict(row: Mapping) -> str:
     """
     d, lo, hi = 100 * row["estimate"], 100 * row["lower"], 100 * row["upper"]
     text = (
-        f"The share sufficient was {row['share_before']:.0%} ({row['yes_before']}/{row['n_before']}) "
-        f"before and {row['share_after']:.0%} ({row['yes_after']}/{row['n_after']}) after, a change of "
+        f"The share sufficient was {percent(row['share_before'])} ({row['yes_before']}/{row['n_before']}) "
+        f"before and {percent(row['share_after'])} ({row['yes_after']}/{row['n_after']}) after, a change of "
         f"{d:+.1f} points ({100 * row['level']:g}% interval {lo:+.1f} to {hi:+.1f}; {row['method']}). "
     )
     if row["lower"] > 0:
@@ -81,8 +72,8 @@ def improvement_verdict(row: Mapping) -> str:
     up, down = row["p_band_up"], row["p_band_down"]
     text += (
         f"Given both samples, the chance that the true share is higher after than before is "
-        f"{_chance(row['p_improved'])}; the chance that its true band is higher after is "
-        f"{_chance(up)}, and lower {_chance(down)}"
+        f"{percent(row['p_improved'])}; the chance that its true band is higher after is "
+        f"{percent(up)}, and lower {percent(down)}"
     )
     return text + (
         ", so neither a move up nor a move down is more likely than not."
@@ -189,10 +180,10 @@ def conclusion(
     )
     for r in shaky.itertuples():
         out.append(
-            f"'{r.label}' ({r.yes}/{r.n}, {r.share:.0%}) was banded {r.band}, but the chance its true share is in "
-            f"that band is only {kq_table.loc[r.Index, r.band]:.0%}; "
+            f"'{r.label}' ({r.yes}/{r.n}, {percent(r.share)}) was banded {r.band}, but the chance its true share "
+            f"is in that band is only {percent(kq_table.loc[r.Index, r.band])}; "
             f"a fresh sample of {n} cases{_judged_on(getattr(r, 'n_fresh', r.n), n)} would give the same band "
-            f"{r.p_same_band_fresh_sample:.0%} of the time."
+            f"{percent(r.p_same_band_fresh_sample)} of the time."
         )
     if overall is not None and observed is not None:
         other = {
@@ -200,8 +191,12 @@ def conclusion(
         }
         out.append(
             f"With a fresh sample of {n} cases, {pdu} would again be rated {observed.label} with "
-            f"probability {overall[observed]:.0%}"
-            + (": " + ", ".join(f"{rt.label} {p:.0%}" for rt, p in other.items()) if other else "")
+            f"probability {percent(overall[observed])}"
+            + (
+                ": " + ", ".join(f"{rt.label} {percent(p)}" for rt, p in other.items())
+                if other
+                else ""
+            )
             + " (domain-one judgement ratings held fixed; standards combined as independent)."
         )
     out.append(

@@ -24,8 +24,9 @@ def percent(share: float | None, *, unknown: str = "not known", compact: bool = 
     "less than 1%" and "more than 99%" ("<1%" and ">99%" with ``compact``, for chart labels)."""
     if share is None or (isinstance(share, float) and math.isnan(share)):
         return unknown
-    if not 0 <= share <= 1:
+    if not -1e-9 <= share <= 1 + 1e-9:  # a sum of chances may miss 0 or 1 by a rounding error
         raise ParameterError(f"share {share!r} is not a proportion from 0 to 1")
+    share = min(max(float(share), 0.0), 1.0)
     whole = round(100 * share)
     if whole == 0 and share > 0:
         return "<1%" if compact else "less than 1%"
