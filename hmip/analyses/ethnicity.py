@@ -49,6 +49,13 @@ from hmip.stats.disproportionality import (
     min_detectable_difference,
 )
 from hmip.stats.intervals import proportion_interval
+from hmip.stats.release import (
+    Release,
+    apply_to_counts,
+    apply_to_not_recorded,
+    grouping_id,
+    release_for_file,
+)
 
 
 def protected_shares(
@@ -525,6 +532,11 @@ def prepare(
     notebook's parameters, the same as :func:`load_inputs`."""
     fw = framework_or_default(framework)
     inp = load_inputs(framework=fw, **parameters)
+    release = None
+    if inp.rule.active and inp.grouping.name in ("binary", "ons5"):
+        release = release_for_file(
+            str(parameters.get("cases_path", "") or ""), inp.rule, fw, decide=False
+        )
     return EthnicityDisproportionality(
         inputs=inp,
         **disclose(
@@ -542,6 +554,7 @@ def prepare(
             final=inp.final,
             rule=inp.rule,
             all_pdus=inp.pdu is None,
+            release=release,
         ),
     )
 
@@ -565,6 +578,7 @@ def shown_tables(
     level: float = 0.95,
     test: str = "boschloo",
     final: bool = False,
+    release: Release | None = None,
 ) -> dict:
     """Everything the report shows, from the audited release: the fields of
     :class:`EthnicityDisproportionality` other than ``inputs``. Only the release is read (the
@@ -573,6 +587,17 @@ def shown_tables(
     rule = audit.rule
     shown = audit.shown_counts()
     mh = audit.shown_pooled()
+    not_recorded = audit.shown_not_recorded()
+    if release is not None:  # the data set's one decision, the same in every run and output
+        gid = grouping_id(grouping.name, grouping.white_minorities_as_minority)
+        shown = apply_to_counts(shown, release, gid)
+        not_recorded = apply_to_not_recorded(not_recorded, release)
+        totals = shown[shown["pdu"] == ALL_PDUS].set_index(["standard", "key_question", "group"])
+        for i, r in enumerate(mh.itertuples()):
+            for column, group in (("n_group", r.group), ("n_reference", grouping.reference)):
+                key = (r.standard, r.key_question, group)
+                if key in totals.index and mh[column].iloc[i] != rule.marker:
+                    mh.iloc[i, mh.columns.get_loc(column)] = totals.loc[key, "n_display"]
     shares = protected_shares(shown, rule, level=level)
     comparisons = protected_comparisons(
         shown, grouping, level=level, test=test, final=final, rule=rule
@@ -585,7 +610,7 @@ def shown_tables(
         for std, kq, grp in forest_keys(mh)
     ]
     return dict(
-        not_recorded=audit.shown_not_recorded(),
+        not_recorded=not_recorded,
         shares=shares,
         comparisons=comparisons,
         pooled=protected_pooled(mh, rule),
@@ -606,15 +631,28 @@ def disclose(
     final: bool = False,
     rule: str | DisclosureRule = "nhs",
     all_pdus: bool = True,
+    release: Release | None = None,
 ) -> dict:
     """Everything the report shows, from the true counts (``group_counts``) and group sizes
     (``group_sizes``): the fields of :class:`EthnicityDisproportionality` other than ``inputs``.
 
-    This is the one place where true counts become shown output; the attacker test
-    (tests/test_disclosure_attack.py) calls it with small random tables.
+    This is the one place where true counts become shown output; the attacker tests
+    (tests/test_disclosure_attack.py, tests/test_disclosure_milp.py) call it. With a ``release``
+    (:mod:`hmip.stats.release`, the data set's one decision), nothing is searched here: the
+    release's hidden cells and pooled estimates are applied, the same in every run.
     """
-    audit = disclosure_audit(counts, sizes, grouping, level=level, rule=rule, all_pdus=all_pdus)
-    return shown_tables(audit, grouping, level=level, test=test, final=final)
+    if release is None:
+        audit = disclosure_audit(counts, sizes, grouping, level=level, rule=rule, all_pdus=all_pdus)
+    else:
+        audit = disclosure_audit(
+            counts, sizes, grouping, level=level, rule=rule, all_pdus=all_pdus, decided=set()
+        )
+        gid = grouping_id(grouping.name, grouping.white_minorities_as_minority)
+        for q, (std, kq) in enumerate(audit.w.kqs):
+            for g, group in enumerate(audit.w.groups):
+                if (gid, std, kq, group) in release.pooled_hidden:
+                    audit.off.add(("mh", q, g))
+    return shown_tables(audit, grouping, level=level, test=test, final=final, release=release)
 
 
 # --- What the report says to readers -------------------------------------------------------------------
@@ -734,7 +772,8 @@ def main_points(result: EthnicityDisproportionality) -> list:
         points.append(
             sentence(
                 f"Single PDUs' samples are too small to say: {hidden} of {len(comp)} per-PDU comparisons are "
-                "suppressed because a group has fewer than 8 people, which is why the pooled figures are shown."
+                "suppressed (a group has fewer than 8 people, or, with the PDU's case counts public, its "
+                "counts by ethnicity could be worked out), which is why the pooled figures are shown."
             )
         )
     nr = result.not_recorded

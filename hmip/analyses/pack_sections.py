@@ -35,10 +35,11 @@ from hmip.data import loaders as d
 from hmip.rules.framework import Framework, framework_or_default
 from hmip.rules.ratings import Rating, min_yes_for
 from hmip.rules.tables import overall_for_pdu
-from hmip.stats.disclosure import MARKER, protected_share
+from hmip.stats.disclosure import MARKER
 from hmip.stats.disproportionality import MINORITY, group_counts, make_grouping
 from hmip.stats.funnel import rank_uncertainty
 from hmip.stats.intervals import newcombe_difference
+from hmip.stats.release import release_flags, release_for_file, row_display
 from hmip.stats.sampling import overall_distribution, standard_rating_distribution
 
 #: How many of HMIP's findings a PDU page leads with (the page must stay one printed page).
@@ -278,11 +279,24 @@ def equality_headline(
 
     (ym, nm), (yw, nw) = get(MINORITY), get(white)
     rule = inp.disclosure
-    ry, rn, share, suppressed = protected_share([ym, yw], [nm, nw], rule)
-    marker = rule.marker or MARKER
+    # The one row rule and the data set's one release decision (hmip.stats.release), as in the
+    # ethnicity report, its workbook and CSV: n hidden where 1-7, yes where yes, no or n is 1-7,
+    # and whatever the release hides (every count by ethnicity of a single PDU).
+    given = str(inp.parameters.get("cases_path", ""))
+    release = release_for_file("" if given.startswith("(") else given, rule, fw, decide=False)
+    rows = [
+        row_display(y, n, rule, *release_flags(release, "binary", pdu, std, kq, group))
+        for y, n, group in ((ym, nm, MINORITY), (yw, nw, white))
+    ]
+    suppressed = np.array([isinstance(y, str) or isinstance(n, str) for y, n in rows])
+    ry = np.array([np.nan if isinstance(y, str) else float(y) for y, _ in rows])
+    rn = np.array([np.nan if isinstance(n, str) else float(n) for _, n in rows])
+    hidden_by_release = release is not None and any(
+        any(release_flags(release, "binary", pdu, std, kq, g)) for g in (MINORITY, white)
+    )
 
     def shown(v: float, s: bool) -> str | int:
-        return marker if s and np.isnan(v) else int(v)
+        return rule.marker or MARKER if np.isnan(v) else int(v)
 
     # The sample needed rests on the PDU's share on this question over ALL its cases (an inspection
     # count, not a count of people by ethnicity), so it cannot reveal a protected count.
@@ -311,11 +325,17 @@ def equality_headline(
         white_yes=shown(ry[1], suppressed[1]),
     )
     if suppressed.any():
+        why = (
+            "counts of people by ethnicity in a single PDU are not shown (disclosure control over "
+            "every output: with the PDU's case counts public they could be worked out); the "
+            "ethnicity report compares the groups across all PDUs"
+            if hidden_by_release
+            else f"some counts are of {rule.threshold} people or fewer, which the disclosure rule hides"
+        )
         return EqualityHeadline(
             status="too few to say",
             text=(
-                f"Too few to say: some counts are of {rule.threshold} people or fewer, which the "
-                f"disclosure rule hides. About {needed} cases in each group would be needed to detect "
+                f"Too few to say: {why}. About {needed} cases in each group would be needed to detect "
                 f"a gap of {round(100 * GAP_THAT_MATTERS)} percentage points."
             ),
             **counts_shown,

@@ -761,10 +761,15 @@ _CACHE: dict = {}
 
 
 def release_for_file(
-    cases_path: str | Path = "", rule: str | DisclosureRule = "nhs", framework: object = None
+    cases_path: str | Path = "",
+    rule: str | DisclosureRule = "nhs",
+    framework: object = None,
+    *,
+    decide: bool = True,
 ) -> Release | None:
     """The release decision of a case file ("" the bundled sample), read from its release file or
-    decided and stored; None under a rule that hides nothing."""
+    (``decide``) decided and stored; None under a rule that hides nothing, or (``decide`` False)
+    when no current decision is stored."""
     from hmip.data.cases import SIMULATED_CASES_FILE, load_cases
     from hmip.paths import data_dir
     from hmip.rules.framework import framework_or_default
@@ -787,6 +792,8 @@ def release_for_file(
             except (ValueError, KeyError):
                 rel = None
         if rel is None or (rel.sha256, rel.rule, rel.version) != (sha, r.name, RULE_VERSION):
+            if not decide:
+                return None
             rel = load_release(path, load_cases(path, framework=fw), kqs, r, framework=fw)
         _CACHE[key] = rel
     return _CACHE[key]
