@@ -47,18 +47,19 @@ def tiny_catalogue(
     *,
     names: tuple[str, str] = ("tiny-one", "tiny-two"),
     fail: bool = False,
-    keep: int = 5,
+    keep: int | None = 5,
+    timeout: int | None = 120,
     extra: str = "",
     name: str = "cat.toml",
 ) -> Path:
     """The tests' two-report catalogue: two quick reports of the tiny notebook (messages "first" and
     "second"; titles from the names, "tiny-one" -> "Tiny one"); the second fails on demand. ``extra``
-    is appended (e.g. a [[pack]] entry)."""
+    is appended (e.g. a [[pack]] entry). ``keep`` or ``timeout`` None: the catalogue's default."""
     first, second = names
     body = f"""\
 [settings]
-keep = {keep}
-timeout = 120
+{"" if keep is None else f"keep = {keep}"}
+{"" if timeout is None else f"timeout = {timeout}"}
 [[report]]
 name = "{first}"
 title = "{first.replace("-", " ").capitalize()}"

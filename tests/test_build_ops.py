@@ -241,7 +241,7 @@ def test_the_console_shows_one_aligned_line_per_report_and_a_summary(tmp_path):
 
 @pytest.mark.e2e
 def test_a_partial_rebuild_carries_every_other_report_over(tmp_path):
-    cat = tiny_catalogue(tmp_path, names=("one", "two"))
+    cat = tiny_catalogue(tmp_path, names=("one", "two"), keep=None, timeout=None)
     out = tmp_path / "reports"
     devnull = open(os.devnull, "w")
     import io
@@ -280,7 +280,13 @@ def test_a_partial_rebuild_still_publishes_the_scrutiny_pack_and_counts_it(tmp_p
     and publishes it, and the progress lines count it."""
     import io
 
-    cat = tiny_catalogue(tmp_path, names=("one", "two"), extra='[[pack]]\nregion = "London"\n')
+    cat = tiny_catalogue(
+        tmp_path,
+        names=("one", "two"),
+        keep=None,
+        timeout=None,
+        extra='[[pack]]\nregion = "London"\n',
+    )
     out = tmp_path / "reports"
     status, full = build(cat, out=out, jobs=2, stream=io.StringIO())
     assert status == 0
