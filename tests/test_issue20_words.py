@@ -250,3 +250,25 @@ def test_power_statements_are_short_and_the_notebook_shows_them_all(root):
     assert "pooled analysis" in POWER_LEAD
     nb = (root / "notebooks" / "ethnicity_disproportionality.ipynb").read_text()
     assert "more statements like these" not in nb and "display.bullets(result.power)" in nb
+
+
+def test_a_hidden_pooled_cell_does_not_claim_fewer_than_8_people():
+    """A cell hidden by secondary suppression may stand for 110 people: the chart says it is hidden to
+    protect people, not that the group has fewer than 8 (was "n=[REDACTED] ... fewer than 8 people")."""
+    from hmip.present import charts
+
+    table = pd.DataFrame(
+        {
+            "label": ["Planning: engaging: White", "Planning: engaging: Ethnic minority"],
+            "share": [0.5, float("nan")],
+            "lower": [0.41, float("nan")],
+            "upper": [0.59, float("nan")],
+            "n_display": [110, "[REDACTED]"],
+            "suppressed": [False, True],
+            "method": ["Wilson score 95%", "Wilson score 95%"],
+        }
+    )
+    fig = charts.group_dot_plot(table, title="t", marker="[REDACTED]", simulated=False)
+    texts = " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+    assert "hidden to protect people [REDACTED]" in texts
+    assert "suppressed: fewer than 8 people" not in texts

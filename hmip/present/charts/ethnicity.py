@@ -70,7 +70,7 @@ def group_dot_plot(
             ax.text(
                 0.01,
                 y,
-                f"suppressed: fewer than 8 people {marker}",
+                f"hidden to protect people {marker}",
                 va="center",
                 fontsize=SMALL_SIZE,
                 color=SECONDARY,
@@ -118,7 +118,10 @@ def group_dot_plot(
     )
     method = f"Intervals: {meth}" if meth else ""
     if suppressed_any:
-        method += f"{'. ' if method else ''}{marker} suppressed to protect people: fewer than 8 in a group"
+        method += (
+            f"{'. ' if method else ''}{marker} hidden to protect people: fewer than 8 in a group, "
+            "or a count from which a small one could be worked out"
+        )
     return _finish(fig, _plain(title, fw), alt, method, simulated)
 
 
