@@ -37,7 +37,7 @@ from statsmodels.stats.power import NormalIndPower
 
 from hmip.data.ethnicity import NOT_RECORDED, WHITE, WHITE_MINORITY_DETAIL
 from hmip.errors import StatisticsError
-from hmip.rules.framework import Framework, default_framework
+from hmip.rules.framework import Framework, framework_or_default
 from hmip.stats.intervals import (
     check_count,
     check_counts,
@@ -261,7 +261,7 @@ def group_counts(
     framework: Framework | None = None,
 ) -> pd.DataFrame:
     """pdu, standard, key_question, group, yes, n (n/a excluded) for every combination present."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     _check_frame(cases, ("pdu", "ethnicity", "ethnicity_detail"), "cases")
     groups = assign_groups(cases, grouping)
     qids = _kq_ids(fw, standards, key_questions)

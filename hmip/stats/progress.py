@@ -44,7 +44,7 @@ import pandas as pd
 from scipy import stats
 
 from hmip.errors import FrameworkError, RatingError, StatisticsError
-from hmip.rules.framework import Framework, default_framework
+from hmip.rules.framework import Framework, framework_or_default
 from hmip.rules.ratings import Rating, count_thresholds
 from hmip.stats import DEFAULT_SEED
 from hmip.stats.checks import beta_prior, proportion, whole_number
@@ -74,14 +74,12 @@ class ProgressError(StatisticsError):
 
 # --- Argument checks ---------------------------------------------------------------------------------
 def _fw(framework: object) -> Framework:
-    if framework is None:
-        return default_framework()
-    if not isinstance(framework, Framework):
+    if framework is not None and not isinstance(framework, Framework):
         raise ProgressError(
             f"framework = {framework!r} is not accepted; give None or a Framework from "
             "hmip.rules.framework.load_framework"
         )
-    return framework
+    return framework_or_default(framework)
 
 
 def _date(name: str, value: object) -> pd.Timestamp:
