@@ -73,6 +73,7 @@ from hmip.build.publish import (
     disk_error_text,
     disk_faults,
     locked_message,
+    make_reports_dir,
     open_staging,
     publish,
     reports_lock,
@@ -200,7 +201,7 @@ class _Plan:
 def _build_checked(
     pool: WorkerPool, plan: _Plan, *, out, stream, sink: LogSink, stop_state: StopState
 ) -> tuple[int, RunSummary]:
-    out_dir = Path(out)
+    out_dir = make_reports_dir(Path(out))
     with reports_lock(out_dir) as locked:
         if not locked:
             stream.write(locked_message(out_dir))

@@ -9,6 +9,7 @@ folder whose builder has died is removed by the next build or publish (:func:`re
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -121,12 +122,35 @@ def disk_error_text(text: str) -> bool:
 
 
 def writable(out_dir: Path) -> Path:
-    """Make ``out_dir`` (and its lock file) or raise :class:`DiskFault`: one line, exit 4, before any
-    work."""
+    """Check, before any work, that ``out_dir`` can be written (or made): else :class:`DiskFault`, one
+    line, exit 4. Nothing is created here."""
+    probe = Path(out_dir)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    problem = None
+    if os.statvfs(probe).f_flag & os.ST_RDONLY:
+        problem = os.strerror(errno.EROFS)
+    elif not os.access(probe, os.W_OK):
+        problem = os.strerror(errno.EACCES)
+    elif (out_dir / names.LOCK).exists():
+        try:
+            with (out_dir / names.LOCK).open("a"):
+                pass
+        except OSError as exc:
+            if not is_disk_fault(exc):
+                raise
+            problem = exc.strerror
+    if problem:
+        raise DiskFault(
+            f"cannot write to the reports folder {out_dir}: {problem}; nothing was built"
+        )
+    return out_dir
+
+
+def make_reports_dir(out_dir: Path) -> Path:
+    """``out_dir``, made if missing (a read-only or full disk: :class:`DiskFault`)."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        with (out_dir / names.LOCK).open("a"):
-            pass
     except OSError as exc:
         if not is_disk_fault(exc):
             raise
@@ -405,7 +429,7 @@ def publish_gathered(
             f"{', '.join(missing)}\n"
         )
         return EXIT_FAILED, RunSummary(status="missing", missing=missing)
-    out_dir = writable(Path(out) if out else reports_dir())
+    out_dir = make_reports_dir(writable(Path(out) if out else reports_dir()))
     with reports_lock(out_dir) as locked:
         if not locked:
             stream.write(locked_message(out_dir))
