@@ -135,6 +135,8 @@ def run_notebook(
             )
         finally:
             signal.signal(signal.SIGTERM, old_term)
+    # the outcome is decided: a SIGTERM from now on changes nothing
+    getattr(old_term, "settle", lambda: None)()
     if r.ok:
         stream.write(f"wrote {html} in {r.seconds:.1f}s (executed notebook: {executed})\n")
         return EXIT_OK
