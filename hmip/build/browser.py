@@ -109,7 +109,8 @@ def screenshots(reports: Path, out: Path, *, print_pages: int = 2) -> list[Path]
     """For every published page: the first screen (PNG), the A4 printout (PDF) and its first pages (PNG);
     for every PDF in the run (the scrutiny pack), its pages (PNG)."""
     made = []
-    for page in sorted([reports.parent / "index.html", *reports.glob("*.html")]):
+    run_pages = [p for p in reports.glob("*.html") if p.name != "index.html"]  # the index: once
+    for page in sorted([reports.parent / "index.html", *run_pages]):
         if not page.is_file():
             continue
         made.append(screenshot(page, out / f"{page.stem}-screen.png"))
