@@ -129,12 +129,23 @@ def pack_html(run) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def pack_pdf(run) -> dict[str, str]:
+def pack_pdf(run, london) -> dict:
     """Per PDU, its pack page's text from the PDF, spaces removed."""
     from pypdf import PdfReader
 
-    pages = [p.extract_text() for p in PdfReader(run / "scrutiny-pack-london.pdf").pages]
-    return {"pages": [_squash(p) for p in pages]}
+    pages = [_squash(p.extract_text()) for p in PdfReader(run / "scrutiny-pack-london.pdf").pages]
+    starts = {}  # the page each PDU's page begins on: its name near the top, after the warning
+    for pdu in london:
+        starts[pdu] = next(
+            i for i, p in enumerate(pages) if _squash(pdu) in p[:400] and "ataglance" not in p[:400]
+        )
+    ends = sorted(starts.values()) + [len(pages)]
+    per_pdu = {}
+    for pdu, i in starts.items():
+        stop = min([e for e in ends if e > i] + [len(pages)])
+        # a PDU's page may run onto the next sheet of paper: up to the next PDU's page
+        per_pdu[pdu] = "".join(pages[i:stop])
+    return {"pages": pages, "pdu": per_pdu}
 
 
 @pytest.fixture(scope="module")
@@ -332,9 +343,8 @@ def test_nine_standard_ratings_agree_and_say_which_are_implied(
 def test_key_question_counts_shares_and_more_cases_agree(
     london, pack_html, pack_pdf, workbook, sample_size
 ):
-    pages = pack_pdf["pages"]
     for pdu in london:
-        pdf = next(p for p in pages if _squash(pdu) in p[:400])
+        pdf = pack_pdf["pdu"][pdu]
         for code, s in pack_html[pdu]["standards"].items():
             if "sufficient" not in s:
                 continue
@@ -357,7 +367,7 @@ def test_key_question_counts_shares_and_more_cases_agree(
                 assert s["more"] == "already the top band" and ss["more"] == "", (pdu, code)
             else:
                 more = int(s["more"].split()[0])
-                assert s["more"] == f"{more} more for {LETTER[s['next']]} {s['next']}", (pdu, code)
+                assert s["more"] == f"{more} more for {LETTER[s['next']]}", (pdu, code)
                 assert row["More sufficient cases for the next band"] == str(more), (pdu, code)
                 assert row["Next band"] == s["next"], (pdu, code)
                 assert ss["more"] == str(more), (pdu, code)
@@ -375,6 +385,22 @@ def test_key_question_counts_shares_and_more_cases_agree(
             assert _squash(s["firmness"]) in pdf, (pdu, code)
 
 
+def _compact(said: str) -> str:
+    """The chart and table form of a whole percentage: 'more than 99%' -> '>99%'."""
+    return said.replace("more than ", ">").replace("less than ", "<")
+
+
+def _fits(number: str, said: str) -> bool:
+    """The workbook's percentage (1 decimal) agrees with the words printed: '99.97' with 'more than
+    99%', '48.3' with '48%'."""
+    x = float(number)
+    if said == "more than 99%":
+        return 99 <= x <= 100
+    if said == "less than 1%":
+        return 0 <= x <= 1
+    return abs(x - int(said.rstrip("%"))) <= 0.5 + 1e-9
+
+
 def test_firmness_agrees(london, pack_html, pack_pdf, workbook, sample_size):
     for pdu in london:
         page = pack_html[pdu]
@@ -382,25 +408,22 @@ def test_firmness_agrees(london, pack_html, pack_pdf, workbook, sample_size):
             if "firmness" not in s:
                 continue
             row = _one(workbook["Firmness"], PDU=pdu, Standard=s["name"])
-            chance = float(row["Chance of the same rating in a fresh sample (%)"]) / 100
-            words = row["In words"]
-            assert s["firmness"] == f"{percent(chance)}: {words}", (
-                pdu,
-                code,
-                s["firmness"],
-                chance,
-            )
+            said = row["Chance as the pack prints it"]
+            assert s["firmness"] == f"{said}: {row['In words']}", (pdu, code, s["firmness"], said)
+            number = row["Chance of the same rating in a fresh sample (%)"]
+            assert _fits(number, said), (pdu, code, number, said)
             same = sample_size[pdu]["standards"][s["name"]]["same"]
-            assert same == percent(chance, compact=True), (pdu, code, same, chance)
+            assert same == _compact(said), (pdu, code, same, said)
         overall = _by(workbook["Firmness"], PDU=pdu, Standard="Overall rating")
         if page["overall_firmness"] is None:
             assert not overall, pdu
             continue
-        chance = float(overall[0]["Chance of the same rating in a fresh sample (%)"]) / 100
-        assert page["overall_firmness"] == (percent(chance), overall[0]["In words"]), pdu
-        said = next(p for p in sample_size[pdu]["main_points"] if "With a fresh sample of" in p)
-        assert f"again {percent(chance)} " in said, (pdu, said)
-        assert any(_squash(f"again{percent(chance)}ofthetime") in p for p in pack_pdf["pages"])
+        said = overall[0]["Chance as the pack prints it"]
+        assert page["overall_firmness"] == (said, overall[0]["In words"]), pdu
+        assert _fits(overall[0]["Chance of the same rating in a fresh sample (%)"], said), pdu
+        main = next(p for p in sample_size[pdu]["main_points"] if "With a fresh sample of" in p)
+        assert f"again {said} " in main, (pdu, main)
+        assert any(_squash(f"again{said}ofthetime") in p for p in pack_pdf["pages"]), pdu
 
 
 def test_ranks_agree(london, pack_html, workbook, comparison):

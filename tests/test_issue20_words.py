@@ -272,3 +272,16 @@ def test_a_hidden_pooled_cell_does_not_claim_fewer_than_8_people():
     texts = " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
     assert "hidden to protect people [REDACTED]" in texts
     assert "suppressed: fewer than 8 people" not in texts
+
+
+def test_the_overall_firmness_never_rests_on_simulated_organisational_ratings(newham, lewisham):
+    """Newham's organisational ratings are not published: the overall firmness cannot be said (was
+    'RI again more than 99% of the time', held on simulated leadership, staff ... ratings)."""
+    from hmip.analyses import sample_size as ss
+    from hmip.analyses.words import plain
+
+    assert all(v is None for v in newham.inputs.judgement.values())
+    assert newham.distributions["overall"] is None
+    text = " ".join(plain(p) for p in ss.main_points(newham))
+    assert "How firm the overall rating is cannot be said" in text
+    assert lewisham.distributions["overall"] is not None  # published organisational ratings

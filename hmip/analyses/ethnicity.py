@@ -281,10 +281,12 @@ def power_statements(
     grouping: Grouping,
     rule: str | DisclosureRule = "nhs",
     *,
-    gap: float = 0.20,
+    gap: float | None = None,
 ) -> list[str]:
-    """Plain words on what each single-PDU comparison could detect, from the counts shown: the
+    """Plain words on what each single-PDU comparison could detect (``gap``: default
+    :data:`POWER_GAP`, as :data:`POWER_LEAD` says), from the counts shown: the
     typical (median over key questions) rounded n of each group and share of the reference group."""
+    gap = POWER_GAP if gap is None else gap
     r = get_rule(rule)
     single = shares[shares["pdu"] != ALL_PDUS]
     out = []
@@ -316,7 +318,7 @@ def power_statements(
             ng, nr_ = int(ng), int(nr)
             mdd, pw = _power(ng, nr_, p_ref, gap)
             smallest = (
-                f"the smallest shortfall detectable with 80% power is about {100 * mdd:.0f} percentage points"
+                f"smallest detectable shortfall about {100 * mdd:.0f} percentage points"
                 if np.isfinite(mdd)
                 else "no shortfall is detectable with these numbers (80% power)"
             )
@@ -328,10 +330,15 @@ def power_statements(
     return out
 
 
+#: The gap the power statements ask about (a shortfall of 20 percentage points).
+POWER_GAP = 0.20
+
 #: Said once above the list of power statements (each statement is one short line per PDU).
 POWER_LEAD = (
     "A single PDU's sample cannot show gaps of a size that would matter, so look at the pooled "
-    "analysis. For each PDU (power of the exact Fisher test; an 80% chance of detecting a gap):"
+    "analysis. For each PDU: the smallest shortfall its sample would detect 8 times in 10 (80% "
+    f"power), and how often it would detect a gap of {100 * POWER_GAP:.0f} percentage points "
+    "(exact Fisher test):"
 )
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from hmip.analyses.evidence import stated_shares_table, thresholds_text
 from hmip.analyses.pack_model import GAP_THAT_MATTERS, PackInputs, PduPage
-from hmip.analyses.words import NOT_PUBLISHED, firmness_words
+from hmip.analyses.words import NOT_PUBLISHED, firmness_words, percent
 from hmip.data import loaders as d
 from hmip.rules.framework import Framework, framework_or_default
 from hmip.rules.ratings import Rating
@@ -117,6 +117,7 @@ def build_tables(
                     "Standard": s.name,
                     "Rating from the case sample": s.sample_rating,
                     "Chance of the same rating in a fresh sample (%)": _num(100 * s.p_same),
+                    "Chance as the pack prints it": percent(s.p_same),
                     "In words": firmness_words(s.p_same),
                     "Data basis": sample_basis,
                 }
@@ -128,6 +129,7 @@ def build_tables(
                     "Standard": "Overall rating",
                     "Rating from the case sample": p.overall_sample_rating,
                     "Chance of the same rating in a fresh sample (%)": _num(100 * p.overall_p_same),
+                    "Chance as the pack prints it": percent(p.overall_p_same),
                     "In words": firmness_words(p.overall_p_same),
                     "Data basis": sample_basis,
                 }
@@ -344,7 +346,9 @@ def table_specs(
                 "PDU": "Probation Delivery Unit",
                 "Standard": "Case-sample standard, or the overall rating",
                 "Rating from the case sample": "The rating the sample gives",
-                "Chance of the same rating in a fresh sample (%)": "Percentage",
+                "Chance of the same rating in a fresh sample (%)": "Percentage, to 1 decimal place",
+                "Chance as the pack prints it": "Whole percentage, never a misleading 0% or 100% "
+                "('less than 1%', 'more than 99%')",
                 "In words": "firm (90 or more), fairly firm (67 to 89), could easily change (33 to 66), likely to change (below 33)",
                 "Data basis": "simulated or analyst-supplied",
             },

@@ -269,10 +269,14 @@ class SensitivityInputs:
 def judgement_ratings(
     ratings: pd.DataFrame, pdu: str, *, framework: Framework | None = None
 ) -> dict:
-    """The PDU's domain-one (judgement) ratings from a ratings table; None where unknown."""
+    """The PDU's domain-one (judgement) ratings from a ratings table; None where unknown. A rating the
+    simulation made up (basis "simulated") is unknown: inspectors judge these standards, so a
+    simulated one is never used as a rating (issue 20)."""
     fw = framework_or_default(framework)
     judgement = {s.id: None for s in fw.judgement_standards}
     for r in ratings[ratings["pdu"] == pdu].itertuples():
+        if getattr(r, "basis", "") == "simulated":
+            continue
         if r.standard in judgement and pd.notna(r.rating):
             judgement[r.standard] = Rating.parse(r.rating)
     return judgement
@@ -735,11 +739,11 @@ def main_points(result: SampleSizeSensitivity, *, framework: Framework | None = 
                 ".",
             )
         )
-    elif inp.observed is None:
+    else:  # an organisational delivery rating HMIP did not publish (never a simulated one)
         points.append(
             sentence(
-                "How firm the overall rating is cannot be said: at least one organisational delivery "
-                "rating is not known."
+                "How firm the overall rating is cannot be said: HMIP did not publish every "
+                "organisational delivery rating, and inspectors' judgements are not simulated."
             )
         )
     near = result.key_questions[result.key_questions[[x.label for x in Rating]].max(axis=1) < 0.8]
