@@ -359,7 +359,7 @@ def test_key_question_counts_shares_and_more_cases_agree(
             ]
             assert kq, (pdu, code, yes, n)
             assert s["sufficient"] == f"{yes} of {n} ({percent(yes / n)})", (pdu, code)
-            assert f"{percent(yes / n)}" == percent(float(kq[0]["Share sufficient (%)"]) / 100)
+            assert abs(float(kq[0]["Share sufficient (%)"]) - 100 * yes / n) <= 0.05, (pdu, code)
             assert row["Rating from the case sample"] == s["band"], (pdu, code)
             # "more cases for the next band": one quantity in the pack, workbook and sample-size report
             ss = sample_size[pdu]["standards"][s["name"]]
