@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import pandas as pd
 
+from hmip.analyses import cache
 from hmip.analyses.contract import ReportBase, ReportInputs
 from hmip.analyses.params import check_choice, check_level, check_path, check_pdu
 from hmip.analyses.words import percent, points_scale
@@ -210,7 +211,8 @@ def load_comparison(
     ``pdu``: keep only that PDU once the files are validated (parameter ``pdu``, checked against the PDUs
     in the data), so a report on one PDU of a national file rates one PDU, not all of them."""
     fw = framework_or_default(framework)
-    published_ratings = d.load_published_ratings(framework=fw)
+    # each data file is loaded once per build (memoised on its bytes, the framework and the code)
+    published_ratings = cache.published_ratings(fw)
     published, overall_all = published_ratings.standards, published_ratings.overall
     if region is None:  # every region
         overall = overall_all.reset_index(drop=True)
@@ -226,11 +228,10 @@ def load_comparison(
         raise ParameterError("give cases_path or counts_path, not both")
     cases = None
     if counts_file:
-        counts = d.load_counts(counts_file, framework=fw)
+        counts = cache.counts_file(counts_file, fw)
         cases_per_pdu = counts.groupby("pdu", sort=False)["n"].max()
     else:
-        cases = d.load_cases(cases_file, framework=fw)
-        counts = d.key_question_counts(cases, framework=fw)
+        cases, counts = cache.cases_and_counts(cases_file, fw)
         cases_per_pdu = cases.groupby("pdu", sort=False).size()
     if pdu is not None:
         check_pdu("pdu", pdu, list(dict.fromkeys(counts["pdu"])), allow_blank=False)
@@ -238,9 +239,9 @@ def load_comparison(
         cases = None if cases is None else cases[cases["pdu"] == pdu].reset_index(drop=True)
         cases_per_pdu = cases_per_pdu[cases_per_pdu.index == pdu]
     judgement = (
-        d.load_standard_ratings(check_path("ratings_path", ratings_path), framework=fw)
+        cache.standard_ratings(check_path("ratings_path", ratings_path), fw)
         if ratings_path
-        else (d.load_simulated_ratings(framework=fw) if d.is_simulated(counts) else published)
+        else (cache.standard_ratings("", fw) if d.is_simulated(counts) else published)
     )
     case_ratings = rate_standards(counts, framework=fw)
     ratings = combine_ratings(case_ratings, judgement, framework=fw)

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import pandas as pd
 
+from hmip.analyses import cache
 from hmip.analyses.contract import ReportBase, ReportInputs
 from hmip.analyses.london_comparison import load_comparison
 from hmip.analyses.params import (
@@ -129,6 +130,7 @@ def key_question_table(
     return pd.DataFrame(rows)
 
 
+@cache.memoize("hmip.stats", "hmip.rules")  # the same for every PDU: computed once per build
 def sample_size_table(
     true_shares: Iterable[float],
     targets: Iterable[float] = (0.8, 0.9),

@@ -320,6 +320,18 @@ def _warm_charts() -> None:
             charts.warm_up()
 
 
+def _warm_shared(jobs: list | None = None) -> None:
+    """Compute the work the catalogue's reports share (data files, the sample-size table, the
+    accuracy-curve chart) once, before any fork, so every report inherits it
+    (:func:`hmip.present.cache.warm`; content-addressed, so a report never gets a stale result)."""
+    if not jobs:
+        return
+    with contextlib.suppress(Exception):
+        from hmip.present.cache import warm
+
+        warm(jobs)
+
+
 @dataclass
 class _Spare:
     """A report process forked ahead of need, its kernel forked and answering, waiting for its job."""
@@ -646,6 +658,7 @@ def zygote_main(ctl_fd: int) -> int:
     warm_imports(hello.get("modules", []))
     _warm_render()
     _warm_charts()
+    _warm_shared(hello.get("validate"))
     forked = forkable(hello["kernel"])
     import gc
 

@@ -63,10 +63,18 @@ def figure_html(fig) -> str:
     (``max-width: 100%``), then its caption."""
     from hmip.present.charts import figure_png
 
-    data = base64.b64encode(figure_png(fig)).decode("ascii")
-    alt = getattr(fig, "hmip_alt", "") or getattr(fig, "hmip_caption", "") or "Chart"
-    caption = getattr(fig, "hmip_caption", "")
-    width, height = (round(v * 96) for v in fig.get_size_inches())  # CSS pixels: 96 an inch
+    return _figure_markup(
+        figure_png(fig),
+        getattr(fig, "hmip_alt", ""),
+        getattr(fig, "hmip_caption", ""),
+        tuple(fig.get_size_inches()),
+    )
+
+
+def _figure_markup(png: bytes, alt: str, caption: str, size_inches: tuple[float, float]) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    alt = alt or caption or "Chart"
+    width, height = (round(v * 96) for v in size_inches)  # CSS pixels: 96 an inch
     cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
     return (
         f'<figure class="hmip-figure"><img src="data:image/png;base64,{data}" alt="{esc(alt)}" '
@@ -77,6 +85,15 @@ def figure_html(fig) -> str:
 def show_figure(fig) -> None:
     """Show a chart with its alt text and caption (the figure is closed afterwards)."""
     _display(figure_html(fig))
+
+
+def show_chart(draw, *args, **kwargs) -> None:
+    """Show the chart ``draw(*args, **kwargs)`` as :func:`show_figure` does. A chart that is the same
+    for every report of a build (the accuracy curves) is drawn once, in the build's warm process, and
+    shown from memory; the same arguments give the same bytes (:mod:`hmip.present.cache`)."""
+    from hmip.present.cache import drawn_chart
+
+    _display(_figure_markup(*drawn_chart(draw, *args, **kwargs)))
 
 
 def table_html(

@@ -1,0 +1,135 @@
+"""Charts drawn once per build (issue 25): a chart that is the same for every report of a build (the
+sample-size report's accuracy curves: 0.4-0.7 s a report, identical for every PDU) is drawn and
+encoded once, in the build's warm process, and every report forked from it shows the stored PNG
+(``display.show_chart``).
+
+The memo is :mod:`hmip.analyses.cache`'s: a chart's key is the drawing function, the content of its
+arguments, the chart style (afcharts' style and this project's sizes), the font Matplotlib resolves
+for it, and the source of :mod:`hmip.present` (charts, badges, display) and of the vocabulary it uses,
+with the library versions. A report run alone (``hmip run``) draws the chart itself: the bytes are the
+same (tests/test_cache.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+from hmip.analyses import cache
+
+#: what a drawn chart's bytes depend on, besides its arguments and the style
+CHART_CODE = ("hmip.present", "hmip.analyses.words", "hmip.rules")
+
+
+@functools.cache
+def style_token() -> str:
+    """The chart style and the fonts it resolves to, once per process."""
+    from matplotlib import font_manager, rcParams
+
+    from hmip.present.charts import STYLE, chart_style
+
+    with chart_style():
+        fonts = [
+            font_manager.findfont(font_manager.FontProperties(family=family, weight=weight))
+            for family in rcParams["font.family"]
+            for weight in ("normal", "bold")
+        ]
+        rc = sorted((k, repr(v)) for k, v in rcParams.items())
+    digest = hashlib.sha256(repr((STYLE, rc)).encode())
+    for f in dict.fromkeys(fonts):
+        digest.update(f.encode() + cache.File(f).token().encode())
+    return digest.hexdigest()
+
+
+def drawn_chart(draw: Callable, *args, **kwargs) -> tuple[bytes, str, str, tuple[float, float]]:
+    """``draw(*args, **kwargs)`` as shown in a report: (PNG bytes (:func:`hmip.present.charts.figure_png`),
+    alt text, caption, size in inches). Drawn once for the same arguments, style and code, then taken
+    from the memo."""
+    from hmip.present.charts import figure_png
+
+    def compute() -> tuple[bytes, str, str, tuple[float, float]]:
+        fig = draw(*args, **kwargs)
+        return (
+            figure_png(fig),
+            getattr(fig, "hmip_alt", ""),
+            getattr(fig, "hmip_caption", ""),
+            tuple(float(v) for v in fig.get_size_inches()),
+        )
+
+    if not cache.enabled():
+        return compute()
+    name = f"chart:{draw.__module__}.{draw.__qualname__}"
+    try:
+        k = cache.key(name, args, sorted(kwargs.items()), style_token(), code=CHART_CODE)
+    except TypeError:
+        return compute()
+    return cache.get_or_compute(k, compute)
+
+
+# --- the build's warm process ---------------------------------------------------------------------------
+SAMPLE_SIZE_NOTEBOOK = "sample_size_sensitivity.ipynb"
+#: distinct parameter sets warmed at most (each costs about a report's shared work, once)
+MAX_WARM = 6
+#: the sample-size parameters the shared work depends on (not the PDU)
+SHARED_PARAMETERS = (
+    "n",
+    "caseload",
+    "accuracy_target",
+    "cases_path",
+    "counts_path",
+    "ratings_path",
+    "confidence",
+)
+
+
+def warm(jobs: Iterable[Mapping]) -> int:
+    """Fill the memo with the work the catalogue's sample-size reports share, before the warm process
+    forks: for each distinct set of shared parameters (up to :data:`MAX_WARM`), one report's data files,
+    sample-size table and accuracy-curve chart, exactly as the notebook asks for them. Returns the
+    number of parameter sets warmed. A failure here is ignored (the report computes it, and reports
+    its own error)."""
+    seen: dict[tuple, dict] = {}
+    for job in jobs:
+        if job.get("pack") or Path(str(job.get("notebook", ""))).name != SAMPLE_SIZE_NOTEBOOK:
+            continue
+        params = dict(job.get("parameters") or {})
+        shared = tuple((k, repr(params.get(k))) for k in SHARED_PARAMETERS)
+        seen.setdefault(shared, params)
+    warmed = 0
+    for params in list(seen.values())[:MAX_WARM]:
+        with contextlib.suppress(Exception):
+            warm_sample_size(params)
+            warmed += 1
+    return warmed
+
+
+def warm_sample_size(parameters: Mapping) -> None:
+    """One sample-size report's shared work: its data files, its sample-size table and its
+    accuracy-curve chart (the notebook's call: :func:`accuracy_chart`)."""
+    from hmip.analyses import sample_size as ss
+
+    defaults = {
+        k: p.default
+        for k, p in inspect.signature(ss.load_inputs).parameters.items()
+        if p.default is not inspect.Parameter.empty and k != "framework"
+    }
+    params = {**defaults, **{k: v for k, v in parameters.items() if k in defaults}}
+    result = ss.prepare(**params)
+    accuracy_chart(result, params["n"], params["accuracy_target"])
+
+
+def accuracy_chart(result, n: int, accuracy_target: float) -> tuple:
+    """The sample-size report's accuracy-curve chart (the same for every PDU of a build), called as
+    the notebook calls it (``display.show_chart(charts.accuracy_curves, ...)``)."""
+    from hmip.present import charts
+
+    return drawn_chart(
+        charts.accuracy_curves,
+        result.accuracy,
+        mark_n=n,
+        target_lines=sorted({accuracy_target, 0.9}),
+    )

@@ -1,0 +1,198 @@
+"""Issue 25: shared work computed once. The memo (hmip.analyses.cache, hmip.present.cache) only saves
+recomputing: cached and uncached results are identical (table values, chart PNG bytes), it never
+serves a stale result (a changed argument, framework file, data file or source gives a new key), and
+`hmip run` alone draws the same chart bytes as a build's warmed process."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hmip.analyses import cache
+from hmip.analyses import sample_size as ss
+from hmip.present import cache as chart_cache
+from hmip.present import charts, display
+from hmip.rules.framework import FRAMEWORK_DIR, default_framework, load_framework
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ROOT / "data" / "simulated_cases_london_2022.csv"
+NOTEBOOK = "notebooks/sample_size_sensitivity.ipynb"
+PDU = "Lewisham and Bromley"
+
+
+@pytest.fixture(autouse=True)
+def fresh_memo(monkeypatch):
+    monkeypatch.delenv("HMIP_NO_CACHE", raising=False)
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _uncached(monkeypatch, fn, *args, **kwargs):
+    monkeypatch.setenv("HMIP_NO_CACHE", "1")
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        monkeypatch.delenv("HMIP_NO_CACHE")
+
+
+def _accuracy_png(result, n=42, target=0.8) -> bytes:
+    return chart_cache.accuracy_chart(result, n, target)[0]
+
+
+def _framework_with(tmp_path: Path, good_at: str) -> Path:
+    """The default framework's file with Good's threshold moved (a modified TOML)."""
+    text = (FRAMEWORK_DIR / "pdu_2021.toml").read_text(encoding="utf-8")
+    changed = text.replace('{ rating = "Good", at_least = "0.65" }', f'{{ rating = "Good", at_least = "{good_at}" }}')
+    assert changed != text
+    path = tmp_path / "framework.toml"
+    path.write_text(changed, encoding="utf-8")
+    return path
+
+
+# --- cached and uncached are identical -----------------------------------------------------------------
+def test_cached_and_uncached_results_are_identical(monkeypatch):
+    plain = _uncached(monkeypatch, ss.prepare, pdu=PDU)
+    first = ss.prepare(pdu=PDU)  # fills the memo
+    assert cache.STATS["misses"] > 0 and cache.size() > 0
+    second = ss.prepare(pdu=PDU)  # served from it
+    assert cache.STATS["hits"] > 0
+    for result in (first, second):
+        pd.testing.assert_frame_equal(result.sample_sizes, plain.sample_sizes)
+        pd.testing.assert_frame_equal(result.accuracy, plain.accuracy)
+        pd.testing.assert_frame_equal(result.key_questions, plain.key_questions)
+        pd.testing.assert_frame_equal(result.inputs.counts, plain.inputs.counts)
+        pd.testing.assert_frame_equal(result.distributions["table"], plain.distributions["table"])
+        assert result.inputs.judgement == plain.inputs.judgement
+        assert result.conclusion == plain.conclusion
+        assert [f.attrs for f in result.inputs.loaded] == [f.attrs for f in plain.inputs.loaded]
+    fresh = display.figure_html(
+        charts.accuracy_curves(plain.accuracy, mark_n=42, target_lines=[0.8, 0.9])
+    )
+    shown: list[str] = []
+    monkeypatch.setattr(display, "_display", lambda html, extra=None: shown.append(html))
+    for _ in range(2):  # drawn, then from the memo
+        display.show_chart(charts.accuracy_curves, first.accuracy, mark_n=42, target_lines=[0.8, 0.9])
+    assert shown == [fresh, fresh]
+
+
+def test_a_caller_cannot_change_what_the_next_caller_gets():
+    a = ss.sample_size_table(ss.BOUNDARY_SHARES, targets=[0.8, 0.9], n=42)
+    a.loc[:, "method"] = "changed"
+    a.iloc[0, 0] = 0.99
+    b = ss.sample_size_table(ss.BOUNDARY_SHARES, targets=[0.8, 0.9], n=42)
+    assert cache.STATS["hits"] == 1
+    assert (b["method"] != "changed").all() and b.iloc[0, 0] == ss.BOUNDARY_SHARES[0]
+
+
+# --- never stale -----------------------------------------------------------------------------------------
+def test_an_argument_changes_the_figures():
+    base = ss.prepare(pdu=PDU)
+    other = ss.prepare(pdu=PDU, n=60, accuracy_target=0.9)
+    assert f"p_correct_at_60" in other.sample_sizes and "p_correct_at_42" not in other.sample_sizes
+    assert _accuracy_png(base) != _accuracy_png(other, 60, 0.9)
+    with_caseload = ss.prepare(pdu=PDU, caseload=300)
+    assert not with_caseload.sample_sizes.equals(base.sample_sizes)
+
+
+def test_a_modified_framework_file_changes_the_figures(tmp_path):
+    fw = default_framework()
+    table = ss.sample_size_table(ss.BOUNDARY_SHARES, n=42, framework=fw)
+    png = _accuracy_png(ss.prepare(pdu=PDU))
+    moved = load_framework(str(_framework_with(tmp_path, "0.70")))
+    changed = ss.sample_size_table(ss.BOUNDARY_SHARES, n=42, framework=moved)
+    assert not changed.equals(table)  # 0.70 is now Good's boundary, not within it
+    result = ss.prepare(pdu=PDU, framework=moved)
+    assert _accuracy_png(result) != png
+    # the same content in another file is keyed by that file too, and gives the same values
+    same = load_framework(str(shutil.copy(FRAMEWORK_DIR / "pdu_2021.toml", tmp_path / "same.toml")))
+    pd.testing.assert_frame_equal(ss.sample_size_table(ss.BOUNDARY_SHARES, n=42, framework=same), table)
+
+
+def test_a_changed_data_file_changes_the_figures(tmp_path):
+    path = tmp_path / "simulated_cases.csv"
+    shutil.copy(CASES, path)
+    before = ss.prepare(pdu=PDU, cases_path=str(path))
+    again = ss.prepare(pdu=PDU, cases_path=str(path))
+    pd.testing.assert_frame_equal(again.key_questions, before.key_questions)
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    col = rows[0].index("assessment.engagement") if "assessment.engagement" in rows[0] else None
+    col = col if col is not None else next(i for i, c in enumerate(rows[0]) if c.startswith("assessment."))
+    flipped = 0
+    for r in rows[1:]:
+        if r[rows[0].index("pdu")] == PDU and r[col] in ("yes", "Yes") and flipped < 5:
+            r[col] = "no" if r[col] == "yes" else "No"
+            flipped += 1
+    assert flipped == 5
+    stat = path.stat()
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # mtime put back: the content decides
+    after = ss.prepare(pdu=PDU, cases_path=str(path))
+    assert not after.key_questions["yes"].equals(before.key_questions["yes"])
+    assert after.key_questions["yes"].sum() == before.key_questions["yes"].sum() - 5
+
+
+def test_the_code_version_is_in_the_key(monkeypatch):
+    k = cache.key("x", 1, code=("hmip.stats",))
+    assert cache.key("x", 1, code=("hmip.stats",)) == k
+    monkeypatch.setitem(cache._CODE, "hmip.stats", "another version")
+    assert cache.key("x", 1, code=("hmip.stats",)) != k
+
+
+def test_content_not_identity_keys_a_frame():
+    df = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    assert cache.token(df) == cache.token(df.copy())
+    assert cache.token(df) != cache.token(df.assign(a=[1, 3]))
+    assert cache.token(df) != cache.token(df.rename(columns={"b": "c"}))
+    assert cache.token(df) != cache.token(df.astype({"a": float}))
+
+
+def test_the_memo_can_be_turned_off(monkeypatch):
+    monkeypatch.setenv("HMIP_NO_CACHE", "1")
+    ss.sample_size_table(ss.BOUNDARY_SHARES, n=42)
+    assert cache.size() == 0
+
+
+# --- the warm process, and hmip run alone ------------------------------------------------------------------
+def test_warm_fills_the_memo_for_the_catalogues_sample_size_reports():
+    jobs = [
+        {"notebook": NOTEBOOK, "parameters": {"pdu": p}}
+        for p in ("Lewisham and Bromley", "Lambeth")
+    ] + [{"notebook": "notebooks/london_comparison.ipynb", "parameters": {}}]
+    assert chart_cache.warm(jobs) == 1  # one shared parameter set
+    hits = cache.STATS["hits"]
+    result = ss.prepare(pdu="Lambeth")
+    chart_cache.accuracy_chart(result, 42, 0.8)
+    assert cache.STATS["hits"] >= hits + 5  # data files, table, chart: all from the memo
+
+
+@pytest.mark.notebooks
+def test_hmip_run_alone_draws_the_same_chart_bytes_as_the_warmed_path(tmp_path):
+    out = tmp_path / "report.html"
+    run = subprocess.run(
+        [str(Path(sys.executable).with_name("hmip")), "run", NOTEBOOK, "-p", "pdu", PDU, "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+        env={**os.environ, "HMIP_NO_CACHE": "1"},
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    images = [
+        base64.b64decode(m)
+        for m in re.findall(r'data:image/png;base64,([A-Za-z0-9+/=]+)', out.read_text(encoding="utf-8"))
+    ]
+    chart_cache.warm([{"notebook": NOTEBOOK, "parameters": {"pdu": "Lambeth"}}])  # as a build does
+    warmed = chart_cache.accuracy_chart(ss.prepare(pdu=PDU), 42, 0.8)[0]
+    assert cache.STATS["hits"] > 0
+    assert warmed in images
