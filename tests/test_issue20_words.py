@@ -285,3 +285,8 @@ def test_the_overall_firmness_never_rests_on_simulated_organisational_ratings(ne
     text = " ".join(plain(p) for p in ss.main_points(newham))
     assert "How firm the overall rating is cannot be said" in text
     assert lewisham.distributions["overall"] is not None  # published organisational ratings
+
+
+def test_the_5_percent_level_is_not_found_in_a_95_percent_level():
+    assert g.terms_used("Wilson score, 95% level") == ["Wilson"]
+    assert "5% level" in g.terms_used("a test at the 5% level")

@@ -748,7 +748,7 @@ def main_points(result: EthnicityDisproportionality) -> list:
             if bh.startswith("p >="):
                 points.append(
                     sentence(
-                        f"On '{label}' the sample points to a gap (the risk ratio's {100 * inp.level:g}% "
+                        f"On '{label}' the sample suggests a gap (the risk ratio's {100 * inp.level:g}% "
                         f"interval, {r.lo:.2f} to {r.hi:.2f}, lies wholly {'below' if r.hi < 1 else 'above'} 1, "
                         "which would mean no difference), but after allowing for testing "
                         f"{len(shown)} key questions at once (the Benjamini-Hochberg adjustment) the gap "

@@ -160,7 +160,7 @@ def terms_used(text: str) -> list[str]:
     low = low.replace("main points", "main")
     found = []
     for term, aliases in _ALIASES.items():
-        if any(re.search(rf"(?<![a-z]){re.escape(a)}(?![a-z])", low) for a in aliases):
+        if any(re.search(rf"(?<![a-z0-9.]){re.escape(a)}(?![a-z])", low) for a in aliases):
             found.append(term)
     return found
 

@@ -161,8 +161,8 @@ def overall_firmness(
         return (
             None,
             None,
-            "not available: the inspectors' ratings of the four organisational standards are not "
-            "known for this PDU, so the overall rating cannot be recomputed",
+            "not available: HMIP did not publish the inspectors' ratings of the four organisational "
+            "standards for this PDU, so the overall rating cannot be recomputed",
         )
     if len(dists) < len(fw.case_sample_standards):
         return res.rating.label, None, "not available: a case-sample standard has no cases"
