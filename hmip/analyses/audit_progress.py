@@ -616,7 +616,7 @@ def worked_example(
         a = first["yes"].sum() / first["n"].sum()
         b = ins["yes"].sum() / ins["n"].sum()
         series = (
-            f"In the audit series used here, the first audit ({first['audit_date'].iloc[0]:%d %b %Y}, "
+            f"In the {'simulated ' if d.is_simulated(inp.audits) else ''}audit series used here, the first audit ({first['audit_date'].iloc[0]:%d %b %Y}, "
             f"{first.groupby('audit_date')['n'].max().iloc[0]} cases) has {_pct(a)} of all key-question answers "
             f"sufficient against {_pct(b)} in the inspection sample: an uplift of {_pts(a - b)} on the "
             "same pooled measure. Pooling answers does not make the samples bigger in the way it seems, "
