@@ -58,7 +58,7 @@ from hmip.data.ethnicity import (
     WHITE_MINORITY_DETAIL,
 )
 from hmip.errors import DisclosureError
-from hmip.stats.disclosure import DisclosureRule, get_rule, row_codes
+from hmip.stats.disclosure import MARKER, RULES, DisclosureRule, get_rule, row_codes
 
 #: Changes whenever what the decision covers or how it is made changes (a stored decision with
 #: another version is recomputed).
@@ -685,10 +685,14 @@ def decide_release(
 RELEASE_NOTE = "hidden by the data set's release decision (disclosure control over every output)"
 
 
+def _marker(release: Release) -> str:
+    return next((r.marker for r in RULES.values() if r.name == release.rule), MARKER)
+
+
 def apply_to_counts(shown: pd.DataFrame, release: Release, gid: str) -> pd.DataFrame:
     """The counts table of ``DisclosureAudit.shown_counts`` with the release applied."""
     out = shown.copy()
-    marker = get_rule(release.rule).marker
+    marker = _marker(release)
     for i, r in enumerate(out.itertuples()):
         base = (gid, r.pdu, r.standard, r.key_question, r.group)
         hide_yes = release.hides((*base, "yes"))
@@ -708,7 +712,7 @@ def apply_to_counts(shown: pd.DataFrame, release: Release, gid: str) -> pd.DataF
 
 def apply_to_not_recorded(table: pd.DataFrame, release: Release) -> pd.DataFrame:
     out = table.copy()
-    marker = get_rule(release.rule).marker
+    marker = _marker(release)
     for i, r in enumerate(out.itertuples()):
         if release.hides(("nr", r.pdu)):
             at = out.index[i]
