@@ -618,3 +618,33 @@ def test_publishing_prunes_failed_runs_and_logs(tmp_path):
         "prunes\n`reports/failed/`" in readme
         and "`reports/logs/` (the logs of the runs kept" in readme
     )
+
+
+# --- 10. the pack's page: a long unbroken word wraps inside it ----------------------------------------------
+def test_a_long_unbroken_word_wraps_inside_the_packs_page():
+    """One 100-character word (the longest evidence accepted) in a progress cell stays within the
+    page's printable width (it used to run off the page and be clipped)."""
+    from weasyprint import HTML
+
+    from hmip.build.pack import pack_css
+    from hmip.data.recommendations import MAX_LENGTH
+
+    word = "W" * max(MAX_LENGTH.values())  # the widest letter, at the longest length accepted
+    html = (
+        f'<html><head><style>{pack_css("A4")}</style></head><body class="pack">'
+        '<section class="page pdu"><table class="recs"><colgroup><col class="c-no">'
+        '<col class="c-rec"><col class="c-prog"></colgroup><tbody><tr><td>1</td><td>A '
+        f"recommendation</td><td>{word}. <em>Evidence:</em> {word}</td></tr></tbody></table>"
+        "</section></body></html>"
+    )
+    page = HTML(string=html).render().pages[0]
+
+    def boxes(box):
+        yield box
+        for child in getattr(box, "children", None) or []:
+            yield from boxes(child)
+
+    text = [b for b in boxes(page._page_box) if type(b).__name__ == "TextBox"]
+    assert text
+    right = max(b.position_x + b.width for b in text)
+    assert right <= page.width - page._page_box.margin_right + 0.5

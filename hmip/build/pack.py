@@ -102,6 +102,8 @@ body.pack {{
 .pack li {{ margin: 0.1rem 0; }}
 .pack table {{ border-collapse: collapse; width: 100%; }}
 .pack th, .pack td {{ border: 0.75pt solid #6F777B; padding: 0.12rem 0.3rem; text-align: left; vertical-align: top; }}
+/* a long unbroken word (a web address, a run of letters) wraps inside its cell, never runs off the page */
+.pack td, .pack li, .pack p, .pack dd {{ overflow-wrap: anywhere; word-break: break-word; }}
 .pack th {{ background: #E8E8E8; font-weight: 700; }}
 .pack tr {{ break-inside: avoid; }}
 .page {{ break-after: page; }}
