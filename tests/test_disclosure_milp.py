@@ -18,6 +18,8 @@ that code made them), see BEFORE; after it, every count keeps its range.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -46,6 +48,12 @@ BEFORE = {
 }
 
 REAL = data_dir() / "simulated_cases_london_2022.csv"
+#: Deciding a release (integer program over all 15 key questions, twin audits at three levels) takes
+#: minutes on a shared machine: these run with HMIP_SLOW_DISCLOSURE=1 until the decision is faster.
+slow = pytest.mark.skipif(
+    not os.environ.get("HMIP_SLOW_DISCLOSURE"),
+    reason="release decision too slow for make test (set HMIP_SLOW_DISCLOSURE=1)",
+)
 PDUS = ("Lewisham and Bromley", "Lambeth", "Newham")
 STDS = ("planning", "implementation_and_delivery")
 GROUPINGS = (("binary", False), ("binary", True), ("ons5", False))
@@ -152,6 +160,7 @@ def planted(tmp_path_factory):
     return path
 
 
+@slow
 def test_planted_file_release_holds(planted):
     """Every count printed from the planted file keeps its protected range."""
     result, pooled = publish_and_attack(planted)
@@ -163,6 +172,7 @@ def test_planted_file_release_holds(planted):
     }
 
 
+@slow
 def test_release_is_stored_and_reproducible(planted):
     fw = default_framework()
     stored = release_path(planted)
@@ -193,6 +203,7 @@ DETAILS = (
 )
 
 
+@slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_small_worlds(tmp_path, seed):
     rng = np.random.default_rng(seed)
