@@ -30,12 +30,6 @@ from hmip.errors import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, DiskFault, is_disk_fa
 from hmip.paths import reports_dir, resolve
 
 
-def atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def atomic_symlink(target: str, link: Path) -> None:
     tmp = link.with_name(f".{link.name}.tmp")
     with contextlib.suppress(FileNotFoundError):

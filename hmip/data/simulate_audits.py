@@ -39,7 +39,6 @@ import io
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
 from hmip.data.audits import AUDIT_DATE_COLUMN, SIMULATED_AUDITS_FILE
@@ -216,23 +215,3 @@ def write_audit_series(
     path = out / SIMULATED_AUDITS_FILE
     path.write_text(audits_csv(simulate_audits(seed=seed)), encoding="utf-8", newline="")
     return path
-
-
-def series_summary(records: list[dict], framework: Framework | None = None) -> pd.DataFrame:
-    """Share sufficient per audit date and key question (for checking the series by eye)."""
-    fw = framework_or_default(framework)
-    df = pd.DataFrame(records)
-    rows = []
-    for when, g in df.groupby(AUDIT_DATE_COLUMN):
-        for kq in fw.key_questions:
-            a = g[kq.qualified_id]
-            n = int(a.isin(["yes", "no"]).sum())
-            rows.append(
-                {
-                    AUDIT_DATE_COLUMN: when,
-                    "key_question": kq.qualified_id,
-                    "yes": int((a == "yes").sum()),
-                    "n": n,
-                }
-            )
-    return pd.DataFrame(rows)
