@@ -29,7 +29,6 @@ import functools
 import hashlib
 import importlib
 import os
-import pkgutil
 import threading
 from collections.abc import Callable, Iterable
 from fractions import Fraction
@@ -241,9 +240,11 @@ DATA_CODE = ("hmip.data", "hmip.rules", "hmip.errors", "hmip.paths", "hmip.texts
 
 
 def _data_call(name: str, files: Iterable[Path], compute: Callable[[], Any], *parts: object):
-    return get_or_compute(
-        key(name, [File(f) for f in files], *parts, code=DATA_CODE), compute
-    ) if enabled() else compute()
+    return (
+        get_or_compute(key(name, [File(f) for f in files], *parts, code=DATA_CODE), compute)
+        if enabled()
+        else compute()
+    )
 
 
 def published_ratings(framework) -> Any:
@@ -280,7 +281,11 @@ def counts_file(path: str | Path, framework) -> pd.DataFrame:
     from hmip.data import loaders as d
 
     return _data_call(
-        "counts", [Path(path)], lambda: d.load_counts(path, framework=framework), str(path), framework
+        "counts",
+        [Path(path)],
+        lambda: d.load_counts(path, framework=framework),
+        str(path),
+        framework,
     )
 
 
