@@ -41,10 +41,10 @@ import pandas as pd
 from hmip.data.cases import (
     ANSWER_DTYPE,
     CASE_ID_COLUMNS,
-    COLUMN_VALIDATORS,
     ROSH_DTYPE,
     _answers,
     key_question_counts,
+    validate_columns,
 )
 from hmip.data.ethnicity import ETHNICITY_DTYPE, NOT_RECORDED
 from hmip.data.validation import (
@@ -193,17 +193,7 @@ def _read_one(
             )
     # case details: the case format's own validators
     df["ethnicity_detail"] = df["ethnicity"]
-    for column, validate in COLUMN_VALIDATORS.items():
-        checked: dict[str, tuple] = {}
-        values = []
-        for i, raw in enumerate(df[column], start=1):
-            if raw not in checked:
-                checked[raw] = validate(raw)
-            value, message = checked[raw]
-            if message:
-                found.append(Problem(name, i, column, message))
-            values.append(value)
-        df[column] = values
+    validate_columns(df, name, found)
     # dates: a column, or the file name
     if AUDIT_DATE_COLUMN in df:
         raw_dates = list(df[AUDIT_DATE_COLUMN])

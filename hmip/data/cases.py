@@ -114,6 +114,22 @@ COLUMN_VALIDATORS = {
 }
 
 
+def validate_columns(df: pd.DataFrame, name: str, problems: list[Problem]) -> None:
+    """Check and clean every column of :data:`COLUMN_VALIDATORS` in place, adding a problem per bad
+    value. A validator is a function of the text alone, so each spelling is checked once."""
+    for column, validate in COLUMN_VALIDATORS.items():
+        values = []
+        checked: dict[str, tuple] = {}
+        for i, raw in enumerate(df[column], start=1):
+            if raw not in checked:
+                checked[raw] = validate(raw)
+            value, message = checked[raw]
+            if message:
+                problems.append(Problem(name, i, column, message))
+            values.append(value)
+        df[column] = values
+
+
 def case_columns(framework: Framework | None = None) -> list[str]:
     """The columns of a case-level file: case details, then one column per key question."""
     fw = framework_or_default(framework)
@@ -182,19 +198,7 @@ def load_cases(
     kq_cols = [kq.qualified_id for kq in fw.key_questions]
     name, df, problems = read_frame(path, list(CASE_ID_COLUMNS) + kq_cols)
     df["ethnicity_detail"] = df["ethnicity"]
-    for column, validate in COLUMN_VALIDATORS.items():
-        values = []
-        checked: dict[
-            str, tuple
-        ] = {}  # a validator is a function of the text alone: once per spelling
-        for i, raw in enumerate(df[column], start=1):
-            if raw not in checked:
-                checked[raw] = validate(raw)
-            value, message = checked[raw]
-            if message:
-                problems.append(Problem(name, i, column, message))
-            values.append(value)
-        df[column] = values
+    validate_columns(df, name, problems)
     groups = df["ethnicity"].tolist()
     answers, not_applicable_by_rule = _answers(df, fw, name, problems)
     problems += duplicate_problems(name, df, ["pdu", "case_id"], "pdu and case_id")

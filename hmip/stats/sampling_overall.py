@@ -163,6 +163,32 @@ def _check_judgement(judgement: object, fw: Framework) -> dict[str, Rating | str
     return out
 
 
+def _standard_distributions(
+    cases: pd.DataFrame,
+    pdu: str,
+    correlated: bool,
+    kind: str,
+    draws: int,
+    seed: int,
+    fw: Framework,
+) -> dict[str, pd.DataFrame]:
+    """Each case-sample standard's rating distribution (standard i drawn with seed + i)."""
+    seed = whole_number("seed", seed, error=SamplingError)
+    return {
+        s.id: standard_rating_distribution(
+            cases,
+            s.id,
+            pdu=pdu,
+            correlated=correlated,
+            kind=kind,
+            draws=draws,
+            seed=seed + i,
+            framework=fw,
+        )
+        for i, s in enumerate(fw.case_sample_standards)
+    }
+
+
 def pdu_rating_distribution(
     cases: pd.DataFrame,
     pdu: str,
@@ -177,20 +203,7 @@ def pdu_rating_distribution(
     """Every case-sample standard's rating distribution, the points pmf and the overall rating probabilities."""
     fw = _fw(framework)
     fixed = _check_judgement(judgement, fw)
-    seed = whole_number("seed", seed, error=SamplingError)
-    dists = {
-        s.id: standard_rating_distribution(
-            cases,
-            s.id,
-            pdu=pdu,
-            correlated=correlated,
-            kind=kind,
-            draws=draws,
-            seed=seed + i,
-            framework=fw,
-        )
-        for i, s in enumerate(fw.case_sample_standards)
-    }
+    dists = _standard_distributions(cases, pdu, correlated, kind, draws, seed, fw)
     total = overall_distribution(dists, fixed, framework=fw)
     table = pd.concat([d.assign(standard=sid) for sid, d in dists.items()], ignore_index=True)
     table = table[["standard", *[c for c in table.columns if c != "standard"]]]
@@ -209,20 +222,11 @@ def correlation_effect(
     """For each case-sample standard, its rating distribution with and without the correlation:
     one row per standard and assumption, a column per rating label, and the method."""
     fw = _fw(framework)
-    seed = whole_number("seed", seed, error=SamplingError)
+    both = {c: _standard_distributions(cases, pdu, c, kind, draws, seed, fw) for c in (True, False)}
     rows = []
-    for i, s in enumerate(fw.case_sample_standards):
+    for s in fw.case_sample_standards:
         for correlated in (True, False):
-            d = standard_rating_distribution(
-                cases,
-                s.id,
-                pdu=pdu,
-                correlated=correlated,
-                kind=kind,
-                draws=draws,
-                seed=seed + i,
-                framework=fw,
-            )
+            d = both[correlated][s.id]
             probs = _vector(d)
             rows.append(
                 {
