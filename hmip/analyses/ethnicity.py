@@ -600,6 +600,7 @@ def shown_tables(
         shown = apply_to_counts(shown, release, gid)
         not_recorded = apply_to_not_recorded(not_recorded, release)
         totals = shown[shown["pdu"] == ALL_PDUS].set_index(["standard", "key_question", "group"])
+        mh = mh.astype({"n_group": object, "n_reference": object}) if len(mh) else mh
         for i, r in enumerate(mh.itertuples()):
             for column, group in (("n_group", r.group), ("n_reference", grouping.reference)):
                 key = (r.standard, r.key_question, group)
@@ -801,6 +802,15 @@ def main_points(result: EthnicityDisproportionality) -> list:
             )
         )
     return points[:5]
+
+
+#: Said under the cases table: a PDU's number of inspected cases is public elsewhere (the pack, the
+#: sample-size report), so a hidden count here must not read as a secret or as a different figure.
+CASES_NOTE = (
+    "A PDU's number of inspected cases is public: the scrutiny pack and the sample-size reports give "
+    "it. Where it is hidden here, that is only so that the number of cases with no ethnicity recorded "
+    "cannot be worked out from it and the other figures shown."
+)
 
 
 def not_recorded_display(result: EthnicityDisproportionality) -> pd.DataFrame:
