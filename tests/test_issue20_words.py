@@ -290,3 +290,12 @@ def test_the_overall_firmness_never_rests_on_simulated_organisational_ratings(ne
 def test_the_5_percent_level_is_not_found_in_a_95_percent_level():
     assert g.terms_used("Wilson score, 95% level") == ["Wilson"]
     assert "5% level" in g.terms_used("a test at the 5% level")
+
+
+def test_a_hidden_case_count_is_explained_beside_the_public_one(root):
+    """Hammersmith showed 'Cases: [REDACTED]' while the pack printed '42 cases': the report says why."""
+    from hmip.analyses.ethnicity import CASES_NOTE
+
+    assert "public" in CASES_NOTE and "scrutiny pack" in CASES_NOTE
+    nb = (root / "notebooks" / "ethnicity_disproportionality.ipynb").read_text()
+    assert "display.say(eth.CASES_NOTE)" in nb
