@@ -19,6 +19,7 @@ import pytest
 
 from hmip.analyses import cache
 from hmip.analyses import sample_size as ss
+from hmip.data.provenance import provenance
 from hmip.present import cache as chart_cache
 from hmip.present import charts, display
 from hmip.rules.framework import FRAMEWORK_DIR, default_framework, load_framework
@@ -76,7 +77,9 @@ def test_cached_and_uncached_results_are_identical(monkeypatch):
         pd.testing.assert_frame_equal(result.distributions["table"], plain.distributions["table"])
         assert result.inputs.judgement == plain.inputs.judgement
         assert result.conclusion == plain.conclusion
-        assert [f.attrs for f in result.inputs.loaded] == [f.attrs for f in plain.inputs.loaded]
+        assert [provenance(f) for f in result.inputs.loaded] == [
+            provenance(f) for f in plain.inputs.loaded
+        ]
     fresh = display.figure_html(
         charts.accuracy_curves(plain.accuracy, mark_n=42, target_lines=[0.8, 0.9])
     )
@@ -212,3 +215,12 @@ def test_hmip_run_alone_draws_the_same_chart_bytes_as_the_warmed_path(tmp_path):
     warmed = chart_cache.accuracy_chart(ss.prepare(pdu=PDU), 42, 0.8)[0]
     assert cache.STATS["hits"] > 0
     assert warmed in images
+
+
+def test_the_builds_warm_process_warms_from_the_catalogues_jobs():
+    from hmip.build import execute
+
+    execute._warm_shared(None)  # no jobs: nothing
+    assert cache.size() == 0
+    execute._warm_shared([{"name": "x", "notebook": NOTEBOOK, "parameters": {"pdu": PDU}}])
+    assert cache.size() >= 5
