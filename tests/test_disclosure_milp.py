@@ -108,11 +108,12 @@ def publish_and_attack(path, semantics: str = "release", pack: bool = True) -> t
                             pooled.setdefault(key, set()).add(p["MH risk ratio"] != "")
     if pack:
         from hmip.analyses import scrutiny_pack as sp
+        from hmip.analyses.pack_sections import equality_headline
 
         inp = sp.load_inputs(cases_path=str(path), draws=1000)
         q = kqs.index(inp.equality_measure)
         for pdu in w.pdus:
-            att.read_pack_headline(pdu, q, sp.equality_headline(inp, pdu))
+            att.read_pack_headline(pdu, q, equality_headline(inp, pdu))
     return att.attack(), pooled
 
 
