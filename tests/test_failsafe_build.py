@@ -596,11 +596,12 @@ def test_failed_runs_and_logs_are_kept_as_runs_are(tmp_path):
     for run_id in ids:
         (out / "failed" / run_id).mkdir()
         (out / "logs" / f"{run_id}.log").write_text("log")
-    (out / "logs" / "20250101T000000Z.log").write_text("a stopped build's log")
+    (out / "logs" / "20260108T000000Z.log").write_text("the log of a build stopped early")
     prune_failed_and_logs(out, 3)
     assert sorted(p.name for p in (out / "failed").iterdir()) == ids[-3:]
     kept = sorted(p.stem for p in (out / "logs").iterdir())
-    assert kept == ["20250101T000000Z", *ids[-3:]]  # the kept runs' logs and the newest others
+    # the logs of the 3 failed runs kept, and the newest 3 others (2 of pruned runs, the stopped build)
+    assert kept == [*ids[2:], "20260108T000000Z"]
 
 
 def test_publishing_prunes_failed_runs_and_logs(tmp_path):
