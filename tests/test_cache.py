@@ -163,6 +163,9 @@ def test_content_not_identity_keys_a_frame():
     assert cache.token(df) != cache.token(df.assign(a=[1, 3]))
     assert cache.token(df) != cache.token(df.rename(columns={"b": "c"}))
     assert cache.token(df) != cache.token(df.astype({"a": float}))
+    cats = df.astype({"b": pd.CategoricalDtype(["x", "y"])})
+    assert cache.token(cats) != cache.token(df.astype({"b": pd.CategoricalDtype(["y", "x"])}))
+    assert cache.token(df) != cache.token(df.set_axis(["p", "q"]))
 
 
 def test_the_memo_can_be_turned_off(monkeypatch):

@@ -155,7 +155,14 @@ def token(value: object) -> str:
 
 def _frame_token(df: pd.DataFrame) -> str:
     values = pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes()
-    meta = repr((list(df.columns), [str(t) for t in df.dtypes], df.index.names, df.attrs))
+    dtypes = [
+        repr((str(t), list(t.categories), t.ordered))
+        if isinstance(t, pd.CategoricalDtype)
+        else str(t)
+        for t in df.dtypes
+    ]
+    meta = repr((list(df.columns), dtypes, df.index.names, str(df.index.dtype)))
+    meta += token(dict(df.attrs)) if df.attrs else ""
     return f"df:{hashlib.sha256(values + meta.encode()).hexdigest()}"
 
 
