@@ -13,6 +13,7 @@ from hmip.data.audits import (
     load_recommendation_key_questions,
     parse_audit_date,
 )
+from hmip.data.provenance import provenance
 from hmip.errors import DataValidationError
 from hmip.paths import data_dir
 
@@ -62,7 +63,7 @@ def test_simulated_series_loads_and_is_labelled(series):
     assert len(series) == 320
     assert series.groupby(["pdu", "audit_date"]).ngroups == 16
     assert set(series["pdu"]) == {PDU}
-    assert series.attrs["simulated"] and series.attrs["basis"] == "simulated"
+    assert provenance(series).simulated and provenance(series).basis == "simulated"
     assert "simulated" in SIMULATED_AUDITS_FILE
     raw = pd.read_csv(data_dir() / SIMULATED_AUDITS_FILE, dtype=str)
     assert raw["note"].str.startswith("SIMULATED").all()
@@ -149,7 +150,7 @@ def test_date_from_file_name_one_file_per_audit(tmp_path):
     june = counts[counts["audit_date"] == "2023-06-30"].set_index(["standard", "key_question"])
     assert june.loc[("assessment", "safety"), "no"] == 2
     assert not june.loc[("assessment", "engagement"), "covered"]
-    assert df.attrs["basis"] == "analyst-supplied" and not df.attrs["simulated"]
+    assert provenance(df).basis == "analyst-supplied" and not provenance(df).simulated
 
 
 def test_impossible_date_in_file_name(tmp_path):

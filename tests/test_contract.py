@@ -13,6 +13,7 @@ from hmip.analyses.ethnicity import EthnicityDisproportionality
 from hmip.analyses.london_comparison import LondonComparison
 from hmip.analyses.sample_size import SampleSizeSensitivity
 from hmip.analyses.scrutiny_pack import ScrutinyPack
+from hmip.data.provenance import Provenance, stamp
 
 REPORTS = (LondonComparison, SampleSizeSensitivity, EthnicityDisproportionality)
 
@@ -40,9 +41,9 @@ def test_an_index_group_outside_the_list_is_refused():
 
 def test_the_base_reads_parameters_simulated_and_sources_from_the_inputs():
     sim = pd.DataFrame({"x": [1]})
-    sim.attrs.update(simulated=True, sources=[{"path": "a.csv", "name": "a.csv"}])
+    stamp(sim, Provenance(simulated=True, sources=({"path": "a.csv", "name": "a.csv"},)))
     real = pd.DataFrame({"x": [1]})
-    real.attrs.update(simulated=False, sources=[{"path": "b.csv", "name": "b.csv"}])
+    stamp(real, Provenance(simulated=False, sources=({"path": "b.csv", "name": "b.csv"},)))
 
     @dataclasses.dataclass
     class Result(contract.ReportBase):

@@ -13,6 +13,7 @@ from hmip.data.loaders import (
     load_simulated_ratings,
     load_standard_ratings,
 )
+from hmip.data.provenance import provenance
 from hmip.errors import DataValidationError
 from hmip.rules.framework import default_framework
 from hmip.rules.tables import combine_ratings, rate_pdus, rate_standards
@@ -143,7 +144,7 @@ def test_published_ratings_load_with_the_source_of_every_value():
     assert (pub.loc[pub["rating"].isna(), "basis"] == "").all()
     overall = load_published_ratings().overall
     assert set(overall["overall_rating_basis"]) == {"published"} and (overall["source"] != "").all()
-    assert pub.attrs["simulated"] is False
+    assert provenance(pub).simulated is False
 
 
 def test_published_london_indicators_load_with_their_source():
@@ -176,7 +177,7 @@ def test_published_facts_as_recorded():
 
 
 def test_simulated_sample_recomputes_every_published_and_implied_rating(cases, counts):
-    assert cases.attrs["simulated"] is True and cases.attrs["basis"] == "simulated"
+    assert provenance(cases).simulated is True and provenance(cases).basis == "simulated"
     assert cases.groupby("pdu").size().eq(42).all() and cases["pdu"].nunique() == 6
     recomputed = rate_standards(counts).set_index(["pdu", "standard"])["rating"]
     pub = load_published()
@@ -231,7 +232,7 @@ def test_case_loader_maps_ethnicity_and_reports_exclusions(cases):
         cases.loc[cases["ethnicity_detail"] == "Caribbean", "ethnicity"]
         == "Black, Black British, Caribbean or African"
     ).all()
-    notes = " ".join(cases.attrs["load_notes"])
+    notes = " ".join(provenance(cases).load_notes)
     assert (
         "no rows dropped" in notes
         and "n/a (not applicable)" in notes
@@ -256,14 +257,14 @@ def test_key_question_counts_match_a_hand_count(cases, counts):
         (sub == "no").sum(),
         (sub != "n/a").sum(),
     )
-    assert counts.attrs["simulated"] is True
+    assert provenance(counts).simulated is True
 
 
 def test_counts_round_trip_through_the_aggregate_format(counts, tmp_path):
     p = tmp_path / "annex.csv"
     counts[["pdu", "standard", "key_question", "yes", "no"]].to_csv(p, index=False)
     back = load_counts(p)
-    assert back.attrs["basis"] == "analyst-supplied" and back.attrs["simulated"] is False
+    assert provenance(back).basis == "analyst-supplied" and provenance(back).simulated is False
     pd.testing.assert_frame_equal(
         back[["yes", "no"]].reset_index(drop=True),
         counts[["yes", "no"]].reset_index(drop=True),
@@ -293,6 +294,6 @@ def test_blank_court_work_on_licence_case_is_counted_as_not_applicable(tmp_path,
         df[["court_work.engagement", "court_work.desistance", "court_work.safety"]] == "n/a"
     ).all(axis=None)
     assert (
-        "2 of them left blank" in " ".join(df.attrs["load_notes"])
+        "2 of them left blank" in " ".join(provenance(df).load_notes)
         and df["rosh"].iloc[0] == "very high"
     )

@@ -21,6 +21,7 @@ from hmip.data.findings import (
 )
 from hmip.data.loaders import load_published_overall
 from hmip.data.national import date_bounds, known_frameworks, load_national_ratings
+from hmip.data.provenance import provenance
 from hmip.data.recommendations import load_recommendations
 from hmip.errors import DataValidationError
 
@@ -46,7 +47,7 @@ def national():
 # --- the shipped files ---------------------------------------------------------------------------
 def test_every_finding_has_a_source_a_level_and_a_real_past_date(findings):
     assert len(findings) > 0
-    assert findings.attrs["simulated"] is False
+    assert provenance(findings).simulated is False
     for row in findings.itertuples():
         assert row.source and not row.source.startswith("http"), row
         assert row.level in LEVELS, row

@@ -23,6 +23,7 @@ from hmip.data.national import (
     load_national_counts,
     load_national_ratings,
 )
+from hmip.data.provenance import provenance
 from hmip.data.validation import sha256
 from hmip.errors import DataValidationError, HmipError, StatisticsError
 from hmip.rules.framework import load_framework
@@ -267,8 +268,8 @@ def test_national_files_load_with_their_provenance():
         (ratings, "published_national_ratings.csv"),
         (counts, "published_national_counts.csv"),
     ):
-        assert df.attrs["simulated"] is False and df.attrs["basis"] == "published"
-        (src,) = df.attrs["sources"]
+        assert provenance(df).simulated is False and provenance(df).basis == "published"
+        (src,) = provenance(df).sources
         assert src["name"] == name and src["sha256"] == sha256(src["path"])
     assert ratings["overall_rating"].dtype.ordered and (ratings["source"] != "").all()
     assert set(ratings["framework"]) == {"pdu-2021", *FRAMEWORKS_WITHOUT_SCALE}

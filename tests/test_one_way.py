@@ -29,3 +29,24 @@ def test_framework_or_default_gives_the_default_or_the_framework_given():
 
     fw = default_framework()
     assert framework_or_default(None).name == fw.name and framework_or_default(fw) is fw
+
+
+def test_no_module_keeps_metadata_in_dataframe_attrs_but_the_provenance_module():
+    hits = [h for h in _hits(r"\.attrs\b") if not h.startswith("hmip/data/provenance.py")]
+    assert [h for h in hits if "``" not in h] == []  # docstrings may say so
+
+
+def test_the_provenance_reaches_the_banner_through_filters_and_counts():
+    from hmip.data.cases import key_question_counts, load_cases
+    from hmip.data.provenance import Provenance, provenance, sources
+    from hmip.present.display import provenance_record
+
+    cases = load_cases()
+    prov = provenance(cases)
+    assert isinstance(prov, Provenance) and prov.simulated and prov.basis == "simulated"
+    lambeth = cases[cases["pdu"] == "Lambeth"]
+    counts = key_question_counts(lambeth)
+    assert provenance(counts) == prov and sources(counts) == list(prov.sources)
+    record = provenance_record(counts)
+    (src,) = record["sources"]
+    assert record["simulated"] and src["basis"] == "simulated" and len(src["sha256"]) == 64

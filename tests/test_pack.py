@@ -17,6 +17,7 @@ import pytest
 
 from hmip.analyses import scrutiny_pack as sp
 from hmip.analyses.words import chance_in_words
+from hmip.data.provenance import provenance
 from hmip.data.recommendations import (
     EXAMPLE_PROGRESS_FILE,
     load_progress,
@@ -400,7 +401,7 @@ def test_published_recommendations_load_with_their_source():
 def test_the_example_progress_file_says_it_is_an_example(root):
     progress = load_progress(root / "data" / EXAMPLE_PROGRESS_FILE)
     assert "example" in EXAMPLE_PROGRESS_FILE
-    assert progress.attrs["basis"] == "illustrative example" and progress.attrs["example"]
+    assert provenance(progress).basis == "illustrative example" and provenance(progress).example
     assert progress["note"].str.startswith("ILLUSTRATIVE EXAMPLE").all()
     assert progress["evidence"].str.startswith("EXAMPLE").all()
     assert set(progress["status"]) <= {"on track", "at risk", "off track"}

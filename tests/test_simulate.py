@@ -4,6 +4,7 @@ import hashlib
 
 from hmip.data.cases import SIMULATED_CASES_FILE, load_cases
 from hmip.data.loaders import SIMULATED_RATINGS_FILE
+from hmip.data.provenance import provenance
 from hmip.data.simulate import (
     national_scenario,
     simulate_cases,
@@ -49,4 +50,4 @@ def test_national_scale_set_and_stratified_sampling(tmp_path):
     per_pdu = Counter((r["pdu"], r["gender"], r["sentence_type"]) for r in recs)
     assert len({v for (p, g, s), v in per_pdu.items() if (g, s) == ("male", "community")}) == 1
     paths = write_scenario(national_scenario(3), tmp_path)
-    assert all("simulated" in p.name for p in paths) and load_cases(paths[0]).attrs["simulated"]
+    assert all("simulated" in p.name for p in paths) and provenance(load_cases(paths[0])).simulated

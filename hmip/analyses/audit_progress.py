@@ -181,10 +181,10 @@ def load_inputs(
             "there is nothing to compare the audits with; give cases_path"
         )
     audits = audits_all[audits_all["pdu"] == pdu].reset_index(drop=True)
-    audits.attrs = dict(audits_all.attrs)
+    d.carry(audits, audits_all)
     counts = audit_counts(audits, framework=fw)
     inspection = d.key_question_counts(cases[cases["pdu"] == pdu], framework=fw)
-    inspection.attrs = dict(cases.attrs)
+    d.carry(inspection, cases)
     when, when_source = _fieldwork(pdu, inspection_date, overall)
     first_audit = counts["audit_date"].min()
     if first_audit < when:

@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hmip.data.provenance import provenance
+
 #: Entries kept at most (oldest dropped first): a build needs a handful per distinct parameter set.
 MAX_ENTRIES = 256
 
@@ -162,7 +164,7 @@ def _frame_token(df: pd.DataFrame) -> str:
         for t in df.dtypes
     ]
     meta = repr((list(df.columns), dtypes, df.index.names, str(df.index.dtype)))
-    meta += token(dict(df.attrs)) if df.attrs else ""
+    meta += token(provenance(df))
     return f"df:{hashlib.sha256(values + meta.encode()).hexdigest()}"
 
 

@@ -476,9 +476,7 @@ def load_inputs(
     cases = d.load_cases(check_path("cases_path", cases_path), framework=fw)
     chosen = check_pdu("pdu", pdu, list(dict.fromkeys(cases["pdu"])))
     if chosen:
-        attrs = cases.attrs
-        cases = cases[cases["pdu"] == chosen].reset_index(drop=True)
-        cases.attrs.update(attrs)
+        cases = d.carry(cases[cases["pdu"] == chosen].reset_index(drop=True), cases)
     g = make_grouping(grouping, white_minorities_as_minority=white_minorities_as_minority)
     params = dict(
         pdu=pdu or "all PDUs pooled",

@@ -404,10 +404,10 @@ def recommendation_lines(inp: PackInputs, pdu: str) -> tuple[list[Recommendation
         )
     if inp.progress is None:
         note = "No progress file was given, so progress is not shown."
-    elif inp.progress.attrs.get("example"):
+    elif d.provenance(inp.progress).example:
         note = "Progress shown is an ILLUSTRATIVE EXAMPLE (invented), not the PDU's real progress."
     else:
-        note = f"Progress as reported in {inp.progress.attrs['sources'][0]['name']}."
+        note = f"Progress as reported in {d.provenance(inp.progress).sources[0]['name']}."
     return lines, note
 
 
@@ -630,7 +630,7 @@ def pdu_page(
         equality=eq,
         recommendations=recs,
         recommendations_note=recs_note,
-        progress_basis=None if inp.progress is None else inp.progress.attrs["basis"],
+        progress_basis=None if inp.progress is None else d.provenance(inp.progress).basis,
         questions=qs,
         held_back=line,
         notes=notes,

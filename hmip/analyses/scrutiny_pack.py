@@ -207,8 +207,8 @@ def prepare(*, framework: Framework | None = None, **parameters: object) -> Scru
             "Progress against recommendations: "
             + (
                 "an ILLUSTRATIVE EXAMPLE file (invented, not real progress)."
-                if inp.progress.attrs.get("example")
-                else f"from {inp.progress.attrs['sources'][0]['name']} (analyst-supplied)."
+                if d.provenance(inp.progress).example
+                else f"from {d.provenance(inp.progress).sources[0]['name']} (analyst-supplied)."
             )
         )
     tables = build_tables(inp, pages, framework=fw)

@@ -47,6 +47,7 @@ from hmip.data.cases import (
     validate_columns,
 )
 from hmip.data.ethnicity import ETHNICITY_DTYPE, NOT_RECORDED
+from hmip.data.provenance import Provenance, carry, stamp
 from hmip.data.validation import (
     PUBLISHED_OVERALL_FILE,
     check_columns,
@@ -297,8 +298,8 @@ def load_audits(
     Returns one row per audited case: audit_date (datetime64), audit_id, pdu, case_id, gender,
     sentence_type, rosh, ethnicity, ethnicity_detail, one categorical column per key question
     ('yes', 'no', 'n/a'; a key question an audit did not cover is 'n/a' for all its cases),
-    source_file; sorted by PDU, date and file order. ``attrs``: simulated, basis, sources,
-    load_notes, framework (as :func:`hmip.data.cases.load_cases`). Every problem in every file is
+    source_file; sorted by PDU, date and file order. Its provenance: simulated, basis, sources,
+    load notes (as :func:`hmip.data.cases.load_cases`). Every problem in every file is
     reported at once in one :class:`DataValidationError`.
     """
     fw = framework_or_default(framework)
@@ -359,13 +360,10 @@ def load_audits(
     notes.append(f"{n_nr} audited cases ({n_nr / len(df):.1%}) have ethnicity not recorded.")
     simulated = any(is_simulated_path(f) for f in files)
     basis = "simulated" if simulated else "analyst-supplied"
-    df.attrs.update(
-        simulated=simulated,
-        basis=basis,
-        sources=[source_record(f, "simulated" if is_simulated_path(f) else basis) for f in files],
-        load_notes=notes,
-        framework=fw.id,
+    files_used = tuple(
+        source_record(f, "simulated" if is_simulated_path(f) else basis) for f in files
     )
+    stamp(df, Provenance(simulated, basis, files_used, tuple(notes)))
     return df
 
 
@@ -383,13 +381,7 @@ def audit_counts(audits: pd.DataFrame, *, framework: Framework | None = None) ->
     cols = ["pdu", AUDIT_DATE_COLUMN, "audit_id", "standard", "key_question"]
     counts = counts[[*cols, "yes", "no", "not_applicable", "n", "covered"]]
     counts = counts.sort_values(["pdu", AUDIT_DATE_COLUMN], kind="stable").reset_index(drop=True)
-    counts.attrs.update(
-        {
-            k: v
-            for k, v in audits.attrs.items()
-            if k in ("simulated", "basis", "sources", "load_notes")
-        }
-    )
+    carry(counts, audits)
     return counts
 
 
@@ -474,7 +466,7 @@ def load_recommendation_key_questions(
     if problems:
         raise DataValidationError(problems)
     df["standard"] = [fw.standard(s).id if s else "" for s in df["standard"]]
-    df.attrs.update(sources=[source_record(path, "assumption")])
+    stamp(df, Provenance(basis="assumption", sources=(source_record(path, "assumption"),)))
     return df
 
 

@@ -18,7 +18,8 @@ from hmip.data.ethnicity import (
     ONS_DETAILED,
     map_ethnicity,
 )
-from hmip.data.validation import duplicate_problems, is_simulated_path, read_frame, source_record
+from hmip.data.provenance import Provenance, carry, stamp
+from hmip.data.validation import duplicate_problems, is_simulated_path, read_frame
 from hmip.errors import DataValidationError, Problem
 from hmip.paths import data_dir
 from hmip.rules.framework import Framework, did_you_mean, framework_or_default
@@ -190,8 +191,8 @@ def load_cases(
     """A case-level file: one row per case, one column per key question (wide layout).
 
     Answers become 'yes', 'no' or 'n/a' (categorical); ethnicity is mapped to the ONS top-level
-    group (``ethnicity``) with the original kept in ``ethnicity_detail``. ``attrs["load_notes"]``
-    says how many answers were not applicable and how many ethnicities were not recorded.
+    group (``ethnicity``) with the original kept in ``ethnicity_detail``. The provenance's load notes
+    say how many answers were not applicable and how many ethnicities were not recorded.
     """
     fw = framework_or_default(framework)
     path = Path(path) if path else data_dir() / SIMULATED_CASES_FILE
@@ -235,13 +236,7 @@ def load_cases(
             *kq_cols,
         ]
     ]
-    df.attrs.update(
-        simulated=basis == "simulated",
-        basis=basis,
-        sources=[source_record(path, basis)],
-        load_notes=notes,
-        framework=fw.id,
-    )
+    stamp(df, Provenance.of_file(path, basis, load_notes=notes))
     return df
 
 
@@ -277,11 +272,5 @@ def key_question_counts(
     for c in ("yes", "no", "not_applicable"):
         out[c] = out[c].astype(int)
     out["n"] = out["yes"] + out["no"]
-    out.attrs.update(
-        {
-            k: v
-            for k, v in cases.attrs.items()
-            if k in ("simulated", "basis", "sources", "load_notes")
-        }
-    )
+    carry(out, cases)
     return out

@@ -16,7 +16,7 @@ Entry points:
 
 Like every loader, these collect **all** problems and raise one :class:`DataValidationError` naming
 the file, row and column of each and saying what is accepted. Nothing is dropped or coerced.
-The frames carry ``attrs`` simulated (False), basis (published) and sources (path and SHA-256).
+Each frame's provenance: not simulated, basis published, the file with its SHA-256.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from pathlib import Path
 import pandas as pd
 
 from hmip.data.national import date_bounds, known_frameworks
-from hmip.data.validation import duplicate_problems, read_frame, source_record
+from hmip.data.provenance import carry, published, stamp
+from hmip.data.validation import duplicate_problems, read_frame
 from hmip.errors import DataValidationError, FrameworkError, Problem, RatingError
 from hmip.paths import data_dir
 from hmip.rules.framework import did_you_mean, load_framework
@@ -330,7 +331,7 @@ def load_findings(path: str | Path | None = None) -> pd.DataFrame:
         raise DataValidationError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
     df["figure"] = pd.array(figures, dtype="float64")
     df["out_of"] = pd.array(totals, dtype="float64")
-    df.attrs.update(simulated=False, basis="published", sources=[source_record(path, "published")])
+    stamp(df, published(path))
     return df[FINDING_COLUMNS].reset_index(drop=True)
 
 
@@ -352,7 +353,7 @@ def findings_for(
         df[(df["level"] == "regional") & (df["region"] == region)] if region else df.iloc[0:0]
     )
     out = pd.concat([own.assign(order=1), group.assign(order=2), regional.assign(order=3)])
-    out.attrs = dict(df.attrs)
+    carry(out, df)
     return out.reset_index(drop=True)
 
 
@@ -400,7 +401,7 @@ def load_reports(path: str | Path | None = None) -> pd.DataFrame:
     problems += duplicate_problems(name, df, ["pdu"], "PDU")
     if problems:
         raise DataValidationError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
-    df.attrs.update(simulated=False, basis="published", sources=[source_record(path, "published")])
+    stamp(df, published(path))
     return df[REPORT_COLUMNS].reset_index(drop=True)
 
 

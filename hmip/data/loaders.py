@@ -12,11 +12,11 @@ Entry points:
 
 Every loader collects **all** problems and raises one :class:`DataValidationError` naming the file,
 row and column of each and saying what is accepted. Nothing is dropped or coerced silently:
-exclusions by rule (``n/a`` answers) are counted in ``df.attrs["load_notes"]``.
+exclusions by rule (``n/a`` answers) are counted in the load notes.
 
-Every loaded object carries ``df.attrs["simulated"]`` (bool), ``df.attrs["basis"]`` (published,
-simulated or analyst-supplied) and ``df.attrs["sources"]`` (paths and SHA-256 checksums), so a
-report can say what it was built on.
+Every loaded table carries its :class:`hmip.data.provenance.Provenance` (simulated or not, the basis:
+published, simulated or analyst-supplied, the files with SHA-256 checksums, the load notes), read with
+:func:`hmip.data.provenance.provenance`, so a report can say what it was built on.
 """
 
 from __future__ import annotations
@@ -28,6 +28,15 @@ from pathlib import Path
 import pandas as pd
 
 from hmip.data.cases import key_question_counts, load_cases
+from hmip.data.provenance import (  # noqa: F401 - is_simulated, sources: the public names
+    Provenance,
+    carry,
+    is_simulated,
+    provenance,
+    published,
+    sources,
+    stamp,
+)
 from hmip.data.published_rows import check_basis, check_blank_points, check_source, parse_rating
 from hmip.data.validation import (
     PUBLISHED_OVERALL_FILE,
@@ -37,7 +46,6 @@ from hmip.data.validation import (
     read_frame,
     read_table,
     resolve_standard,
-    source_record,
 )
 from hmip.errors import DataValidationError, FrameworkError, Problem, RatingError
 from hmip.paths import data_dir
@@ -63,7 +71,7 @@ def load_published(
     fw = framework_or_default(framework)
     path = Path(path) if path else data_dir() / PUBLISHED_STANDARDS_FILE
     df = _load_standard_rating_table(path, fw, bases=("published", "implied"), require_source=True)
-    df.attrs.update(simulated=False, basis="published", sources=[source_record(path, "published")])
+    stamp(df, published(path))
     return df
 
 
@@ -95,9 +103,7 @@ def load_standard_ratings(path: str | Path, *, framework: Framework | None = Non
     df = _load_standard_rating_table(
         path, fw, bases=("published", "implied", "simulated", "analyst-supplied")
     )
-    df.attrs.update(
-        simulated=basis == "simulated", basis=basis, sources=[source_record(path, basis)]
-    )
+    stamp(df, Provenance.of_file(path, basis))
     return df
 
 
@@ -214,7 +220,7 @@ def load_published_overall(path: str | Path | None = None) -> pd.DataFrame:
     df["overall_rating"] = pd.Categorical(ratings, dtype=RATING_DTYPE)
     df["points"] = pd.array(points, dtype="Int64")
     df["max_points"] = pd.array(max_points, dtype="Int64")
-    df.attrs.update(simulated=False, basis="published", sources=[source_record(path, "published")])
+    stamp(df, published(path))
     return df
 
 
@@ -228,7 +234,7 @@ def load_indicators(path: str | Path | None = None) -> pd.DataFrame:
         check_pdus=False,
     )
     df["value"] = pd.to_numeric(df["value"])
-    df.attrs.update(simulated=False, basis="published", sources=[source_record(path, "published")])
+    stamp(df, published(path))
     return df
 
 
@@ -273,12 +279,8 @@ def load_counts(path: str | Path, *, framework: Framework | None = None) -> pd.D
         df["not_applicable"] = [int(x) if x else 0 for x in df["not_applicable"]]
     df["n"] = df["yes"] + df["no"]
     basis = "simulated" if is_simulated_path(path) else "analyst-supplied"
-    df.attrs.update(
-        simulated=basis == "simulated",
-        basis=basis,
-        sources=[source_record(path, basis)],
-        load_notes=[f"{len(df)} key-question rows loaded from {path.name}; no rows dropped."],
-    )
+    notes = [f"{len(df)} key-question rows loaded from {path.name}; no rows dropped."]
+    stamp(df, Provenance.of_file(path, basis, load_notes=notes))
     return df
 
 
@@ -318,19 +320,3 @@ def load_simulated_ratings(
     return load_standard_ratings(
         Path(path) if path else data_dir() / SIMULATED_RATINGS_FILE, framework=framework
     )
-
-
-def is_simulated(*objects) -> bool:
-    """True if any of the loaded objects was built on simulated data."""
-    return any(getattr(o, "attrs", {}).get("simulated", False) for o in objects)
-
-
-def sources(*objects) -> list[dict]:
-    """The files (with checksums) behind loaded objects, without repeats."""
-    seen, out = set(), []
-    for o in objects:
-        for s in getattr(o, "attrs", {}).get("sources", []):
-            if s["path"] not in seen:
-                seen.add(s["path"])
-                out.append(s)
-    return out

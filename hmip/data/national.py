@@ -13,8 +13,8 @@ row under it may not carry points.
 
 Like every loader, these collect **all** problems and raise one :class:`DataValidationError` naming
 the file, row and column of each and saying what is accepted. Nothing is dropped or coerced
-silently. The loaded frames carry ``attrs`` simulated (False), basis (published) and sources (path
-and SHA-256).
+silently. Each loaded frame's provenance (:func:`hmip.data.provenance.provenance`): not simulated, basis
+published, the file with its SHA-256.
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from hmip.data.provenance import published, stamp
 from hmip.data.published_rows import (
     check_basis,
     check_blank_points,
     check_source,
     parse_rating,
 )
-from hmip.data.validation import duplicate_problems, parse_count, read_frame, source_record
+from hmip.data.validation import duplicate_problems, parse_count, read_frame
 from hmip.errors import DataValidationError, FrameworkError, Problem
 from hmip.paths import data_dir
 from hmip.rules.framework import OverallScale, available_frameworks, load_framework
@@ -248,7 +249,7 @@ def load_national_ratings(path: str | Path | None = None) -> pd.DataFrame:
     df["overall_rating"] = pd.Categorical(ratings, dtype=RATING_DTYPE)
     df["points"] = pd.array(points, dtype="Int64")
     df["max_points"] = pd.array(max_points, dtype="Int64")
-    df.attrs.update(simulated=False, basis="published", sources=[source_record(path, "published")])
+    stamp(df, published(path))
     return df[[*RATING_COLUMNS, "note"]].reset_index(drop=True)
 
 
@@ -318,5 +319,5 @@ def load_national_counts(path: str | Path | None = None) -> pd.DataFrame:
     df["rating"] = pd.Categorical(ratings, dtype=RATING_DTYPE)
     df["count"] = pd.array(counts, dtype="int64")
     df["out_of"] = pd.array(totals, dtype="int64")
-    df.attrs.update(simulated=False, basis="published", sources=[source_record(path, "published")])
+    stamp(df, published(path))
     return df[[*COUNT_COLUMNS, "note"]].reset_index(drop=True)

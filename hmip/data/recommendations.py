@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from hmip.data.validation import has_letter_or_digit, known_pdus, read_frame, source_record
+from hmip.data.provenance import Provenance, published, stamp
+from hmip.data.validation import has_letter_or_digit, known_pdus, read_frame
 from hmip.errors import DataValidationError, Problem
 from hmip.paths import data_dir
 from hmip.rules.framework import did_you_mean
@@ -194,7 +195,7 @@ def load_recommendations(path: str | Path | None = None) -> pd.DataFrame:
         raise DataValidationError(_in_order(problems))
     df["number"] = df["number"].astype(int)
     df = df[["pdu", "number", "recommendation", "source", "note"]].reset_index(drop=True)
-    df.attrs.update(simulated=False, basis="published", sources=[source_record(path, "published")])
+    stamp(df, published(path))
     return df
 
 
@@ -209,7 +210,7 @@ def load_progress(path: str | Path, recommendations: pd.DataFrame | None = None)
     YYYY-MM-DD or YYYY-MM, is not a real date (2023-02-30) or is after today (UTC), a blank
     action, and an action or evidence with no letter or digit (``-``).
 
-    ``attrs["basis"]`` is ``"illustrative example"`` when the file's name contains "example" (the
+    The provenance's basis is ``"illustrative example"`` when the file's name contains "example" (the
     shipped example), otherwise ``"analyst-supplied"``.
     """
     recs = recommendations if recommendations is not None else load_recommendations()
@@ -324,11 +325,9 @@ def load_progress(path: str | Path, recommendations: pd.DataFrame | None = None)
     ]
     df = df[cols].reset_index(drop=True)
     basis = "illustrative example" if _is_example(path) else "analyst-supplied"
-    df.attrs.update(
-        simulated=False,
-        basis=basis,
-        example=basis == "illustrative example",
-        sources=[source_record(path, basis)],
-        load_notes=[f"{len(df)} progress rows loaded from {path.name}; no rows dropped."],
+    notes = [f"{len(df)} progress rows loaded from {path.name}; no rows dropped."]
+    stamp(
+        df,
+        Provenance.of_file(path, basis, load_notes=notes, example=basis == "illustrative example"),
     )
     return df

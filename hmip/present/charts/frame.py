@@ -86,8 +86,10 @@ def _styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
 
 # --- reading inputs: the one place that knows where result metadata lives ---------------------------
 def _meta(result, key: str, default=None):
-    """Metadata carried by a statistics result (pandas ``attrs`` today)."""
-    return getattr(result, "attrs", {}).get(key, default)
+    """A field of the provenance a loaded table carries (:class:`hmip.data.provenance.Provenance`)."""
+    from hmip.data.provenance import provenance
+
+    return getattr(provenance(result), key, default)
 
 
 def _funnel_meta(funnel: pd.DataFrame) -> tuple[float, dict, str]:
