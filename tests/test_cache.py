@@ -214,7 +214,8 @@ def test_hmip_run_alone_draws_the_same_chart_bytes_as_the_warmed_path(tmp_path):
             r"data:image/png;base64,([A-Za-z0-9+/=]+)", out.read_text(encoding="utf-8")
         )
     ]
-    chart_cache.warm([{"notebook": NOTEBOOK, "parameters": {"pdu": "Lambeth"}}])  # as a build does
+    jobs = [{"notebook": NOTEBOOK, "parameters": {"pdu": p}} for p in ("Lambeth", "Newham")]
+    chart_cache.warm(jobs)  # as a build's warm process does
     warmed = chart_cache.accuracy_chart(ss.prepare(pdu=PDU), 42, 0.8)[0]
     assert cache.STATS["hits"] > 0
     assert warmed in images
@@ -225,5 +226,10 @@ def test_the_builds_warm_process_warms_from_the_catalogues_jobs():
 
     execute._warm_shared(None)  # no jobs: nothing
     assert cache.size() == 0
-    execute._warm_shared([{"name": "x", "notebook": NOTEBOOK, "parameters": {"pdu": PDU}}])
+    one = [{"name": "x", "notebook": NOTEBOOK, "parameters": {"pdu": PDU}}]
+    execute._warm_shared(one)  # one report alone: it does its own work
+    assert cache.size() == 0
+    execute._warm_shared(
+        [*one, {"name": "y", "notebook": NOTEBOOK, "parameters": {"pdu": "Lambeth"}}]
+    )
     assert cache.size() >= 5

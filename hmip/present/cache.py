@@ -88,19 +88,23 @@ SHARED_PARAMETERS = (
 
 def warm(jobs: Iterable[Mapping]) -> int:
     """Fill the memo with the work the catalogue's sample-size reports share, before the warm process
-    forks: for each distinct set of shared parameters (up to :data:`MAX_WARM`), one report's data files,
-    sample-size table and accuracy-curve chart, exactly as the notebook asks for them. Returns the
-    number of parameter sets warmed. A failure here is ignored (the report computes it, and reports
-    its own error)."""
+    forks: for each set of shared parameters that two reports or more have (the most shared first, up
+    to :data:`MAX_WARM`), one report's data files, sample-size table and accuracy-curve chart, exactly
+    as the notebook asks for them (work one report alone needs is left to it: warming runs before any
+    report starts). Returns the number of parameter sets warmed. A failure here is ignored (the report
+    computes it, and reports its own error)."""
     seen: dict[tuple, dict] = {}
+    count: dict[tuple, int] = {}
     for job in jobs:
         if job.get("pack") or Path(str(job.get("notebook", ""))).name != SAMPLE_SIZE_NOTEBOOK:
             continue
         params = dict(job.get("parameters") or {})
         shared = tuple((k, repr(params.get(k))) for k in SHARED_PARAMETERS)
         seen.setdefault(shared, params)
+        count[shared] = count.get(shared, 0) + 1
     warmed = 0
-    for params in list(seen.values())[:MAX_WARM]:
+    chosen = sorted((k for k in seen if count[k] >= 2), key=lambda k: -count[k])[:MAX_WARM]
+    for params in (seen[k] for k in chosen):
         with contextlib.suppress(Exception):
             warm_sample_size(params)
             warmed += 1
