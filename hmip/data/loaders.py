@@ -37,7 +37,13 @@ from hmip.data.provenance import (  # noqa: F401 - is_simulated, sources: the pu
     sources,
     stamp,
 )
-from hmip.data.published_rows import check_basis, check_blank_points, check_source, parse_rating
+from hmip.data.published_rows import (
+    check_basis,
+    check_blank_points,
+    check_source,
+    finish_overall,
+    parse_rating,
+)
 from hmip.data.validation import (
     PUBLISHED_OVERALL_FILE,
     duplicate_problems,
@@ -215,12 +221,7 @@ def load_published_overall(path: str | Path | None = None) -> pd.DataFrame:
             )
         check_source(row.source, name, i, problems)
     problems += duplicate_problems(name, df, ["pdu"], "pdu")
-    if problems:
-        raise DataValidationError(problems)
-    df["overall_rating"] = pd.Categorical(ratings, dtype=RATING_DTYPE)
-    df["points"] = pd.array(points, dtype="Int64")
-    df["max_points"] = pd.array(max_points, dtype="Int64")
-    stamp(df, published(path))
+    finish_overall(df, path, problems, ratings, points, max_points)
     return df
 
 

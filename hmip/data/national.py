@@ -30,6 +30,7 @@ from hmip.data.published_rows import (
     check_basis,
     check_blank_points,
     check_source,
+    finish_overall,
     parse_rating,
 )
 from hmip.data.validation import duplicate_problems, parse_count, read_frame
@@ -244,12 +245,7 @@ def load_national_ratings(path: str | Path | None = None) -> pd.DataFrame:
     problems += duplicate_problems(
         name, df, ["pdu", "framework", "publication_date"], "PDU, framework and publication date"
     )
-    if problems:
-        raise DataValidationError(problems)
-    df["overall_rating"] = pd.Categorical(ratings, dtype=RATING_DTYPE)
-    df["points"] = pd.array(points, dtype="Int64")
-    df["max_points"] = pd.array(max_points, dtype="Int64")
-    stamp(df, published(path))
+    finish_overall(df, path, problems, ratings, points, max_points)
     return df[[*RATING_COLUMNS, "note"]].reset_index(drop=True)
 
 

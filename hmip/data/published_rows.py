@@ -5,8 +5,14 @@ column and saying what is accepted; nothing is dropped."""
 
 from __future__ import annotations
 
-from hmip.errors import Problem, RatingError
+from pathlib import Path
+
+import pandas as pd
+
+from hmip.data.provenance import published, stamp
+from hmip.errors import DataValidationError, Problem, RatingError
 from hmip.rules.ratings import Rating
+from hmip.rules.tables import RATING_DTYPE
 
 #: The bases a published value may have: published as such, or implied by published values.
 BASES = ("published", "implied")
@@ -41,3 +47,21 @@ def check_blank_points(points_basis: str, name: str, row: int, problems: list[Pr
         problems.append(
             Problem(name, row, "points_basis", "points are blank, so leave their basis blank")
         )
+
+
+def finish_overall(
+    df: pd.DataFrame,
+    path: Path,
+    problems: list[Problem],
+    ratings: list,
+    points: list,
+    max_points: list,
+) -> pd.DataFrame:
+    """The end of loading a published overall-ratings file: every problem raised at once, else the
+    checked overall_rating, points and max_points set and the file stamped as published."""
+    if problems:
+        raise DataValidationError(problems)
+    df["overall_rating"] = pd.Categorical(ratings, dtype=RATING_DTYPE)
+    df["points"] = pd.array(points, dtype="Int64")
+    df["max_points"] = pd.array(max_points, dtype="Int64")
+    return stamp(df, published(path))
