@@ -127,26 +127,18 @@ def test_a_new_report_builds_from_four_files(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(pkg), str(ROOT)])}
     out = tmp_path / "reports"
 
-    tested = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(files["test"])],
-        cwd=pkg,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert tested.returncode == 0, tested.stdout + tested.stderr
+    def run(*args: str, cwd: Path) -> None:
+        done = subprocess.run(
+            [sys.executable, "-m", *args], cwd=cwd, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
 
-    built = subprocess.run(
-        [sys.executable, "-m", "hmip.cli", "reports", "build"]
-        + ["--catalogue", str(files["catalogue"]), "--out", str(out), "--jobs", "1"],
+    run("pytest", "-q", "-p", "no:cacheprovider", str(files["test"]), cwd=pkg)
+    run(
+        *("hmip.cli", "reports", "build", "--catalogue", str(files["catalogue"])),
+        *("--out", str(out), "--jobs", "1"),
         cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
     )
-    assert built.returncode == 0, built.stdout + built.stderr
     # nothing else was written: four files, and the build's output folder
     assert {p.name for p in tmp_path.iterdir()} == {"pkg", "reports", "demo.ipynb", "reports.toml"}
     assert sorted(p.name for p in pkg.iterdir() if p.suffix == ".py") == sorted(

@@ -123,48 +123,20 @@ def test_trend_in_the_example_improves_on_safety_only(series):
         assert out.loc[("assessment", kq), "direction"] == "no clear trend"
 
 
+def _safety_series(*yes_no: tuple[int, int]) -> list[tuple]:
+    """Assessment's safety question at the quarterly audits of 2023, one (yes, no) per audit."""
+    dates = ("2023-03-31", "2023-06-30", "2023-09-30")
+    return [(d, "assessment", "safety", y, n) for d, (y, n) in zip(dates, yes_no, strict=False)]
+
+
 @pytest.mark.parametrize(
     "rows,reason",
     [
-        (
-            [
-                ("2023-03-31", "assessment", "safety", 5, 0),
-                ("2023-06-30", "assessment", "safety", 7, 0),
-                ("2023-09-30", "assessment", "safety", 4, 0),
-            ],
-            "every answer is yes",
-        ),
-        (
-            [
-                ("2023-03-31", "assessment", "safety", 0, 5),
-                ("2023-06-30", "assessment", "safety", 0, 3),
-                ("2023-09-30", "assessment", "safety", 0, 4),
-            ],
-            "every answer is no",
-        ),
-        (
-            [
-                ("2023-03-31", "assessment", "safety", 0, 5),
-                ("2023-06-30", "assessment", "safety", 0, 3),
-                ("2023-09-30", "assessment", "safety", 4, 0),
-            ],
-            "separated in time",
-        ),
-        (
-            [
-                ("2023-03-31", "assessment", "safety", 0, 5),
-                ("2023-06-30", "assessment", "safety", 2, 3),
-                ("2023-09-30", "assessment", "safety", 4, 0),
-            ],
-            "separated in time",
-        ),
-        (
-            [
-                ("2023-03-31", "assessment", "safety", 1, 5),
-                ("2023-06-30", "assessment", "safety", 2, 3),
-            ],
-            "at least 3",
-        ),
+        (_safety_series((5, 0), (7, 0), (4, 0)), "every answer is yes"),
+        (_safety_series((0, 5), (0, 3), (0, 4)), "every answer is no"),
+        (_safety_series((0, 5), (0, 3), (4, 0)), "separated in time"),
+        (_safety_series((0, 5), (2, 3), (4, 0)), "separated in time"),
+        (_safety_series((1, 5), (2, 3)), "at least 3"),
     ],
 )
 def test_trend_says_cannot_estimate_with_the_reason(rows, reason):
