@@ -390,12 +390,17 @@ def _apply_regional_constraint(scenario, per_pdu, fw, rng, max_tries):
     )
 
 
-def cases_csv(records: list[dict], framework: Framework | None = None) -> str:
+def records_csv(records: list[dict], columns: list[str]) -> str:
+    """Simulated records as CSV text, in the given column order."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=case_columns(framework), lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     w.writeheader()
     w.writerows(records)
     return buf.getvalue()
+
+
+def cases_csv(records: list[dict], framework: Framework | None = None) -> str:
+    return records_csv(records, case_columns(framework))
 
 
 def ratings_csv(scenario: Scenario, records: list[dict], framework: Framework | None = None) -> str:

@@ -33,9 +33,7 @@ Same seed -> the same bytes (:data:`DEFAULT_AUDIT_SEED`).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +46,7 @@ from hmip.data.simulate import (
     REVIEWING_NOT_APPLICABLE,
     PduSpec,
     _case_characteristics,
+    records_csv,
 )
 from hmip.errors import SimulationError
 from hmip.paths import data_dir
@@ -199,11 +198,7 @@ def audit_columns(framework: Framework | None = None) -> list[str]:
 
 
 def audits_csv(records: list[dict], framework: Framework | None = None) -> str:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=audit_columns(framework), lineterminator="\n")
-    w.writeheader()
-    w.writerows(records)
-    return buf.getvalue()
+    return records_csv(records, audit_columns(framework))
 
 
 def write_audit_series(
