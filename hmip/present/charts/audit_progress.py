@@ -36,7 +36,7 @@ from hmip.present.charts.frame import (
     _wrap,
     _xaxis_height,
 )
-from hmip.rules.framework import Framework, default_framework
+from hmip.rules.framework import Framework, framework_or_default
 
 
 def _shade_bands_y(ax, fw: Framework) -> None:
@@ -93,7 +93,7 @@ def audit_trends(
     lower, upper, n, method, level); ``trend``: the report's trend table (standard, key_question,
     status, clear); ``curves``: (standard, key_question) -> date, estimate, lower, upper;
     ``inspection``: standard, key_question, share_before (the change table)."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     stds = [s for s in fw.case_sample_standards if (shares["standard"] == s.id).any()]
     kq_ids = [kq.id for kq in stds[0].key_questions] if stds else []
     fig = _new_figure()
@@ -253,7 +253,7 @@ def since_inspection(
 
     ``table``: label, share_before, share_after, lower, upper, yes_after, n_after, method, level
     (:func:`hmip.analyses.audit_progress.since_inspection_chart_data`)."""
-    fw = framework or default_framework()
+    fw = framework_or_default(framework)
     fig = _new_figure()
     ax = fig.add_subplot()
     rows = [_Row()] + [_Row(None, str(lab), i) for i, lab in enumerate(table["label"])]
