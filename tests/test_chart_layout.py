@@ -9,6 +9,7 @@ same charts as the default reports.
 from __future__ import annotations
 
 import base64
+import functools
 import inspect
 import itertools
 import math
@@ -21,7 +22,7 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
-from hmip.analyses import ethnicity, london_comparison, sample_size
+from hmip.analyses import audit_progress, ethnicity, london_comparison, sample_size
 from hmip.present import charts
 from hmip.present.badges import RATING_STYLES, contrast_ratio
 from hmip.present.charts import FIGURE_DPI
@@ -43,6 +44,12 @@ def sensitivity():
 @pytest.fixture(scope="module")
 def eth():
     return ethnicity.prepare()
+
+
+@functools.cache
+def _audits():
+    """The audit-progress report's result with its default parameters (issue 24)."""
+    return audit_progress.prepare()
 
 
 def _overall_shares(e):
@@ -82,6 +89,18 @@ CHARTS = {
         S.distributions["points"], pdu=PDU, observed=S.observed_points, observed_basis="published"
     ),
     "accuracy_curves": lambda L, S, E: charts.accuracy_curves(S.accuracy, mark_n=42),
+    "audit_trends": lambda L, S, E: charts.audit_trends(
+        _audits().shares,
+        _audits().trend,
+        _audits().curves,
+        inspection=_audits().change,
+        inspection_date=_audits().inputs.inspection_date,
+        simulated=True,
+    ),
+    "since_inspection": lambda L, S, E: charts.since_inspection(
+        audit_progress.since_inspection_chart_data(_audits()),
+        simulated=True,
+    ),
     "group_dot_plot": lambda L, S, E: charts.group_dot_plot(
         _overall_shares(E), marker=E.inputs.rule.marker, simulated=True
     ),

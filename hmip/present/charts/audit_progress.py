@@ -19,7 +19,6 @@ from hmip.present.charts.frame import (
     SECONDARY,
     SMALL_SIZE,
     TEXT,
-    TEXT_SIZE,
     _band_edges,
     _finish,
     _frame,
@@ -84,20 +83,21 @@ def audit_trends(
     simulated: bool = False,
     framework: Framework | None = None,
 ) -> Figure:
-    """One panel per key question (rows: case-sample standards; columns: key questions): each
-    audit's share sufficient with its interval (dots), the fitted trend with its band (a solid line
-    where the trend is clear after adjustment, dashed where not), the inspection's share (a hollow
-    diamond at the inspection's date), over the rating bands with their letters.
+    """One panel per key question (columns: case-sample standards; rows: the key questions they
+    share): each audit's share sufficient with its interval (dots), the fitted trend with its band (a
+    solid line where the trend is clear after adjustment, dashed where not), the inspection's share
+    (a hollow diamond at the inspection's date), over the rating bands, their letters at the right.
+    Sized to print at full width within the print layout's figure height (120 mm).
 
     ``shares``: :func:`hmip.stats.progress.audit_shares` (audit_date, standard, key_question, share,
     lower, upper, n, method, level); ``trend``: the report's trend table (standard, key_question,
-    status, clear); ``curves``: (standard, key_question) -> date, estimate, lower, upper;
-    ``inspection``: standard, key_question, share_before (the change table)."""
+    status, clear, share_first, share_last, label); ``curves``: (standard, key_question) -> date,
+    estimate, lower, upper; ``inspection``: standard, key_question, share_before (the change table)."""
     fw = framework_or_default(framework)
     stds = [s for s in fw.case_sample_standards if (shares["standard"] == s.id).any()]
-    kq_ids = [kq.id for kq in stds[0].key_questions] if stds else []
+    kqs = list(stds[0].key_questions) if stds else []
     fig = _new_figure()
-    axes = fig.subplots(len(stds), len(kq_ids), sharex=True, sharey=True, squeeze=False)
+    axes = fig.subplots(len(kqs), len(stds), sharex=True, sharey=True, squeeze=False)
     t_idx = trend.set_index(["standard", "key_question"])
     before = (
         inspection.set_index(["standard", "key_question"])["share_before"]
@@ -107,26 +107,26 @@ def audit_trends(
     when0 = pd.Timestamp(inspection_date) if inspection_date is not None else None
     last = pd.Timestamp(shares["audit_date"].max())
     rising = []
-    for i, s in enumerate(stds):
-        for j, kq_id in enumerate(kq_ids):
+    for i, kq in enumerate(kqs):
+        for j, s in enumerate(stds):
             ax = axes[i, j]
             _shade_bands_y(ax, fw)
-            key = (s.id, kq_id)
-            g = shares[(shares["standard"] == s.id) & (shares["key_question"] == kq_id)]
+            key = (s.id, kq.id)
+            g = shares[(shares["standard"] == s.id) & (shares["key_question"] == kq.id)]
             g = g.sort_values("audit_date")
             c = curves.get(key)
             row = t_idx.loc[key] if key in t_idx.index else None
             clear = "" if row is None else str(row["clear"])
             if c is not None:
                 ax.fill_between(
-                    c["date"], c["lower"], c["upper"], color=FOCUS, alpha=0.16, lw=0, zorder=1
+                    c["date"], c["lower"], c["upper"], color=FOCUS, alpha=0.18, lw=0, zorder=1
                 )
                 ax.plot(
                     c["date"],
                     c["estimate"],
                     color=FOCUS,
-                    lw=1.8 if clear else 1.1,
-                    ls="-" if clear else (0, (4, 2)),
+                    lw=2.0 if clear else 1.1,
+                    ls="-" if clear else (0, (3, 2)),
                     zorder=2,
                 )
             if len(g):
@@ -138,8 +138,8 @@ def audit_trends(
                     yerr=[y - g["lower"].to_numpy(float), g["upper"].to_numpy(float) - y],
                     fmt="o",
                     color=TEXT,
-                    ms=2.6,
-                    lw=0.6,
+                    ms=2.2,
+                    lw=0.5,
                     capsize=0,
                     zorder=3,
                 )
@@ -148,20 +148,20 @@ def audit_trends(
                     [when0],
                     [float(before[key])],
                     marker="D",
-                    ms=5,
+                    ms=4.5,
                     mfc="white",
                     mec=TEXT,
-                    mew=1.2,
+                    mew=1.1,
                     ls="none",
                     zorder=4,
                 )
             word = {"up": "Rising", "down": "Falling"}.get(clear, "")
             if row is not None and row["status"] != "estimated":
-                word = "No trend: too few audits"
+                word = "No trend"
             if word:
                 ax.text(
-                    0.03,
-                    0.95,
+                    0.04,
+                    0.96,
                     word,
                     transform=ax.transAxes,
                     ha="left",
@@ -169,7 +169,7 @@ def audit_trends(
                     fontsize=SMALL_SIZE,
                     fontweight="bold" if clear else "normal",
                     color=TEXT,
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.85},
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.8, "alpha": 0.85},
                     zorder=5,
                 )
             if clear == "up":
@@ -177,24 +177,28 @@ def audit_trends(
             ax.set_ylim(0, 1)
             _percent_axis(ax.yaxis, (0, 0.5, 1))
             ax.grid(False)
-            ax.tick_params(axis="both", labelsize=SMALL_SIZE)
+            ax.tick_params(axis="both", labelsize=SMALL_SIZE, length=2, pad=1.5)
             if i == 0:
-                short = s.key_questions[j].short
-                ax.set_title(
-                    _wrap(fig, _sentence(short), 1.85, TEXT_SIZE, "bold"),
-                    loc="left",
-                    fontsize=TEXT_SIZE,
+                ax.set_title(  # centred: a long first word may overhang both sides a little
+                    _wrap(fig, s.name, 0.95, SMALL_SIZE, "bold"),
+                    loc="center",
+                    fontsize=SMALL_SIZE,
                     fontweight="bold",
                     color=TEXT,
+                    pad=3,
                 )
             if j == 0:
-                ax.set_ylabel(_wrap(fig, s.name, 1.2, TEXT_SIZE), fontsize=TEXT_SIZE, color=TEXT)
-            if j == len(kq_ids) - 1:
+                ax.set_ylabel(
+                    _wrap(fig, _sentence(kq.short), 0.8, SMALL_SIZE),
+                    fontsize=SMALL_SIZE,
+                    color=TEXT,
+                )
+            if j == len(stds) - 1:
                 _band_letters_right(ax, fw)
     start = when0 if when0 is not None else pd.Timestamp(shares["audit_date"].min())
     for ax in axes.flat:
-        ax.set_xlim(start - pd.Timedelta(days=45), last + pd.Timedelta(days=60))
-        ax.xaxis.set_major_locator(mdates.YearLocator())
+        ax.set_xlim(start - pd.Timedelta(days=60), last + pd.Timedelta(days=60))
+        ax.xaxis.set_major_locator(mdates.YearLocator(2))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     if title is None:
         n_kq = len(trend)
@@ -208,17 +212,15 @@ def audit_trends(
     level = float(shares["level"].iloc[0]) if len(shares) else 0.95
     lv = f"{100 * level:g}%"
     subtitle = (
-        f"Dots: each audit's share of cases judged sufficient, with its {lv} interval. Line and "
-        f"shading: the fitted trend and its {lv} interval (solid where the trend is clear, dashed "
-        "where not). Hollow diamond: the inspection's case sample."
+        f"Dots: each audit, with its {lv} interval. Line and shading: the trend (solid where it is "
+        "clear). Hollow diamond: the inspection"
     )
     _frame(
         fig,
         title=title,
         subtitle=subtitle,
-        content_height=1.32 * len(stds) + 0.55,
+        content_height=1.02 * len(kqs) + 0.45,
         simulated=simulated,
-        key=_rating_key(),
     )
     alt = f"{title}. " + "; ".join(
         f"{r.label}: "
@@ -232,7 +234,8 @@ def audit_trends(
     )
     method = (
         f"Intervals: {shares['method'].iloc[0]} {lv}; trend: binomial regression on time "
-        "(logit link), Wald band; 'clear' after adjusting for every key question"
+        "(logit link), Wald band; 'clear' after adjusting for every key question. Bands: "
+        + ", ".join(f"{r.code} {r.label}" for r, _, _ in _band_edges(fw))
         if len(shares)
         else ""
     )
