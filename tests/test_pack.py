@@ -142,7 +142,31 @@ def test_unpublished_values_say_not_published_never_blank(built, pdf_text):
     newham = next(i for i, p in enumerate(pack.pages, start=2) if p.pdu == "Newham")
     assert "points not published" in pages[newham]
     assert pages[newham].count("? Not published") == 9 + 1  # nine standards and the legend
-    assert "Not held in this pack" in pages[newham]  # no recommendations recorded: said, not blank
+    # recommendations not held: one plain line naming the report, its date and where to read it
+    assert "Its recommendations are in that report" in pages[newham]
+    assert "HMIP's inspection report on Newham PDU, published November 2022" in pages[newham]
+    assert not any("not yet recorded" in t.lower() for t in pages)
+
+
+def test_each_pdu_page_leads_with_what_hmip_found_and_the_claim_is_said_as_in_the_comparison(
+    built, pdf_text
+):
+    from hmip.analyses.national import MIDDLE_CLAIM, middle_claim_text
+    from hmip.build.pack import esc
+
+    pack, out, _ = built
+    _, pages = pdf_text
+    for i, p in enumerate(pack.pages, start=2):
+        assert p.findings and p.findings[0].level == "pdu", p.pdu
+        body = _body(pages[i])
+        # HMIP's findings come before anything built on the case sample
+        assert body.index("What HMIP found") < body.index("The nine standards"), p.pdu
+        assert "London-wide" in body and "25 per cent" in body, p.pdu
+    html_text = (out / "scrutiny-pack-london.html").read_text(encoding="utf-8")
+    for paragraph in middle_claim_text():  # the London comparison shows the same paragraphs
+        assert html_text.count(esc(paragraph)) == 1
+    lb = next(p for p in pack.pages if p.pdu == MIDDLE_CLAIM.pdu)
+    assert lb.claim == middle_claim_text() and all(not p.claim for p in pack.pages if p is not lb)
 
 
 def test_progress_is_shown_with_rag_letters_and_labelled_as_an_example(built, pdf_text):
@@ -261,7 +285,9 @@ def test_workbook_follows_releasing_statistics_in_spreadsheets(built):
     wb = load_workbook(out / "scrutiny-data-london.xlsx")
     assert wb.sheetnames[:3] == ["Cover", "Contents", "Notes"]
     table_sheets = wb.sheetnames[3:]
-    assert len(table_sheets) == len(pack.tables) == 8  # the seven pack tables and the national one
+    # the seven pack tables, the national one and HMIP's stated shares
+    assert len(table_sheets) == len(pack.tables) == 9
+    assert "HMIP stated shares" in table_sheets
     for ws in wb.worksheets:
         assert not ws.merged_cells.ranges, f"merged cells on {ws.title}"
     names = set()

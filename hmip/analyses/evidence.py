@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from hmip.analyses.words import band_ranges, date_words
+from hmip.analyses.words import band_ranges, date_words, join_words
 from hmip.errors import FrameworkError
 from hmip.rules.framework import Framework, framework_or_default
 from hmip.rules.ratings import band
@@ -82,15 +82,6 @@ def publisher(address: str) -> str:
     return host.removeprefix("www.")
 
 
-def _hmip_document(address: str) -> str:
-    path = address.lower()
-    if "/news/" in path or "press-release" in path:
-        return "HMIP press release"
-    if "/document/" in path:
-        return "HMIP report"
-    return "HMIP"
-
-
 def is_council_record(address: str) -> bool:
     """A council's own site (minutes, committee papers): what the PDU told councillors, not HMIP's
     finding. Council hosts end .gov.uk; HMIP's is justiceinspectorates.gov.uk."""
@@ -99,10 +90,9 @@ def is_council_record(address: str) -> bool:
 
 
 def short_source(row) -> str:
-    """'HMIP press release, 18 Oct 2022'; 'secondary: Work with Offenders, Nov 2022'."""
+    """'HMIP, 18 Oct 2022'; 'secondary: Work with Offenders, Nov 2022' (publisher and date)."""
     first = row["source"].split(";")[0].strip()
     who = publisher(first)
-    who = _hmip_document(first) if who == "HMIP" else who
     value = row["published"]
     when = (value if len(value) == 4 else date_words(value)) if value else "date not stored"
     secondary = "secondary: " if row["source_kind"] == "secondary" else ""
@@ -137,11 +127,46 @@ def _is_hmip_finding(row) -> bool:
     return not any(is_council_record(a.strip()) for a in row["source"].split(";") if a.strip())
 
 
+def _merge_figures(records: list[dict]) -> list[dict]:
+    """Consecutive figure rows of one level, source, date and note that say the same sentence with
+    different figures become one row: "... was missing 33% of its senior probation officers, 32% of
+    its probation officers and 52% of its probation service officers." Nothing is reworded: the
+    shared opening is kept once and the rest of each sentence is joined."""
+    out: list[dict] = []
+    for r in records:
+        prev = out[-1] if out else None
+        same = prev is not None and all(
+            prev[k] == r[k] for k in ("level", "kind", "source", "published", "note", "pdu")
+        )
+        if same and r["kind"] == "figure":
+            first = prev.get("_parts") or [prev["text"].rstrip(".")]
+            words = [t.split() for t in [*first, r["text"].rstrip(".")]]
+            n = 0
+            while all(len(w) > n and w[n] == words[0][n] for w in words):
+                n += 1
+            if n >= 4:
+                head = " ".join(words[0][:n])
+                tails = [" ".join(w[n:]) for w in words]
+                merged = dict(prev, _parts=[*first, r["text"].rstrip(".")])
+                merged["text"] = f"{head} " + join_words(tails) + "."
+                merged["figure"] = float("nan")
+                out[-1] = merged
+                continue
+        out.append(r)
+    return out
+
+
+def _restates_overall(r: dict) -> bool:
+    return r["kind"] == "rating" and not r["standard"]
+
+
 def hmip_found(
     pdu: str,
     limit: int = 6,
     *,
     regional_at_least: int = 2,
+    fill_with_regional: bool = True,
+    skip_overall_rating: bool = False,
     findings: pd.DataFrame | None = None,
 ) -> list[Finding]:
     """Up to ``limit`` statements of what HMIP found, for ``pdu``'s page, in the order a page shows them.
@@ -149,8 +174,11 @@ def hmip_found(
     This PDU's own statements first (figures and HMIP's words before a restated overall rating),
     then those about the PDUs reported with it, then its region's (figures first). At least
     ``regional_at_least`` region-wide statements are kept where there are that many, so every page
-    carries the region's figures; the PDU's own statements fill the rest. Rows from a council's
-    minutes (what the PDU told councillors) are left out: they are not HMIP's findings.
+    carries the region's figures; the PDU's own statements fill the rest (and, with
+    ``fill_with_regional``, more region-wide ones fill what they leave). Figures one source gives in
+    the same sentence are joined into one statement. With ``skip_overall_rating``, a restated overall
+    rating is left out where the PDU has other statements (a page whose header shows it). Rows from a
+    council's minutes (what the PDU told councillors) are left out: they are not HMIP's findings.
     """
     from hmip.data.findings import findings_for
 
@@ -164,9 +192,12 @@ def hmip_found(
         enumerate(records),
         key=lambda ir: (_LEVEL_ORDER[ir[1]["level"]], _kind_order(ir[1]), ir[0]),
     )
-    own = [r for _, r in keyed if r["level"] in ("pdu", "group")]
-    wide = [r for _, r in keyed if r["level"] in ("regional", "national")]
-    n_wide = min(len(wide), max(regional_at_least, limit - len(own)), limit)
+    own = _merge_figures([r for _, r in keyed if r["level"] in ("pdu", "group")])
+    if skip_overall_rating and any(not _restates_overall(r) for r in own):
+        own = [r for r in own if not _restates_overall(r)]
+    wide = _merge_figures([r for _, r in keyed if r["level"] in ("regional", "national")])
+    fill = limit - len(own) if fill_with_regional else 0
+    n_wide = min(len(wide), max(regional_at_least, fill), limit)
     chosen = own[: limit - n_wide] + wide[:n_wide]
     out = []
     for r in chosen:

@@ -42,8 +42,10 @@ from hmip.stats.intervals import newcombe_difference
 from hmip.stats.release import release_flags, release_for_file, row_display
 from hmip.stats.sampling import overall_distribution, standard_rating_distribution
 
-#: How many of HMIP's findings a PDU page leads with (the page must stay one printed page).
-FINDINGS_ON_PAGE = 5
+#: How many of HMIP's findings a PDU page leads with, and how many of them at least region-wide
+#: (the page must stay one printed page; the overview page lists every London-wide figure).
+FINDINGS_ON_PAGE = 3
+REGIONAL_ON_PAGE = 1
 
 
 def cases_needed_per_group(
@@ -634,7 +636,13 @@ def pdu_page(
         questions=qs,
         held_back=line,
         notes=notes,
-        findings=hmip_found(pdu, FINDINGS_ON_PAGE),
+        findings=hmip_found(
+            pdu,
+            FINDINGS_ON_PAGE,
+            regional_at_least=REGIONAL_ON_PAGE,
+            fill_with_regional=False,
+            skip_overall_rating=True,  # the page's header shows it
+        ),
         claim=middle_claim_text() if pdu == MIDDLE_CLAIM.pdu else [],
     )
 

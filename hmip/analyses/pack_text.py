@@ -3,7 +3,6 @@ file. The glossary is :func:`hmip.analyses.glossary.pack_glossary`."""
 
 from __future__ import annotations
 
-from hmip.analyses.national import MIDDLE_CLAIM
 from hmip.analyses.pack_model import GAP_THAT_MATTERS, PackInputs
 from hmip.analyses.words import bands_sentence, points_sentence
 from hmip.data import loaders as d
@@ -39,8 +38,7 @@ def how_to_read(simulated: bool) -> list[tuple[str, str]]:
         (
             "Position",
             "Where the PDU stands among the region's inspected PDUs, with the range of positions the "
-            "sample allows; nationally, among every PDU rated in 2021-2023 (published ratings), with "
-            f"{MIDDLE_CLAIM.pdu}'s 'middle' claim tested on its page.",
+            "sample allows.",
         ),
         (
             "Equality",

@@ -183,11 +183,9 @@ def prepare(*, framework: Framework | None = None, **parameters: object) -> Scru
     basis = [
         "HMIP's published ratings, points and dates: real (press releases of Oct and Nov 2022; "
         "Lewisham and Bromley PDU presentation, Jan 2023).",
-        "What HMIP found (first on each PDU page): HMIP's published statements, real, each with "
-        "its source and date.",
         "HMIP's recommendations: real, with their source, for "
         + (", ".join(sorted(set(inp.recommendations["pdu"]))) or "no PDU")
-        + "; for the others, the page names the report and where to read it.",
+        + "; other pages name the report.",
     ]
     if simulated:
         basis.append(

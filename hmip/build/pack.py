@@ -165,6 +165,11 @@ table.recs col.c-no {{ width: 4.5%; }}
 table.recs col.c-rec {{ width: 43%; }}
 table.recs col.c-prog {{ width: 52.5%; }}
 ol.questions li {{ margin-bottom: 0.15rem; }}
+.found p {{ margin: 0.2rem 0 0.1rem; font-family: "Liberation Sans Narrow", "Arial Narrow", "Liberation Sans", Arial, sans-serif; }}
+.found .found-head {{ font-size: 1.1rem; }}
+.found .src, .claim .src {{ color: #333; }}
+.claim {{ border-top: 0.75pt solid #6F777B; }}
+.claim p {{ margin: 0.1rem 0; }}
 .page-legend {{ margin-top: 0.3rem; border-top: 0.75pt solid #6F777B; padding-top: 0.15rem; }}
 .page-legend .badge-legend {{ margin: 0; font-size: 1rem; line-height: 1.35; }}
 /* PDU pages are set a little tighter than the cover, so a full page (six recommendations with
@@ -176,6 +181,10 @@ ol.questions li {{ margin-bottom: 0.15rem; }}
 .pdu.dense h3 {{ margin: 0.2rem 0 0.05rem; }}
 .pdu.dense th, .pdu.dense td {{ padding: 0 0.2rem; }}
 .pdu.dense p, .pdu.dense li {{ margin: 0.05rem 0; }}
+.pdu.dense .warning {{ padding: 0.1rem 0.4rem; margin-bottom: 0.2rem; }}
+.pdu.dense .pdu-head {{ padding-bottom: 0.1rem; }}
+.pdu.dense .found p {{ margin: 0.1rem 0 0; }}
+.pdu.dense .page-legend {{ margin-top: 0.1rem; padding-top: 0.05rem; }}
 /* methods */
 .methods dt {{ font-weight: 700; margin-top: 0.3rem; }}
 .methods dd {{ margin: 0 0 0 0; }}
@@ -305,6 +314,9 @@ def overview_html(pack: ScrutinyPack) -> str:
         parts.append(f"<h3>Across {esc(pack.region)} (published by HMIP)</h3><ul>")
         parts.append("".join(f"<li>{esc(f)}</li>" for f in pack.region_facts))
         parts.append("</ul>")
+    claimed = next((p for p in pack.pages if p.claim), None)
+    if claimed is not None:
+        parts.append(_claim(claimed))
     parts.append("</section>")
     return "".join(parts)
 
@@ -381,6 +393,36 @@ def _recommendations(p: PduPage) -> str:
     return "".join(parts)
 
 
+def _findings(p: PduPage) -> str:
+    """What HMIP found, first on the page: each statement with what it is about and its source."""
+    if not p.findings:
+        return ""
+    items = " ".join(
+        f'<strong>{esc(f.about)}:</strong> {esc(f.text)} <span class="src">({esc(f.source)})</span>'
+        for f in p.findings
+    )
+    # one paragraph, its heading run in, so the page keeps to one sheet
+    return (
+        '<section class="found"><p><strong class="found-head">What HMIP found</strong> '
+        f'<span class="h-note">(published; real, not simulated):</span> {items}</p></section>'
+    )
+
+
+def _claim(p: PduPage) -> str:
+    """The "somewhere in the middle" claim tested, from the page of the PDU it was made about; shown on
+    the region-at-a-glance page (the PDU's own page has no room left on one sheet)."""
+    if not p.claim:
+        return ""
+    head, *rest = p.claim
+    return (
+        f'<section class="claim" id="claim"><h3>{esc(p.pdu)}: the &#8220;middle&#8221; claim, '
+        'tested <span class="h-note">(published ratings)</span></h3>'
+        + f"<p>{esc(head)}</p>"
+        + "".join(f"<p>{esc(t)}</p>" for t in rest)
+        + "</section>"
+    )
+
+
 def pdu_html(p: PduPage, index: int, region: str) -> str:
     sid = f"pdu-{index}"
     parts = [f'<section class="page pdu" id="{sid}" aria-labelledby="{sid}-title">']
@@ -410,6 +452,7 @@ def pdu_html(p: PduPage, index: int, region: str) -> str:
         f"<p>Overall: {_rating_badge(p.overall, 'normal', overall_note)}</p>"
         f'<p class="points">{esc(p.points_text)}</p></div></header>'
     )
+    parts.append(_findings(p))
     parts.append(
         "<h3>1. The nine standards <span class='h-note'>(columns 3 to 6 from this PDU&#8217;s case "
         f"sample{_sim(p.simulated)})</span></h3>"
