@@ -203,3 +203,25 @@ def test_the_london_comparison_and_the_pack_say_the_claim_in_the_same_words():
     from hmip.analyses import pack_sections
 
     assert "middle_claim_text()" in inspect.getsource(pack_sections.pdu_page)
+
+
+def test_the_pack_page_s_selection_joins_one_source_s_figures_and_drops_the_restated_rating():
+    from hmip.analyses.pack_sections import FINDINGS_ON_PAGE, REGIONAL_ON_PAGE
+
+    for pdu in LONDON:
+        found = hmip_found(
+            pdu,
+            FINDINGS_ON_PAGE,
+            regional_at_least=REGIONAL_ON_PAGE,
+            fill_with_regional=False,
+            skip_overall_rating=True,
+        )
+        assert found[0].level == "pdu" and sum(f.level == "regional" for f in found) == 1
+        own = [f for f in found if f.level == "pdu"]
+        if len(own) > 1 or own[0].kind != "rating":
+            assert all(not (f.kind == "rating" and "rated" in f.text) for f in own), pdu
+    lb = hmip_found(LB, 3, regional_at_least=1, fill_with_regional=False, skip_overall_rating=True)
+    staffing = lb[0].text
+    for share in ("33%", "32%", "52%"):  # each figure as the source gives it, in one statement
+        assert staffing.count(share) == 1
+    assert staffing.count("When the inspection started") == 1

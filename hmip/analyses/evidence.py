@@ -8,7 +8,7 @@ say the same thing:
 - :func:`hmip_found` - up to ``limit`` statements for a PDU's page: what HMIP (or a news source
   reporting HMIP) said about this PDU first, then about the PDUs reported with it, then region-wide
   figures, each marked with what it is about ("This PDU", "London-wide") and its short source
-  ("HMIP press release, 18 Oct 2022"). A council's minutes record what the PDU told councillors,
+  ("HMIP, 18 Oct 2022"). A council's minutes record what the PDU told councillors,
   not what HMIP found, so they are never listed here.
 - :func:`stated_shares` - every share of cases HMIP states as sufficient on a key question, with the
   band that share falls in on the framework's thresholds (for the workbook and national context).
@@ -65,7 +65,7 @@ class Finding:
 
     @property
     def line(self) -> str:
-        """'London-wide: Only 25 per cent of cases ... (HMIP press release, Nov 2022)'."""
+        """'London-wide: Only 25 per cent of cases ... (HMIP, Nov 2022)'."""
         return f"{self.about}: {self.text} ({self.source})"
 
 
