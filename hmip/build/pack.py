@@ -163,6 +163,7 @@ table.standards td.judged {{ color: #333; font-style: italic; }}
 table.recs {{ table-layout: fixed; }}
 table.recs col.c-no {{ width: 4.5%; }}
 table.recs col.c-rec {{ width: 43%; }}
+table.recs col.c-rec-only {{ width: 95.5%; }}
 table.recs col.c-prog {{ width: 52.5%; }}
 ol.questions li {{ margin-bottom: 0.15rem; }}
 .found p {{ margin: 0.2rem 0 0.1rem; font-family: "Liberation Sans Narrow", "Arial Narrow", "Liberation Sans", Arial, sans-serif; }}
@@ -370,7 +371,8 @@ def _recommendations(p: PduPage) -> str:
     if not p.recommendations:
         return "".join(parts)
     with_progress = p.progress_basis is not None
-    parts.append('<table class="recs"><colgroup><col class="c-no"><col class="c-rec">')
+    rec_col = "c-rec" if with_progress else "c-rec-only"  # without progress, the text takes the row
+    parts.append(f'<table class="recs"><colgroup><col class="c-no"><col class="{rec_col}">')
     parts.append('<col class="c-prog">' if with_progress else "")
     parts.append(
         '</colgroup><thead><tr><th scope="col">No.</th><th scope="col">Recommendation</th>'
