@@ -336,8 +336,10 @@ def test_titles_can_be_given(london, sensitivity):
 
 
 def test_default_titles_are_short_findings(figures):
+    # the qualifier a simulated finding must carry (issue 20) does not count against the finding
     for name, fig in figures.items():
-        assert len(fig.hmip_title.split()) <= 16, (name, fig.hmip_title)
+        finding = fig.hmip_title.replace("in the simulated sample, ", "")
+        assert len(finding.split()) <= 16, (name, fig.hmip_title)
 
 
 def test_long_titles_wrap_rather_than_clip(london):

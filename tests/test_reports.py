@@ -59,7 +59,7 @@ def test_the_index_group_is_declared_in_the_catalogue_not_inferred_from_a_parame
         notebook = "{TINY}"
         fan_out = {{ parameter = "message", values = ["a", "b"] }}
         [[report]]
-        name = "per-pdu-{{message}}"
+        name = "per-pdu-{{message_slug}}"
         title = "Per PDU {{message}}"
         notebook = "{TINY}"
         group = "each PDU"
@@ -74,7 +74,7 @@ def test_the_index_group_is_declared_in_the_catalogue_not_inferred_from_a_parame
     groups = {j.name: (j.group, j.subject) for j in jobs}
     assert groups["by-unit-lambeth"] == ("each PDU", "Lambeth")
     assert groups["listed-a"] == ("analysts", "a") and groups["single"] == ("analysts", "")
-    assert groups["per-pdu-Lambeth"] == ("each PDU", "Lambeth")
+    assert groups["per-pdu-lambeth"] == ("each PDU", "Lambeth")
     bad = catalogue(
         tmp_path,
         f"""
