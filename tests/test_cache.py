@@ -166,6 +166,9 @@ def test_content_not_identity_keys_a_frame():
     cats = df.astype({"b": pd.CategoricalDtype(["x", "y"])})
     assert cache.token(cats) != cache.token(df.astype({"b": pd.CategoricalDtype(["y", "x"])}))
     assert cache.token(df) != cache.token(df.set_axis(["p", "q"]))
+    from hmip.data.provenance import Provenance, stamp
+
+    assert cache.token(stamp(df.copy(), Provenance(simulated=True))) != cache.token(df)
 
 
 def test_the_memo_can_be_turned_off(monkeypatch):
