@@ -185,15 +185,96 @@ def test_ratings_grid_matches_the_published_data():
 
 def test_summary_table_recomputes_and_shows_a_mismatch():
     d = load_comparison()
-    s = summary_table(d.overall, d.ratings, d.cases_per_pdu)
-    assert (s["check"] == "matches").all() and (s["cases"] == 42).all()
-    assert s.loc[s["pdu"] == "Lambeth", "published_rating"].item() == "Inadequate (I)"
+    s = summary_table(d.overall, d.ratings, d.cases_per_pdu).set_index("pdu")
+    published_org = [
+        "Hammersmith, Fulham, Kensington, Chelsea and Westminster",
+        "Lewisham and Bromley",
+    ]
+    assert (s.loc[published_org, "check"] == "matches").all() and (s["cases"] == 42).all()
+    # the other four: HMIP did not publish their organisational delivery ratings (issue 20)
+    assert (s.drop(index=published_org)["check"] == "cannot check").all()
+    assert s.loc["Lambeth", "published_rating"] == "Inadequate (I)"
     wrong = d.overall.copy()
-    wrong.loc[wrong["pdu"] == "Newham", "overall_rating"] = "Good"
+    wrong.loc[wrong["pdu"] == "Lewisham and Bromley", "overall_rating"] = "Good"
     s2 = summary_table(wrong, d.ratings, d.cases_per_pdu)
-    assert s2.loc[s2["pdu"] == "Newham", "check"].item() == "MISMATCH"
+    assert s2.loc[s2["pdu"] == "Lewisham and Bromley", "check"].item() == "MISMATCH"
     text = " ".join(findings(s2, d.ratings, d.case_ratings))
-    assert "does NOT match" in text and "Newham" in text
+    assert "does NOT match" in text and "Lewisham and Bromley" in text
+
+
+# --- Issue 20: an organisational delivery rating the simulation made up is never a rating ------------
+ORG = ["leadership", "staff", "services", "information_and_facilities"]
+RAG_CLASSES = ("badge-i ", "badge-ri ", "badge-g ", "badge-o ")
+
+
+def _simulated_org(d) -> pd.DataFrame:
+    j = d.judgement
+    return j[j["standard"].isin(ORG) & (j["basis"] == "simulated")]
+
+
+def test_no_cell_of_the_london_summary_or_grid_shows_a_simulated_organisational_rating():
+    from hmip.analyses import london_comparison as lc
+    from hmip.present.display import table_html
+    from hmip.rules.framework import framework_or_default
+
+    result = lc.prepare()
+    made_up = _simulated_org(result.data)
+    pdus = set(made_up["pdu"])
+    assert pdus == {"Lambeth", "Ealing and Hillingdon", "Newham", "Barking, Dagenham and Havering"}
+    # the grid of badges: each such rating is '?' (None), never a rating
+    rows, columns = lc.ratings_grid_rows(result)
+    for pdu, cells, _ in rows:
+        for r in made_up[made_up["pdu"] == pdu].itertuples():
+            name = framework_or_default().standard(r.standard).name
+            assert cells[columns.index(name)] is None, (pdu, name)
+    # the summary: no rating or single points total recomputed from them; the check cannot be made
+    table = lc.summary_display(result)
+    html = table_html(table, ratings=("Published rating", "Recomputed rating"))
+    body = html.split("<tbody>")[1]
+    for row_html, row in zip(body.split("<tr>")[1:], table.itertuples(), strict=True):
+        if row.PDU not in pdus:
+            continue
+        rec_cell = row_html.split("<td>")[4]  # PDU, published rating, points, recomputed rating
+        assert "badge-na " in rec_cell and not any(c in rec_cell for c in RAG_CLASSES), row.PDU
+        assert row[4] == lc.NOT_AVAILABLE
+        assert "depending on the 4 unpublished organisational ratings" in str(row[5]), row.PDU
+        assert row[6].startswith("cannot check: HMIP did not publish"), row.PDU
+    newham = table.set_index("PDU").loc["Newham"]
+    assert newham["Recomputed points"].startswith("3-15,")  # case sample 3, plus 0-12
+    # the points chart draws no simulated total (was '8 (simulated)' for Newham)
+    from hmip.present import charts
+
+    fig = charts.points_chart(result.summary, simulated=True)
+    assert "simulated" not in fig.hmip_alt and "RI means 5-13" in fig.hmip_alt
+
+
+def test_changing_a_simulated_organisational_rating_changes_nothing_the_comparison_shows():
+    d = load_comparison()
+    before = summary_table(d.overall, d.ratings, d.cases_per_pdu)
+    other = d.ratings.copy()
+    made_up = other["standard"].isin(ORG) & (other["basis"] == "simulated")
+    assert made_up.sum() == 16
+    other.loc[made_up, "rating"] = "Outstanding"
+    pd.testing.assert_frame_equal(summary_table(d.overall, other, d.cases_per_pdu), before)
+    assert findings(before, other, d.case_ratings) == findings(before, d.ratings, d.case_ratings)
+
+
+def test_points_range_and_a_published_rating_no_organisational_ratings_could_give():
+    from hmip.analyses.london_comparison import points_range, without_simulated_judgement
+    from hmip.rules.ratings import Rating
+
+    d = load_comparison()
+    honest = without_simulated_judgement(d.ratings)
+    span = points_range(honest, "Newham")
+    assert (span.low, span.high, span.max_points) == (3, 15, 27)
+    assert (span.rating_low, span.rating_high) == (Rating.INADEQUATE, Rating.GOOD)
+    assert span.allows(Rating.REQUIRES_IMPROVEMENT) and not span.allows(Rating.OUTSTANDING)
+    assert not span.allows(Rating.INADEQUATE, 2)  # 2 points is below what the case sample gives
+    assert points_range(honest, "Lewisham and Bromley") is None  # all nine published or recomputed
+    wrong = d.overall.copy()
+    wrong.loc[wrong["pdu"] == "Newham", "overall_rating"] = "Outstanding"
+    s = summary_table(wrong, d.ratings, d.cases_per_pdu).set_index("pdu")
+    assert s.loc["Newham", "check"] == "MISMATCH"
 
 
 # --- Impossible arguments: the project's error, never a number or a foreign exception ----------------

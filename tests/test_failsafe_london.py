@@ -64,7 +64,10 @@ def test_prepare_builds_and_the_summary_shows_what_is_missing(inputs, which):
     else:
         lambeth = table.set_index("PDU").loc["Lambeth"]
         assert lambeth["Agrees with HMIP"].startswith(
-            "cannot check: no rating for Leadership, Staff, Services, Information and facilities"
+            "cannot check: HMIP did not publish its organisational delivery ratings"
+        )
+        assert lambeth["Recomputed points"] == (
+            "0-12, depending on the 4 unpublished organisational ratings"
         )
         assert "ratings_path" in lambeth["Agrees with HMIP"]
     # the table the notebook shows: badges for the ratings, a neutral one for what is missing

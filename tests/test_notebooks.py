@@ -59,7 +59,12 @@ def test_london_comparison_defaults(london):
     )
     assert (
         text.count("Agrees with HMIP") == 1 and " NO " not in text
-    )  # every recomputed rating matches
+    )  # no recomputed rating contradicts HMIP's
+    # organisational delivery ratings HMIP did not publish are never simulated as ratings (issue 20):
+    # the rating cannot be checked, and the points are the range they would allow
+    assert text.count("cannot check: HMIP did not publish its organisational delivery ratings") == 4
+    assert "3-15, depending on the 4 unpublished organisational ratings" in text  # Newham
+    assert "8 (simulated)" not in text
     assert "all 20 were I Inadequate" in text  # the published case-sample standard ratings
     assert "Lewisham and Bromley: HMIP rated it I Inadequate (4 of 27 points, implied)" in text
     assert "can be told apart by rank" in text

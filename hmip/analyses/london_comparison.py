@@ -17,7 +17,7 @@ from hmip.analyses.contract import ReportBase, ReportInputs
 from hmip.analyses.params import check_choice, check_level, check_path, check_pdu
 from hmip.analyses.words import percent, points_scale
 from hmip.data import loaders as d
-from hmip.errors import FrameworkError, ParameterError
+from hmip.errors import FrameworkError, ParameterError, RatingError
 from hmip.rules.framework import Framework, framework_or_default
 from hmip.rules.ratings import Rating
 from hmip.rules.tables import combine_ratings, rate_pdus, rate_standards
@@ -32,6 +32,9 @@ from hmip.stats.intervals import INTERVAL_METHODS, share_table
 # --- Summary table ------------------------------------------------------------------------------
 #: A recomputed rating that the data given cannot give (shown as a neutral badge, with the reason).
 NOT_AVAILABLE = "Not available"
+#: Why a PDU's rating cannot be recomputed or checked when HMIP did not publish its organisational
+#: delivery ratings (the simulated ones are never used: issue 20).
+ORG_NOT_PUBLISHED = "HMIP did not publish its organisational delivery ratings"
 
 
 def _missing(explanation: str) -> str:
@@ -42,6 +45,92 @@ def _missing(explanation: str) -> str:
     return missing
 
 
+def without_simulated_judgement(
+    ratings: pd.DataFrame, *, framework: Framework | None = None
+) -> pd.DataFrame:
+    """``ratings`` with every organisational delivery (domain one) rating the simulation made up
+    (basis "simulated") made unknown, basis "not published". Inspectors judge these standards, so a
+    simulated one is never used as a rating (issue 20; as ``sample_size.judgement_ratings``)."""
+    fw = framework_or_default(framework)
+    if "basis" not in ratings:
+        return ratings
+    judgement_ids = {s.id for s in fw.judgement_standards}
+    made_up = ratings["standard"].isin(judgement_ids) & (ratings["basis"] == "simulated")
+    if not made_up.any():
+        return ratings
+    out = ratings.copy()
+    out["basis"] = out["basis"].astype(object)
+    out.loc[made_up, "rating"] = None
+    out.loc[made_up, "basis"] = "not published"
+    return out
+
+
+@dataclass(frozen=True)
+class PointsRange:
+    """What the rules can say of a PDU whose organisational delivery ratings are unknown: the points
+    (and ratings) every possible organisational rating would give, from its case-sample ratings."""
+
+    low: int
+    high: int
+    max_points: int
+    rating_low: Rating
+    rating_high: Rating
+    unknown: tuple[str, ...]  # the names of the standards whose rating is unknown
+
+    def allows(self, rating: Rating | None, points: object = None) -> bool:
+        """Whether a published rating (and points) is one the unknown ratings could give."""
+        if rating is not None and not self.rating_low <= rating <= self.rating_high:
+            return False
+        return points is None or pd.isna(points) or self.low <= int(points) <= self.high
+
+    def words(self, *, scale: bool = True) -> str:
+        """'3-15 of 27, depending on the 4 unpublished organisational ratings' (without 'of 27' for a
+        column of points)."""
+        n = len(self.unknown)
+        return (
+            f"{self.low}-{self.high}{f' of {self.max_points}' if scale else ''}, depending on the "
+            f"{'unpublished organisational rating' if n == 1 else f'{n} unpublished organisational ratings'}"
+        )
+
+
+def points_range(
+    ratings: pd.DataFrame, pdu: str, *, framework: Framework | None = None
+) -> PointsRange | None:
+    """The range of points for ``pdu`` when only its organisational delivery ratings are unknown
+    (every case-sample standard rated); None when they are all known or something else is missing."""
+    from hmip.rules.ratings import overall_rating
+
+    fw = framework_or_default(framework)
+    g = ratings[ratings["pdu"] == pdu]
+    given = {r.standard: (None if pd.isna(r.rating) else r.rating) for r in g.itertuples()}
+    mapping: dict[str, object] = {}
+    unknown = []
+    for s in fw.rated_standards:
+        value = given.get(s.id)
+        if value is None and s.method == "judgement":
+            unknown.append(s)
+        elif value is None and s.id != "court_work":
+            return None  # a case-sample rating is missing: the rules' own message says which
+        mapping[s.id] = value
+    if not unknown:
+        return None
+    ends = []
+    for fill in (min(Rating), max(Rating)):
+        try:
+            ends.append(overall_rating(mapping | {s.id: fill for s in unknown}, framework=fw))
+        except RatingError:
+            return None
+    low, high = ends
+    return PointsRange(
+        low.points,
+        high.points,
+        low.max_points,
+        low.rating,
+        high.rating,
+        tuple(s.name for s in unknown),
+    )
+
+
 def summary_table(
     published_overall: pd.DataFrame,
     ratings: pd.DataFrame,
@@ -50,8 +139,14 @@ def summary_table(
     framework: Framework | None = None,
 ) -> pd.DataFrame:
     """One row per PDU: published rating (words and letters), points, the recomputed rating, and whether
-    they match (a mismatch is shown, never hidden), and the number of cases."""
+    they match (a mismatch is shown, never hidden), and the number of cases.
+
+    An organisational delivery rating the simulation made up is never used: where HMIP did not publish
+    them, the recomputed points are the range the unknown ratings allow (``recomputed_low`` to
+    ``recomputed_high``), the rating is not available, and the check says it cannot be made (or
+    MISMATCH, if no organisational ratings at all could give the published rating)."""
     fw = framework_or_default(framework)
+    ratings = without_simulated_judgement(ratings, framework=fw)
     recomputed = rate_pdus(ratings, framework=fw).set_index("pdu")
     rows = []
     for r in published_overall.itertuples():
@@ -62,7 +157,14 @@ def summary_table(
             if rec is None or pd.isna(rec["overall_rating"])
             else Rating.parse(rec["overall_rating"])
         )
-        if rec_rating is None:
+        span = None if rec is None or rec_rating else points_range(ratings, r.pdu, framework=fw)
+        if span is not None:
+            match = (
+                "no published rating"
+                if pub is None
+                else ("cannot check" if span.allows(pub, r.points) else "MISMATCH")
+            )
+        elif rec_rating is None:
             match = "cannot check"
         elif pub is None:
             match = "no published rating"
@@ -70,25 +172,36 @@ def summary_table(
             match = "matches"
         else:
             match = "MISMATCH"
+        if rec_rating:
+            rec_words = f"{rec_rating.label} ({rec_rating.code})"
+        elif rec is None:
+            rec_words = f"{NOT_AVAILABLE}: no cases or counts for this PDU in the data"
+        elif span is not None:
+            rec_words = f"{NOT_AVAILABLE}: {ORG_NOT_PUBLISHED}"
+        else:
+            rec_words = f"{NOT_AVAILABLE}: {_missing(rec['explanation'])}"
         rows.append(
             {
                 "pdu": r.pdu,
                 "published_rating": f"{pub.label} ({pub.code})" if pub else "unknown",
                 "published_points": r.points,
                 "recomputed_points": pd.NA if rec is None else rec["points"],
-                "recomputed_rating": f"{rec_rating.label} ({rec_rating.code})"
-                if rec_rating
-                else (
-                    f"{NOT_AVAILABLE}: no cases or counts for this PDU in the data"
-                    if rec is None
-                    else f"{NOT_AVAILABLE}: {_missing(rec['explanation'])}"
-                ),
+                "recomputed_low": pd.NA if span is None else span.low,
+                "recomputed_high": pd.NA if span is None else span.high,
+                "recomputed_rating": rec_words,
+                "points_range": "" if span is None else span.words(scale=False),
                 "check": match,
                 "cases": pd.NA if cases_per_pdu is None else cases_per_pdu.get(r.pdu, pd.NA),
             }
         )
     out = pd.DataFrame(rows)
-    for c in ("published_points", "recomputed_points", "cases"):
+    for c in (
+        "published_points",
+        "recomputed_points",
+        "recomputed_low",
+        "recomputed_high",
+        "cases",
+    ):
         out[c] = out[c].astype("Int64")
     return out
 
@@ -96,8 +209,10 @@ def summary_table(
 def ratings_grid_table(
     ratings: pd.DataFrame, *, framework: Framework | None = None
 ) -> pd.DataFrame:
-    """PDU x rated standard: the rating label, 'Not rated', or NaN where unknown (never a rating)."""
+    """PDU x rated standard: the rating label, 'Not rated', or NaN where unknown (never a rating; an
+    organisational delivery rating the simulation made up is unknown)."""
     fw = framework_or_default(framework)
+    ratings = without_simulated_judgement(ratings, framework=fw)
     cols = [s.id for s in fw.rated_standards]
     grid = ratings.pivot_table(
         index="pdu",
@@ -126,9 +241,16 @@ def findings(
     """Plain-English findings: what limited each PDU, mismatches, and what cannot be told apart."""
     fw = framework_or_default(framework)
     out = []
+    standard_ratings = without_simulated_judgement(standard_ratings, framework=fw)
     overall = rate_pdus(standard_ratings, framework=fw).set_index("pdu")
     for r in summary.itertuples():
-        if r.pdu in overall.index:
+        span = points_range(standard_ratings, r.pdu, framework=fw)
+        if span is not None:
+            out.append(
+                f"{r.pdu}: {ORG_NOT_PUBLISHED} ({', '.join(span.unknown)}), so its rating cannot be "
+                f"recomputed: its case-sample ratings give {span.words()}."
+            )
+        elif r.pdu in overall.index:
             out.append(f"{r.pdu}: {overall.loc[r.pdu, 'explanation']}")
         lim = case_ratings[(case_ratings["pdu"] == r.pdu) & case_ratings["rating"].notna()]
         if not lim.empty:
@@ -530,6 +652,25 @@ def reader_findings(result: LondonComparison, *, framework: Framework | None = N
     return out
 
 
+def _agrees(row: pd.Series, *, simulated: bool) -> str:
+    """The 'Agrees with HMIP' cell: yes, NO, or 'cannot check: ' and why."""
+    check, rec = str(row["check"]), str(row["recomputed_rating"])
+    if check == "matches":
+        return "yes"
+    if check == "MISMATCH":
+        return (
+            "NO: no organisational delivery ratings would give HMIP's rating and points"
+            if row["points_range"]
+            else "NO"
+        )
+    if not rec.startswith(NOT_AVAILABLE):
+        return check
+    why = rec.removeprefix(f"{NOT_AVAILABLE}: ")
+    if why == ORG_NOT_PUBLISHED and not simulated:  # an analyst with real data may hold them
+        why += " (give them in a ratings file: ratings_path)"
+    return f"cannot check: {why}"
+
+
 def summary_display(result: LondonComparison) -> pd.DataFrame:
     """The summary table in words: published rating and points, and the rating recomputed from the case
     sample (simulated where the sample is)."""
@@ -551,15 +692,12 @@ def summary_display(result: LondonComparison) -> pd.DataFrame:
                 NOT_AVAILABLE if str(x).startswith(NOT_AVAILABLE) else str(x).split(" (")[0]
                 for x in s["recomputed_rating"]
             ],
-            "Recomputed points": [("" if pd.isna(p) else int(p)) for p in s["recomputed_points"]],
+            "Recomputed points": [
+                span if span else ("" if pd.isna(p) else int(p))
+                for p, span in zip(s["recomputed_points"], s["points_range"], strict=True)
+            ],
             "Agrees with HMIP": [
-                {"matches": "yes", "MISMATCH": "NO"}.get(
-                    c,
-                    "cannot check: " + str(x).removeprefix(f"{NOT_AVAILABLE}: ")
-                    if str(x).startswith(NOT_AVAILABLE)
-                    else c,
-                )
-                for c, x in zip(s["check"], s["recomputed_rating"], strict=True)
+                _agrees(row, simulated=result.simulated) for _, row in s.iterrows()
             ],
             "Cases": s["cases"],
         }
@@ -576,6 +714,15 @@ def methods(result: LondonComparison) -> list[str]:
         else "",
         "Recomputed ratings apply HMIP's rules (the lowest-banding rule and the "
         f"0-{points_scale()[0]} points bands) to the case sample and the organisational delivery ratings.",
+        "Organisational delivery ratings are judged by inspectors, so a simulated one is never used "
+        "and none is assumed: "
+        "where HMIP did not publish them, the recomputed points are the range every possible rating "
+        "would give (I 0 to O 3 for each), and the rating cannot be checked."
+        + (
+            ""
+            if result.simulated
+            else " An analyst who holds them can give them in a ratings file (parameter ratings_path)."
+        ),
         f"Funnel plot: {f['method'].iloc[0]}; limits at 95% and 99.8%."
         if "method" in f and len(f)
         else "",

@@ -167,8 +167,9 @@ def points_chart(
     framework: Framework | None = None,
 ) -> Figure:
     """Total points per PDU against the overall bands (``max_points``: default the framework's full
-    scale). Published points are solid bars; points recomputed from case data (where none were
-    published) are outlined and say so."""
+    scale). Published points are solid bars; where HMIP published a rating but no points, a dashed
+    span covers that rating's band (a published fact, never a simulated figure); points recomputed from
+    case data (where neither was published) are outlined and say so."""
     fw, simulated, fig = _open(summary, simulated, framework)
     if max_points is None:
         max_points = fw.overall_scales[0].max_points
@@ -197,9 +198,31 @@ def points_chart(
             color=TEXT,
         )
     source = "simulated" if simulated else "recomputed"
-    alt, any_recomputed = [], False
+    bands = {Rating.parse(b.rating): b for b in scale.bands}
+    alt, any_band, any_recomputed = [], False, False
     for y, row in zip(centres[1:], summary.itertuples(), strict=True):
         published = pd.notna(row.published_points)
+        rating = _parse_rating(row.published_rating)
+        band = None if published or not isinstance(rating, Rating) else bands.get(rating)
+        if band is not None:
+            # points not published: the band HMIP's published rating puts them in (a published fact;
+            # never points recomputed from a simulated sample or simulated organisational ratings)
+            any_band = True
+            ax.barh(
+                y,
+                band.high - band.low,
+                left=band.low,
+                color="white",
+                edgecolor=FOCUS,
+                lw=1.2,
+                ls="--",
+                height=0.2,
+                zorder=2,
+            )
+            words = f"not published; {rating.code} means {band.low}-{band.high}"
+            ax.text(band.high + 0.4, y, words, va="center", fontsize=LABEL_SIZE, color=TEXT)
+            alt.append(f"{row.pdu} points {words}")
+            continue
         pts = row.published_points if published else row.recomputed_points
         if pd.isna(pts):
             ax.text(0, y, "points not known", va="center", fontsize=SMALL_SIZE, color=SECONDARY)
@@ -240,11 +263,12 @@ def points_chart(
             f"{_num(k)} of {_num(len(summary))} PDUs were rated Inadequate ({low.low}-{low.high} points)"
         )
     basis = "recomputed from simulated cases" if simulated else "recomputed from the case data"
-    subtitle = (
-        f"Solid bars: published points; outlined bars: not published, {basis}"
-        if any_recomputed
-        else ""
-    )
+    keys = ["Solid bars: published points"] if any_band or any_recomputed else []
+    if any_band:
+        keys.append("dashed: points not published, the band of the published rating")
+    if any_recomputed:
+        keys.append(f"outlined: not published, {basis}")
+    subtitle = "; ".join(keys)
     _frame(
         fig,
         title=title,
