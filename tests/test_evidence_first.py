@@ -182,7 +182,7 @@ def test_the_claim_text_says_the_result_depends_on_the_implied_points_and_what_m
     a, now = t.at_claim, t.today
     assert "depends on the implied 4 points" in text
     assert f"{now.n_same_rating} of {now.n_pdus} were rated Inadequate" in text
-    assert "so 20th is the best rank any Inadequate PDU can have" in text
+    assert "so 20th is the best rank any Inadequate (I) PDU can have" in text
     assert "20th of 36 at its implied 4 points, 20th to 27th at 3 points" in text
     assert "20th to 35th if its points are taken as unknown" in text
     assert f"the {a.n_pdus} reports" in text and "published by 12 Jan 2023" in text

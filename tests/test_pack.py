@@ -119,6 +119,8 @@ def test_every_rating_word_appears_with_its_letter(pdf_text):
         assert found, label
         for at in found:
             before, after = text[max(0, at - 4) : at], text[at + len(label) : at + len(label) + 5]
+            if before[-1:] in "'\u2018\u201c\"" and after[:1] in "'\u2019\u201d\"":
+                continue  # HMIP's own words, quoted as published
             assert before.endswith(f"{letter} ") or after.startswith(f" ({letter})"), (
                 f"{label!r} without its letter near: {text[max(0, at - 40) : at + 40]!r}"
             )
@@ -466,9 +468,9 @@ HEADER = "pdu,recommendation,action,status,evidence,date\n"
             "'June' is not a date",
         ),
         (
-            f"Lewisham and Bromley,1,{'x' * 81},on track,,2023-06\n",
+            f"Lewisham and Bromley,1,{'x' * 76},on track,,2023-06\n",
             (1, "action"),
-            "81 characters long; accepted: up to 80",
+            "76 characters long; accepted: up to 75",
         ),
     ],
 )
@@ -552,3 +554,58 @@ def test_firmness_agrees_with_the_sampling_distributions():
     )
     assert _probability(table, Rating.INADEQUATE) == 0.9
     assert _probability(table, "Requires improvement") == 0.1
+
+
+# --- One page per PDU at the progress file's limits (issue 21, case 10) ---------------------------------
+def _progress_at_the_limits(root, path):
+    """Six progress rows for Lewisham and Bromley at the longest action and evidence accepted; one
+    evidence is a single unbroken word in the widest letter, one action another."""
+    from hmip.data.recommendations import MAX_LENGTH
+
+    act, ev = MAX_LENGTH["action"], MAX_LENGTH["evidence"]
+    rows = list(csv.DictReader((root / "data" / EXAMPLE_PROGRESS_FILE).open(encoding="utf-8")))
+    assert len(rows) == 6
+    for i, row in enumerate(rows):
+        row["action"] = ("Quality improvement work on risk of harm with partners and managers " * 3)[:act]
+        row["evidence"] = ("EXAMPLE: re-audit showed a rise overall but risk work is not yet checked " * 3)[:ev]
+        if i == 2:
+            row["evidence"] = "W" * ev
+        if i == 4:
+            row["action"] = "W" * act
+        assert len(row["action"]) == act and len(row["evidence"]) == ev
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    load_progress(path)  # within the documented limits: accepted
+    return path
+
+
+def test_six_progress_rows_at_full_length_keep_every_pdu_on_one_a4_page(tmp_path, root):
+    from pypdf import PdfReader
+
+    from hmip.build.pack import write_pack
+
+    progress = _progress_at_the_limits(root, tmp_path / "progress.csv")
+    pack = sp.prepare(progress_path=str(progress))
+    paths = write_pack(pack, tmp_path / "out")  # raises if any page runs over
+    pages = [_norm(p.extract_text()) for p in PdfReader(paths[0]).pages]
+    n = len(pack.pages)
+    for i, p in enumerate(pack.pages, start=2):
+        assert _body(pages[i]).startswith(p.pdu), f"page {i + 1} should be {p.pdu}'s"
+    assert [i for i, t in enumerate(pages) if t.startswith("Methods and glossary")] == [2 + n]
+    assert len(pages) - (2 + n) in (1, 2)
+    lewisham = pages[2 + [p.pdu for p in pack.pages].index("Lewisham and Bromley")]
+    assert "Three questions a member could ask" in lewisham and "Ratings:" in lewisham
+
+
+def test_a_page_that_cannot_fit_fails_the_build_and_nothing_is_written(tmp_path, root):
+    from hmip.build.pack import PageOverflowError, write_pack
+
+    pack = sp.prepare(progress_path=str(root / "data" / EXAMPLE_PROGRESS_FILE))
+    page = next(p for p in pack.pages if p.pdu == "Lewisham and Bromley")
+    page = dataclasses.replace(page, recommendations=list(page.recommendations) * 3)  # beyond the limits
+    out = tmp_path / "out"
+    with pytest.raises(PageOverflowError, match="Lewisham and Bromley runs over one A4 page"):
+        write_pack(dataclasses.replace(pack, pages=[page]), out)
+    assert not out.exists() or not any(out.iterdir())

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from hmip.analyses.words import join_words, ordinal
+from hmip.analyses.words import join_words, ordinal, rating_words
 from hmip.stats.national import NationalPosition, national_position
 
 TIES_NOTE = "PDUs with equal points share a rank"
@@ -435,8 +435,9 @@ def middle_claim_text(
     def block(at: ClaimAt, head: str) -> str:
         lo, hi = at.middle
         return (
-            f"{head}: {at.n_same_rating} of {at.n_pdus} were rated {at.rating}, so "
-            f"{ordinal(at.best_rank_of_rating)} is the best rank any {at.rating} PDU can have. "
+            f"{head}: {at.n_same_rating} of {at.n_pdus} were rated {rating_words(at.rating)}, so "
+            f"{ordinal(at.best_rank_of_rating)} is the best rank any {rating_words(at.rating)} PDU "
+            "can have. "
             f"{c.pdu} ranks {_options_words(at, basis)}; the middle third is "
             f"{ordinal(lo)} to {ordinal(hi)}."
         )
@@ -478,7 +479,7 @@ def middle_claim_text(
             f" By rating it was not in the middle: it was in the lowest band"
             f"{' at both dates' if len(ats) > 1 else ''}, with none rated lower. 'Middle by rank' "
             f"means only that it sits at the top of the lowest band ({where}), the best rank any "
-            f"{now.rating} PDU can have."
+            f"{rating_words(now.rating)} PDU can have."
         )
     else:
         verdict += (

@@ -5,14 +5,14 @@ scripts) and WeasyPrint prints it to a PDF/UA-1 (tagged) PDF with the document's
 language. Every data string is escaped here. Each PDU page is one printed page on A4 portrait (and
 on A3 with ``paper="A3"``, where everything is scaled up by the paper's ratio): after laying the
 pack out, any PDU page that runs over is set again in a denser style, and a page that still runs
-over is reported (never cut).
+over fails the build with :class:`PageOverflowError` (nothing is written; a page is never cut or
+spilt onto a second sheet). Text within the progress file's limits always fits (tested at the limits).
 """
 
 from __future__ import annotations
 
 import html
 import os
-import warnings
 from pathlib import Path
 
 from hmip.analyses.scrutiny_pack import (
@@ -27,13 +27,14 @@ from hmip.analyses.words import percent
 from hmip.build import names
 from hmip.build.workbook import write_data
 from hmip.data.recommendations import PROGRESS_STATUSES
+from hmip.errors import HmipError
 from hmip.present.badges import BADGE_CSS, RATING_LABELS, RATING_STYLES, badge_html
 
 #: Root font size and page margins per paper: A3 is A4 scaled by sqrt(2), so a page that fits on A4
 #: fits on A3 in the same place, at 1.41 times the size.
 PAPER = {
-    "A4": {"size": "A4 portrait", "font": 10.0, "margin": (8, 12, 12, 12)},
-    "A3": {"size": "A3 portrait", "font": 14.1, "margin": (11, 17, 17, 17)},
+    "A4": {"size": "A4 portrait", "font": 10.0, "margin": (7, 10, 11, 10)},
+    "A3": {"size": "A3 portrait", "font": 14.1, "margin": (10, 14, 15.5, 14)},
 }
 PDF_VARIANT = "pdf/ua-1"
 
@@ -150,21 +151,22 @@ body.pack .pdu-head .overall .badge {{ font-size: 1.2rem; }}
 /* the PDU page's tables are set in the narrow face (still 10pt on A4) so each page fits one sheet */
 table.standards, table.recs {{ font-family: "Liberation Sans Narrow", "Arial Narrow", "Liberation Sans", Arial, sans-serif; }}
 table.standards {{ table-layout: fixed; }}
-table.standards col.c-std {{ width: 16%; }}
+table.standards col.c-std {{ width: 15.5%; }}
 table.standards col.c-rating {{ width: 20%; }}
-table.standards col.c-set {{ width: 24%; }}
-table.standards col.c-yes {{ width: 11%; }}
-table.standards col.c-next {{ width: 15%; }}
-table.standards col.c-firm {{ width: 14%; }}
+table.standards col.c-set {{ width: 29%; }}
+table.standards col.c-yes {{ width: 12%; }}
+table.standards col.c-next {{ width: 13%; }}
+table.standards col.c-firm {{ width: 10.5%; }}
+table.standards td.next {{ white-space: nowrap; }}
 table.standards th.span {{ text-align: center; font-weight: 400; background: #F3F2F1; }}
 table.standards td.judged {{ color: #333; font-style: italic; }}
-.two {{ display: grid; grid-template-columns: 1fr 1fr; column-gap: 0.8rem; }}
+.two {{ display: grid; grid-template-columns: 11fr 9fr; column-gap: 0.8rem; }}
 .two > section {{ border-top: 0.75pt solid #6F777B; }}
 table.recs {{ table-layout: fixed; }}
 table.recs col.c-no {{ width: 4.5%; }}
-table.recs col.c-rec {{ width: 43%; }}
+table.recs col.c-rec {{ width: 41%; }}
 table.recs col.c-rec-only {{ width: 95.5%; }}
-table.recs col.c-prog {{ width: 52.5%; }}
+table.recs col.c-prog {{ width: 54.5%; }}
 ol.questions li {{ margin-bottom: 0.15rem; }}
 .found p {{ margin: 0.2rem 0 0.1rem; font-family: "Liberation Sans Narrow", "Arial Narrow", "Liberation Sans", Arial, sans-serif; }}
 .found .found-head {{ font-size: 1.1rem; }}
@@ -329,8 +331,8 @@ def _standards_table(p: PduPage) -> str:
         '<tr><th scope="col">Standard</th><th scope="col">HMIP rating</th>'
         '<th scope="col">Key question that set the band</th>'
         '<th scope="col">Sufficient</th>'
-        '<th scope="col">More sufficient cases for the next band</th>'
-        '<th scope="col">Same rating in a fresh sample</th></tr></thead><tbody>'
+        '<th scope="col">Next band</th>'
+        '<th scope="col">How firm</th></tr></thead><tbody>'
     ]
     for s in p.standards:
         note = "implied" if s.basis == "implied" else ""
@@ -355,7 +357,7 @@ def _standards_table(p: PduPage) -> str:
             rows.append("<td>already the top band</td>")
         else:
             rows.append(
-                f"<td>{s.more_needed_total} more for {_rating_badge(s.next_rating, 'letter')}</td>"
+                f'<td class="next">{s.more_needed_total} more for {_rating_badge(s.next_rating, "letter")}</td>'
             )
         rows.append(f"<td>{esc(s.firmness_text)}</td></tr>")
     rows.append("</tbody></table>")
@@ -367,7 +369,9 @@ def _pct(x) -> str:
 
 
 def _recommendations(p: PduPage) -> str:
-    parts = [f'<p class="note">{esc(p.recommendations_note)}</p>'] if p.recommendations_note else []
+    # the note (where the progress comes from) runs into the section's heading, saving a line
+    note = f' <span class="h-note note">{esc(p.recommendations_note)}</span>' if p.recommendations_note else ""
+    parts = [f"<h3>4. Recommendations and progress{note}</h3>"]
     if not p.recommendations:
         return "".join(parts)
     with_progress = p.progress_basis is not None
@@ -480,7 +484,6 @@ def pdu_html(p: PduPage, index: int, region: str) -> str:
     parts.append(f"<p>Share of cases judged sufficient on {esc(p.equality.measure.lower())}.</p>")
     parts.append(f"<p>{esc(p.equality.text)}{_sim(p.equality.simulated)}</p>")
     parts.append("</section></div>")
-    parts.append("<h3>4. HMIP's recommendations and progress</h3>")
     parts.append(_recommendations(p))
     parts.append("<h3>5. Three questions a member could ask</h3><ol class='questions'>")
     parts.append("".join(f"<li>{esc(q.text)}{_sim(q.simulated)}</li>" for q in p.questions))
@@ -552,6 +555,10 @@ def overflowing_pages(document, n_pdus: int) -> list[int]:
     ]
 
 
+class PageOverflowError(HmipError):
+    """A PDU's page runs over one printed page even in the dense setting; the pack is not written."""
+
+
 def layout(pack: ScrutinyPack):
     """(html, WeasyPrint document) with every PDU page on one printed page where possible."""
     from weasyprint import HTML
@@ -564,12 +571,11 @@ def layout(pack: ScrutinyPack):
         if not over or set(over) <= dense:
             break
         dense = dense | frozenset(over)
-    if over:
+    if over:  # never publish a page that runs over: the build fails, and nothing is written
         names = ", ".join(pack.pages[i - 1].pdu for i in over)
-        warnings.warn(
+        raise PageOverflowError(
             f"the page for {names} runs over one {pack.paper} page even in the dense setting; "
-            "shorten the progress file's text",
-            stacklevel=2,
+            "nothing was written: shorten the progress file's text (action and evidence)"
         )
     return text, document
 

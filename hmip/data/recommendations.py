@@ -57,7 +57,7 @@ for _s in PROGRESS_STATUSES:
     _STATUS_SPELLINGS[_s.label.replace(" ", "")] = _s
 
 #: The longest action and evidence accepted, so each PDU's page still fits on one printed page.
-MAX_LENGTH = {"action": 80, "evidence": 100}
+MAX_LENGTH = {"action": 75, "evidence": 80}
 
 _DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?")
 
