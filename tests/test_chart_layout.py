@@ -359,8 +359,10 @@ def test_simulated_values_say_so(figures):
     # points HMIP did not publish: the band of its published rating, never a simulated total (issue 20:
     # Newham's was '8 (simulated)', from simulated organisational ratings)
     assert "(simulated)" not in texts and "RI means 5-13" in texts
-    published = [t.get_text() for t in points.axes[0].texts if t.get_text() in {"0", "3", "4"}]
-    assert sorted(published) == ["0", "3", "3", "4"]  # published points carry no mark
+    published = [
+        t.get_text() for t in points.axes[0].texts if t.get_text() in {"0", "3", "4 (implied)"}
+    ]
+    assert sorted(published) == ["0", "3", "3", "4 (implied)"]  # only implied points carry a mark
 
 
 def test_accuracy_curves_are_labelled_directly(figures):

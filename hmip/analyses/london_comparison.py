@@ -185,6 +185,7 @@ def summary_table(
                 "pdu": r.pdu,
                 "published_rating": f"{pub.label} ({pub.code})" if pub else "unknown",
                 "published_points": r.points,
+                "points_basis": getattr(r, "points_basis", "") or "",
                 "recomputed_points": pd.NA if rec is None else rec["points"],
                 "recomputed_low": pd.NA if span is None else span.low,
                 "recomputed_high": pd.NA if span is None else span.high,

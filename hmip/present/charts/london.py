@@ -240,16 +240,20 @@ def points_chart(
             height=0.2,
             zorder=2,
         )
+        implied = published and getattr(row, "points_basis", "") == "implied"
         ax.text(
             max(pts, 0) + 0.4,
             y,
-            f"{pts}" if published else f"{pts} ({source})",
+            (f"{pts} (implied)" if implied else f"{pts}") if published else f"{pts} ({source})",
             va="center",
             fontsize=LABEL_SIZE,
             fontweight="bold" if published else "normal",
             color=TEXT,
         )
-        alt.append(f"{row.pdu} {pts}" + ("" if published else f" ({source})"))
+        alt.append(
+            f"{row.pdu} {pts}"
+            + ((" (implied)" if implied else "") if published else f" ({source})")
+        )
     ax.set_xlim(-0.5, max_points + 0.5)
     ax.xaxis.set_major_locator(mticker.FixedLocator([b.low for b in scale.bands] + [max_points]))
     ax.grid(False)
