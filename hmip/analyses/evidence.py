@@ -233,8 +233,9 @@ def findings_file() -> pd.DataFrame:
     return load_findings()
 
 
-def found_lines(pdu: str, limit: int = 8) -> list[str]:
-    """:func:`hmip_found` as plain lines, or one line saying none is held for this PDU."""
+def found_lines(pdu: str, limit: int = 4) -> list[str]:
+    """:func:`hmip_found` as plain lines (at most four by default, so a report's main points still
+    start on its first printed page), or one line saying none is held for this PDU."""
     found = hmip_found(pdu, limit)
     if not found:
         return [f"No statement HMIP published about {pdu} is held in published_findings.csv."]
