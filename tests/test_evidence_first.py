@@ -225,3 +225,12 @@ def test_the_pack_page_s_selection_joins_one_source_s_figures_and_drops_the_rest
     for share in ("33%", "32%", "52%"):  # each figure as the source gives it, in one statement
         assert staffing.count(share) == 1
     assert staffing.count("When the inspection started") == 1
+
+
+def test_a_report_page_shows_the_readable_columns_of_the_stated_shares_and_the_workbook_all():
+    from hmip.analyses import evidence
+
+    full = evidence.stated_shares_table()
+    page = evidence.stated_shares_page(full)
+    assert list(page.columns) == list(evidence.PAGE_COLUMNS)
+    assert len(page) == len(full) and set(page.columns) < set(full.columns)

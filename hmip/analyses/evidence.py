@@ -309,6 +309,24 @@ def thresholds_text(framework: Framework | None = None) -> str:
 _NA = "[x]"
 
 
+#: The columns of :func:`stated_shares_table` a report page shows (the workbook keeps them all): the
+#: full table's eleven columns are too narrow to read on an A4 page.
+PAGE_COLUMNS = (
+    "About",
+    "What was stated",
+    "Share stated (%)",
+    "Key question",
+    "Band on the thresholds",
+    "Published",
+)
+
+
+def stated_shares_page(table: pd.DataFrame) -> pd.DataFrame:
+    """The columns of a stated-shares table that fit a printed page; the workbook has the rest
+    (framework, band basis, full source)."""
+    return table.loc[:, list(PAGE_COLUMNS)]
+
+
 def stated_shares_table(
     findings: pd.DataFrame | None = None, *, framework: Framework | None = None
 ) -> pd.DataFrame:
