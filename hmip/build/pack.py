@@ -151,12 +151,12 @@ body.pack .pdu-head .overall .badge {{ font-size: 1.2rem; }}
 /* the PDU page's tables are set in the narrow face (still 10pt on A4) so each page fits one sheet */
 table.standards, table.recs {{ font-family: "Liberation Sans Narrow", "Arial Narrow", "Liberation Sans", Arial, sans-serif; }}
 table.standards {{ table-layout: fixed; }}
-table.standards col.c-std {{ width: 15.5%; }}
-table.standards col.c-rating {{ width: 20%; }}
+table.standards col.c-std {{ width: 15%; }}
+table.standards col.c-rating {{ width: 21.5%; }}
 table.standards col.c-set {{ width: 29%; }}
 table.standards col.c-yes {{ width: 12%; }}
 table.standards col.c-next {{ width: 13%; }}
-table.standards col.c-firm {{ width: 10.5%; }}
+table.standards col.c-firm {{ width: 9.5%; }}
 table.standards td.next {{ white-space: nowrap; }}
 table.standards th.span {{ text-align: center; font-weight: 400; background: #F3F2F1; }}
 table.standards td.judged {{ color: #333; font-style: italic; }}
