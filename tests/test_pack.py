@@ -566,8 +566,12 @@ def _progress_at_the_limits(root, path):
     rows = list(csv.DictReader((root / "data" / EXAMPLE_PROGRESS_FILE).open(encoding="utf-8")))
     assert len(rows) == 6
     for i, row in enumerate(rows):
-        row["action"] = ("Quality improvement work on risk of harm with partners and managers " * 3)[:act]
-        row["evidence"] = ("EXAMPLE: re-audit showed a rise overall but risk work is not yet checked " * 3)[:ev]
+        row["action"] = (
+            "Quality improvement work on risk of harm with partners and managers " * 3
+        )[:act]
+        row["evidence"] = (
+            "EXAMPLE: re-audit showed a rise overall but risk work is not yet checked " * 3
+        )[:ev]
         if i == 2:
             row["evidence"] = "W" * ev
         if i == 4:
@@ -604,7 +608,9 @@ def test_a_page_that_cannot_fit_fails_the_build_and_nothing_is_written(tmp_path,
 
     pack = sp.prepare(progress_path=str(root / "data" / EXAMPLE_PROGRESS_FILE))
     page = next(p for p in pack.pages if p.pdu == "Lewisham and Bromley")
-    page = dataclasses.replace(page, recommendations=list(page.recommendations) * 3)  # beyond the limits
+    page = dataclasses.replace(
+        page, recommendations=list(page.recommendations) * 3
+    )  # beyond the limits
     out = tmp_path / "out"
     with pytest.raises(PageOverflowError, match="Lewisham and Bromley runs over one A4 page"):
         write_pack(dataclasses.replace(pack, pages=[page]), out)

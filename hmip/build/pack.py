@@ -370,7 +370,11 @@ def _pct(x) -> str:
 
 def _recommendations(p: PduPage) -> str:
     # the note (where the progress comes from) runs into the section's heading, saving a line
-    note = f' <span class="h-note note">{esc(p.recommendations_note)}</span>' if p.recommendations_note else ""
+    note = (
+        f' <span class="h-note note">{esc(p.recommendations_note)}</span>'
+        if p.recommendations_note
+        else ""
+    )
     parts = [f"<h3>4. Recommendations and progress{note}</h3>"]
     if not p.recommendations:
         return "".join(parts)
