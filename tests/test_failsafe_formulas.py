@@ -258,3 +258,49 @@ def test_the_packs_csvs_quote_every_formula_like_cell(hostile_data):
     assert set(names) <= seen
     for action, evidence in HOSTILE_PROGRESS:
         assert action in seen and _strip(evidence) in seen
+
+
+@pytest.mark.e2e
+def test_a_build_of_hostile_titles_and_parameters_escapes_every_one_and_writes_only_in_its_folder(
+    tmp_path,
+):
+    """The corpus through `hmip reports build` (issue 21, case 4): each hostile string is a report's
+    title and its parameter value; the build publishes, every page shows the string escaped (never
+    as markup), and nothing is written outside the output folder."""
+    import json as _json
+    import subprocess as _sp
+
+    picked = [n for n in as_loaded(hostile_names()) if "\n" not in n][:12]
+    picked.append('<script>alert("x")</script><img src=x onerror=alert(1)>')
+    entries = []
+    for i, text in enumerate(picked):
+        value = _json.dumps(text)  # a TOML basic string accepts JSON's escapes
+        entries.append(
+            f'[[report]]\nname = "hostile-{i}"\ntitle = {value}\n'
+            f'notebook = "tests/fixtures/tiny.ipynb"\nparameters = {{ message = {value} }}\n'
+        )
+    cat = tmp_path / "cat.toml"
+    cat.write_text("[settings]\nkeep = 2\n" + "\n".join(entries), encoding="utf-8")
+    out = tmp_path / "reports"
+    before = {p.name for p in tmp_path.parent.iterdir()}
+    r = _sp.run(
+        [*HMIP, "reports", "build", "--catalogue", str(cat), "--out", str(out), "--jobs", "2"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert {p.name for p in tmp_path.parent.iterdir()} == before  # nothing beside the test's folder
+    for path in out.rglob("*"):
+        assert path.resolve().is_relative_to(out.resolve()) or path.is_symlink(), path
+    run = (out / "latest").resolve()
+    assert run.parent == out.resolve()
+    index = (run / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in index and "<img src=x" not in index
+    assert "&lt;script&gt;alert" in index
+    for i, _text in enumerate(picked):
+        page = (run / f"hostile-{i}.html").read_text(encoding="utf-8")
+        assert "<script>alert" not in page and "<img src=x" not in page, i
+    manifest = _json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    assert [r["title"] for r in manifest["results"]] == picked  # kept as given, as data
+    assert [r["parameters"]["message"] for r in manifest["results"]] == picked
