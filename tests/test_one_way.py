@@ -1,7 +1,12 @@
 """One way to do each thing, checked over the package's source (issue 19): every function defaults its
-framework through ``hmip.rules.framework.framework_or_default``."""
+framework through ``hmip.rules.framework.framework_or_default``; a table's provenance has one typed
+home (``hmip.data.provenance``), and nothing reads or writes ``DataFrame.attrs``."""
 
+import ast
+import contextlib
+import io
 import re
+import tokenize
 from pathlib import Path
 
 import hmip
@@ -31,9 +36,41 @@ def test_framework_or_default_gives_the_default_or_the_framework_given():
     assert framework_or_default(None).name == fw.name and framework_or_default(fw) is fw
 
 
-def test_no_module_keeps_metadata_in_dataframe_attrs_but_the_provenance_module():
-    hits = [h for h in _hits(r"\.attrs\b") if not h.startswith("hmip/data/provenance.py")]
-    assert [h for h in hits if "``" not in h] == []  # docstrings may say so
+def _attrs_in_code(path: Path, root: Path = PACKAGE.parent) -> list[str]:
+    """Where the code (not its docstrings or comments) reads or writes ``attrs``: an attribute
+    ``.attrs``, or the name given as a string (``getattr(df, "attrs")``)."""
+    toks = list(tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline))
+    where = f"{path.relative_to(root)}"
+    hits = []
+    for before, tok in zip(toks, toks[1:], strict=False):
+        dotted = before.string == "." and tok.type == tokenize.NAME and tok.string == "attrs"
+        if tok.type == tokenize.STRING and not tok.string.startswith(('"""', "'''")):
+            with contextlib.suppress(ValueError, SyntaxError):
+                dotted = dotted or ast.literal_eval(tok.string) == "attrs"
+        if dotted:
+            hits.append(f"{where}:{tok.start[0]}: {tok.line.strip()}")
+    return hits
+
+
+def test_nothing_in_the_package_reads_or_writes_dataframe_attrs():
+    """Issue 19: no metadata in ``DataFrame.attrs``, the provenance module included (a table's
+    provenance is the typed ``ProvenanceFrame.provenance``)."""
+    assert [h for path in sorted(PACKAGE.rglob("*.py")) for h in _attrs_in_code(path)] == []
+
+
+def test_only_the_provenance_module_declares_metadata_on_a_pandas_object():
+    hits = _hits(r"\b_metadata\b|__finalize__|\.__class__\s*=")
+    assert [h for h in hits if not h.startswith("hmip/data/provenance.py")] == []
+
+
+def test_the_attrs_check_sees_code_and_not_docstrings(tmp_path):
+    src = tmp_path / "m.py"
+    src.write_text(
+        '"""Nothing rides in ``DataFrame.attrs``."""\n# df.attrs\nx = 1\n', encoding="utf-8"
+    )
+    assert _attrs_in_code(src, tmp_path) == []
+    src.write_text('df.attrs["k"] = 1\ngetattr(df, "attrs")\n', encoding="utf-8")
+    assert len(_attrs_in_code(src, tmp_path)) == 2
 
 
 def test_the_provenance_reaches_the_banner_through_filters_and_counts():

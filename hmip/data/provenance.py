@@ -1,4 +1,5 @@
-"""Where a loaded table came from: one small dataclass (:class:`Provenance`), one writer
+"""Where a loaded table came from: one small dataclass (:class:`Provenance`), a declared, typed home
+for it on the table (:class:`ProvenanceFrame`, :class:`ProvenanceSeries`), one writer
 (:func:`stamp`), one reader (:func:`provenance`), and :func:`is_simulated` / :func:`sources` for the
 banner and the report contract.
 
@@ -6,9 +7,25 @@ A loader stamps its table with a :class:`Provenance`: whether it is simulated, i
 simulated, analyst-supplied, illustrative example), its files with SHA-256 checksums, and its load
 notes (what was excluded by rule). A table derived from loaded ones takes theirs with :func:`carry`.
 
-This module is the only one that knows where the provenance is kept (today one entry of the table's
-``attrs``, which pandas copies onto filtered and derived tables); nothing else reads or writes
-``attrs``.
+Where it is kept (issue 19): not in ``DataFrame.attrs`` (an untyped dict, experimental in pandas,
+that nothing declares), but in a typed attribute, ``provenance``, of a small pandas subclass: a
+stamped table is a :class:`ProvenanceFrame`, which declares ``_metadata = ["provenance"]`` and its
+``_constructor`` as pandas documents for subclasses, so pandas' ``__finalize__`` passes the
+provenance on to what is derived from the table (filters, ``copy``, ``reset_index``, ``assign``,
+``sort_values``, a column taken out as a :class:`ProvenanceSeries`, groupby aggregations, pickling and
+``copy.deepcopy``, which the analysis cache and the build's warm workers use). Concatenation and merges
+(``pd.concat``, ``DataFrame.merge``) join the provenances of all their inputs the way :func:`carry`
+does, simulated if any input is, where ``attrs`` would have kept them only if every input had the
+same. What builds a new plain frame (``pd.DataFrame(table)``, a frame made from dicts or arrays) keeps
+nothing, as ``attrs`` did not either: take the provenance over with :func:`carry`.
+
+The explicit alternative, every loader returning its table and its provenance side by side, would
+change every analysis and chart that takes a loaded table (about 60 call sites across the package's
+layers); the typed subclass keeps the one declared home with the same reach as before, and
+tests/test_provenance.py checks each derivation the code uses.
+
+This module is the only one that knows where the provenance is kept; nothing in the package reads or
+writes ``attrs`` (tests/test_one_way.py).
 """
 
 from __future__ import annotations
@@ -16,9 +33,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from hmip.data.validation import source_record
+import pandas as pd
 
-_KEY = "provenance"
+from hmip.data.validation import source_record
 
 
 @dataclass(frozen=True)
@@ -48,31 +65,119 @@ class Provenance:
         )
 
 
+_NONE = Provenance()
+
+
 def published(path: str | Path) -> Provenance:
     """HMIP's published file."""
     return Provenance.of_file(path, "published")
 
 
+def _join(provs: list[Provenance]) -> Provenance:
+    """The provenances of several tables as one: the first's basis, simulated if any is, their sources
+    without repeats, their load notes."""
+    if not provs:
+        return _NONE
+    if all(p == provs[0] for p in provs[1:]):
+        return provs[0]
+    seen, srcs = set(), []
+    for p in provs:
+        for s in p.sources:
+            if s["path"] not in seen:
+                seen.add(s["path"])
+                srcs.append(s)
+    return replace(
+        provs[0],
+        simulated=any(p.simulated for p in provs),
+        sources=tuple(srcs),
+        load_notes=tuple(dict.fromkeys(n for p in provs for n in p.load_notes)),
+        example=any(p.example for p in provs),
+    )
+
+
+class _Carries:
+    """What :class:`ProvenanceFrame` and :class:`ProvenanceSeries` share: the typed attribute and its
+    propagation through operations with several inputs (concat, merge)."""
+
+    #: the table's provenance (an empty one until stamped)
+    provenance: Provenance = _NONE
+
+    def __finalize__(self, other, method=None, **kwargs):
+        out = super().__finalize__(other, method=method, **kwargs)
+        inputs = getattr(other, "input_objs", None)
+        if inputs is not None:  # concat, merge: pandas gives the inputs, not one table
+            provs = [provenance(o) for o in inputs if _stamped(o)]
+            if provs:
+                object.__setattr__(out, "provenance", _join(provs))
+        return out
+
+
+class ProvenanceFrame(_Carries, pd.DataFrame):
+    """A loaded table: a DataFrame with its :class:`Provenance` as the typed attribute
+    ``provenance``, passed on by pandas to the tables derived from it."""
+
+    _metadata = ["provenance"]
+
+    @property
+    def _constructor(self):
+        return ProvenanceFrame
+
+    @property
+    def _constructor_sliced(self):
+        return ProvenanceSeries
+
+
+class ProvenanceSeries(_Carries, pd.Series):
+    """A column or row of a loaded table, with the table's :class:`Provenance`."""
+
+    _metadata = [*pd.Series._metadata, "provenance"]
+
+    @property
+    def _constructor(self):
+        return ProvenanceSeries
+
+    @property
+    def _constructor_expanddim(self):
+        return ProvenanceFrame
+
+
+def _home(table):
+    """``table`` as the subclass that keeps a provenance. A plain DataFrame or Series becomes one in
+    place (its class changes; its data and identity stay), so a caller holding the table sees the
+    provenance whether or not it takes the returned value."""
+    if isinstance(table, _Carries):
+        return table
+    if type(table) is pd.DataFrame:
+        table.__class__ = ProvenanceFrame
+    elif type(table) is pd.Series:
+        table.__class__ = ProvenanceSeries
+    else:
+        raise TypeError(f"cannot keep a provenance on a {type(table).__name__}")
+    return table
+
+
 def stamp(table, prov: Provenance):
-    """Record ``prov`` as ``table``'s provenance; returns the table."""
-    table.attrs[_KEY] = prov
+    """Record ``prov`` as ``table``'s provenance; returns the table (the same object)."""
+    if not isinstance(prov, Provenance):
+        raise TypeError(f"a provenance is a Provenance, not a {type(prov).__name__}")
+    table = _home(table)
+    object.__setattr__(table, "provenance", prov)
     return table
 
 
 def provenance(obj) -> Provenance:
     """The provenance of a loaded (or derived) table; an empty one for anything else."""
-    found = getattr(obj, "attrs", None)
-    prov = found.get(_KEY) if isinstance(found, dict) else None
-    return prov if isinstance(prov, Provenance) else Provenance()
+    prov = obj.provenance if isinstance(obj, _Carries) else None
+    return prov if isinstance(prov, Provenance) else _NONE
 
 
 def carry(table, *origins, **changes):
     """Give a derived ``table`` the provenance of the table(s) it was made from (their sources joined,
-    simulated if any is), with ``changes`` applied; returns the table."""
+    simulated if any is), with ``changes`` applied; returns the table (the same object)."""
     if not changes and not any(_stamped(o) for o in origins):
         return table
     provs = [provenance(o) for o in origins]
-    first = provs[0] if provs else Provenance()
+    first = provs[0] if provs else _NONE
     joined = replace(
         first,
         simulated=any(p.simulated for p in provs),
@@ -83,8 +188,7 @@ def carry(table, *origins, **changes):
 
 
 def _stamped(obj) -> bool:
-    found = getattr(obj, "attrs", None)
-    return isinstance(found, dict) and isinstance(found.get(_KEY), Provenance)
+    return provenance(obj) != _NONE
 
 
 def is_simulated(*objects) -> bool:
