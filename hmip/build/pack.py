@@ -160,7 +160,9 @@ table.standards col.c-firm {{ width: 9.5%; }}
 table.standards td.next {{ white-space: nowrap; }}
 table.standards th.span {{ text-align: center; font-weight: 400; background: #F3F2F1; }}
 table.standards td.judged {{ color: #333; font-style: italic; }}
-.two {{ display: grid; grid-template-columns: 11fr 9fr; column-gap: 0.8rem; }}
+.two {{ display: grid; grid-template-columns: minmax(0, 11fr) minmax(0, 9fr); column-gap: 0.8rem; }}
+/* minmax(0, ...): the columns are 11:9 of the width, as '11fr 9fr' lays them out here, but WeasyPrint
+   need not measure every word's min-content width first (the same PDF bytes, half the layout time) */
 .two > section {{ border-top: 0.75pt solid #6F777B; }}
 table.recs {{ table-layout: fixed; }}
 table.recs col.c-no {{ width: 4.5%; }}
