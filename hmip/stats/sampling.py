@@ -30,8 +30,8 @@ from hmip.stats.sampling_bands import (  # noqa: F401
     UNIFORM,
     SampleSize,
     SamplingError,
-    _stays_above,  # used by hmip.analyses.sample_size
-    _true_band,  # used by hmip.analyses.sample_size
+    _stays_above,  # used by hmip.analyses.sample_size_tables
+    _true_band,  # used by hmip.analyses.sample_size_tables
     accuracy_curve,
     band_probabilities,
     fresh_sizes,
