@@ -15,6 +15,7 @@ import pandas as pd
 
 from hmip.analyses.audit_progress_tables import RATINGS, _month, _pct
 from hmip.analyses.contract import ReportBase
+from hmip.analyses.glossary import RATING_TERMS
 from hmip.data import loaders as d
 from hmip.rules.framework import Framework, framework_or_default
 from hmip.rules.ratings import Rating
@@ -532,16 +533,7 @@ def _sentence_case(text: str) -> str:
 
 #: Glossary terms this report uses (each is defined at its end).
 GLOSSARY_TERMS = (
-    "HMIP",
-    "PDU",
-    "standard",
-    "key question",
-    "lowest-banding rule",
-    "organisational delivery",
-    "case sample",
-    "points",
-    "simulated",
-    "interval",
+    *RATING_TERMS,
     "fresh sample",
     "Jeffreys",
     "Wilson",

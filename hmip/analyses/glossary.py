@@ -1,7 +1,8 @@
 """The one glossary: every term a report or the scrutiny pack defines, in one or two plain sentences.
 
-Each report lists the terms it uses (``GLOSSARY_TERMS``) and shows :func:`glossary_for` of them at its
-end; the pack shows :data:`PACK_TERMS`. A test checks that every term a report's text uses is defined.
+Each report lists the terms it uses (``GLOSSARY_TERMS``; a report on ratings starts with
+:data:`RATING_TERMS`) and shows :func:`glossary_for` of them at its end; the pack shows
+:data:`PACK_TERMS`. A test checks that every term a report's text uses is defined.
 Bands and points are said from the framework file (:mod:`hmip.analyses.words`), so a framework with
 other thresholds gets other definitions.
 """
@@ -15,6 +16,20 @@ from hmip.analyses.words import band_ranges, count_words, points_scale
 from hmip.errors import ParameterError
 from hmip.rules.framework import Framework, framework_or_default
 from hmip.stats.disclosure import get_rule
+
+#: The terms every report on a PDU's ratings uses, first in its glossary, in this order.
+RATING_TERMS = (
+    "HMIP",
+    "PDU",
+    "standard",
+    "key question",
+    "lowest-banding rule",
+    "organisational delivery",
+    "case sample",
+    "points",
+    "simulated",
+    "interval",
+)
 
 #: The terms the scrutiny pack defines, in its order.
 PACK_TERMS = (

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from hmip.analyses.contract import ReportBase
+from hmip.analyses.glossary import RATING_TERMS
 from hmip.analyses.london_comparison_tables import NOT_AVAILABLE, ORG_NOT_PUBLISHED
 from hmip.analyses.words import points_scale
 from hmip.rules.framework import Framework, framework_or_default
@@ -28,16 +29,7 @@ LondonResult = ReportBase
 # --- What the report says to readers -------------------------------------------------------------------
 #: Glossary terms this report uses (each is defined at its end).
 GLOSSARY_TERMS = (
-    "HMIP",
-    "PDU",
-    "standard",
-    "key question",
-    "lowest-banding rule",
-    "organisational delivery",
-    "case sample",
-    "points",
-    "simulated",
-    "interval",
+    *RATING_TERMS,
     "funnel plot",
     "rank range",
     "Wilson",

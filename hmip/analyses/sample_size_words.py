@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from hmip.analyses.contract import ReportBase
+from hmip.analyses.glossary import RATING_TERMS
 from hmip.analyses.sample_size_tables import SensitivityInputs
 from hmip.analyses.words import band_thresholds
 from hmip.data import loaders as d
@@ -276,16 +277,7 @@ def main_points(result: SampleSizeResult, *, framework: Framework | None = None)
 
 #: Glossary terms this report uses (each is defined at its end).
 GLOSSARY_TERMS = (
-    "HMIP",
-    "PDU",
-    "standard",
-    "key question",
-    "lowest-banding rule",
-    "organisational delivery",
-    "case sample",
-    "points",
-    "simulated",
-    "interval",
+    *RATING_TERMS,
     "fresh sample",
     "firm",
     "Jeffreys",
