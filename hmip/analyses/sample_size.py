@@ -3,10 +3,9 @@
 :func:`prepare` takes the notebook's parameters and returns one :class:`SampleSizeSensitivity`
 holding every table, the data behind every figure, and the conclusions in words.
 
-The code lives in one module per job: the inputs and tables in
-:mod:`hmip.analyses.sample_size_tables`, what the report says and shows in
-:mod:`hmip.analyses.sample_size_words`; this module assembles the result and keeps the public
-import path.
+Here the result is assembled; the inputs and tables are computed in
+:mod:`hmip.analyses.sample_size_tables`, and :mod:`hmip.analyses.sample_size_words` says and shows
+them. Every public name of those two is importable from here, as before the split.
 """
 
 from __future__ import annotations
