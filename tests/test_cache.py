@@ -236,3 +236,84 @@ def test_the_builds_warm_process_warms_from_the_catalogues_jobs():
         [*one, {"name": "y", "notebook": NOTEBOOK, "parameters": {"pdu": "Lambeth"}}]
     )
     assert cache.size() >= 5
+
+
+# --- HMIP's findings: read and checked once per build --------------------------------------------------
+def test_the_findings_file_is_read_once_and_never_served_stale(tmp_path):
+    from hmip.analyses import evidence
+    from hmip.data.findings import FINDINGS_FILE, load_findings
+    from hmip.paths import data_dir
+
+    plain = load_findings()
+    first = cache.findings()
+    pd.testing.assert_frame_equal(first, plain)
+    assert provenance(first) == provenance(plain)
+    hits = cache.STATS["hits"]
+    lines = evidence.found_lines(PDU)  # served from the memo
+    evidence.findings_file()
+    assert cache.STATS["hits"] >= hits + 2
+    first.loc[:, "text"] = "changed by a caller"
+    assert (cache.findings()["text"] != "changed by a caller").all()
+    # the same file changed in place (its mtime put back): the content decides
+    path = tmp_path / FINDINGS_FILE
+    shutil.copy(data_dir() / FINDINGS_FILE, path)
+    before = cache.findings(path)
+    text = path.read_text(encoding="utf-8")
+    row = before[before["pdu"] == PDU].iloc[0]
+    assert text.count(row["text"]) >= 1
+    stat = path.stat()
+    path.write_text(text.replace(row["text"], "A finding reworded", 1), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    after = cache.findings(path)
+    assert "A finding reworded" in set(after["text"]) and "A finding reworded" not in set(
+        before["text"]
+    )
+    assert lines == evidence.found_lines(PDU)
+
+
+def test_the_builds_warm_process_reads_the_findings_for_two_jobs_or_more():
+    from hmip.build import execute
+
+    execute._warm_shared([{"name": "x", "notebook": "notebooks/london_comparison.ipynb"}])
+    assert cache.size() == 0
+    execute._warm_shared(
+        [
+            {"name": "x", "notebook": "notebooks/london_comparison.ipynb", "parameters": {}},
+            {"name": "y", "notebook": "notebooks/ethnicity_disproportionality.ipynb"},
+        ]
+    )
+    assert cache.size() == 1
+    hits = cache.STATS["hits"]
+    cache.findings()
+    assert cache.STATS["hits"] == hits + 1
+
+
+# --- a chart is drawn once, laid out as savefig lays it out -----------------------------------------------
+def test_a_chart_drawn_once_has_savefigs_pixels():
+    """figure_png lays the figure out (constrained layout) and draws it once; savefig lays it out with
+    a throw-away draw first. The pixels are the same, for every chart of the sample-size report (each
+    drawn afresh: a figure drawn a second time may be laid out from where the first left it)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from hmip.present.charts import png
+
+    result = ss.prepare(pdu=PDU)
+    makers = [
+        lambda: charts.probability_bars(ss.standard_chances(result), simulated=result.simulated),
+        lambda: charts.shares_with_bands(result.key_questions.set_index("label"), simulated=True),
+        lambda: charts.accuracy_curves(result.accuracy, mark_n=42, target_lines=[0.8, 0.9]),
+    ]
+    if result.distributions["points"] is not None:
+        makers.append(lambda: charts.points_distribution(result.distributions["points"], pdu=PDU))
+    for make in makers:
+        buf = io.BytesIO()
+        with charts.chart_style():
+            make().savefig(buf, format="png", dpi=png.FIGURE_DPI)
+        plain = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+        fig = make()
+        once = np.asarray(png._rendered(fig, png.FIGURE_DPI))
+        assert fig.get_layout_engine() is not None  # the engine is put back
+        assert once.shape == plain.shape and (once == plain).all()

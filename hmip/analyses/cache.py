@@ -310,3 +310,14 @@ def standard_ratings(path: str | Path | None, framework) -> pd.DataFrame:
     else:
         compute = lambda: d.load_simulated_ratings(framework=framework)  # noqa: E731
     return _data_call("standard_ratings", [file], compute, str(path or ""), framework)
+
+
+def findings(path: str | Path | None = None) -> pd.DataFrame:
+    """HMIP's published findings (:func:`hmip.data.findings.load_findings`: read and every row checked),
+    memoised on the file's bytes and the code that checks it (the frameworks' files among it). Every
+    report and the pack show them: a build's warm process loads them once."""
+    from hmip.data.findings import FINDINGS_FILE, load_findings
+    from hmip.paths import data_dir
+
+    file = Path(path) if path else data_dir() / FINDINGS_FILE
+    return _data_call("findings", [file], lambda: load_findings(path), str(path or ""))

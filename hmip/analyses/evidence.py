@@ -180,11 +180,12 @@ def hmip_found(
     rating is left out where the PDU has other statements (a page whose header shows it). Rows from a
     council's minutes (what the PDU told councillors) are left out: they are not HMIP's findings.
     """
+    from hmip.analyses import cache
     from hmip.data.findings import findings_for
 
     if limit < 1:
         return []
-    rows = findings_for(pdu, findings)
+    rows = findings_for(pdu, findings if findings is not None else cache.findings())
     rows = rows[[_is_hmip_finding(r) for r in rows.to_dict("records")]]
     records = rows.to_dict("records")
     region = next((r["region"] for r in records if r["region"]), "")
@@ -226,11 +227,11 @@ FOUND_NOTE = (
 
 
 def findings_file() -> pd.DataFrame:
-    """The findings file as loaded (its ``attrs`` name the file and its checksum), for a report's
-    list of files used."""
-    from hmip.data.findings import load_findings
+    """The findings file as loaded (its provenance names the file and its checksum), for a report's
+    list of files used; loaded and checked once per build (:func:`hmip.analyses.cache.findings`)."""
+    from hmip.analyses import cache
 
-    return load_findings()
+    return cache.findings()
 
 
 def found_lines(pdu: str, limit: int = 4) -> list[str]:
@@ -255,10 +256,10 @@ def stated_shares(
     Columns: about (PDU, PDUs or region), level, framework, text, percent, standard, key_question,
     band, same_framework (bool), published, source (short), address.
     """
-    from hmip.data.findings import load_findings
+    from hmip.analyses import cache
 
     fw = framework_or_default(framework)
-    df = findings if findings is not None else load_findings()
+    df = findings if findings is not None else cache.findings()
     rows = df[(df["kind"] == "figure") & (df["unit"] == "percent") & (df["key_question"] != "")]
     out = []
     for r in rows.to_dict("records"):

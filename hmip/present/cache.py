@@ -87,12 +87,17 @@ SHARED_PARAMETERS = (
 
 
 def warm(jobs: Iterable[Mapping]) -> int:
-    """Fill the memo with the work the catalogue's sample-size reports share, before the warm process
-    forks: for each set of shared parameters that two reports or more have (the most shared first, up
-    to :data:`MAX_WARM`), one report's data files, sample-size table and accuracy-curve chart, exactly
+    """Fill the memo with the work the catalogue's reports share, before the warm process forks: HMIP's
+    findings, read and checked (every report and pack shows them), when there are two jobs or more;
+    then, for each set of shared parameters that two sample-size reports or more have (the most
+    shared first, up to :data:`MAX_WARM`), one report's data files, sample-size table and accuracy-curve chart, exactly
     as the notebook asks for them (work one report alone needs is left to it: warming runs before any
     report starts). Returns the number of parameter sets warmed. A failure here is ignored (the report
     computes it, and reports its own error)."""
+    jobs = list(jobs)
+    if len(jobs) >= 2:  # every report and pack shows HMIP's findings: read and checked once
+        with contextlib.suppress(Exception):
+            cache.findings()
     seen: dict[tuple, dict] = {}
     count: dict[tuple, int] = {}
     for job in jobs:

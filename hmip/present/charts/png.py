@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import numpy as np
@@ -77,7 +78,8 @@ def _rendered(fig, dpi: int):
 
     buf = io.BytesIO()
     with chart_style():
-        fig.savefig(buf, format="raw", dpi=dpi)
+        with _laid_out(fig, dpi):  # laid out just now: savefig draws it once
+            fig.savefig(buf, format="raw", dpi=dpi)
         width, height = (int(round(x)) for x in fig.bbox.size)  # at the figure's own dpi
     raw = buf.getvalue()
     scale = dpi / fig.dpi
@@ -88,6 +90,25 @@ def _rendered(fig, dpi: int):
     with chart_style():
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+
+
+@contextlib.contextmanager
+def _laid_out(fig, dpi: int):
+    """The figure laid out by its layout engine (constrained layout) at ``dpi``, as ``savefig`` lays
+    it out, with the engine set aside while the context lasts. ``savefig`` would lay it out with a
+    whole draw whose output is thrown away (every text measured and every artist drawn twice); the
+    layout alone gives the same positions, so the image is drawn once (the same bytes:
+    tests/test_cache.py)."""
+    from matplotlib import cbook
+
+    engine = fig.get_layout_engine()
+    if engine is None or not fig.axes or not hasattr(fig, "_layout_engine"):
+        yield
+        return
+    with cbook._setattr_cm(fig, dpi=dpi), cbook._setattr_cm(fig.canvas, _is_saving=True):
+        engine.execute(fig)
+    with cbook._setattr_cm(fig, _layout_engine=None):
+        yield
 
 
 def warm_up() -> None:
