@@ -108,3 +108,14 @@ def is_disk_fault(exc: BaseException) -> bool:
 class DiskFault(OSError):
     """The reports folder could not be written (disk full, read-only, no permission): what the build
     had staged is removed and nothing published changes. The command line gives :data:`EXIT_DISK`."""
+
+
+def input_error_names() -> set[str]:
+    """The names of the project's input errors (HmipError and every subclass defined so far): a
+    report that raised one was refused its data or parameters."""
+    found, todo = set(), [HmipError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return found

@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import functools
 import json
 import os
 import shutil
@@ -88,6 +89,7 @@ from hmip.errors import (
     EXIT_LOCKED,
     EXIT_OK,
     CatalogueError,
+    input_error_names,
 )
 from hmip.paths import reports_dir, resolve
 
@@ -266,6 +268,17 @@ def _build_locked(
         for name in staging.cleaned:
             progress.line(f"removed the staging folder of a dead run: {name}")
         summary = RunSummary(run_id=staging.run_id, jobs=pool.n, log=str(staging.log))
+        keep_failed = functools.partial(
+            _keep_failed,
+            staging,
+            jobs=jobs,
+            results=results,
+            summary=summary,
+            meta=meta,
+            progress=progress,
+            started=started,
+            keep=plan.keep,
+        )
         try:
             _run_all(
                 pool,
@@ -284,34 +297,14 @@ def _build_locked(
             stop_state.critical = True
             pool.terminate()
             remove_stale_kernel_dirs()  # the private directories of the kernels just stopped
-            return _keep_failed(
-                staging,
-                jobs=jobs,
-                results=results,
-                summary=summary,
-                meta=meta,
-                progress=progress,
-                started=started,
-                interrupted=stop,
-                keep=plan.keep,
-            )
+            return keep_failed(interrupted=stop)
         stop_state.critical = True  # from here on a signal is recorded, not obeyed halfway
         ordered = [results[j.name] for j in jobs]
         full = next((r for r in ordered if not r.ok and disk_error_text(r.error)), None)
         if full is not None:  # a report could not write its files: a disk fault, not a report's
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(staging.out_dir))
         if any(not r.ok for r in ordered):
-            return _keep_failed(
-                staging,
-                jobs=jobs,
-                results=results,
-                summary=summary,
-                meta=meta,
-                progress=progress,
-                started=started,
-                interrupted=None,
-                keep=plan.keep,
-            )
+            return keep_failed(interrupted=None)
         if plan.partial:
             ordered = _carry_over(
                 staging,
@@ -450,19 +443,6 @@ def _keep_failed(
     )
     # a bad data file or parameter (the notebook raised the project's HmipError) is bad input: 2
     return (EXIT_BAD_INPUT if refused else EXIT_FAILED), summary
-
-
-def input_error_names() -> set[str]:
-    """The names of the project's input errors (HmipError and every subclass): a report that raised
-    one was refused its data or parameters."""
-    from hmip.errors import HmipError
-
-    found, todo = set(), [HmipError]
-    while todo:
-        cls = todo.pop()
-        found.add(cls.__name__)
-        todo += cls.__subclasses__()
-    return found
 
 
 def _previous_results(prev_dir: Path) -> dict[str, JobResult] | None:

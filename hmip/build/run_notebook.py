@@ -14,19 +14,8 @@ from pathlib import Path
 
 from hmip.build.lazy import defer_rfc3987_syntax
 from hmip.build.publish import run_meta
-from hmip.errors import EXIT_FAILED, EXIT_OK
+from hmip.errors import EXIT_FAILED, EXIT_OK, input_error_names
 from hmip.paths import resolve
-
-
-def _error_names() -> set[str]:
-    from hmip.errors import HmipError
-
-    names, todo = set(), [HmipError]
-    while todo:
-        cls = todo.pop()
-        names.add(cls.__name__)
-        todo += cls.__subclasses__()
-    return names
 
 
 def _notebook_title(path: Path) -> str:
@@ -140,7 +129,7 @@ def run_notebook(
     if r.ok:
         stream.write(f"wrote {html} in {r.seconds:.1f}s (executed notebook: {executed})\n")
         return EXIT_OK
-    if r.ename in _error_names():  # the notebook refused a value: say why, as `hmip rate` does
+    if r.ename in input_error_names():  # the notebook refused a value: say why, as `hmip rate` does
         message = r.error.split(": ", 1)[-1].strip()  # every problem, with its file, row and column
         print(f"error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
