@@ -56,23 +56,18 @@ def versions_text(versions: dict[str, str]) -> str:
     return ", ".join(f"{k} {v}" for k, v in versions.items())
 
 
+def _git(*args: str) -> str:
+    """What ``git <args>`` prints in the project's folder, stripped."""
+    return subprocess.run(
+        ["git", *args], cwd=project_root(), capture_output=True, text=True, timeout=5
+    ).stdout.strip()
+
+
 def git_commit() -> str:
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=project_root(),
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=project_root(),
-            capture_output=True,
-            text=True,
-            timeout=5,
-        ).stdout.strip()
-        return (out.stdout.strip() or "unknown") + ("+uncommitted changes" if dirty else "")
+        out = _git("rev-parse", "--short", "HEAD")
+        dirty = _git("status", "--porcelain", "--untracked-files=no")
+        return (out or "unknown") + ("+uncommitted changes" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 

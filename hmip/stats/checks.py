@@ -34,6 +34,27 @@ def whole_number(
     return int(value)
 
 
+def _number_array(name: str, values: object, what: str, error: type[StatisticsError]) -> np.ndarray:
+    """``values`` as a non-empty 1-D float array (no text, blanks or True/False), or ``error`` saying
+    to give ``what`` ("whole numbers >= 0", "proportions in [0, 1]")."""
+    if isinstance(values, str | bytes | bool) or values is None:
+        raise error(f"{name} = {values!r} is not accepted; give {what}")
+    try:
+        raw = np.asarray(values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values)
+        if raw.dtype.kind == "b" or (
+            raw.dtype.kind == "O" and any(isinstance(v, bool | np.bool_) for v in raw.ravel())
+        ):
+            raise TypeError("True/False are not numbers here")
+        arr = np.atleast_1d(np.asarray(raw, dtype=float))
+    except (TypeError, ValueError):
+        raise error(
+            f"{name} is not accepted: give {what} (no text, blanks or True/False)"
+        ) from None
+    if arr.ndim != 1 or arr.size == 0:
+        raise error(f"{name} is not accepted: give one or more {what}")
+    return arr
+
+
 def whole_numbers(
     name: str,
     values: object,
@@ -42,22 +63,7 @@ def whole_numbers(
     error: type[StatisticsError] = StatisticsError,
 ) -> np.ndarray:
     """A non-empty 1-D array of whole numbers >= ``minimum`` (as int64), or ``error``."""
-    if isinstance(values, str | bytes | bool) or values is None:
-        raise error(f"{name} = {values!r} is not accepted; give whole numbers >= {minimum}")
-    try:
-        raw = np.asarray(values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values)
-        if raw.dtype.kind == "b" or (
-            raw.dtype.kind == "O" and any(isinstance(v, bool | np.bool_) for v in raw.ravel())
-        ):
-            raise TypeError("True/False are not counts")
-        arr = np.asarray(raw, dtype=float)
-    except (TypeError, ValueError):
-        raise error(
-            f"{name} is not accepted: give whole numbers >= {minimum} (no text, blanks or True/False)"
-        ) from None
-    arr = np.atleast_1d(arr)
-    if arr.ndim != 1 or arr.size == 0:
-        raise error(f"{name} is not accepted: give one or more whole numbers >= {minimum}")
+    arr = _number_array(name, values, f"whole numbers >= {minimum}", error)
     bad = ~np.isfinite(arr) | (arr != np.floor(arr)) | (arr < minimum)
     if bad.any():
         raise error(
@@ -93,21 +99,7 @@ def proportions(
     name: str, values: object, *, error: type[StatisticsError] = StatisticsError
 ) -> np.ndarray:
     """A non-empty 1-D array of proportions in [0, 1]."""
-    if isinstance(values, str | bytes | bool) or values is None:
-        raise error(f"{name} = {values!r} is not accepted; give proportions in [0, 1]")
-    try:
-        raw = np.asarray(values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values)
-        if raw.dtype.kind == "b" or (
-            raw.dtype.kind == "O" and any(isinstance(v, bool | np.bool_) for v in raw.ravel())
-        ):
-            raise TypeError("True/False are not proportions")
-        arr = np.atleast_1d(np.asarray(raw, dtype=float))
-    except (TypeError, ValueError):
-        raise error(
-            f"{name} is not accepted: give proportions in [0, 1] (no text, blanks or True/False)"
-        ) from None
-    if arr.ndim != 1 or arr.size == 0:
-        raise error(f"{name} is not accepted: give one or more proportions in [0, 1]")
+    arr = _number_array(name, values, "proportions in [0, 1]", error)
     bad = ~np.isfinite(arr) | (arr < 0) | (arr > 1)
     if bad.any():
         raise error(f"{name} is not accepted: {float(arr[bad][0]):g} is not a proportion in [0, 1]")
