@@ -145,6 +145,18 @@ def _check_framework(value: str, name: str, row: int, problems: list[Problem]) -
 
 
 # --- National ratings ---------------------------------------------------------------------------
+def _read_national(
+    path: str | Path | None, default: str, columns: list[str]
+) -> tuple[Path, str, pd.DataFrame, list[Problem]]:
+    """A national file (``default`` in the data folder unless ``path`` is given), read with a 'note'
+    column ('' where the file has none): (its path, its name, the frame, the problems so far)."""
+    path = Path(path) if path else data_dir() / default
+    name, df, problems = read_frame(path, columns, ["note"], check_pdus=False)
+    if "note" not in df:
+        df["note"] = ""
+    return path, name, df, problems
+
+
 def load_national_ratings(path: str | Path | None = None) -> pd.DataFrame:
     """Published overall ratings of PDUs nationally: one row per PDU inspection.
 
@@ -157,10 +169,7 @@ def load_national_ratings(path: str | Path | None = None) -> pd.DataFrame:
     from 0 to max_points and inside the overall rating's band on that scale; a reasoning note for
     every implied value; a source; no duplicate PDU, framework and publication date.
     """
-    path = Path(path) if path else data_dir() / NATIONAL_RATINGS_FILE
-    name, df, problems = read_frame(path, RATING_COLUMNS, ["note"], check_pdus=False)
-    if "note" not in df:
-        df["note"] = ""
+    path, name, df, problems = _read_national(path, NATIONAL_RATINGS_FILE, RATING_COLUMNS)
     ratings, points, max_points = [], [], []
     for i, row in enumerate(df.itertuples(index=False), start=1):
         if not row.pdu:
@@ -258,10 +267,7 @@ def load_national_counts(path: str | Path | None = None) -> pd.DataFrame:
     stated), source, note. Counts overlap and some include regional inspections: never add them up
     or mix them with the PDU table.
     """
-    path = Path(path) if path else data_dir() / NATIONAL_COUNTS_FILE
-    name, df, problems = read_frame(path, COUNT_COLUMNS, ["note"], check_pdus=False)
-    if "note" not in df:
-        df["note"] = ""
+    path, name, df, problems = _read_national(path, NATIONAL_COUNTS_FILE, COUNT_COLUMNS)
     ratings, counts, totals = [], [], []
     for i, row in enumerate(df.itertuples(index=False), start=1):
         _check_framework(row.framework, name, i, problems)
