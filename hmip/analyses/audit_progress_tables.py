@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hmip.analyses.params import check_choice, check_level, check_positive_int
+from hmip.analyses.params import check_choice, check_level, check_path, check_positive_int
 from hmip.data import loaders as d
 from hmip.data.audits import audit_counts, load_audits, load_recommendation_key_questions
 from hmip.errors import HmipError, ParameterError
@@ -106,10 +106,7 @@ def _progress_file(pdu: str, progress_path: str | None) -> Path | None:
         return example if pdu == "Lewisham and Bromley" else None
     if str(progress_path).lower() == "none":
         return None
-    path = resolve(progress_path)
-    if not path.is_file():
-        raise ParameterError(f"parameter progress_path = {progress_path!r}: no such file ({path})")
-    return path
+    return check_path("progress_path", progress_path)
 
 
 def load_inputs(

@@ -46,6 +46,11 @@ GLOSSARY_TERMS = (
 )
 
 
+def _kq_labels(table: pd.DataFrame) -> list[str]:
+    """Each row's key question in words ('Planning: keeping other people safe')."""
+    return [_kq_label(a, b) for a, b in zip(table["standard"], table["key_question"], strict=True)]
+
+
 def _dotted_label(value: str) -> str:
     std, _, kq = str(value).partition(".")
     return _kq_label(std, kq) if kq else str(value)
@@ -178,9 +183,7 @@ def shares_display(result: EthnicityResult) -> pd.DataFrame:
     s = result.shares[result.shares["pdu"] == ("All PDUs" if inp.pdu is None else inp.pdu)]
     return pd.DataFrame(
         {
-            "Key question": [
-                _kq_label(a, b) for a, b in zip(s["standard"], s["key_question"], strict=True)
-            ],
+            "Key question": _kq_labels(s),
             "Group": s["group"],
             "Sufficient": s["yes_display"],
             "Cases": s["n_display"],
@@ -235,9 +238,7 @@ def pooled_display(result: EthnicityResult) -> pd.DataFrame:
     p = result.pooled
     return pd.DataFrame(
         {
-            "Key question": [
-                _kq_label(a, b) for a, b in zip(p["standard"], p["key_question"], strict=True)
-            ],
+            "Key question": _kq_labels(p),
             "Group": p["group"],
             "PDUs": p["strata"],
             "Cases (group)": p["n_group"],
