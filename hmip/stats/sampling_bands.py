@@ -100,11 +100,16 @@ def _check_kq_counts(kq_counts: object) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _case_standard(standard: object, fw: Framework) -> Standard:
+def _standard(sid: object, fw: Framework, where: str) -> Standard:
+    """The framework's standard ``sid``, or a SamplingError starting with ``where``."""
     try:
-        std = fw.standard(standard)
+        return fw.standard(sid)
     except FrameworkError as exc:
-        raise SamplingError(f"standard: {exc}") from None
+        raise SamplingError(f"{where}: {exc}") from None
+
+
+def _case_standard(standard: object, fw: Framework) -> Standard:
+    std = _standard(standard, fw, "standard")
     if not std.case_sample:
         raise SamplingError(
             f"standard {std.label()} is not rated from case samples; accepted: "

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hmip.errors import FrameworkError, RatingError
+from hmip.errors import RatingError
 from hmip.rules.framework import Framework, Standard
 from hmip.rules.ratings import (
     Rating,
@@ -24,6 +24,7 @@ from hmip.stats.sampling_bands import (
     SamplingError,
     _fw,
     _rating_table,
+    _standard,
     _vector,
     standard_rating_distribution,
 )
@@ -90,11 +91,8 @@ def overall_distribution(
     given: dict[str, str] = {}
     unrated = set()
 
-    def _standard(sid: object, where: str) -> Standard:
-        try:
-            std = fw.standard(sid)
-        except FrameworkError as exc:
-            raise SamplingError(f"{where}: {exc}") from None
+    def _rated(sid: object, where: str) -> Standard:
+        std = _standard(sid, fw, where)
         if not std.rated:
             raise SamplingError(f"{where}: {std.label()} is not rated in {fw.name}; leave it out")
         if std.id in given:
@@ -105,7 +103,7 @@ def overall_distribution(
         return std
 
     for sid, rating in fixed.items():
-        std = _standard(sid, "in fixed" if rating is not None else "as not rated")
+        std = _rated(sid, "in fixed" if rating is not None else "as not rated")
         if rating is None:
             unrated.add(std.id)
             continue
@@ -115,7 +113,7 @@ def overall_distribution(
             raise SamplingError(f"fixed['{sid}']: {exc}") from None
         pmf = np.concatenate([np.zeros(score), pmf])
     for sid, dist in distributions.items():
-        _standard(sid, "as a distribution")
+        _rated(sid, "as a distribution")
         pmf = np.convolve(pmf, _distribution_vector(str(sid), dist))
     missing = [s.label() for s in fw.rated_standards if s.id not in given]
     if missing:
