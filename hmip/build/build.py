@@ -268,17 +268,11 @@ def _build_locked(
         for name in staging.cleaned:
             progress.line(f"removed the staging folder of a dead run: {name}")
         summary = RunSummary(run_id=staging.run_id, jobs=pool.n, log=str(staging.log))
-        keep_failed = functools.partial(
-            _keep_failed,
-            staging,
-            jobs=jobs,
-            results=results,
-            summary=summary,
-            meta=meta,
-            progress=progress,
-            started=started,
-            keep=plan.keep,
+        # what the run ends with, kept as failed or published
+        ending = dict(
+            summary=summary, meta=meta, progress=progress, started=started, keep=plan.keep
         )
+        keep_failed = functools.partial(_keep_failed, staging, jobs=jobs, results=results, **ending)
         try:
             _run_all(
                 pool,
@@ -313,16 +307,7 @@ def _build_locked(
                 built=ordered,
                 progress=progress,
             )
-        return publish(
-            staging,
-            results=ordered,
-            summary=summary,
-            meta=meta,
-            progress=progress,
-            keep=plan.keep,
-            started=started,
-            n_built=len(jobs),
-        )
+        return publish(staging, results=ordered, n_built=len(jobs), **ending)
 
 
 def _run_all(
