@@ -91,6 +91,11 @@ def test_a_table_derived_from_the_simulated_sample_is_still_simulated(cases, how
     assert provenance(derived) == provenance(cases)
     assert is_simulated(derived) and sources(derived) == sources(cases)
     assert provenance(cases).simulated  # the origin is untouched
+    plain = DERIVATIONS[how](pd.DataFrame(cases))  # the same values as plain pandas gives
+    if isinstance(plain, pd.Series):
+        pd.testing.assert_series_equal(pd.Series(derived), plain)
+    else:
+        pd.testing.assert_frame_equal(pd.DataFrame(derived), plain)
 
 
 def test_the_package_s_own_derivations_keep_simulated(cases):

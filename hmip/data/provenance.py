@@ -126,6 +126,17 @@ class ProvenanceFrame(_Carries, pd.DataFrame):
     def _constructor_sliced(self):
         return ProvenanceSeries
 
+    # pandas builds a subclass's result by passing a plain DataFrame to its constructor (a second
+    # frame each operation); building it straight from pandas' block manager, as pandas does for its
+    # own classes, keeps a loaded table's operations as fast as a plain one's
+    def _constructor_from_mgr(self, mgr, axes):
+        return ProvenanceFrame._from_mgr(mgr, axes=axes)
+
+    def _constructor_sliced_from_mgr(self, mgr, axes):
+        ser = ProvenanceSeries._from_mgr(mgr, axes=axes)
+        object.__setattr__(ser, "_name", None)  # as pandas: the caller sets the name
+        return ser
+
 
 class ProvenanceSeries(_Carries, pd.Series):
     """A column or row of a loaded table, with the table's :class:`Provenance`."""
@@ -139,6 +150,14 @@ class ProvenanceSeries(_Carries, pd.Series):
     @property
     def _constructor_expanddim(self):
         return ProvenanceFrame
+
+    def _constructor_from_mgr(self, mgr, axes):
+        ser = ProvenanceSeries._from_mgr(mgr, axes=axes)
+        object.__setattr__(ser, "_name", None)  # as pandas: the caller sets the name
+        return ser
+
+    def _constructor_expanddim_from_mgr(self, mgr, axes):
+        return ProvenanceFrame._from_mgr(mgr, axes=mgr.axes)
 
 
 def _home(table):
