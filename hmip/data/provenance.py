@@ -16,8 +16,12 @@ provenance on to what is derived from the table (filters, ``copy``, ``reset_inde
 ``copy.deepcopy``, which the analysis cache and the build's warm workers use). Concatenation and merges
 (``pd.concat``, ``DataFrame.merge``) join the provenances of all their inputs the way :func:`carry`
 does, simulated if any input is, where ``attrs`` would have kept them only if every input had the
-same. What builds a new plain frame (``pd.DataFrame(table)``, a frame made from dicts or arrays) keeps
-nothing, as ``attrs`` did not either: take the provenance over with :func:`carry`.
+same (pandas gives the result the class of the first input, so this holds when a loaded table comes
+first). What builds a new plain frame (``pd.DataFrame(table)``, a frame made from dicts or arrays, a
+concat or merge with a plain table first, some aggregations) keeps nothing, as ``attrs`` did not
+either: take the provenance over with :func:`carry`. :func:`stamp` and :func:`carry` give a plain
+table the subclass in place (its ``__class__``; data and identity unchanged), so a caller holding
+the table sees the provenance whether or not it takes the returned value.
 
 The explicit alternative, every loader returning its table and its provenance side by side, would
 change every analysis and chart that takes a loaded table (about 60 call sites across the package's
