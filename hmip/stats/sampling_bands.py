@@ -164,6 +164,18 @@ def _kind_text(kind: str, n_new: int | None = None) -> str:
     return "the rating a fresh sample would give" + (f" (of {n_new})" if n_new else "")
 
 
+def _predictive_bands(
+    m: int, a: float, b: float, size: int, fw: Framework, *, seen: int = 0
+) -> list[float]:
+    """P(``seen`` + Y falls in each band of ``size`` cases), Y ~ BetaBinomial(m, a, b): the
+    posterior predictive count sufficient among ``m`` cases not yet seen, one value per band."""
+    y = np.arange(m + 1)
+    pmf = stats.betabinom.pmf(y, m, a, b)
+    total = seen + y
+    bands = count_thresholds(size, framework=fw)
+    return [pmf[(total >= r.start) & (total < r.stop)].sum() for r in bands.values()]
+
+
 # --- 1. Band probabilities for the true share -----------------------------------------------------
 def band_probabilities(
     k: int,
@@ -185,11 +197,7 @@ def band_probabilities(
         detail = f"{_prior_name(a0, b0)} posterior Beta({a:g}, {b:g}) for the true share"
         return _rating_table(probs, "beta-posterior", detail)
     m = caseload - n
-    y = np.arange(m + 1)
-    pmf = stats.betabinom.pmf(y, m, a, b)
-    total = k + y
-    bands = count_thresholds(caseload, framework=fw)
-    probs = [pmf[(total >= r.start) & (total < r.stop)].sum() for r in bands.values()]
+    probs = _predictive_bands(m, a, b, caseload, fw, seen=k)
     detail = f"{_prior_name(a0, b0)} posterior; the {m} unsampled cases of a caseload of {caseload}"
     return _rating_table(probs, "beta-binomial", detail)
 
@@ -211,10 +219,7 @@ def stability(
     n_new = n if n_new is None else whole_number("n_new", n_new, minimum=1, error=SamplingError)
     a, b = _check_prior(prior)
     fw = _fw(framework)
-    y = np.arange(n_new + 1)
-    pmf = stats.betabinom.pmf(y, n_new, a + k, b + n - k)
-    bands = count_thresholds(n_new, framework=fw)
-    probs = [pmf[r.start : r.stop].sum() for r in bands.values()]
+    probs = _predictive_bands(n_new, a + k, b + n - k, n_new, fw)
     observed = band_counts(k, n - k, framework=fw)
     detail = f"{_prior_name(a, b)} prior; a fresh sample of {n_new}"
     return _rating_table(
