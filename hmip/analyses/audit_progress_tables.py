@@ -28,6 +28,7 @@ from hmip.paths import data_dir, resolve
 from hmip.rules.framework import Framework, framework_or_default
 from hmip.rules.ratings import Rating
 from hmip.stats import progress as pr
+from hmip.stats.progress_change import change_lead
 
 RATINGS = list(Rating)
 
@@ -330,12 +331,7 @@ def change_words(row: Mapping, level: float) -> str:
         f"from {_pct(row['share_before'])} ({row['yes_before']} of {row['n_before']}) at the inspection "
         f"to {_pct(row['share_after'])} ({row['yes_after']} of {row['n_after']})"
     )
-    if round(diff * 100) == 0:
-        head = f"Little or no change, {move}"
-    elif diff > 0:
-        head = f"An uplift of {_pts(diff)}, {move}"
-    else:
-        head = f"A fall of {_pts(diff)}, {move}"
+    head = f"{change_lead(diff, 'Little or no change')}, {move}"
     chance = (
         f"with samples this size chance alone gives changes from {100 * row['chance_lower']:+.0f} "
         f"to {100 * row['chance_upper']:+.0f} points {level:.0%} of the time"

@@ -81,6 +81,14 @@ def _pts(x: float) -> str:
     return f"{abs(x) * 100:.0f} point{'s' if round(abs(x) * 100) != 1 else ''}"
 
 
+def change_lead(diff: float, nothing: str) -> str:
+    """A change of shares in words: 'An uplift of 6 points', 'A fall of 1 point', or ``nothing``
+    where it rounds to 0 points."""
+    if round(diff * 100) == 0:
+        return nothing
+    return f"An uplift of {_pts(diff)}" if diff > 0 else f"A fall of {_pts(diff)}"
+
+
 def uplift_verdict(
     yes_before: int, n_before: int, yes_after: int, n_after: int, *, level: float = 0.95
 ) -> Verdict:
@@ -103,12 +111,7 @@ def uplift_verdict(
         f"points {level:.0%} of the time"
     )
     move = f"from {s1:.0%} to {s2:.0%}"
-    if round(diff * 100) == 0:
-        head = f"A change of less than 1 point ({move})"
-    elif diff > 0:
-        head = f"An uplift of {_pts(diff)} ({move})"
-    else:
-        head = f"A fall of {_pts(diff)} ({move})"
+    head = f"{change_lead(diff, 'A change of less than 1 point')} ({move})"
     if within:
         text = f"{head} is within what chance alone gives with {size}: {rng_text}."
     else:
