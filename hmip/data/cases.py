@@ -26,36 +26,36 @@ from hmip.rules.framework import Framework, did_you_mean, framework_or_default
 
 SIMULATED_CASES_FILE = "simulated_cases_london_2022.csv"
 
+
+def _aliases(spellings: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Each accepted spelling (lower case) -> the value it means, from value -> its spellings."""
+    return {spelt: value for value, spelt_as in spellings.items() for spelt in spelt_as}
+
+
 GENDERS = ("male", "female", "other")
-_SENTENCE_ALIASES = {
-    "community": "community",
-    "community order": "community",
-    "licence": "licence",
-    "license": "licence",
-    "post-custody": "licence",
-    "licence/post-custody": "licence",
-    "licence or post-custody": "licence",
-}
+_SENTENCE_ALIASES = _aliases(
+    {
+        "community": ("community", "community order"),
+        "licence": (
+            "licence",
+            "license",
+            "post-custody",
+            "licence/post-custody",
+            "licence or post-custody",
+        ),
+    }
+)
 ROSH_LEVELS = ("low", "medium", "high", "very high")
 ROSH_DTYPE = pd.CategoricalDtype(list(ROSH_LEVELS), ordered=True)
 
 ANSWERS = ("yes", "no", "n/a")
-_ANSWER_ALIASES = {
-    "yes": "yes",
-    "y": "yes",
-    "sufficient": "yes",
-    "1": "yes",
-    "true": "yes",
-    "no": "no",
-    "n": "no",
-    "not sufficient": "no",
-    "insufficient": "no",
-    "0": "no",
-    "false": "no",
-    "n/a": "n/a",
-    "na": "n/a",
-    "not applicable": "n/a",
-}
+_ANSWER_ALIASES = _aliases(
+    {
+        "yes": ("yes", "y", "sufficient", "1", "true"),
+        "no": ("no", "n", "not sufficient", "insufficient", "0", "false"),
+        "n/a": ("n/a", "na", "not applicable"),
+    }
+)
 ANSWER_DTYPE = pd.CategoricalDtype(list(ANSWERS))
 
 CASE_ID_COLUMNS = ("case_id", "pdu", "gender", "sentence_type", "rosh", "ethnicity")
