@@ -148,6 +148,24 @@ def _group_finding(table: pd.DataFrame, items: list[str]) -> str:
     return f"{other} share below the White share in {_num(lower)} of {_num(total)} measures"
 
 
+def _arrow(ax, head: tuple[float, float], tail: tuple[float, float], colour: str) -> None:
+    """An arrow from ``tail`` to ``head``: where an interval or estimate runs off the log scale."""
+    ax.annotate(
+        "",
+        head,
+        xytext=tail,
+        arrowprops={
+            "arrowstyle": "-|>",
+            "color": colour,
+            "lw": 1.4,
+            "mutation_scale": 11,
+            "shrinkA": 0,
+            "shrinkB": 0,
+        },
+        zorder=3,
+    )
+
+
 @_styled
 def forest_plot(
     table: pd.DataFrame,
@@ -199,39 +217,13 @@ def forest_plot(
         ax.plot([a, b], [y, y], color=colour, lw=1.6, zorder=3, solid_capstyle="butt")
         for end, off_scale, direction in ((a, lower < lo_edge, -1), (b, upper > hi_edge, 1)):
             if off_scale:  # the interval runs off the scale (to 0 or infinity): an arrow, not a cap
-                ax.annotate(
-                    "",
-                    (end, y),
-                    xytext=(end * 1.25**-direction, y),
-                    arrowprops={
-                        "arrowstyle": "-|>",
-                        "color": colour,
-                        "lw": 1.4,
-                        "mutation_scale": 11,
-                        "shrinkA": 0,
-                        "shrinkB": 0,
-                    },
-                    zorder=3,
-                )
+                _arrow(ax, (end, y), (end * 1.25**-direction, y), colour)
             else:
                 ax.plot([end, end], [y - 0.06, y + 0.06], color=colour, lw=1.4, zorder=3)
         if est <= 0 or est >= math.inf:  # marked by the arrow at the edge, and said there
             edge = lo_edge if est <= 0 else hi_edge
             if not (lower < lo_edge if est <= 0 else upper > hi_edge):
-                ax.annotate(
-                    "",
-                    (edge, y),
-                    xytext=(edge * (1.25 if est <= 0 else 0.8), y),
-                    arrowprops={
-                        "arrowstyle": "-|>",
-                        "color": colour,
-                        "lw": 1.4,
-                        "mutation_scale": 11,
-                        "shrinkA": 0,
-                        "shrinkB": 0,
-                    },
-                    zorder=3,
-                )
+                _arrow(ax, (edge, y), (edge * (1.25 if est <= 0 else 0.8), y), colour)
             ax.annotate(
                 "ratio 0" if est <= 0 else "infinite",
                 (edge, y),
