@@ -314,6 +314,13 @@ def test_a_chart_drawn_once_has_savefigs_pixels():
             make().savefig(buf, format="png", dpi=png.FIGURE_DPI)
         plain = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
         fig = make()
+        saves: list = []
+        savefig = fig.savefig
+        fig.savefig = lambda *a, _save=savefig, _saves=saves, **k: (
+            _saves.append(k.get("format")),
+            _save(*a, **k),
+        )
         once = np.asarray(png._rendered(fig, png.FIGURE_DPI))
+        assert saves == ["raw"]  # drawn once: its size read, not the PNG route's second drawing
         assert fig.get_layout_engine() is not None  # the engine is put back
         assert once.shape == plain.shape and (once == plain).all()

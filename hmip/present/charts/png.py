@@ -80,13 +80,13 @@ def _rendered(fig, dpi: int):
     with chart_style():
         with _laid_out(fig, dpi):  # laid out just now: savefig draws it once
             fig.savefig(buf, format="raw", dpi=dpi)
-        width, height = (int(round(x)) for x in fig.bbox.size)  # at the figure's own dpi
     raw = buf.getvalue()
-    scale = dpi / fig.dpi
-    for w in {int(round(width * scale)), int(width * scale), int(width * scale) + 1}:
-        if w and len(raw) % (4 * w) == 0 and abs(len(raw) // (4 * w) - height * scale) <= 1:
+    # Agg's canvas is the size in inches times the dpi, truncated (a float's error either way)
+    width, height = (float(x) * dpi for x in fig.get_size_inches())
+    for w in dict.fromkeys((int(width), int(round(width)), int(width) + 1, int(width) - 1)):
+        if w > 0 and len(raw) % (4 * w) == 0 and abs(len(raw) // (4 * w) - height) < 1.5:
             return Image.frombuffer("RGBA", (w, len(raw) // (4 * w)), raw).convert("RGB")
-    buf = io.BytesIO()  # a size we could not infer: the PNG route
+    buf = io.BytesIO()  # a size we could not infer: the PNG route (drawn twice: slower)
     with chart_style():
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
