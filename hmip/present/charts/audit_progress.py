@@ -31,6 +31,7 @@ from hmip.present.charts.frame import (
     _row_axis,
     _sentence,
     _shade_bands,
+    _share_dots,
     _styled,
     _wrap,
     _xaxis_height,
@@ -130,19 +131,8 @@ def audit_trends(
                     zorder=2,
                 )
             if len(g):
-                x = pd.to_datetime(g["audit_date"])
-                y = g["share"].to_numpy(float)
-                ax.errorbar(
-                    x,
-                    y,
-                    yerr=[y - g["lower"].to_numpy(float), g["upper"].to_numpy(float) - y],
-                    fmt="o",
-                    color=TEXT,
-                    ms=2.2,
-                    lw=0.5,
-                    capsize=0,
-                    zorder=3,
-                )
+                when = pd.to_datetime(g["audit_date"])
+                _share_dots(ax, when, g, vertical=True, color=TEXT, ms=2.2, lw=0.5, capsize=0)
             if when0 is not None and key in before.index:
                 ax.plot(
                     [when0],
@@ -280,17 +270,7 @@ def since_inspection(
                 },
                 zorder=2,
             )
-    ax.errorbar(
-        after,
-        ys,
-        xerr=[after - table["lower"].to_numpy(float), table["upper"].to_numpy(float) - after],
-        fmt="o",
-        color=FOCUS,
-        ms=5,
-        capsize=2.5,
-        lw=1.2,
-        zorder=3,
-    )
+    _share_dots(ax, ys, table, share="share_after", color=FOCUS, ms=5, capsize=2.5, lw=1.2)
     ax.plot(before, ys, "D", ms=5, mfc="white", mec=TEXT, mew=1.2, ls="none", zorder=4)
     for y, k, n in zip(ys, table["yes_after"], table["n_after"], strict=True):
         ax.text(

@@ -377,6 +377,21 @@ def _percent_axis(axis, ticks: Sequence[float] = (0, 0.25, 0.5, 0.75, 1)) -> Non
     axis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
 
 
+def _share_dots(
+    ax, at, table: pd.DataFrame, *, share: str = "share", vertical: bool = False, **style
+) -> None:
+    """Each row's share (column ``share``) as a dot with its interval (columns lower, upper), placed
+    at ``at`` on the other axis: shares along x, or along y where ``vertical``. ``style``: errorbar's
+    (after fmt "o", zorder 3)."""
+    s = table[share].to_numpy(float)
+    err = [s - table["lower"].to_numpy(float), table["upper"].to_numpy(float) - s]
+    style = {"fmt": "o", "zorder": 3, **style}
+    if vertical:
+        ax.errorbar(at, s, yerr=err, **style)
+    else:
+        ax.errorbar(s, at, xerr=err, **style)
+
+
 def _band_edges(fw: Framework) -> list[tuple[Rating, float, float]]:
     edges = [0.0] + [float(t) for _, t in fw.thresholds] + [1.0]
     ratings = [Rating.INADEQUATE] + [Rating.parse(label) for label, _ in fw.thresholds]

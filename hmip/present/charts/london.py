@@ -40,6 +40,7 @@ from hmip.present.charts.frame import (
     _row_axis,
     _sentence,
     _shade_bands,
+    _share_dots,
     _style,
     _styled,
     _text_width,
@@ -316,20 +317,7 @@ def key_question_shares(
         got = sub[sub["key_question"] == kq.id].set_index("pdu").reindex(pdus)
         x = got["share"].to_numpy(float)
         ok = ~np.isnan(x)
-        ax.errorbar(
-            x[ok],
-            y[ok],
-            xerr=[
-                x[ok] - got["lower"].to_numpy(float)[ok],
-                got["upper"].to_numpy(float)[ok] - x[ok],
-            ],
-            fmt="o",
-            color=FOCUS,
-            ms=5,
-            capsize=2.5,
-            lw=1.4,
-            zorder=3,
-        )
+        _share_dots(ax, y[ok], got[ok], color=FOCUS, ms=5, capsize=2.5, lw=1.4)
         for yy in y[~ok]:
             ax.text(0.03, yy, "no cases", va="center", fontsize=SMALL_SIZE, color=SECONDARY)
         if highlight in pdus:
