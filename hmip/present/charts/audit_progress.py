@@ -22,6 +22,7 @@ from hmip.present.charts.frame import (
     _band_edges,
     _finish,
     _frame,
+    _interval_dots,
     _new_figure,
     _num,
     _pct,
@@ -31,7 +32,6 @@ from hmip.present.charts.frame import (
     _row_axis,
     _sentence,
     _shade_bands,
-    _share_dots,
     _styled,
     _wrap,
     _xaxis_height,
@@ -132,7 +132,7 @@ def audit_trends(
                 )
             if len(g):
                 when = pd.to_datetime(g["audit_date"])
-                _share_dots(ax, when, g, vertical=True, color=TEXT, ms=2.2, lw=0.5, capsize=0)
+                _interval_dots(ax, when, g, vertical=True, color=TEXT, ms=2.2, lw=0.5, capsize=0)
             if when0 is not None and key in before.index:
                 ax.plot(
                     [when0],
@@ -270,31 +270,19 @@ def since_inspection(
                 },
                 zorder=2,
             )
-    _share_dots(ax, ys, table, share="share_after", color=FOCUS, ms=5, capsize=2.5, lw=1.2)
+    _interval_dots(ax, ys, table, share="share_after", color=FOCUS, ms=5, capsize=2.5, lw=1.2)
     ax.plot(before, ys, "D", ms=5, mfc="white", mec=TEXT, mew=1.2, ls="none", zorder=4)
-    for y, k, n in zip(ys, table["yes_after"], table["n_after"], strict=True):
-        ax.text(
-            1.02,
-            y,
-            f"{int(k)} of {int(n)}",
-            ha="left",
-            va="center",
-            fontsize=SMALL_SIZE,
-            color=TEXT,
-            transform=ax.get_yaxis_transform(),
-            clip_on=False,
-        )
-    ax.text(
-        1.02,
-        centres[0],
-        "now",
+    # the right margin: "now" over the cases each latest share rests on
+    margin = dict(
         ha="left",
         va="center",
         fontsize=SMALL_SIZE,
-        color=SECONDARY,
         transform=ax.get_yaxis_transform(),
         clip_on=False,
     )
+    for y, k, n in zip(ys, table["yes_after"], table["n_after"], strict=True):
+        ax.text(1.02, y, f"{int(k)} of {int(n)}", color=TEXT, **margin)
+    ax.text(1.02, centres[0], "now", color=SECONDARY, **margin)
     ax.set_xlim(0, 1)
     _percent_axis(ax.xaxis, (0, 0.25, 0.5, 0.65, 0.8, 1))
     ax.grid(False)

@@ -377,7 +377,7 @@ def _percent_axis(axis, ticks: Sequence[float] = (0, 0.25, 0.5, 0.75, 1)) -> Non
     axis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
 
 
-def _share_dots(
+def _interval_dots(
     ax, at, table: pd.DataFrame, *, share: str = "share", vertical: bool = False, **style
 ) -> None:
     """Each row's share (column ``share``) as a dot with its interval (columns lower, upper), placed

@@ -28,6 +28,7 @@ from hmip.present.charts.frame import (
     _finish,
     _frame,
     _funnel_meta,
+    _interval_dots,
     _line_height,
     _lines,
     _num,
@@ -40,7 +41,6 @@ from hmip.present.charts.frame import (
     _row_axis,
     _sentence,
     _shade_bands,
-    _share_dots,
     _style,
     _styled,
     _text_width,
@@ -317,7 +317,7 @@ def key_question_shares(
         got = sub[sub["key_question"] == kq.id].set_index("pdu").reindex(pdus)
         x = got["share"].to_numpy(float)
         ok = ~np.isnan(x)
-        _share_dots(ax, y[ok], got[ok], color=FOCUS, ms=5, capsize=2.5, lw=1.4)
+        _interval_dots(ax, y[ok], got[ok], color=FOCUS, ms=5, capsize=2.5, lw=1.4)
         for yy in y[~ok]:
             ax.text(0.03, yy, "no cases", va="center", fontsize=SMALL_SIZE, color=SECONDARY)
         if highlight in pdus:
