@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
@@ -41,6 +42,45 @@ def document(title: str, body: str, *, paper: str = "A4") -> str:
 
 
 _EXPORTER = None
+#: an <img> without alt text (a base64 ``src`` holds no '>')
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)[^>]*>", re.IGNORECASE)
+
+
+class _Verbatim(str):
+    """Stands in for BeautifulSoup in nbconvert's HTML exporter: the page as written, and no element
+    to change."""
+
+    def __new__(cls, markup, features=None):
+        return super().__new__(cls, markup)
+
+    def select(self, selector):
+        return []
+
+
+def _exporter_class():
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters import html as nbconvert_html
+
+    class ReportExporter(HTMLExporter):
+        """nbconvert's HTMLExporter without its last step where it changes nothing: re-parsing the whole
+        page (base64 images included) with BeautifulSoup, to give an image without alt text a
+        placeholder and JupyterLab's cells a tabindex, then writing it out again. Our pages have neither
+        (every chart has its alt text; the template has no JupyterLab cells), and the step cost
+        0.2-0.4 s a report (issue 25). A page with either still takes nbconvert's own route; otherwise
+        the document is the same, written without the re-parse (tests/test_bench_render.py)."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            real = nbconvert_html.BeautifulSoup
+            nbconvert_html.BeautifulSoup = _Verbatim
+            try:
+                body, out = super().from_notebook_node(nb, resources, **kw)
+            finally:
+                nbconvert_html.BeautifulSoup = real
+            if "jp-Notebook" in body or _IMG_WITHOUT_ALT.search(body):
+                return super().from_notebook_node(nb, resources, **kw)
+            return str(body), out
+
+    return ReportExporter
 
 
 def _exporter():
@@ -48,9 +88,7 @@ def _exporter():
     report worker compiles them before it forks)."""
     global _EXPORTER
     if _EXPORTER is None:
-        from nbconvert import HTMLExporter
-
-        _EXPORTER = HTMLExporter(
+        _EXPORTER = _exporter_class()(
             template_name="hmip_report",
             extra_template_basedirs=[str(TEMPLATE_DIR)],
             exclude_input=True,
