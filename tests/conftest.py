@@ -1,4 +1,6 @@
+import hashlib
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -74,3 +76,31 @@ parameters = {{ message = "second", fail = {str(fail).lower()} }}
     path = Path(folder) / name
     path.write_text(body)
     return path
+
+
+def build_command(catalogue: Path, out: Path, *more: str) -> list[str]:
+    """``hmip reports build`` of ``catalogue`` into ``out`` (then ``more`` arguments), as the command
+    line this Python runs."""
+    command = ["reports", "build", "--catalogue", str(catalogue), "--out", str(out), *more]
+    return [sys.executable, "-m", "hmip.cli", *command]
+
+
+def build_process(catalogue: Path, out: Path, *more: str, **popen) -> subprocess.Popen:
+    """The build of :func:`build_command` as a running process (stdout and stderr piped, as text);
+    ``popen``: more of Popen's arguments (cwd, start_new_session)."""
+    return subprocess.Popen(
+        build_command(catalogue, out, *more),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
+
+
+def snapshot(folder: Path) -> dict:
+    """Every published file and its checksum (logs and kept failures aside)."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "logs" not in p.parts and "failed" not in p.parts and p.name != ".lock"
+    }

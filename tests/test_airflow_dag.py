@@ -6,7 +6,6 @@ A DAG file like a deployment's is written to the DAGs folder; each report runs i
 project's ``hmip run``; the publish task publishes the run atomically, and a failed report publishes
 nothing."""
 
-import hashlib
 import json
 import os
 import subprocess
@@ -16,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from .conftest import snapshot, tiny_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 AIRFLOW_VENV = ROOT / ".venv-airflow"
@@ -30,39 +31,6 @@ SKIP_REASON = (
     "(`make test` does, and so does CI)"
 )
 without_airflow_skip = pytest.mark.skipif(not AIRFLOW_PYTHON.exists(), reason=SKIP_REASON)
-
-
-def tiny_catalogue(folder: Path, *, fail: bool = False) -> Path:
-    """The tests' two-report catalogue (as in test_reports.py): tiny-two fails on demand."""
-    cat = folder / "cat.toml"
-    cat.write_text(
-        textwrap.dedent(
-            f"""
-            [settings]
-            timeout = 120
-            [[report]]
-            name = "tiny-one"
-            title = "Tiny one"
-            notebook = "tests/fixtures/tiny.ipynb"
-            parameters = {{ message = "first" }}
-            [[report]]
-            name = "tiny-two"
-            title = "Tiny two"
-            notebook = "tests/fixtures/tiny.ipynb"
-            parameters = {{ message = "second", fail = {str(fail).lower()} }}
-            """
-        )
-    )
-    return cat
-
-
-def snapshot(folder: Path) -> dict:
-    """Every published file and its checksum (logs and kept failures aside)."""
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and "logs" not in p.parts and "failed" not in p.parts and p.name != ".lock"
-    }
 
 
 #: runs in Airflow's venv: load the DAG file, run the DAG with Airflow's test runner, print the states
@@ -137,7 +105,7 @@ def published(airflow, tmp_path_factory):
     """The two-report catalogue run through the DAG; the jobs come from a file written by
     ``hmip reports build --list --format json``, as the docs advise for a deployment."""
     tmp = tmp_path_factory.mktemp("dag-ok")
-    cat = tiny_catalogue(tmp)
+    cat = tiny_catalogue(tmp, keep=None)
     jobs = tmp / "jobs.json"
     r = subprocess.run(
         [str(HMIP), "reports", "build", "--list", "--format", "json", "--catalogue", str(cat)],
@@ -200,7 +168,7 @@ def test_a_failed_report_fails_the_dag_and_leaves_the_published_run_untouched(
     _, out, _ = published
     before = snapshot(out)
     latest = os.readlink(out / "latest")
-    cat = tiny_catalogue(tmp_path, fail=True)
+    cat = tiny_catalogue(tmp_path, fail=True, keep=None)
     result = run_dag(
         airflow,
         "hmip_reports_fail",
@@ -227,7 +195,7 @@ def test_the_module_needs_airflow_only_to_make_the_dag(tmp_path):
 
     from hmip.build import airflow as module
 
-    cat = tiny_catalogue(tmp_path)
+    cat = tiny_catalogue(tmp_path, keep=None)
     listing = module.list_jobs(ROOT, cat, str(HMIP))
     assert [j["name"] for j in listing["jobs"]] == ["tiny-one", "tiny-two"]
     folder = "/runs/{{ run_id }}"

@@ -17,7 +17,7 @@ import pytest
 from hmip.build.build import build
 from hmip.build.catalogue import load_catalogue
 
-from .conftest import tiny_catalogue
+from .conftest import build_command, build_process, tiny_catalogue
 
 PROBE = "tests/fixtures/probe.ipynb"
 TINY = "tests/fixtures/tiny.ipynb"
@@ -91,13 +91,7 @@ def test_a_running_kernels_connection_file_says_ipc(tmp_path):
     """While the report runs, its kernel's connection file (in a 0700 directory) names the ipc transport."""
     marker = tmp_path / "running"
     cat = probe_catalogue(tmp_path, [("slow", {"marker": str(marker), "sleep_seconds": 20.0})])
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hmip.cli", "reports", "build", "--catalogue", str(cat)]
-        + ["--out", str(tmp_path / "reports"), "--jobs", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = build_process(cat, tmp_path / "reports", "--jobs", "1")
     try:
         wait_for(lambda: marker.exists(), 90)
         kernel = psutil.Process(int(marker.read_text()))
@@ -142,14 +136,7 @@ def start_build(tmp_path, n=2, seconds=60.0):
         ],
     )
     out = tmp_path / "reports"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hmip.cli", "reports", "build", "--catalogue", str(cat)]
-        + ["--out", str(out), "--jobs", str(n)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = build_process(cat, out, "--jobs", str(n), start_new_session=True)
     wait_for(lambda: all(m.exists() for m in markers), 120)
     family = psutil.Process(proc.pid).children(recursive=True)
     kernels = [psutil.Process(int(m.read_text())) for m in markers]
@@ -221,10 +208,7 @@ def test_the_console_shows_one_aligned_line_per_report_and_a_summary(tmp_path):
         """,
     )
     r = subprocess.run(
-        [sys.executable, "-m", "hmip.cli", "reports", "build", "--catalogue", str(cat)]
-        + ["--out", str(tmp_path / "reports"), "--jobs", "2"],
-        capture_output=True,
-        text=True,
+        build_command(cat, tmp_path / "reports", "--jobs", "2"), capture_output=True, text=True
     )
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""  # third-party warnings go to the log

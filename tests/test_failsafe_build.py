@@ -36,7 +36,7 @@ from hmip.build.publish import (
 from hmip.build.results import JobResult, RunSummary
 from hmip.errors import EXIT_DISK, CatalogueError, DiskFault
 
-from .conftest import tiny_catalogue
+from .conftest import build_process, tiny_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = "tests/fixtures/tiny.ipynb"
@@ -433,14 +433,7 @@ def catches_sigterm(pid: int) -> bool:
 @pytest.mark.parametrize("delay", [0.0, 0.5, 1.0])
 def test_sigterm_in_the_first_second_exits_130(tmp_path, delay):
     cat = tiny_catalogue(tmp_path)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hmip.cli", "reports", "build", "--catalogue", str(cat)]
-        + ["--out", str(tmp_path / "reports"), "--jobs", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
+    proc = build_process(cat, tmp_path / "reports", "--jobs", "1", cwd=ROOT)
     deadline = time.monotonic() + 30
     while not catches_sigterm(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.005)  # from its first moment the command handles SIGTERM
@@ -460,14 +453,7 @@ def test_sigterm_in_the_first_second_exits_130(tmp_path, delay):
 @pytest.mark.e2e
 def test_sigterm_just_after_published_exits_0(tmp_path):
     cat = tiny_catalogue(tmp_path)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hmip.cli", "reports", "build", "--catalogue", str(cat)]
-        + ["--out", str(tmp_path / "reports"), "--jobs", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
+    proc = build_process(cat, tmp_path / "reports", "--jobs", "2", cwd=ROOT)
     for line in proc.stdout:
         if line.startswith("published"):
             proc.send_signal(signal.SIGTERM)  # the run is published: the scheduler must see success

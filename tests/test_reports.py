@@ -1,10 +1,8 @@
 """The report runner: catalogue validation, parallel build, atomic publishing, failure injection, HTML quality."""
 
-import hashlib
 import html
 import re
 import subprocess
-import sys
 import textwrap
 import tomllib
 from pathlib import Path
@@ -15,7 +13,7 @@ from hmip.build.build import build
 from hmip.build.catalogue import load_catalogue, validate_jobs
 from hmip.errors import CatalogueError
 
-from .conftest import tiny_catalogue
+from .conftest import build_command, snapshot, tiny_catalogue
 
 TINY = "tests/fixtures/tiny.ipynb"
 
@@ -24,14 +22,6 @@ def catalogue(tmp_path, body: str, name="cat.toml") -> Path:
     p = tmp_path / name
     p.write_text(textwrap.dedent(body))
     return p
-
-
-def snapshot(folder: Path) -> dict:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and "logs" not in p.parts and "failed" not in p.parts and p.name != ".lock"
-    }
 
 
 def test_default_catalogue_fans_out_over_the_london_pdus(root):
@@ -135,21 +125,7 @@ def test_unknown_parameters_and_wrong_types_are_refused_before_anything_runs(tmp
         err.value
     )
     assert not out.exists()
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hmip.cli",
-            "reports",
-            "build",
-            "--catalogue",
-            str(cat),
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    r = subprocess.run(build_command(cat, out), capture_output=True, text=True)
     assert (
         r.returncode == 2
         and "Traceback" not in r.stderr
@@ -183,19 +159,7 @@ def test_a_failed_report_leaves_published_reports_byte_identical(tmp_path):
     assert str(kept) in log and "nothing was published" in log
     # the CLI gives a non-zero status and names the kept notebook
     r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hmip.cli",
-            "reports",
-            "build",
-            "--catalogue",
-            str(tmp_path / "bad.toml"),
-            "--out",
-            str(out),
-            "--only",
-            "tiny-two",
-        ],
+        build_command(tmp_path / "bad.toml", out, "--only", "tiny-two"),
         capture_output=True,
         text=True,
     )
