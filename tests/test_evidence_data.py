@@ -173,6 +173,16 @@ def _write(tmp_path, name, columns, rows):
     return path
 
 
+def _refused_at_row_1(load, path, column: str, fragment: str) -> DataValidationError:
+    """``load(path)`` is refused with a problem at row 1 in ``column`` that says ``fragment``."""
+    with pytest.raises(DataValidationError) as exc:
+        load(path)
+    hits = [p for p in exc.value.problems if p.row == 1 and p.column == column]
+    assert hits, exc.value
+    assert fragment in hits[0].message
+    return exc.value
+
+
 GOOD_FINDING = dict(
     pdu="Lambeth",
     region="London",
@@ -224,12 +234,7 @@ def test_a_good_findings_file_loads(tmp_path):
 )
 def test_bad_finding_rows_are_refused_with_row_and_column(tmp_path, change, column, fragment):
     path = _write(tmp_path, "findings.csv", FINDING_COLUMNS, [{**GOOD_FINDING, **change}])
-    with pytest.raises(DataValidationError) as exc:
-        load_findings(path)
-    hits = [p for p in exc.value.problems if p.row == 1 and p.column == column]
-    assert hits, exc.value
-    assert fragment in hits[0].message
-    assert "findings.csv" in str(exc.value)
+    assert "findings.csv" in str(_refused_at_row_1(load_findings, path, column, fragment))
 
 
 def test_every_findings_problem_is_collected_and_duplicates_refused(tmp_path):
@@ -269,11 +274,7 @@ GOOD_REPORT = dict(
 )
 def test_bad_report_rows_are_refused_with_row_and_column(tmp_path, change, column, fragment):
     path = _write(tmp_path, "reports.csv", REPORT_COLUMNS, [{**GOOD_REPORT, **change}])
-    with pytest.raises(DataValidationError) as exc:
-        load_reports(path)
-    hits = [p for p in exc.value.problems if p.row == 1 and p.column == column]
-    assert hits, exc.value
-    assert fragment in hits[0].message
+    _refused_at_row_1(load_reports, path, column, fragment)
 
 
 def test_report_line_for_an_unknown_pdu_is_refused(reports):
