@@ -55,18 +55,24 @@ def test_not_recorded_share_per_pdu(cases):
     assert t.loc["Lambeth", "cases"] == 42
 
 
-def test_comparison_statistics_match_scipy_and_statsmodels():
+def _one_comparison(key_question: str, *, yes: tuple, n: tuple) -> pd.Series:
+    """The ethnic-minority group (yes[0] of n[0]) against White (yes[1] of n[1]) in one PDU, for one
+    planning key question: the comparison's row."""
     counts = pd.DataFrame(
         {
             "pdu": ["P", "P"],
             "standard": ["planning"] * 2,
-            "key_question": ["engagement"] * 2,
+            "key_question": [key_question] * 2,
             "group": [MINORITY, "White"],
-            "yes": [3, 20],
-            "n": [8, 34],
+            "yes": list(yes),
+            "n": list(n),
         }
     )
-    row = compare_groups(counts, make_grouping("binary"), include_pooled=False).iloc[0]
+    return compare_groups(counts, make_grouping("binary"), include_pooled=False).iloc[0]
+
+
+def test_comparison_statistics_match_scipy_and_statsmodels():
+    row = _one_comparison("engagement", yes=(3, 20), n=(8, 34))
     assert row["rri"] == pytest.approx((3 / 8) / (20 / 34))
     from statsmodels.stats.proportion import confint_proportions_2indep
 
@@ -150,17 +156,7 @@ def test_fisher_is_the_same_either_way_round():
 
 
 def test_zero_cells_do_not_crash():
-    counts = pd.DataFrame(
-        {
-            "pdu": ["P", "P"],
-            "standard": ["planning"] * 2,
-            "key_question": ["safety"] * 2,
-            "group": [MINORITY, "White"],
-            "yes": [0, 30],
-            "n": [5, 34],
-        }
-    )
-    row = compare_groups(counts, make_grouping("binary"), include_pooled=False).iloc[0]
+    row = _one_comparison("safety", yes=(0, 30), n=(5, 34))
     assert row["rri"] == 0 and np.isfinite(row["rri_upper"]) and 0 <= row["p_value"] <= 1
 
 

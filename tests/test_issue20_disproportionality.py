@@ -103,17 +103,21 @@ def test_mh_test_matches_r_and_statsmodels_when_the_correction_applies():
             assert t.statistic == pytest.approx(sm.statistic, rel=1e-9)
 
 
+#: Two PDUs where every case of both groups is sufficient: nothing varies, so the MH test cannot be done.
+ALL_SUFFICIENT = pd.DataFrame(
+    {
+        "pdu": ["A", "A", "B", "B"],
+        "standard": "planning",
+        "key_question": "safety",
+        "group": ["White", "Ethnic minority"] * 2,
+        "yes": [20, 12, 15, 10],
+        "n": [20, 12, 15, 10],
+    }
+)
+
+
 def test_pooled_analysis_carries_the_undefined_test_and_its_reason():
-    counts = pd.DataFrame(
-        {
-            "pdu": ["A", "A", "B", "B"],
-            "standard": "planning",
-            "key_question": "safety",
-            "group": ["White", "Ethnic minority"] * 2,
-            "yes": [20, 12, 15, 10],
-            "n": [20, 12, 15, 10],
-        }
-    )
+    counts = ALL_SUFFICIENT.copy()
     row = pooled_analysis(counts, make_grouping("binary")).iloc[0]
     assert math.isnan(row["mh_p_value"]) and row["mh_note"] == MH_NO_VARIATION
     assert math.isnan(row["mh_p_value_bh"])
@@ -123,16 +127,7 @@ def test_ethnicity_conclusion_says_the_test_cannot_be_done():
     from hmip.analyses.ethnicity import disclose
 
     grouping = make_grouping("binary")
-    counts = pd.DataFrame(
-        {
-            "pdu": ["A", "A", "B", "B"],
-            "standard": "planning",
-            "key_question": "safety",
-            "group": ["White", "Ethnic minority"] * 2,
-            "yes": [20, 12, 15, 10],
-            "n": [20, 12, 15, 10],
-        }
-    )
+    counts = ALL_SUFFICIENT.copy()
     sizes = counts[["pdu", "group"]].assign(cases=counts["n"])
     shown = disclose(counts, sizes, grouping, rule="none")
     text = " ".join(shown["conclusion"])
