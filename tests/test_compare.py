@@ -25,6 +25,8 @@ from hmip.stats.funnel import (
 )
 from hmip.stats.results import METHOD_LABELS
 
+from .strategies import NOT_WHOLE as NOT_A_WHOLE_NUMBER
+
 
 def test_funnel_limits_for_0_65_and_42():
     lim = funnel_limits(0.65, 42, 0.95)
@@ -278,14 +280,6 @@ def test_points_range_and_a_published_rating_no_organisational_ratings_could_giv
 
 
 # --- Impossible arguments: the project's error, never a number or a foreign exception ----------------
-NOT_A_WHOLE_NUMBER = st.one_of(
-    st.floats(allow_nan=True, allow_infinity=True).filter(
-        lambda x: not (np.isfinite(x) and float(x).is_integer())
-    ),
-    st.text(max_size=3),
-    st.none(),
-    st.booleans(),
-)
 NOT_A_TARGET = st.one_of(
     st.floats().filter(lambda x: not 0 < x < 1), st.text(max_size=3), st.none(), st.booleans()
 )

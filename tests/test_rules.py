@@ -23,6 +23,8 @@ from hmip.rules.ratings import (
     threshold_for,
 )
 
+from .strategies import NOT_WHOLE
+
 I, RI, G, O = Rating.INADEQUATE, Rating.REQUIRES_IMPROVEMENT, Rating.GOOD, Rating.OUTSTANDING
 NINE = [
     "leadership",
@@ -251,14 +253,6 @@ def test_count_thresholds_refuses_impossible_sample_sizes():
             count_thresholds(bad)  # -5 gave four empty ranges
 
 
-NOT_WHOLE = st.one_of(
-    st.floats(allow_nan=True, allow_infinity=True).filter(
-        lambda x: not (math.isfinite(x) and float(x).is_integer())
-    ),
-    st.text(max_size=3),
-    st.none(),
-    st.booleans(),
-)
 NOT_A_SHARE = st.one_of(
     st.floats().filter(lambda x: not 0 <= x <= 1), st.text(max_size=3), st.none(), st.booleans()
 )

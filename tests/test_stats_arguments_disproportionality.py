@@ -29,13 +29,9 @@ from hmip.stats.disproportionality import (
     pooled_analysis,
 )
 
-BAD_COUNTS = st.one_of(
-    st.integers(max_value=-1),
-    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e9, max_value=1e9).filter(
-        lambda x: x != math.floor(x)
-    ),
-    st.sampled_from([math.nan, math.inf, -math.inf, True, None, "3"]),
-)
+from .strategies import bad_counts
+
+BAD_COUNTS = bad_counts(1e9, [math.nan, math.inf, -math.inf, True, None, "3"])
 BAD_SHARES = st.one_of(
     st.floats().filter(lambda x: not 0 <= x <= 1),
     st.sampled_from([None, "0.5", True, [0.5]]),

@@ -23,12 +23,11 @@ from hmip.stats.intervals import (
     share_table,
 )
 
-BAD_COUNTS = st.one_of(
-    st.integers(max_value=-1),
-    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12).filter(
-        lambda x: x != math.floor(x)
-    ),
-    st.sampled_from([math.nan, math.inf, -math.inf, True, False, None, "3", "", 2 + 0j]),
+from .strategies import bad_counts
+
+BAD_COUNTS = bad_counts(
+    1e12,
+    [math.nan, math.inf, -math.inf, True, False, None, "3", "", 2 + 0j],
     st.integers(min_value=MAX_COUNT + 1),
 )
 BAD_LEVELS = st.one_of(
