@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import integrate, stats
+from scipy import integrate, special
 
 from hmip.rules.framework import Framework
 from hmip.rules.ratings import (
@@ -33,8 +33,16 @@ def p_improved(k1: int, n1: int, k2: int, n2: int, prior: tuple[float, float] = 
     k1, n1 = _check_kn(k1, n1)
     k2, n2 = _check_kn(k2, n2)
     a, b = _check_prior(prior)
-    d1, d2 = stats.beta(a + k1, b + n1 - k1), stats.beta(a + k2, b + n2 - k2)
-    val, _ = integrate.quad(lambda x: d2.pdf(x) * d1.cdf(x), 0, 1, limit=200)
+    a1, b1, a2, b2 = a + k1, b + n1 - k1, a + k2, b + n2 - k2
+    log_norm = special.betaln(a2, b2)
+
+    def integrand(x: float) -> float:  # Beta(a2, b2) density times Beta(a1, b1) distribution
+        # scipy.special directly: the same values as stats.beta's pdf and cdf (to 1e-13 here), without
+        # a frozen distribution's overhead on each of quad's evaluations (issue 25: 35x faster)
+        density = np.exp(special.xlogy(a2 - 1, x) + special.xlog1py(b2 - 1, -x) - log_norm)
+        return density * special.betainc(a1, b1, x)
+
+    val, _ = integrate.quad(integrand, 0, 1, limit=200)
     detail = "" if (a, b) == JEFFREYS else f"Beta({a:g}, {b:g}) prior instead of Jeffreys"
     return Value(
         float(min(max(val, 0.0), 1.0)),
