@@ -6,7 +6,7 @@
     hmip reports publish FOLDER [--catalogue reports.toml] [--out DIR]
     hmip run NOTEBOOK [-p NAME VALUE ...] [-o OUT.html]
     hmip pack [--region London] [--paper A4|A3] [--out DIR] [--cases-path P] [--counts-path P]
-              [--progress-path P]
+              [--progress-path P] [--audits-path P|none]
 
 Exit statuses (defined in :mod:`hmip.errors`): 0 success; 1 a report or check failed; 2 bad input or
 usage (the message names the file, row and column); 3 another build holds the reports lock;
@@ -178,6 +178,7 @@ def _pack(args) -> int:
         cases_path=args.cases_path,
         counts_path=args.counts_path,
         progress_path=args.progress_path,
+        audits_path=args.audits_path,
     )
     for p in paths:
         print(f"wrote {p}")
@@ -334,6 +335,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--progress-path",
         default="",
         help="progress against HMIP's recommendations (see data/README.md); default: none",
+    )
+    pk.add_argument(
+        "--audits-path",
+        default="",
+        metavar="PATH",
+        help="the PDU's own case audits, a file or a folder (see data/README.md), for each PDU "
+        "page's 'Since the inspection'; default: the bundled SIMULATED example series (Lewisham "
+        "and Bromley); 'none' leaves the section out",
     )
     pk.set_defaults(func=_pack)
     rep = sub.add_parser("reports", help="build the report catalogue")

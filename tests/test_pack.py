@@ -287,8 +287,9 @@ def test_workbook_follows_releasing_statistics_in_spreadsheets(built):
     wb = load_workbook(out / "scrutiny-data-london.xlsx")
     assert wb.sheetnames[:3] == ["Cover", "Contents", "Notes"]
     table_sheets = wb.sheetnames[3:]
-    # the seven pack tables, the national one and HMIP's stated shares
-    assert len(table_sheets) == len(pack.tables) == 9
+    # the seven pack tables, the national one, HMIP's stated shares and the three audit tables
+    # (Lewisham and Bromley's bundled example audits: tests/test_pack_since.py)
+    assert len(table_sheets) == len(pack.tables) == 12
     assert "HMIP stated shares" in table_sheets
     for ws in wb.worksheets:
         assert not ws.merged_cells.ranges, f"merged cells on {ws.title}"
@@ -601,6 +602,9 @@ def test_six_progress_rows_at_full_length_keep_every_pdu_on_one_a4_page(tmp_path
     assert len(pages) - (2 + n) in (1, 2)
     lewisham = pages[2 + [p.pdu for p in pack.pages].index("Lewisham and Bromley")]
     assert "Three questions a member could ask" in lewisham and "Ratings:" in lewisham
+    # "Since the inspection" (the bundled example audits) is kept, in one line, labelled simulated
+    assert "5. Since the inspection (SIMULATED audits SIM" in lewisham
+    assert "Improved on 4 of 15 key questions" in lewisham
 
 
 def test_a_page_that_cannot_fit_fails_the_build_and_nothing_is_written(tmp_path, root):

@@ -180,4 +180,5 @@ def pack_summary(
         chart=since_inspection_chart_data(result),
         simulated=result.audits_simulated,
         window=window,
+        result=result,
     )

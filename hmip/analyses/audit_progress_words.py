@@ -9,7 +9,7 @@ so the result is annotated with the contract's base type.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -598,6 +598,9 @@ class SinceInspection:
     )  # standard, label, key_question, share_before, share_after, lower, upper, n_after, clear
     simulated: bool
     window: str
+    #: the whole report's result (its change, shares and "if inspected now"), for the pack's own
+    #: short words and its workbook tables
+    result: object = field(default=None, repr=False, compare=False)
 
 
 def since_inspection_chart_data(result: AuditProgressResult) -> pd.DataFrame:

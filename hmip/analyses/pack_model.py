@@ -13,7 +13,7 @@ from typing import ClassVar
 import pandas as pd
 
 from hmip.analyses.london_comparison import ComparisonData
-from hmip.analyses.words import NOT_PUBLISHED, firmness_words, percent
+from hmip.analyses.words import NOT_PUBLISHED, firmness_words, percent, rating_words
 
 PAPERS = ("A4", "A3")
 
@@ -126,6 +126,40 @@ class RecommendationLine:
 
 
 @dataclass(frozen=True)
+class SinceSection:
+    """ "Since the inspection" on the page of a PDU with case audits: the verdict of the PDU's own
+    audits against the inspection, in two short lines (or one line where the page is short of room),
+    and one small chart: the overall rating at the inspection and the chance of each if HMIP inspected
+    a fresh sample now. Built by :func:`hmip.analyses.pack_sections.since_section`."""
+
+    about: str  # which audits: "the PDU's own audits of the last 12 months (80 cases)"
+    verdict: str  # what changed, key question by key question, in words
+    now: str  # "If HMIP inspected 42 cases now, ..." (plain words)
+    short: str  # the verdict in one line, for a page short of room
+    now_short: str  # "If HMIP inspected 42 cases now: most likely ..." in one line
+    published: str  # HMIP's overall rating at the inspection (real)
+    chances: list  # (rating label, chance) of each overall rating if inspected now, worst first
+    fresh_n: int  # cases in the fresh inspection sample
+    simulated: bool  # the audits (or the inspection sample compared with) are simulated
+    audits_simulated: bool  # the audits themselves are the simulated example series
+    audits: pd.DataFrame  # each audit's counts and share with interval, per key question
+    change: pd.DataFrame  # the change since the inspection, per key question
+    level: float
+    sources: tuple = ()  # the audit files read (name, basis, SHA-256)
+
+    @property
+    def chart_text(self) -> str:
+        """The chart in words (its accessible name and the HTML's alternative)."""
+        now = ", ".join(
+            f"{rating_words(label)} {percent(p)}" for label, p in self.chances if p >= 0.005
+        )
+        return (
+            f"Overall rating. At the inspection, published: {rating_words(self.published)}. If HMIP "
+            f"inspected {self.fresh_n} cases now, the chance of each rating: {now}."
+        )
+
+
+@dataclass(frozen=True)
 class Question:
     text: str
     simulated: bool = False
@@ -163,6 +197,8 @@ class PduPage:
     #: The "somewhere in the middle" claim tested (hmip.analyses.national.middle_claim_text), on the
     #: page of the PDU it was made about; the London comparison shows the same paragraphs
     claim: list[str] = field(default_factory=list)
+    #: "Since the inspection", from the PDU's own case audits; None where there are none
+    since: SinceSection | None = None
 
     @property
     def points_text(self) -> str:
@@ -232,3 +268,8 @@ class PackInputs:
     paper: str
     built_on: date
     parameters: dict
+    #: the case audits behind "Since the inspection": a file or folder, None for the bundled
+    #: simulated example series; ``audit_pdus`` the PDUs they hold (empty: no section)
+    audits_path: str | None = None
+    audit_pdus: tuple = ()
+    audits_simulated: bool = False

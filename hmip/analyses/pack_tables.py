@@ -215,6 +215,7 @@ def build_tables(
             }
         )
     recommendations = pd.DataFrame(rec_rows)
+    audits, change, now = audit_tables(pages, inp, framework=fw)
     tables = {
         "overall": overall,
         "ratings": ratings,
@@ -225,8 +226,86 @@ def build_tables(
         "recommendations": recommendations,
         "national": national_table(),
         "stated": stated_shares_table(framework=fw),
+        "audits": audits,
+        "audit_change": change,
+        "audit_now": now,
     }
     return {k: v for k, v in tables.items() if not v.empty}
+
+
+def audit_tables(
+    pages: list[PduPage], inp: PackInputs, *, framework: Framework | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The tables behind "Since the inspection" (PDUs with case audits only; empty without): each
+    audit's counts and share with its interval per key question; the change since the inspection per
+    key question; and the chance of each overall rating if HMIP inspected now (the page's chart).
+
+    The counts are of audited cases judged on a key question, like the inspection sample's counts:
+    not counts of people by a personal characteristic, so shown unrounded (assumption A12); the
+    audits hold no breakdown by ethnicity or any other characteristic here."""
+    fw = framework_or_default(framework)
+    level = f"{100 * inp.level:g}%"
+    inspection_basis = "simulated" if d.is_simulated(inp.data.counts) else "analyst-supplied"
+    audit_rows, change_rows, now_rows = [], [], []
+    for p in pages:
+        s = p.since
+        if s is None:
+            continue
+        basis = "simulated" if s.audits_simulated else "analyst-supplied"
+        for r in s.audits.sort_values(["audit_date", "standard"], kind="stable").itertuples():
+            audit_rows.append(
+                {
+                    "PDU": p.pdu,
+                    "Audit": str(r.audit_id),
+                    "Audit date": pd.Timestamp(r.audit_date).strftime("%Y-%m-%d"),
+                    "Standard": fw.standard(r.standard).name,
+                    "Key question": fw.key_question(r.standard, r.key_question).text,
+                    "Sufficient": int(r.yes),
+                    "Not sufficient": int(r.no),
+                    "Not applicable": int(r.not_applicable),
+                    "Cases judged": int(r.n),
+                    "Share sufficient (%)": _num(100 * r.share) if r.n else NA,
+                    f"Lower {level} limit (%)": _num(100 * r.lower) if r.n else NA,
+                    f"Upper {level} limit (%)": _num(100 * r.upper) if r.n else NA,
+                    "Audit basis": basis,
+                }
+            )
+        for r in s.change.itertuples():
+            change_rows.append(
+                {
+                    "PDU": p.pdu,
+                    "Standard": fw.standard(r.standard).name,
+                    "Key question": fw.key_question(r.standard, r.key_question).text,
+                    "Latest audits": str(r.audit),
+                    "Inspection: sufficient": int(r.yes_before),
+                    "Inspection: cases judged": int(r.n_before),
+                    "Inspection: share sufficient (%)": _num(100 * r.share_before),
+                    "Latest audits: sufficient": int(r.yes_after),
+                    "Latest audits: cases judged": int(r.n_after),
+                    "Latest audits: share sufficient (%)": _num(100 * r.share_after),
+                    "Change (percentage points)": _num(100 * r.estimate),
+                    f"Lower {level} limit (points)": _num(100 * r.lower),
+                    f"Upper {level} limit (points)": _num(100 * r.upper),
+                    "Adjusted p-value": _num(r.p_adjusted, 4),
+                    "Result": {"up": "improved", "down": "worse"}.get(r.clear, "no clear change"),
+                    "In words": str(r.words),
+                    "Audit basis": basis,
+                    "Inspection sample basis": inspection_basis,
+                }
+            )
+        for label, chance in s.chances:
+            now_rows.append(
+                {
+                    "PDU": p.pdu,
+                    "Overall rating": label,
+                    "Rating letter": Rating.parse(label).code,
+                    f"Chance if HMIP inspected {s.fresh_n} cases now (%)": _num(100 * chance),
+                    "Chance as the pack prints it": percent(chance),
+                    "Rating at the inspection": s.published,
+                    "Audit basis": basis,
+                }
+            )
+    return pd.DataFrame(audit_rows), pd.DataFrame(change_rows), pd.DataFrame(now_rows)
 
 
 def national_table(framework: str = "pdu-2021") -> pd.DataFrame:
@@ -434,6 +513,72 @@ def table_specs(
                 "Source": "Publisher and date; the address without its scheme",
             },
         ),
+        "audits": (
+            "Audits",
+            "The PDU's own case audits since the inspection: cases judged sufficient on each key "
+            "question, audit by audit, with intervals",
+            "Each audit's counts per key question (counts of audited cases, not of people by a "
+            "personal characteristic, so shown unrounded, as the inspection's counts are).",
+            {
+                "PDU": "Probation Delivery Unit",
+                "Audit": "The audit's name as the audit file gives it",
+                "Audit date": "The date of the audit (YYYY-MM-DD)",
+                "Standard": "Case-sample standard",
+                "Key question": "The key question's wording",
+                "Sufficient": "Audited cases judged sufficient",
+                "Not sufficient": "Audited cases judged not sufficient",
+                "Not applicable": "Audited cases where the key question did not apply",
+                "Cases judged": "Sufficient plus not sufficient",
+                "Share sufficient (%)": "Sufficient as a percentage of cases judged",
+                "Lower 95% limit (%)": "Wilson score interval, lower limit",
+                "Upper 95% limit (%)": "Wilson score interval, upper limit",
+                "Audit basis": "simulated (the bundled example series) or analyst-supplied",
+            },
+        ),
+        "audit_change": (
+            "Audit change",
+            "Change since the inspection: the latest audits against the inspection's case sample, "
+            "per key question",
+            "The latest audits pooled (the audit-progress report's window) against the inspection's "
+            "sample; a change is called improved or worse only when chance alone is unlikely to give "
+            "it, allowing for every key question compared (Holm's adjustment).",
+            {
+                "PDU": "Probation Delivery Unit",
+                "Standard": "Case-sample standard",
+                "Key question": "The key question's wording",
+                "Latest audits": "The audits pooled as the latest evidence",
+                "Inspection: sufficient": "Cases judged sufficient in the inspection's sample",
+                "Inspection: cases judged": "Cases judged in the inspection's sample",
+                "Inspection: share sufficient (%)": "Percentage",
+                "Latest audits: sufficient": "Audited cases judged sufficient",
+                "Latest audits: cases judged": "Audited cases judged",
+                "Latest audits: share sufficient (%)": "Percentage",
+                "Change (percentage points)": "Latest audits minus the inspection",
+                "Lower 95% limit (points)": "Newcombe interval for the change, lower limit",
+                "Upper 95% limit (points)": "Newcombe interval for the change, upper limit",
+                "Adjusted p-value": "Fisher's exact test, Holm-adjusted across the key questions "
+                "compared (below 0.05: more than chance alone gives)",
+                "Result": "improved, worse, or no clear change",
+                "In words": "The change in words, as the audit-progress report gives it",
+                "Audit basis": "simulated or analyst-supplied",
+                "Inspection sample basis": "simulated or analyst-supplied",
+            },
+        ),
+        "audit_now": (
+            "Rated now",
+            "If HMIP inspected now: the chance of each overall rating, from the latest audits",
+            "A fresh inspection sample drawn from the latest audits' shares; the four organisational "
+            "standards held at their published ratings (the pack's 'Since the inspection' chart).",
+            {
+                "PDU": "Probation Delivery Unit",
+                "Overall rating": "Inadequate, Requires improvement, Good or Outstanding",
+                "Rating letter": "I, RI, G or O",
+                "Chance if HMIP inspected 42 cases now (%)": "Percentage, to 1 decimal place",
+                "Chance as the pack prints it": "Whole percentage, never a misleading 0% or 100%",
+                "Rating at the inspection": "HMIP's published overall rating",
+                "Audit basis": "simulated or analyst-supplied",
+            },
+        ),
         "recommendations": (
             "Recommendations",
             "HMIP's recommendations and progress against them",
@@ -463,12 +608,31 @@ def data_dictionary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for key, table in tables.items():
         sheet, title, _, columns = TABLE_SPECS[key]
         for col in table.columns:
-            meaning = columns.get(col) or next(
-                (v for k, v in columns.items() if k.split()[0] == col.split()[0] == "Lower"),
-                next(
-                    (v for k, v in columns.items() if k.split()[0] == col.split()[0] == "Upper"),
-                    "",
-                ),
+            meaning = (
+                columns.get(col)
+                or _same_but_numbers(col, columns)
+                or next(
+                    (v for k, v in columns.items() if k.split()[0] == col.split()[0] == "Lower"),
+                    next(
+                        (
+                            v
+                            for k, v in columns.items()
+                            if k.split()[0] == col.split()[0] == "Upper"
+                        ),
+                        "",
+                    ),
+                )
             )
             rows.append({"Table": sheet, "Column": col, "Meaning": meaning})
     return pd.DataFrame(rows)
+
+
+def _same_but_numbers(col: str, columns: dict[str, str]) -> str:
+    """The meaning of the spec's column that differs from ``col`` only in its numbers (a level of
+    90% rather than 95%, a fresh sample of 40 cases rather than 42)."""
+    import re
+
+    def bare(x: str) -> str:
+        return re.sub(r"\d+(\.\d+)?", "#", x)
+
+    return next((v for k, v in columns.items() if bare(k) == bare(col)), "")

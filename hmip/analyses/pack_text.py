@@ -10,7 +10,7 @@ from hmip.rules.framework import Framework, framework_or_default
 from hmip.stats.disclosure import DisclosureRule
 
 
-def how_to_read(simulated: bool) -> list[tuple[str, str]]:
+def how_to_read(simulated: bool, audits: bool = False) -> list[tuple[str, str]]:
     out = [
         (
             "Header",
@@ -52,6 +52,15 @@ def how_to_read(simulated: bool) -> list[tuple[str, str]]:
         ),
         ("Questions", "Three questions a member could ask, built from the page's own figures."),
     ]
+    if audits:
+        out.insert(
+            -1,
+            (
+                "Since the inspection",
+                "For a PDU with its own case audits, what changed and the overall rating if "
+                "inspected now.",
+            ),
+        )
     if simulated:
         out.append(
             (
@@ -133,4 +142,24 @@ def methods_text(
             f"chance of detecting a gap of {round(100 * GAP_THAT_MATTERS)} percentage points with a "
             "test at the 5% level (one that a gap made by chance alone would pass only 1 time in 20).",
         ),
-    ]
+    ] + (
+        [
+            (
+                "Since the inspection",
+                "From the audit-progress report, on the PDU's own case audits"
+                + (
+                    " (here a SIMULATED example series, not the PDU's results)"
+                    if inp.audits_simulated
+                    else ""
+                )
+                + ": the latest audits pooled are compared with the inspection's sample on each key "
+                "question (Fisher's exact test; Holm's adjustment across the key questions, so "
+                "'more than chance alone would give' allows for the number compared). 'If HMIP "
+                "inspected now' draws a fresh sample of the inspection's size from the latest audits' "
+                "shares, with the four organisational standards held at their published ratings. "
+                "Audit counts are of cases, not of people by a characteristic, so shown unrounded.",
+            )
+        ]
+        if inp.audit_pdus
+        else []
+    )

@@ -13,6 +13,7 @@ can mark them; HMIP's published ratings, points and dates are real and never mar
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from datetime import date
 
@@ -32,6 +33,7 @@ from hmip.analyses.pack_model import (
     Question,
     RecommendationLine,
     ScrutinyPack,
+    SinceSection,
     StandardLine,
 )
 from hmip.analyses.pack_sections import (
@@ -39,6 +41,7 @@ from hmip.analyses.pack_sections import (
     cases_needed_per_group,
     pdu_page,
     region_ranks,
+    since_section,
 )
 from hmip.analyses.pack_tables import NA, TABLE_SPECS, build_tables, data_dictionary
 from hmip.analyses.pack_text import how_to_read, methods_text
@@ -75,6 +78,7 @@ __all__ = [
     "Question",
     "RecommendationLine",
     "ScrutinyPack",
+    "SinceSection",
     "StandardLine",
     "_probability",
     "cases_needed_per_group",
@@ -107,6 +111,7 @@ def load_inputs(
     counts_path: str = "",
     progress_path: str = "",
     recommendations_path: str = "",
+    audits_path: str | None = "",
     paper: str = "A4",
     confidence: float = 0.95,
     draws: int = 10000,
@@ -134,12 +139,18 @@ def load_inputs(
     recs = load_recommendations(check_path("recommendations_path", recommendations_path))
     progress_file = check_path("progress_path", progress_path)
     progress = load_progress(progress_file, recs) if progress_file else None
+    audits_file, audit_pdus, audits_simulated = _audits(
+        audits_path, data, [*overall_all["pdu"], *data.counts["pdu"]], fw
+    )
     params = dict(
         region=region,
         paper=paper,
         cases_path=cases_path or ("" if counts_path else "(bundled simulated sample)"),
         counts_path=counts_path,
         progress_path=progress_path or "(none)",
+        audits_path="(none)"
+        if audits_file == NO_AUDITS
+        else audits_path or "(bundled SIMULATED example audits)",
         confidence=confidence,
         draws=draws,
         seed=seed,
@@ -161,7 +172,44 @@ def load_inputs(
         paper=paper,
         built_on=built_on or date.today(),
         parameters={k: v for k, v in params.items() if v != ""},
+        audits_path="" if audits_file is None else str(audits_file),
+        audit_pdus=tuple(p for p in in_region + extra if p in audit_pdus),
+        audits_simulated=audits_simulated,
     )
+
+
+#: ``audits_path`` that leaves "Since the inspection" out of every page.
+NO_AUDITS = "none"
+
+
+def _audits(audits_path, data, known: list[str], fw: Framework) -> tuple[object, set, bool]:
+    """(the audits file or folder, None for the bundled example; the PDUs the audits hold; whether
+    they are simulated). ``audits_path``: "" for the bundled SIMULATED example series, "none" for no
+    audits, else a file or folder (checked here, so a bad file stops the pack before any work, with
+    its file, row and column named)."""
+    from hmip.data.audits import load_audits
+    from hmip.paths import resolve
+
+    if audits_path is None or str(audits_path).strip().lower() == NO_AUDITS:
+        return NO_AUDITS, set(), False
+    path = None
+    if str(audits_path).strip():
+        path = resolve(str(audits_path))
+        if not path.exists():
+            raise ParameterError(
+                f"parameter audits_path = {str(audits_path)!r}: no such file or folder ({path}); "
+                f"give the case audits (see data/README.md), or '{NO_AUDITS}' to leave "
+                "'Since the inspection' out"
+            )
+    if data.cases is None:  # counts only: nothing case-level to compare the audits with
+        if path is None:
+            return NO_AUDITS, set(), False
+        raise ParameterError(
+            f"parameter audits_path = {str(audits_path)!r}: the audits are compared with the "
+            "inspection's case-level sample, and only counts were given; give cases_path too"
+        )
+    audits = load_audits(path, framework=fw, pdus=list(dict.fromkeys(known)))
+    return path, set(audits["pdu"]), d.is_simulated(audits)
 
 
 def prepare(*, framework: Framework | None = None, **parameters: object) -> ScrutinyPack:
@@ -171,6 +219,10 @@ def prepare(*, framework: Framework | None = None, **parameters: object) -> Scru
     inp = load_inputs(framework=fw, **parameters)
     ranks = region_ranks(inp)
     pages = [pdu_page(inp, pdu, ranks, framework=fw) for pdu in inp.pdus]
+    pages = [
+        dataclasses.replace(p, since=since_section(inp, p.pdu)) if p.pdu in inp.audit_pdus else p
+        for p in pages
+    ]
     simulated = d.is_simulated(*inp.data.loaded)
     years = Counter(p.inspected for p in pages if p.inspected != NOT_PUBLISHED)
     year = years.most_common(1)[0][0] if years else "year not published"
@@ -180,6 +232,7 @@ def prepare(*, framework: Framework | None = None, **parameters: object) -> Scru
         [inp.progress] if inp.progress is not None else []
     )
     sources = d.sources(*loaded)
+    sources += [s for s in _since_sources(pages) if s["name"] not in {x["name"] for x in sources}]
     basis = [
         "HMIP's published ratings, points and dates: real (press releases of Oct and Nov 2022; "
         "Lewisham and Bromley PDU presentation, Jan 2023).",
@@ -199,6 +252,17 @@ def prepare(*, framework: Framework | None = None, **parameters: object) -> Scru
             "The case sample: analyst-supplied ("
             + ", ".join(s["name"] for s in d.sources(inp.data.counts))
             + ")."
+        )
+    if any(p.since is not None for p in pages):
+        basis.append(
+            "The PDU's own case audits (Since the inspection): "
+            + (
+                "a SIMULATED example series, not the PDU's results."
+                if inp.audits_simulated
+                else "the PDU's own case audits, from "
+                + ", ".join(s["name"] for s in _since_sources(pages))
+                + " (analyst-supplied)."
+            )
         )
     if inp.progress is not None:
         basis.append(
@@ -220,7 +284,7 @@ def prepare(*, framework: Framework | None = None, **parameters: object) -> Scru
         data_basis=basis,
         disclosure=inp.disclosure.describe(),
         pages=pages,
-        how_to_read=how_to_read(simulated),
+        how_to_read=how_to_read(simulated, any(p.since is not None for p in pages)),
         methods=methods_text(inp, inp.disclosure, framework=fw),
         glossary=pack_glossary(fw),
         tables=tables,
@@ -228,6 +292,15 @@ def prepare(*, framework: Framework | None = None, **parameters: object) -> Scru
         parameters=inp.parameters,
         region_facts=facts,
     )
+
+
+def _since_sources(pages: list[PduPage]) -> list[dict]:
+    """The files behind the pages' "Since the inspection" (name, basis, SHA-256), once each."""
+    out: dict[str, dict] = {}
+    for p in pages:
+        for s in p.since.sources if p.since is not None else ():
+            out.setdefault(s["name"], s)
+    return list(out.values())
 
 
 def region_facts(region: str) -> list[str]:

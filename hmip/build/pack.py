@@ -21,6 +21,7 @@ from hmip.analyses.scrutiny_pack import (
     SIMULATED_WARNING,
     PduPage,
     ScrutinyPack,
+    SinceSection,
     date_words,
 )
 from hmip.analyses.words import percent
@@ -190,6 +191,27 @@ ol.questions li {{ margin-bottom: 0.15rem; }}
 .pdu.dense .pdu-head {{ padding-bottom: 0.1rem; }}
 .pdu.dense .found p {{ margin: 0.1rem 0 0; }}
 .pdu.dense .page-legend {{ margin-top: 0.1rem; padding-top: 0.05rem; }}
+/* "Since the inspection" (a PDU with case audits): words on the left, one small chart on the right;
+   on a page short of room, one line */
+.since {{ display: grid; grid-template-columns: 1fr 37%; column-gap: 0.8rem; border-top: 0.75pt solid #6F777B; }}
+.since p, .since-line {{ font-family: "Liberation Sans Narrow", "Arial Narrow", "Liberation Sans", Arial, sans-serif; }}
+.since p {{ margin: 0.1rem 0; }}
+.since-line {{ border-top: 0.75pt solid #6F777B; margin: 0.25rem 0 0; padding-top: 0.05rem; }}
+.since-line .found-head {{ font-size: 1.1rem; }}
+figure.since-chart {{ margin: 0.3rem 0 0; font-family: "Liberation Sans Narrow", "Arial Narrow", "Liberation Sans", Arial, sans-serif; }}
+.since-chart .cap {{ font-weight: 700; margin: 0 0 0.1rem; }}
+.since-chart .bar-row {{ display: flex; align-items: center; margin: 0.12rem 0; }}
+.since-chart .bar-label {{ flex: 0 0 8.8rem; line-height: 1.05; }}
+.since > * {{ min-width: 0; }}
+.since-chart .bar {{ flex: 1 1 auto; min-width: 0; display: flex; border: 0.75pt solid #0B0C0C; }}
+.since-chart .seg {{ display: block; flex: 0 0 auto; min-width: 0; white-space: nowrap; overflow: hidden; text-align: center;
+  font-weight: 700; line-height: 1.3; border-left: 0.75pt solid #0B0C0C; }}
+.since-chart .seg:first-child {{ border-left: none; }}
+.since-now {{ margin: 0 0 0.1rem; font-family: "Liberation Sans Narrow", "Arial Narrow", "Liberation Sans", Arial, sans-serif; }}
+.pdu.dense .since p {{ margin: 0.05rem 0; }}
+.pdu.dense .since-line {{ margin-top: 0.1rem; padding-top: 0; border-top: none; }}
+.pdu.dense .since-line .found-head {{ font-size: 1rem; }}
+.pdu.dense figure.since-chart {{ margin-top: 0.15rem; }}
 /* methods */
 .methods dt {{ font-weight: 700; margin-top: 0.3rem; }}
 .methods dd {{ margin: 0 0 0 0; }}
@@ -435,7 +457,79 @@ def _claim(p: PduPage) -> str:
     )
 
 
-def pdu_html(p: PduPage, index: int, region: str) -> str:
+def _since_chart(since: SinceSection) -> str:
+    """The small chart: HMIP's overall rating at the inspection, and the chance of each rating if HMIP
+    inspected a fresh sample now (a 100% bar in the rating colours, each part with its letter and
+    chance). Drawn in HTML, so the HTML stays self-contained and the PDF keeps its text."""
+
+    def seg(label: str, width: float, text: str) -> str:
+        style = RATING_STYLES[label]
+        return (
+            f'<span class="seg" style="width:{100 * width:.2f}%;background-color:{style.fill};'
+            f'color:{style.text}">{esc(text)}</span>'
+        )
+
+    if since.published in RATING_STYLES:
+        code = RATING_STYLES[since.published].letter
+        before = seg(since.published, 1.0, f"{code} {since.published}, published")
+    else:
+        before = f'<span class="seg">{esc(since.published)}</span>'
+    shown = [(lab, p) for lab, p in since.chances if p >= 0.005]
+    now = "".join(
+        seg(
+            lab,
+            p,
+            f"{RATING_STYLES[lab].letter} {percent(p, compact=True)}" if p >= 0.12 else "",
+        )
+        for lab, p in shown
+    )
+    return (
+        f'<figure class="since-chart" role="img" aria-label="{esc(since.chart_text)}">'
+        f'<p class="cap">Overall rating</p>'
+        f'<div class="bar-row"><span class="bar-label">At the inspection</span>'
+        f'<span class="bar">{before}</span></div>'
+        f'<div class="bar-row"><span class="bar-label">If inspected now{_sim(since.simulated)}</span>'
+        f'<span class="bar">{now}</span></div></figure>'
+    )
+
+
+def _since_note(since: SinceSection) -> str:
+    return (
+        "SIMULATED example audits, not the PDU's results"
+        if since.audits_simulated
+        else "the PDU's own case audits, against the inspection's sample"
+    )
+
+
+def _since(p: PduPage, number: int, compact: int = 0) -> str:
+    """ "Since the inspection" (pages of PDUs with case audits): the verdict and what a fresh
+    inspection would give now, beside the small chart; on a page short of room (``compact``) the
+    same in two lines without the chart (1), or the verdict alone in one line (2)."""
+    s = p.since
+    if s is None:
+        return ""
+    if compact:
+        what = "SIMULATED audits" if s.audits_simulated else "the PDU's own case audits"
+        line = (
+            f'<p class="since-line"><strong class="found-head">{number}. Since the inspection</strong> '
+            f'<span class="h-note">({what}{_sim(s.simulated)}):</span> {esc(s.short)}</p>'
+        )
+        if compact == 1 and s.now_short:
+            line += f'<p class="since-now">{esc(s.now_short)}{_sim(s.simulated)}</p>'
+        return line
+    note = f"{s.about}; {_since_note(s)}"
+    return (
+        '<section class="since"><div>'
+        f'<h3>{number}. Since the inspection <span class="h-note">({esc(note)})</span></h3>'
+        f"<p>{esc(s.verdict)}{_sim(s.simulated)}</p>"
+        + (f"<p>{esc(s.now)}{_sim(s.simulated)}</p>" if s.now else "")
+        + "</div>"
+        + (_since_chart(s) if s.chances else "<div></div>")
+        + "</section>"
+    )
+
+
+def pdu_html(p: PduPage, index: int, region: str, *, compact: int = 0) -> str:
     sid = f"pdu-{index}"
     parts = [f'<section class="page pdu" id="{sid}" aria-labelledby="{sid}-title">']
     if p.simulated:
@@ -491,7 +585,9 @@ def pdu_html(p: PduPage, index: int, region: str) -> str:
     parts.append(f"<p>{esc(p.equality.text)}{_sim(p.equality.simulated)}</p>")
     parts.append("</section></div>")
     parts.append(_recommendations(p))
-    parts.append("<h3>5. Three questions a member could ask</h3><ol class='questions'>")
+    parts.append(_since(p, 5, compact))
+    n = 6 if p.since is not None else 5
+    parts.append(f"<h3>{n}. Three questions a member could ask</h3><ol class='questions'>")
     parts.append("".join(f"<li>{esc(q.text)}{_sim(q.simulated)}</li>" for q in p.questions))
     parts.append("</ol>")
     parts.append(f'<div class="page-legend">{_legend()}</div>')
@@ -524,11 +620,19 @@ def methods_html(pack: ScrutinyPack) -> str:
     return "".join(parts)
 
 
-def render_html(pack: ScrutinyPack, *, dense: frozenset[int] = frozenset()) -> str:
-    """The whole pack as one self-contained HTML document (no external resources)."""
+def render_html(
+    pack: ScrutinyPack,
+    *,
+    dense: frozenset[int] = frozenset(),
+    compact: dict[int, int] | None = None,
+) -> str:
+    """The whole pack as one self-contained HTML document (no external resources). Pages in
+    ``dense`` are set in the denser style; ``compact`` (page -> 1 or 2) gives a page's "Since the
+    inspection" in two lines or one."""
     body = [cover_html(pack), overview_html(pack)]
+    compact = compact or {}
     for i, p in enumerate(pack.pages, start=1):
-        page = pdu_html(p, i, pack.region)
+        page = pdu_html(p, i, pack.region, compact=compact.get(i, 0))
         if i in dense:
             page = page.replace('class="page pdu"', 'class="page pdu dense"', 1)
         body.append(page)
@@ -566,17 +670,27 @@ class PageOverflowError(HmipError):
 
 
 def layout(pack: ScrutinyPack):
-    """(html, WeasyPrint document) with every PDU page on one printed page where possible."""
+    """(html, WeasyPrint document) with every PDU page on one printed page where possible: a page
+    that runs over is set in the denser style; then, if it has "Since the inspection", that section
+    is given in two lines, then one (its chart left out: the audit-progress report and the workbook
+    have its figures)."""
     from weasyprint import HTML
 
-    dense: frozenset[int] = frozenset()
-    for _ in range(2):
-        text = render_html(pack, dense=dense)
+    # each page's setting: 0 as designed, 1 dense, 2 dense with "Since the inspection" in two lines,
+    # 3 in one line; a page without that section goes no further than 1
+    level = {i: 0 for i in range(1, len(pack.pages) + 1)}
+    top = {i: 3 if p.since is not None else 1 for i, p in enumerate(pack.pages, start=1)}
+    for _ in range(4):
+        dense = frozenset(i for i, v in level.items() if v >= 1)
+        compact = {i: v - 1 for i, v in level.items() if v >= 2}
+        text = render_html(pack, dense=dense, compact=compact)
         document = HTML(string=text).render(pdf_variant=PDF_VARIANT)
         over = overflowing_pages(document, len(pack.pages))
-        if not over or set(over) <= dense:
+        bump = [i for i in over if level[i] < top[i]]
+        if not bump:
             break
-        dense = dense | frozenset(over)
+        for i in bump:
+            level[i] += 1
     if over:  # never publish a page that runs over: the build fails, and nothing is written
         names = ", ".join(pack.pages[i - 1].pdu for i in over)
         raise PageOverflowError(
@@ -614,9 +728,12 @@ def build_pack(
     cases_path: str = "",
     counts_path: str = "",
     progress_path: str = "",
+    audits_path: str = "",
 ) -> list[Path]:
     """Build the scrutiny pack for one region: the PDF and HTML, the workbook, the CSVs and their data
-    dictionary, all in ``out_dir``. Returns the paths written (PDF first)."""
+    dictionary, all in ``out_dir``. Returns the paths written (PDF first). ``audits_path``: the case
+    audits behind "Since the inspection" ("" the bundled SIMULATED example series; "none" leaves the
+    section out)."""
     from hmip.analyses import scrutiny_pack
 
     pack = scrutiny_pack.prepare(
@@ -625,5 +742,6 @@ def build_pack(
         cases_path=cases_path,
         counts_path=counts_path,
         progress_path=progress_path,
+        audits_path=audits_path,
     )
     return write_pack(pack, out_dir) + write_data(pack, out_dir)

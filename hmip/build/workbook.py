@@ -43,6 +43,17 @@ def notes_table(pack: ScrutinyPack) -> pd.DataFrame:
             ),
         ),
         (
+            "audits",
+            "The audit tables (Audits, Audit change, Rated now) come from the PDU's own case audits: "
+            + (
+                "a SIMULATED example series made to show the method, NOT the PDU's results. "
+                if _audits_simulated(pack)
+                else "the analyst-supplied file named on the cover sheet. "
+            )
+            + "Their counts are of audited cases, not of people by a personal characteristic, so "
+            "they are shown unrounded, as the inspection's counts are.",
+        ),
+        (
             "progress",
             "Progress statuses come from the progress file named on the cover sheet, if any; "
             "the shipped example file is ILLUSTRATIVE, not real progress.",
@@ -62,7 +73,17 @@ TABLE_NOTES = {
     "recommendations": ("progress", "not_available"),
     "national": ("not_available", "implied"),
     "stated": ("not_available",),
+    "audits": ("audits", "not_available"),
+    "audit_change": ("audits", "sample"),
+    "audit_now": ("audits",),
 }
+
+#: The tables built on the PDU's own case audits (marked SIMULATED in their titles when they are).
+AUDIT_TABLES = ("audits", "audit_change", "audit_now")
+
+
+def _audits_simulated(pack: ScrutinyPack) -> bool:
+    return any(p.since is not None and p.since.audits_simulated for p in pack.pages)
 
 
 def _cover(pack: ScrutinyPack):
@@ -94,6 +115,12 @@ def _cover(pack: ScrutinyPack):
             "SIMULATED CASE DATA: the key-question counts, firmness, position and equality tables are "
             "built on a simulated case sample. They are not evidence about any real PDU.",
         )
+    if _audits_simulated(pack):
+        intro.insert(
+            1 if pack.simulated else 0,
+            "SIMULATED AUDITS: the Audits, Audit change and Rated now tables are built on a "
+            "simulated example series of the PDU's own case audits. They are not the PDU's results.",
+        )
     return gpt.Cover(title=pack.title + ": data", intro=intro, about=about)
 
 
@@ -104,12 +131,16 @@ def write_workbook(pack: ScrutinyPack, path: Path) -> Path:
     for key, table in pack.tables.items():
         sheet, title, scope, _ = TABLE_SPECS[key]
         refs = "".join(f"$${n}$$" for n in TABLE_NOTES.get(key, ()))
+        if key in AUDIT_TABLES and _audits_simulated(pack):
+            title = f"SIMULATED example audits: {title[:1].lower()}{title[1:]}"
         sheets[sheet] = gpt.GPTable(
             table=table.reset_index(drop=True),
             table_name=f"{key}_table",
             title=f"{title}{refs}",
             scope=scope,
-            source="HMIP (published ratings); the case sample named on the cover sheet",
+            source="the PDU's case audits and the case sample named on the cover sheet"
+            if key in AUDIT_TABLES
+            else "HMIP (published ratings); the case sample named on the cover sheet",
             index_columns={2: 0},
         )
     for key, table in pack.tables.items():
