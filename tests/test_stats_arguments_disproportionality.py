@@ -43,6 +43,17 @@ BAD_LEVELS = st.one_of(
 BAD_NAMES = st.one_of(st.text(max_size=10), st.sampled_from([None, 1, ["fisher"]]))
 
 
+#: The power functions: each with its valid shares, and those that must lie strictly inside (0, 1).
+POWER_CALLS = {
+    "min_detectable_difference": (
+        min_detectable_difference,
+        {"p_ref": 0.7, "power": 0.8, "alpha": 0.05},
+        ("power", "alpha"),
+    ),
+    "exact_power": (exact_power, {"p_group": 0.5, "p_ref": 0.7, "alpha": 0.05}, ("alpha",)),
+}
+
+
 def _counts(yes: list, n: list) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -103,33 +114,20 @@ def test_impossible_arguments_raise_statistics_error(data):
         def call():
             return exact_test(yes[0], n[0], yes[1], n[1], **kw)
 
-    elif name == "min_detectable_difference":
-        args = {"n_group": n[0], "n_ref": n[1], "p_ref": 0.7, "power": 0.8, "alpha": 0.05}
+    elif name in POWER_CALLS:
+        function, shares, open_shares = POWER_CALLS[name]
+        args = {"n_group": n[0], "n_ref": n[1], **shares}
         what = draw(st.sampled_from(list(args)))
         args[what] = draw(
             BAD_COUNTS
             if what.startswith("n_")
             else BAD_OPEN_SHARES
-            if what in ("power", "alpha")
+            if what in open_shares
             else BAD_SHARES
         )
 
         def call():
-            return min_detectable_difference(**args)
-
-    elif name == "exact_power":
-        args = {"n_group": n[0], "n_ref": n[1], "p_group": 0.5, "p_ref": 0.7, "alpha": 0.05}
-        what = draw(st.sampled_from(list(args)))
-        args[what] = draw(
-            BAD_COUNTS
-            if what.startswith("n_")
-            else BAD_OPEN_SHARES
-            if what == "alpha"
-            else BAD_SHARES
-        )
-
-        def call():
-            return exact_power(**args)
+            return function(**args)
 
     elif name == "mh_risk_ratio":
         what = draw(st.sampled_from(["cell", "shape", "level"]))
