@@ -169,11 +169,29 @@ class _Fit:
     dispersion: float
 
 
+#: fits already made in this process, by their data (see :func:`_fit_glm`)
+_FITS: dict[tuple, _Fit | str] = {}
+
+
 def _fit_glm(
     years: np.ndarray, yes: np.ndarray, no: np.ndarray, *, quasi: bool = False
 ) -> _Fit | str:
     """The binomial GLM (logit link) on grouped counts, or the reason it cannot be estimated.
-    ``quasi``: scale the covariance by the Pearson dispersion (quasi-binomial)."""
+    ``quasi``: scale the covariance by the Pearson dispersion (quasi-binomial). A fit depends on its
+    data only, so it is made once for the same data (the audit report's trend table and each of its
+    curves fit the same key question: issue 25); callers only read it."""
+    data = [np.ascontiguousarray(v, dtype=float) for v in (years, yes, no)]
+    key = (quasi, *((v.shape, v.tobytes()) for v in data))
+    if key not in _FITS:
+        if len(_FITS) >= 512:
+            _FITS.clear()
+        _FITS[key] = _fit_glm_uncached(*data, quasi=quasi)
+    return _FITS[key]
+
+
+def _fit_glm_uncached(
+    years: np.ndarray, yes: np.ndarray, no: np.ndarray, *, quasi: bool = False
+) -> _Fit | str:
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
