@@ -39,6 +39,12 @@ def text_of(nb) -> str:
     return re.sub(r"\s+", " ", " ".join(parts))
 
 
+@pytest.fixture
+def report_text(root, tmp_path_factory):
+    """``report_text(name, **params)``: the text the notebook shows, run with ``params``."""
+    return lambda name, **params: text_of(run(root, tmp_path_factory, name, **params))
+
+
 def html_of(nb) -> str:
     return "".join(
         o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", [])
@@ -92,8 +98,8 @@ def test_london_comparison_refuses_a_bad_parameter(root, tmp_path_factory):
         run(root, tmp_path_factory, "london_comparison", highlight_pdu="Lambith")
 
 
-def test_sample_size_sensitivity_defaults(root, tmp_path_factory):
-    text = text_of(run(root, tmp_path_factory, "sample_size_sensitivity"))
+def test_sample_size_sensitivity_defaults(report_text):
+    text = report_text("sample_size_sensitivity")
     assert (
         "HMIP rated Lewisham and Bromley I Inadequate overall (November 2022), with 4 of 27 points"
         in text
@@ -105,22 +111,18 @@ def test_sample_size_sensitivity_defaults(root, tmp_path_factory):
     assert "Jeffreys" in text and "exact binomial" in text and "No later audit was given" in text
 
 
-def test_sample_size_sensitivity_other_pdu_caseload_and_reaudit(root, tmp_path_factory):
+def test_sample_size_sensitivity_other_pdu_caseload_and_reaudit(tmp_path_factory, report_text):
     tmp = tmp_path_factory.mktemp("audit")
     audit = tmp / "audit_counts.csv"
     audit.write_text(
         "pdu,standard,key_question,yes,no\nNewham,assessment,safety,20,22\nNewham,planning,engagement,30,12\n"
     )
-    text = text_of(
-        run(
-            root,
-            tmp_path_factory,
-            "sample_size_sensitivity",
-            pdu="Newham",
-            caseload=2000,
-            second_sample_path=str(audit),
-            accuracy_target=0.9,
-        )
+    text = report_text(
+        "sample_size_sensitivity",
+        pdu="Newham",
+        caseload=2000,
+        second_sample_path=str(audit),
+        accuracy_target=0.9,
     )
     assert "caseload = 2000" in text and "finite population" in text
     assert "improvement is NOT proven" in text or "improvement is supported" in text
@@ -166,23 +168,19 @@ def test_ethnicity_defaults_show_no_count_of_1_to_7_people(ethnicity):
     assert "Breslow-Day" in text and "Mantel-Haenszel" in text and "not proof of cause" in text
 
 
-def test_ethnicity_single_pdu_and_ons_groups(root, tmp_path_factory):
-    text = text_of(
-        run(
-            root,
-            tmp_path_factory,
-            "ethnicity_disproportionality",
-            pdu="Lewisham and Bromley",
-            grouping="ons5",
-            exact_test="fisher",
-        )
+def test_ethnicity_single_pdu_and_ons_groups(report_text):
+    text = report_text(
+        "ethnicity_disproportionality",
+        pdu="Lewisham and Bromley",
+        grouping="ons5",
+        exact_test="fisher",
     )
     assert "pdu = Lewisham and Bromley" in text and "Fisher's exact test" in text
     assert "a 20-point gap would be detected only about" in text or "too few cases" in text.lower()
 
 
-def test_audit_progress_defaults(root, tmp_path_factory):
-    text = text_of(run(root, tmp_path_factory, "audit_progress"))
+def test_audit_progress_defaults(report_text):
+    text = report_text("audit_progress")
     assert (
         "Compared with the inspection, the PDU's own audits of the last 12 months (80 cases) show a real improvement on 4 of 15 key questions"
         in text
@@ -197,16 +195,7 @@ def test_audit_progress_defaults(root, tmp_path_factory):
     assert "Holm" in text and "Wilson score" in text and "binomial regression" in text
 
 
-def test_audit_progress_half_life_and_no_progress_file(root, tmp_path_factory):
-    text = text_of(
-        run(
-            root,
-            tmp_path_factory,
-            "audit_progress",
-            half_life_months=6.0,
-            progress_path="none",
-            adjust="bh",
-        )
-    )
+def test_audit_progress_half_life_and_no_progress_file(report_text):
+    text = report_text("audit_progress", half_life_months=6.0, progress_path="none", adjust="bh")
     assert "halving for every 6 months" in text and "Benjamini-Hochberg" in text
     assert "half_life_months = 6.0" in text and "Reported status" in text
