@@ -140,8 +140,9 @@ format: install ## Apply ruff's fixes and formatter, and strip notebook outputs
 	$(BIN)/ruff format hmip tests benchmarks
 	$(BIN)/nbstripout --keep-id notebooks/*.ipynb
 
-data: install ## Regenerate the simulated case sample in data/ (seeded: byte-identical)
+data: install ## Regenerate the simulated case sample and audit series in data/ (seeded: byte-identical)
 	$(BIN)/hmip simulate --out data
+	$(BIN)/python -c "from hmip.data.simulate_audits import write_audit_series; print('wrote', write_audit_series('data'))"
 
 clean: ## Remove the venvs, caches and generated reports (keeps reports/README.md)
 	rm -rf $(VENV) $(AIRFLOW_VENV) .pytest_cache .ruff_cache build *.egg-info hmip/__pycache__ tests/__pycache__

@@ -228,6 +228,7 @@ figure.since-chart {{ margin: 0.3rem 0 0; font-family: "Liberation Sans Narrow",
     box-shadow: 0 0 4px rgba(0,0,0,0.3); }}
   .pack table.glance, .pack table.standards, .pack table.recs {{ table-layout: auto; }}
   .pack col {{ width: auto !important; }}
+  .since {{ grid-template-columns: 1fr 45%; }}
 }}
 """
 
@@ -471,7 +472,7 @@ def _since_chart(since: SinceSection) -> str:
 
     if since.published in RATING_STYLES:
         code = RATING_STYLES[since.published].letter
-        before = seg(since.published, 1.0, f"{code} {since.published}, published")
+        before = seg(since.published, 1.0, f"{code} {since.published}")
     else:
         before = f'<span class="seg">{esc(since.published)}</span>'
     shown = [(lab, p) for lab, p in since.chances if p >= 0.005]
@@ -486,7 +487,7 @@ def _since_chart(since: SinceSection) -> str:
     return (
         f'<figure class="since-chart" role="img" aria-label="{esc(since.chart_text)}">'
         f'<p class="cap">Overall rating</p>'
-        f'<div class="bar-row"><span class="bar-label">At the inspection</span>'
+        f'<div class="bar-row"><span class="bar-label">At the inspection (published)</span>'
         f'<span class="bar">{before}</span></div>'
         f'<div class="bar-row"><span class="bar-label">If inspected now{_sim(since.simulated)}</span>'
         f'<span class="bar">{now}</span></div></figure>'
