@@ -324,3 +324,25 @@ def test_a_chart_drawn_once_has_savefigs_pixels():
         assert saves == ["raw"]  # drawn once: its size read, not the PNG route's second drawing
         assert fig.get_layout_engine() is not None  # the engine is put back
         assert once.shape == plain.shape and (once == plain).all()
+
+
+def test_a_text_width_is_measured_once_and_keyed_on_the_font_and_dpi():
+    from hmip.present.charts import frame
+
+    frame._WIDTHS.clear()
+    with charts.chart_style():
+        fig = frame._new_figure()
+        plain = fig.canvas.get_renderer().get_text_width_height_descent(
+            "Requires improvement", frame.FontProperties(size=9.5, weight="bold"), ismath=False
+        )[0]
+        first = frame._text_width(fig, "Requires improvement", 9.5, "bold")
+        assert first == plain / fig.dpi and len(frame._WIDTHS) == 1
+        assert frame._text_width(fig, "Requires improvement", 9.5, "bold") == first
+        assert len(frame._WIDTHS) == 1  # measured once
+        assert frame._text_width(fig, "Requires improvement", 9.5) != first  # weight
+        assert frame._text_width(fig, "Requires improvement", 12, "bold") != first  # size
+        fig.set_dpi(150)
+        assert frame._text_width(fig, "Requires improvement", 9.5, "bold") != first  # dpi
+    with charts.chart_style(), __import__("matplotlib").rc_context({"font.family": "monospace"}):
+        mono = frame._text_width(frame._new_figure(), "Requires improvement", 9.5, "bold")
+    assert mono != first  # another font

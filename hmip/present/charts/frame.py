@@ -196,10 +196,38 @@ def _open(
     return framework_or_default(framework), _simulated(data, simulated), _new_figure()
 
 
+#: text widths measured in this process: (text, font properties, font file, dpi, hinting) -> pixels
+_WIDTHS: dict[tuple, float] = {}
+
+
 def _text_width(fig: Figure, text: str, size: float, weight: str = "normal") -> float:
-    """Width in inches of one line of text as drawn."""
+    """Width in inches of one line of text as drawn. A width depends only on the text, the font
+    (its properties and the file they resolve to), the dpi and the hinting, so each is measured once
+    per process (the rating key's words are measured for every chart; a build's warm process
+    measures the common ones before it forks)."""
+    from matplotlib import font_manager, rcParams
+
     prop = FontProperties(size=size, weight=weight)
-    w, _, _ = fig.canvas.get_renderer().get_text_width_height_descent(text, prop, ismath=False)
+    key = (
+        text,
+        tuple(prop.get_family()),
+        prop.get_slant(),
+        prop.get_variant(),
+        prop.get_weight(),
+        prop.get_stretch(),
+        prop.get_size_in_points(),
+        font_manager.findfont(prop),
+        fig.dpi,
+        rcParams["text.hinting"],
+        rcParams["text.hinting_factor"],
+        rcParams["text.kerning_factor"],
+    )
+    w = _WIDTHS.get(key)
+    if w is None:
+        if len(_WIDTHS) >= 20000:
+            _WIDTHS.clear()
+        renderer = fig.canvas.get_renderer()
+        w = _WIDTHS[key] = renderer.get_text_width_height_descent(text, prop, ismath=False)[0]
     return w / fig.dpi
 
 

@@ -12,7 +12,9 @@ from hmip.present.charts.frame import (
     CONTEXT,
     FOCUS,
     TEXT_SIZE,
+    _frame,
     _new_figure,
+    _rating_key,
     _text_width,
     chart_style,
 )
@@ -126,6 +128,7 @@ def warm_up() -> None:
         ax.text(0.5, 0.5, "Good (G)", fontsize=TEXT_SIZE, fontweight="bold")
         ax.legend(loc="lower right")
         _text_width(fig, "Requires improvement", TEXT_SIZE, "bold")
+        _frame(fig, title="Warm-up", content_height=1.0, key=_rating_key())  # the key's widths
     figure_png(fig)
 
 
