@@ -171,43 +171,72 @@ class FineWorld:
 # --- The attacker's integer program ---------------------------------------------------------------
 class IntegerProgram:
     """Linear constraints over nonnegative integer counts, with the disjunctions the rule implies;
-    finds how far each count can move (``scipy.optimize.milp``, HiGHS)."""
+    finds how far each count can move (``scipy.optimize.milp``, HiGHS).
 
-    def __init__(self, n_vars: int, upper: float):
+    Every variable has an upper bound (``ub``: a count is at most the public total it is part of),
+    so each disjunction's big-M is the expression's own largest value: a tight relaxation. Solves
+    are capped by a node limit, not by time, so that the same program gives the same answer on a
+    loaded machine; a capped solve only reports what it proved reachable (a narrower range than
+    the truth allows: an audit then hides more, never less)."""
+
+    #: HiGHS branch-and-bound nodes per solve (deterministic, unlike a time limit).
+    NODE_LIMIT = 5000
+
+    def __init__(self, n_vars: int, upper: float, ub: np.ndarray | None = None):
         self.n, self.upper = n_vars, float(upper)
+        self.ub: list[float] = [self.upper] * n_vars if ub is None else [float(u) for u in ub]
         self.rows: list[dict[int, float]] = []
         self.lo: list[float] = []
         self.hi: list[float] = []
         self.binaries: list[int] = []
+        self._binary_set: set[int] = set()
         self._A = None
-        self.spread = 8
-        self.time_limit = 20.0
+        self.plain: list[int] = []  # rows without a binary variable
+        self.disjunctions: list[tuple] = []  # ("zero", expr, k) or ("between", exprs, lo, hi)
+        self.solves = 0  # how many MILPs were solved (for profiling and the tests)
+        self.relaxations = 0  # how many linear relaxations
+        self.found: list[np.ndarray] = []  # integer points found (witnesses for later programs)
 
     def _var(self) -> int:
         self.n += 1
+        self.ub.append(1.0)
         self.binaries.append(self.n - 1)
+        self._binary_set.add(self.n - 1)
         self._A = None
         return self.n - 1
 
+    def _max(self, coefs: dict[int, float]) -> float:
+        """The largest value of a nonnegative expression under the variable bounds."""
+        return float(sum(a * self.ub[j] for j, a in coefs.items() if a > 0))
+
     def add(self, coefs: dict[int, float], lo: float, hi: float) -> None:
+        if not any(j in self._binary_set for j in coefs):
+            self.plain.append(len(self.rows))
         self.rows.append(dict(coefs))
         self.lo.append(lo)
         self.hi.append(hi)
         self._A = None
 
     def zero_or_at_least(self, coefs: dict[int, float], k: int) -> None:
-        """expr = 0 or expr >= k."""
+        """expr = 0 or expr >= k (expr with nonnegative coefficients)."""
+        big = self._max(coefs)
+        if big < k:  # it cannot reach k: it is 0
+            self.add(coefs, 0, 0)
+            return
+        self.disjunctions.append(("zero", dict(coefs), k))
         b = self._var()
-        self.add({**coefs, b: -self.upper}, -np.inf, 0)  # expr <= M b
+        self.add({**coefs, b: -big}, -np.inf, 0)  # expr <= M b
         self.add({**coefs, b: -k}, 0, np.inf)  # expr >= k b
 
     def any_between(self, exprs: list[dict[int, float]], lo: int, hi: int) -> None:
         """At least one of the expressions lies in lo..hi."""
+        self.disjunctions.append(("between", [dict(e) for e in exprs], lo, hi))
         bs = [self._var() for _ in exprs]
         self.add(dict.fromkeys(bs, 1.0), 1, np.inf)
         for b, e in zip(bs, exprs, strict=True):
+            big = max(self._max(e), hi)
             self.add({**e, b: -lo}, 0, np.inf)  # expr >= lo b
-            self.add({**e, b: self.upper - hi}, -np.inf, self.upper)  # expr <= hi + M (1 - b)
+            self.add({**e, b: big - hi}, -np.inf, big)  # expr <= hi + M (1 - b)
 
     def matrix(self) -> sparse.csr_matrix:
         if self._A is None:
@@ -220,65 +249,183 @@ class IntegerProgram:
             self._A = sparse.csr_matrix((v, (r, c)), shape=(len(self.rows), self.n))
         return self._A
 
-    def solve(self, objective: np.ndarray, extra: tuple | None = None, time_limit: float = 20.0):
-        """Minimise objective . x; ``extra`` = (row, lo, hi) adds one constraint. Returns the
-        scipy result."""
+    def _milp(
+        self,
+        c: np.ndarray,
+        rows: sparse.csr_matrix | None = None,
+        rhs=None,
+        extra: int = 0,
+        relaxed: bool = False,
+    ):
+        """Minimise c . (x, s) over the program's integer points x and ``extra`` nonnegative
+        continuous s, with the further rows ``rows`` (x, s) <= ``rhs`` (``relaxed``: over its
+        linear relaxation, every x real)."""
         A = self.matrix()
         lo, hi = np.array(self.lo, float), np.array(self.hi, float)
-        if extra is not None:
-            row, elo, ehi = extra
-            A = sparse.vstack([A, sparse.csr_matrix(row[None, : self.n])])
-            lo, hi = np.append(lo, elo), np.append(hi, ehi)
-        ub = np.full(self.n, self.upper)
-        ub[self.binaries] = 1
+        if extra:
+            A = sparse.hstack([A, sparse.csr_matrix((A.shape[0], extra))], format="csr")
+        if rows is not None:
+            A = sparse.vstack([A, rows], format="csr")
+            lo = np.append(lo, np.full(rows.shape[0], -np.inf))
+            hi = np.append(hi, rhs)
+        ub = np.append(np.array(self.ub, float), np.full(extra, np.inf))
+        integrality = np.append(np.full(self.n, 0 if relaxed else 1), np.zeros(extra))
+        if relaxed:
+            self.relaxations += 1
+        else:
+            self.solves += 1
+        # HiGHS's presolve adds seconds of cuts to these small programs, and finds nothing to remove
+        res = milp(
+            c,
+            integrality=integrality,
+            bounds=(np.zeros(self.n + extra), ub),
+            constraints=LinearConstraint(A, lo, hi),
+            options={"node_limit": self.NODE_LIMIT, "presolve": False},
+        )
+        if res.x is not None and not relaxed:
+            self.found.append(np.round(res.x[: self.n]))
+        return res
+
+    def solve(self, objective: np.ndarray, relaxed: bool = False):
+        """Minimise objective . x (the first ``len(objective)`` variables). Returns scipy's result."""
         c = np.zeros(self.n)
         c[: len(objective)] = objective
-        return milp(
-            c,
-            integrality=np.ones(self.n),
-            bounds=(np.zeros(self.n), ub),
-            constraints=LinearConstraint(A, lo, hi),
-            options={"time_limit": time_limit, "presolve": True},
+        return self._milp(c, relaxed=relaxed)
+
+    def satisfies(self, x: np.ndarray, m: int | None = None) -> bool:
+        """Whether the counts ``x`` (without this program's binaries) are one of its points."""
+        m = len(x) if m is None else m
+        z = np.zeros(self.n)
+        z[:m] = x[:m]
+        if np.any(z[:m] < -1e-9) or np.any(z[:m] > np.array(self.ub[:m]) + 1e-9):
+            return False
+        A = self.matrix()[self.plain]
+        ax = A @ z
+        lo, hi = np.array(self.lo)[self.plain], np.array(self.hi)[self.plain]
+        if np.any(ax < lo - 1e-6) or np.any(ax > hi + 1e-6):
+            return False
+
+        def val(e: dict) -> float:
+            return sum(a * z[j] for j, a in e.items())
+
+        for d in self.disjunctions:
+            if d[0] == "zero" and not (abs(val(d[1])) < 1e-6 or val(d[1]) >= d[2] - 1e-6):
+                return False
+            if d[0] == "between" and not any(d[2] - 1e-6 <= val(e) <= d[3] + 1e-6 for e in d[1]):
+                return False
+        return True
+
+    def _batch(self, side: int, T, todo: list[int], goal: np.ndarray, seen) -> None:
+        """One solve: min sum_i s_i, s_i >= side (T_i x - goal_i) over ``todo``."""
+        m = T.shape[1]
+        rows = sparse.hstack(
+            [
+                side * T[todo],
+                sparse.csr_matrix((len(todo), self.n - m)),
+                -sparse.identity(len(todo), format="csr"),
+            ],
+            format="csr",
         )
+        c = np.append(np.zeros(self.n), np.ones(len(todo)))
+        seen(self._milp(c, rows, side * goal[todo], extra=len(todo)).x)
+
+    def _settle(
+        self,
+        side: int,
+        T,
+        Tn: np.ndarray,
+        seen_side: np.ndarray,
+        goal: np.ndarray,
+        seen,
+        exact: bool,
+    ) -> None:
+        """Bring every target's lowest (``side`` 1) or highest (-1) value seen to its goal, or prove
+        that it cannot be: batch solves; (not ``exact``) linear relaxations, whose bound proves a
+        goal out of reach at a small part of an integer solve's cost; batch solves again over the
+        rest; then one integer solve each."""
+
+        def open_(skip: dict) -> list[int]:
+            return [
+                i
+                for i in range(T.shape[0])
+                if side * (seen_side[i] - goal[i]) > 0 and i not in skip
+            ]
+
+        def batches(skip: dict) -> None:
+            todo = open_(skip)
+            for _ in range(6):
+                if len(todo) <= 1:
+                    return
+                self._batch(side, T, todo, goal, seen)
+                left = open_(skip)
+                if len(left) >= len(todo):
+                    return
+                todo = left
+
+        proven: dict[int, float] = {}  # target -> a bound beyond its goal (relaxation)
+        batches(proven)
+        if not exact:
+            for i in open_(proven):
+                res = self.solve(side * Tn[i], relaxed=True)
+                if res.status != 0:
+                    continue
+                bound = np.ceil(res.fun - 1e-6) if side == 1 else np.floor(-res.fun + 1e-6)
+                if side * (bound - goal[i]) > 0:
+                    proven[i] = bound
+            batches(proven)
+        for i in open_(proven):  # one solve each for the rest (exact where the solve finishes)
+            if side * (seen_side[i] - goal[i]) > 0:
+                seen(self.solve(side * Tn[i]).x)
+        for i, bound in proven.items():  # the lowest (highest) value is at least (most) bound
+            seen_side[i] = bound
 
     def ranges(
         self,
         targets: sparse.csr_matrix,
         x0: np.ndarray,
         want: list[tuple[float, float]] | None = None,
+        witnesses: list[np.ndarray] = (),
+        exact: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(lowest, highest) value of each target row over the program's integer points; ``x0`` is
-        one feasible point (the truth). With ``want`` ((lo, hi) per target), a side is only
-        computed until it is known to reach that bound (enough to check a guarantee); other sides
-        are exact. Every solution found moves the known range of every target."""
-        vals = targets @ x0
+        one feasible point (the truth), ``witnesses`` more (only those feasible are used). With
+        ``want`` ((lo, hi) per target), a side is only computed until it is known to reach that
+        bound (enough to check a guarantee); a side that cannot reach it is exact (``exact``) or a
+        bound beyond the goal proven by the linear relaxation (enough to say it is narrowed).
+
+        Every integer point found moves the known range of every target, so most sides are settled
+        without a solve of their own: first a few *batch* solves per side, each minimising the
+        total shortfall of all unsettled targets from their goals (one solution settles all that it
+        brings to their goals), then one solve per side still unsettled. A side is also settled
+        where a point reaches its bound from the variable bounds."""
+        T = sparse.csr_matrix(targets)
+        k, m = T.shape
+        Tn = T.toarray()
+        ub = np.array(self.ub[:m], float)
+        b_lo = np.minimum(Tn, 0) @ ub  # variables are >= 0
+        b_hi = np.maximum(Tn, 0) @ ub
+        vals = T @ x0[:m]
         lo_seen, hi_seen = vals.copy(), vals.copy()
-        lo_known = np.zeros(len(vals), bool)
-        hi_known = np.zeros(len(vals), bool)
-        T = targets.toarray() if sparse.issparse(targets) else np.asarray(targets)
+        if want is None:
+            g_lo, g_hi = b_lo.copy(), b_hi.copy()
+        else:
+            g_lo = np.maximum([a for a, _ in want], b_lo)
+            g_hi = np.minimum([b for _, b in want], b_hi)
 
-        def seen(res: object) -> None:
-            if res.x is not None:
-                v = T @ res.x[: T.shape[1]]
-                np.minimum(lo_seen, np.round(v), out=lo_seen)
-                np.maximum(hi_seen, np.round(v), out=hi_seen)
+        def seen(x: np.ndarray | None) -> None:
+            if x is not None:
+                v = np.round(T @ x[:m])
+                np.minimum(lo_seen, v, out=lo_seen)
+                np.maximum(hi_seen, v, out=hi_seen)
 
-        rng = np.random.default_rng(0)
-        for _ in range(
-            self.spread
-        ):  # a few solutions in random directions move many ranges at once
-            seen(self.solve(rng.choice([-1.0, 1.0], size=T.shape[0]) @ T))
-        for i in range(len(vals)):
-            for side in (1, -1):  # 1: lowest, -1: highest
-                if want is not None:
-                    goal = want[i][0] if side == 1 else want[i][1]
-                    if (side == 1 and lo_seen[i] <= goal) or (side == -1 and hi_seen[i] >= goal):
-                        continue
-                res = self.solve(side * T[i], time_limit=self.time_limit)
-                seen(res)
-                (lo_known if side == 1 else hi_known)[i] = res.status == 0
-        # where the solver stopped at its time limit, the range seen is what was proved reachable:
-        # a narrower range than the truth allows, so the audit errs towards hiding more
+        for x in witnesses:  # a point of another program counts where it satisfies this one
+            if self.satisfies(x):
+                seen(x)
+
+        self._settle(1, T, Tn, lo_seen, g_lo, seen, exact or want is None)
+        self._settle(-1, T, Tn, hi_seen, g_hi, seen, exact or want is None)
+        # where a solve stopped at its node limit, the range seen is what was proved reachable:
+        # narrower than the truth allows, so an audit errs towards hiding more
         return lo_seen, hi_seen
 
 
@@ -385,6 +532,8 @@ class ReleaseAudit:
             self.cells.append(_Cell(("nr", sname), scope, None, (_NR,), "nr"))
         self.by_key = {c.key: c for c in self.cells}
         self._public: dict = {}
+        self._pool: list[np.ndarray] = []  # integer points of earlier programs (witnesses)
+        self.solves = 0
 
     # linear expressions over the fine variables
     def expr(self, cell: _Cell, kind: str | None = None) -> dict[int, float]:
@@ -423,10 +572,18 @@ class ReleaseAudit:
 
     def public_program(self) -> IntegerProgram:
         """What is known without any count by ethnicity: the exact cases, yes and n per PDU and key
-        question over all groups, and yes + no <= cases in each fine group."""
+        question over all groups, and yes + no <= cases in each fine group. Each count is at most
+        its PDU's total (the variables' bounds)."""
         w = self.w
         P, Q, F = w.shape
-        prog = IntegerProgram(w.n_vars(), max(int(w.N.sum()), 1))
+        ub = np.zeros(w.n_vars())
+        for p in range(P):
+            for f in range(F):
+                ub[w.iN(p, f)] = w.N[p].sum()
+                for q in range(Q):
+                    ub[w.iY(p, q, f)] = w.Y[p, q].sum()
+                    ub[w.iO(p, q, f)] = w.O[p, q].sum()
+        prog = IntegerProgram(w.n_vars(), max(int(w.N.sum()), 1), ub)
         for p in range(P):
             prog.add({w.iN(p, f): 1.0 for f in range(F)}, w.N[p].sum(), w.N[p].sum())
             for q in range(Q):
@@ -443,6 +600,20 @@ class ReleaseAudit:
                 for f in range(F):
                     prog.add({w.iY(p, q, f): 1.0, w.iO(p, q, f): 1.0, w.iN(p, f): -1.0}, -np.inf, 0)
         return prog
+
+    def extremes(self) -> list[np.ndarray]:
+        """The worlds with every case in one fine group (one per group): integer points of the
+        public program."""
+        w = self.w
+        P, Q, F = w.shape
+        out = []
+        for f in range(F):
+            N, Y, O = np.zeros_like(w.N), np.zeros_like(w.Y), np.zeros_like(w.O)
+            N[:, f] = w.N.sum(axis=1)
+            Y[:, :, f] = w.Y.sum(axis=2)
+            O[:, :, f] = w.O.sum(axis=2)
+            out.append(np.concatenate([N.ravel(), Y.ravel(), O.ravel()]).astype(float))
+        return out
 
     def program(self, hidden: set) -> IntegerProgram:
         """The attacker's program given everything shown under ``hidden``."""
@@ -494,14 +665,18 @@ class ReleaseAudit:
 
     def public_ranges(self, cells: list[_Cell], T: sparse.csr_matrix) -> dict:
         """What the inspection counts alone allow for each count (the release cannot protect a
-        count beyond that: a group's yes in a PDU is at most the PDU's yes)."""
+        count beyond that: a group's yes in a PDU is at most the PDU's yes).
+
+        No solve is needed: a count of some fine groups is at least 0 and at most the sum of its
+        PDUs' public totals (yes, n or cases) over all groups; a world with every case in one of
+        its fine groups reaches the top, one with every case in another group reaches 0
+        (:meth:`extremes`; tests/test_disclosure_milp.py checks this against the integer
+        program)."""
         todo = [i for i, c in enumerate(cells) if c.key not in self._public]
         if todo:
-            want = [protected_range(self.value(cells[i]), self.rule) for i in todo]
-            want = [(lo - 4, hi + 4) for lo, hi in want]
-            lo, hi = self.public_program().ranges(T[todo], self.w.truth(), want)
-            for i, a, b in zip(todo, lo, hi, strict=True):
-                self._public[cells[i].key] = (int(a), int(b))
+            vals = np.array([T[todo] @ x for x in self.extremes()])
+            for j, i in enumerate(todo):
+                self._public[cells[i].key] = (int(vals[:, j].min()), int(vals[:, j].max()))
         return self._public
 
     def requirement(self, cell: _Cell, hidden: set) -> tuple[int, int, int]:
@@ -527,7 +702,27 @@ class ReleaseAudit:
         self.public_ranges(cells, T)
         req = [self.requirement(c, hidden) for c in cells]
         want = [(lo - w, hi + w) for lo, hi, w in req]  # a wide range needs no exact bounds
-        lo, hi = self.program(hidden).ranges(T, self.w.truth(), want)
+        prog = self.program(hidden)
+        lo, hi = prog.ranges(T, self.w.truth(), want, self._pool)
+        # a larger hidden count needs a width: where neither side reached its goal, the bounds the
+        # relaxation proved may be wider than the truth, so these few are solved exactly
+        redo = [
+            i
+            for i, (a, b, (wl, wh, width)) in enumerate(zip(lo, hi, req, strict=True))
+            if width and a > wl - width and b < wh + width
+        ]
+        if redo:
+            lo[redo], hi[redo] = prog.ranges(
+                T[redo],
+                self.w.truth(),
+                [want[i] for i in redo],
+                self._pool + prog.found,
+                exact=True,
+            )
+        # the points found are points of every later program too (hiding more drops constraints)
+        n = self.w.n_vars()
+        self._pool = list({x[:n].tobytes(): x[:n] for x in [*self._pool, *prog.found]}.values())
+        self.solves += prog.solves
         return [
             c
             for c, a, b, (wl, wh, width) in zip(cells, lo, hi, req, strict=True)
@@ -693,6 +888,9 @@ def apply_to_counts(shown: pd.DataFrame, release: Release, gid: str) -> pd.DataF
     """The counts table of ``DisclosureAudit.shown_counts`` with the release applied."""
     out = shown.copy()
     marker = _marker(release)
+    for col in ("yes_display", "n_display", "note"):  # numbers only take the marker as text
+        if col in out:
+            out[col] = out[col].astype(object)
     for i, r in enumerate(out.itertuples()):
         base = (gid, r.pdu, r.standard, r.key_question, r.group)
         hide_yes = release.hides((*base, "yes"))
@@ -713,6 +911,9 @@ def apply_to_counts(shown: pd.DataFrame, release: Release, gid: str) -> pd.DataF
 def apply_to_not_recorded(table: pd.DataFrame, release: Release) -> pd.DataFrame:
     out = table.copy()
     marker = _marker(release)
+    for col in ("not_recorded", "note"):  # a column of numbers only takes the marker as text
+        if col in out:
+            out[col] = out[col].astype(object)
     for i, r in enumerate(out.itertuples()):
         if release.hides(("nr", r.pdu)):
             at = out.index[i]
