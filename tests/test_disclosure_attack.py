@@ -187,6 +187,15 @@ def true_count_stats(table: pd.DataFrame, method_column: str) -> bool:
     return not table[method_column].astype(str).str.contains("rounded").all()
 
 
+def _sums_of_others(candidates: dict, keys: list, k: object) -> set[tuple[int, int]]:
+    """Every pair sum the candidates of the ``keys`` other than ``k`` can give together."""
+    sums = {(0, 0)}
+    for j in keys:
+        if j != k:
+            sums = {(a + x, b + y) for a, b in sums for x, y in candidates[j]}
+    return sums
+
+
 class Attack:
     """Brute force over integer counts consistent with one report."""
 
@@ -293,12 +302,7 @@ class Attack:
                         if any(self._pair_ok(summed[(kq, group)], t, rt) for rt in ref_tot)
                     }
                 for k in keys:
-                    other_sums = {(0, 0)}
-                    for j in keys:
-                        if j != k:
-                            other_sums = {
-                                (a + y, b + o) for a, b in other_sums for y, o in self.rows[j]
-                            }
+                    other_sums = _sums_of_others(self.rows, keys, k)
                     keep = {
                         c
                         for c in self.rows[k]
@@ -345,12 +349,7 @@ class Attack:
             keys = [p for p in self.pdus if p in self.nr_rows]
             tc, tk = self.nr_total
             for p in keys:
-                other_sums = {(0, 0)}
-                for j in keys:
-                    if j != p:
-                        other_sums = {
-                            (a + c, b + k) for a, b in other_sums for c, k in self.nr_rows[j]
-                        }
+                other_sums = _sums_of_others(self.nr_rows, keys, p)
                 keep = {
                     (c, k)
                     for c, k in self.nr_rows[p]
