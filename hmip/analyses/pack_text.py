@@ -160,6 +160,6 @@ def methods_text(
                 "Audit counts are of cases, not of people by a characteristic, so shown unrounded.",
             )
         ]
-        if inp.audit_pdus
+        if getattr(inp, "audit_pdus", ())  # a PackInputs; a stand-in without audits has none
         else []
     )
