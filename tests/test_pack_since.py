@@ -183,3 +183,18 @@ def test_a_bad_audits_file_is_refused_naming_file_row_and_column(tmp_path, root,
     assert not (out / "scrutiny-pack-london.pdf").exists()
     assert main(["pack", "--out", str(out), "--audits-path", str(tmp_path / "missing")]) == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_audits_that_cannot_be_compared_leave_a_note_not_a_section(tmp_path, root):
+    """Newham's own audits (here the example series relabelled): its fieldwork date is not held, so the
+    audits cannot be set against the inspection; the page says so in one note."""
+    src = (root / "data" / "simulated_audits_lewisham_and_bromley.csv").read_text(encoding="utf-8")
+    path = tmp_path / "newham.csv"
+    path.write_text(src.replace(PDU, "Newham"), encoding="utf-8")
+    pack = sp.prepare(audits_path=str(path))
+    assert all(p.since is None for p in pack.pages)
+    newham = next(p for p in pack.pages if p.pdu == "Newham")
+    assert newham.notes == [
+        "Since the inspection: not shown (the fieldwork date of Newham's inspection is not held)."
+    ]
+    assert pack.parameters["audits_path"] == str(path)

@@ -219,10 +219,7 @@ def prepare(*, framework: Framework | None = None, **parameters: object) -> Scru
     inp = load_inputs(framework=fw, **parameters)
     ranks = region_ranks(inp)
     pages = [pdu_page(inp, pdu, ranks, framework=fw) for pdu in inp.pdus]
-    pages = [
-        dataclasses.replace(p, since=since_section(inp, p.pdu)) if p.pdu in inp.audit_pdus else p
-        for p in pages
-    ]
+    pages = [_with_since(inp, p, fw) if p.pdu in inp.audit_pdus else p for p in pages]
     simulated = d.is_simulated(*inp.data.loaded)
     years = Counter(p.inspected for p in pages if p.inspected != NOT_PUBLISHED)
     year = years.most_common(1)[0][0] if years else "year not published"
@@ -292,6 +289,20 @@ def prepare(*, framework: Framework | None = None, **parameters: object) -> Scru
         parameters=inp.parameters,
         region_facts=facts,
     )
+
+
+def _with_since(inp: PackInputs, page: PduPage, fw: Framework) -> PduPage:
+    """The page with "Since the inspection"; where the audits cannot be compared with the inspection
+    (its fieldwork date is not held, or an audit is dated before it), the page says why in one note
+    and the section is left out (the audit-progress report, run with its own parameters, can say
+    more)."""
+    try:
+        return dataclasses.replace(page, since=since_section(inp, page.pdu, framework=fw))
+    except ParameterError as exc:
+        why = str(exc).split(";")[0].replace("parameter inspection_date is blank and the", "the")
+        return dataclasses.replace(
+            page, notes=[*page.notes, f"Since the inspection: not shown ({why})."]
+        )
 
 
 def _since_sources(pages: list[PduPage]) -> list[dict]:
