@@ -79,7 +79,7 @@ def test_the_index_group_is_declared_in_the_catalogue_not_inferred_from_a_parame
     with pytest.raises(CatalogueError, match="needs fan_out"):
         load_catalogue(bad)
     bad.write_text(bad.read_text().replace('"each PDU"', '"sometimes"'))
-    with pytest.raises(CatalogueError, match="accepted: each PDU, analysts"):
+    with pytest.raises(CatalogueError, match="accepted: each PDU, region, analysts"):
         load_catalogue(bad)
 
 

@@ -20,11 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
-from hmip.data import loaders as d
-
-#: Where a report is listed on the index: one per PDU ("each PDU"), one per region, or the analysts'
-#: reports.
-INDEX_GROUPS = ("each PDU", "region", "analysts")
+#: Where a report is listed on the index: one per PDU ("each PDU"), one per region (the scrutiny
+#: pack), or the analysts' reports. The one list: a catalogue entry's ``group`` is one of these too
+#: (:mod:`hmip.build.catalogue`, which imports this module: keep its imports light).
+GROUP_EACH_PDU = "each PDU"
+GROUP_REGION = "region"
+GROUP_ANALYSTS = "analysts"
+INDEX_GROUPS = (GROUP_EACH_PDU, GROUP_REGION, GROUP_ANALYSTS)
 
 
 @runtime_checkable
@@ -60,7 +62,7 @@ class ReportBase:
     """``parameters``, ``simulated`` and ``sources`` of a result, from :meth:`report_inputs`: the
     one implementation every result class shares."""
 
-    index_group: ClassVar[str] = "analysts"
+    index_group: ClassVar[str] = GROUP_ANALYSTS
 
     def report_inputs(self) -> ReportInputs:  # pragma: no cover - every subclass says
         raise NotImplementedError
@@ -72,11 +74,15 @@ class ReportBase:
     @property
     def simulated(self) -> bool:
         """True when any figure is built on simulated data."""
+        from hmip.data import loaders as d
+
         return d.is_simulated(*self.report_inputs().loaded)
 
     @property
     def sources(self) -> list[dict]:
         """The files behind the figures (name, path, basis, checksum), without repeats."""
+        from hmip.data import loaders as d
+
         return d.sources(*self.report_inputs().loaded)
 
     def __init_subclass__(cls, **kwargs: object) -> None:

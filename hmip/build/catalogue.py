@@ -10,6 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hmip.analyses.contract import GROUP_ANALYSTS, GROUP_EACH_PDU, GROUP_REGION, INDEX_GROUPS
 from hmip.build import names
 from hmip.errors import CatalogueError, ParameterError
 from hmip.paths import resolve
@@ -17,11 +18,10 @@ from hmip.paths import resolve
 DEFAULT_CATALOGUE = "reports.toml"
 DEFAULT_KEEP = 5
 DEFAULT_TIMEOUT = 900
-#: where a report is listed on the index: under "Each PDU" (one line per PDU, the fan-out value naming
-#: the PDU), or in the table of reports for analysts
-GROUP_EACH_PDU = "each PDU"
-GROUP_ANALYSTS = "analysts"
-GROUPS = (GROUP_EACH_PDU, GROUP_ANALYSTS)
+#: where a report is listed on the index: the report contract's one list
+#: (:data:`hmip.analyses.contract.INDEX_GROUPS`): under "Each PDU" (one line per PDU, the fan-out
+#: value naming the PDU), per region (the scrutiny packs), or in the table of reports for analysts
+GROUPS = INDEX_GROUPS
 
 
 @dataclass
@@ -190,8 +190,9 @@ def check_report_name(name: str, what: str = "report name") -> str:
 
 
 def _group(entry: dict, where: str) -> str:
-    """The entry's index group: as declared (``group = "each PDU"`` or ``"analysts"``); by default "each
-    PDU" for an entry fanned out over the PDUs of a region or of a case file, else "analysts"."""
+    """The entry's index group: as declared (``group = "each PDU"``, ``"region"`` or ``"analysts"``,
+    :data:`GROUPS`); by default "each PDU" for an entry fanned out over the PDUs of a region or of a
+    case file, else "analysts"."""
     spec = entry.get("fan_out")
     default = (
         GROUP_EACH_PDU if spec and ("region" in spec or "from_cases" in spec) else GROUP_ANALYSTS
@@ -218,6 +219,8 @@ def pack_jobs(settings: Settings) -> list[Job]:
             notebook="",
             parameters={"region": region, "paper": paper},
             pack=True,
+            group=GROUP_REGION,
+            subject=region,
         )
         for region, paper in settings.packs
     ]
