@@ -24,6 +24,9 @@ from hmip.present.charts.frame import (
 FIGURE_DPI = 110
 #: Colours kept in an embedded chart: every chart colour it uses, then its most frequent others.
 FIGURE_COLOURS = 48
+#: zlib level of an embedded chart: measured on the sample-size report's three charts, level 9
+#: (optimize) wrote 52.7 KB in 68 ms, level 8 53.3 KB in 27 ms, level 6 57.3 KB in 12 ms
+PNG_COMPRESS_LEVEL = 8
 
 
 def figure_png(fig, *, dpi: int = FIGURE_DPI, colours: int = FIGURE_COLOURS) -> bytes:
@@ -69,7 +72,8 @@ def figure_png(fig, *, dpi: int = FIGURE_DPI, colours: int = FIGURE_COLOURS) -> 
     nearest = ((rgb[:, None, :] - kept[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
     indexed = Image.fromarray(nearest[inverse].reshape(codes.shape).astype(np.uint8), mode="P")
     indexed.putpalette([v for colour in keep for v in colour])
-    indexed.save(out, format="png", optimize=True)
+    # zlib level 8, not Pillow's optimize (level 9): 1% larger, 2.5x faster to write (issue 25)
+    indexed.save(out, format="png", compress_level=PNG_COMPRESS_LEVEL)
     return out.getvalue()
 
 
