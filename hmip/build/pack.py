@@ -191,6 +191,9 @@ ol.questions li {{ margin-bottom: 0.15rem; }}
 .pdu.dense .pdu-head {{ padding-bottom: 0.1rem; }}
 .pdu.dense .found p {{ margin: 0.1rem 0 0; }}
 .pdu.dense .page-legend {{ margin-top: 0.1rem; padding-top: 0.05rem; }}
+.pdu.tight h3 {{ margin: 0.12rem 0 0; }}
+.pdu.tight ol.questions li {{ margin: 0; }}
+.pdu.tight .page-legend {{ margin-top: 0.05rem; padding-top: 0; }}
 /* "Since the inspection" (a PDU with case audits): words on the left, one small chart on the right;
    on a page short of room, one line */
 .since {{ display: grid; grid-template-columns: 1fr 37%; column-gap: 0.8rem; border-top: 0.75pt solid #6F777B; }}
@@ -635,7 +638,8 @@ def render_html(
     for i, p in enumerate(pack.pages, start=1):
         page = pdu_html(p, i, pack.region, compact=compact.get(i, 0))
         if i in dense:
-            page = page.replace('class="page pdu"', 'class="page pdu dense"', 1)
+            tight = " tight" if compact.get(i, 0) >= 2 else ""  # the last setting: every gap closed
+            page = page.replace('class="page pdu"', f'class="page pdu dense{tight}"', 1)
         body.append(page)
     body.append(methods_html(pack))
     description = (
