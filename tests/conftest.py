@@ -2,6 +2,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,13 @@ def built(tmp_path_factory):
     status, summary = build(ROOT / "reports.toml", out=out, jobs=2)
     assert status == 0, summary
     return out, summary
+
+
+def write_catalogue(folder: Path, body: str, name: str = "cat.toml") -> Path:
+    """The catalogue ``body`` (dedented) written to ``folder``/``name``."""
+    path = Path(folder) / name
+    path.write_text(textwrap.dedent(body))
+    return path
 
 
 def tiny_catalogue(

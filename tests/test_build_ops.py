@@ -7,7 +7,6 @@ import re
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -17,17 +16,11 @@ import pytest
 from hmip.build.build import build
 from hmip.build.catalogue import load_catalogue
 
-from .conftest import build_command, build_process, tiny_catalogue
+from .conftest import build_command, build_process, tiny_catalogue, write_catalogue
 
 PROBE = "tests/fixtures/probe.ipynb"
 TINY = "tests/fixtures/tiny.ipynb"
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def write(tmp_path, body: str, name="cat.toml") -> Path:
-    p = tmp_path / name
-    p.write_text(textwrap.dedent(body))
-    return p
 
 
 def probe_catalogue(tmp_path, reports: list[tuple[str, dict]], name="probe.toml") -> Path:
@@ -38,7 +31,7 @@ def probe_catalogue(tmp_path, reports: list[tuple[str, dict]], name="probe.toml"
             f'[[report]]\nname = "{report}"\ntitle = "Probe {report}"\n'
             f'notebook = "{PROBE}"\nparameters = {{ {inline} }}\n'
         )
-    return write(tmp_path, body, name)
+    return write_catalogue(tmp_path, body, name)
 
 
 def probe_state(notebook: Path) -> dict:
@@ -176,7 +169,7 @@ def test_a_killed_build_leaves_no_process_and_the_next_build_removes_its_staging
     proc.communicate(timeout=30)
     assert gone_within(family, 5) == []  # workers, report processes and kernels die with it
     assert staging[0].exists()  # nobody was left to tidy up...
-    cat = write(
+    cat = write_catalogue(
         tmp_path,
         f"""
         [[report]]
@@ -194,7 +187,7 @@ def test_a_killed_build_leaves_no_process_and_the_next_build_removes_its_staging
 
 @pytest.mark.e2e
 def test_the_console_shows_one_aligned_line_per_report_and_a_summary(tmp_path):
-    cat = write(
+    cat = write_catalogue(
         tmp_path,
         f"""
         [[report]]
@@ -358,7 +351,7 @@ def test_run_renders_the_catalogues_html_with_the_projects_ipc_kernel(tmp_path, 
 @pytest.mark.e2e
 def test_jobs_run_elsewhere_are_gathered_and_published_atomically(tmp_path):
     """What docs/scheduling.md describes: one task per job (its `hmip run` command), then one publish."""
-    cat = write(
+    cat = write_catalogue(
         tmp_path,
         f"""
         [[report]]

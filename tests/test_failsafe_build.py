@@ -36,7 +36,7 @@ from hmip.build.publish import (
 from hmip.build.results import JobResult, RunSummary
 from hmip.errors import EXIT_DISK, CatalogueError, DiskFault
 
-from .conftest import build_process, tiny_catalogue
+from .conftest import build_process, tiny_catalogue, write_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = "tests/fixtures/tiny.ipynb"
@@ -102,12 +102,6 @@ def consistent(out: Path) -> str | None:
     return run.name
 
 
-def catalogue(folder: Path, body: str, name="cat.toml") -> Path:
-    path = folder / name
-    path.write_text(textwrap.dedent(body))
-    return path
-
-
 def busy_catalogue(folder: Path, reports: dict[str, dict], timeout: int = 120) -> Path:
     body = f"[settings]\ntimeout = {timeout}\n"
     for report, params in reports.items():
@@ -116,7 +110,7 @@ def busy_catalogue(folder: Path, reports: dict[str, dict], timeout: int = 120) -
             f'[[report]]\nname = "{report}"\ntitle = "Busy {report}"\nnotebook = "{BUSY}"\n'
             f"parameters = {{ {inline} }}\n"
         )
-    return catalogue(folder, body)
+    return write_catalogue(folder, body)
 
 
 # --- 1. keep below 1; 13. a negative time limit ------------------------------------------------------------
@@ -208,7 +202,7 @@ def test_run_refuses_to_write_over_another_source_notebook(tmp_path):
     ["../../../escaped", "/tmp/escaped", "a/b", "Upper", "dots.html", "index", "", "x" * 101],
 )
 def test_a_report_name_that_is_not_a_slug_is_refused_when_the_catalogue_loads(tmp_path, name):
-    cat = catalogue(
+    cat = write_catalogue(
         tmp_path,
         f"""
         [[report]]
@@ -226,7 +220,7 @@ def test_a_report_name_that_is_not_a_slug_is_refused_when_the_catalogue_loads(tm
 
 
 def test_a_fanned_out_name_must_be_a_slug_too(tmp_path):
-    cat = catalogue(
+    cat = write_catalogue(
         tmp_path,
         f"""
         [[report]]
@@ -253,7 +247,7 @@ def test_a_notebook_without_a_kernelspec_is_one_line_in_a_build_and_in_list(tmp_
     del nb["metadata"]["kernelspec"]
     path = tmp_path / "no_kernelspec.ipynb"
     path.write_text(json.dumps(nb))
-    cat = catalogue(tmp_path, f'[[report]]\nname = "nk"\ntitle = "NK"\nnotebook = "{path}"\n')
+    cat = write_catalogue(tmp_path, f'[[report]]\nname = "nk"\ntitle = "NK"\nnotebook = "{path}"\n')
     for extra in (["--list"], ["--list", "--format", "json"], []):
         r = hmip("reports", "build", "--catalogue", cat, "--out", tmp_path / "reports", *extra)
         assert r.returncode == 2, r.stderr

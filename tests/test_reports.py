@@ -3,7 +3,6 @@
 import html
 import re
 import subprocess
-import textwrap
 import tomllib
 from pathlib import Path
 
@@ -13,15 +12,9 @@ from hmip.build.build import build
 from hmip.build.catalogue import load_catalogue, validate_jobs
 from hmip.errors import CatalogueError
 
-from .conftest import build_command, snapshot, tiny_catalogue
+from .conftest import build_command, snapshot, tiny_catalogue, write_catalogue
 
 TINY = "tests/fixtures/tiny.ipynb"
-
-
-def catalogue(tmp_path, body: str, name="cat.toml") -> Path:
-    p = tmp_path / name
-    p.write_text(textwrap.dedent(body))
-    return p
 
 
 def test_default_catalogue_fans_out_over_the_london_pdus(root):
@@ -35,7 +28,7 @@ def test_default_catalogue_fans_out_over_the_london_pdus(root):
 def test_the_index_group_is_declared_in_the_catalogue_not_inferred_from_a_parameter_name(tmp_path):
     """A report fanned out over a region's PDUs is listed under "Each PDU" whatever its parameter is
     called; any entry may say where it goes; "each PDU" needs a fan-out to name the PDU."""
-    cat = catalogue(
+    cat = write_catalogue(
         tmp_path,
         f"""
         [[report]]
@@ -65,7 +58,7 @@ def test_the_index_group_is_declared_in_the_catalogue_not_inferred_from_a_parame
     assert groups["by-unit-lambeth"] == ("each PDU", "Lambeth")
     assert groups["listed-a"] == ("analysts", "a") and groups["single"] == ("analysts", "")
     assert groups["per-pdu-lambeth"] == ("each PDU", "Lambeth")
-    bad = catalogue(
+    bad = write_catalogue(
         tmp_path,
         f"""
         [[report]]
@@ -108,7 +101,7 @@ def test_the_index_lists_a_report_by_its_group(monkeypatch):
 
 
 def test_unknown_parameters_and_wrong_types_are_refused_before_anything_runs(tmp_path):
-    cat = catalogue(
+    cat = write_catalogue(
         tmp_path,
         f"""
         [[report]]
@@ -253,7 +246,7 @@ def test_data_strings_are_escaped_in_the_html(tmp_path, root):
     )
     cases = tmp_path / "analyst_cases.csv"
     cases.write_text(src.replace('"<script>alert(1)</script>"', evil))
-    cat = catalogue(
+    cat = write_catalogue(
         tmp_path,
         f"""
         [[report]]
@@ -366,7 +359,7 @@ def test_reports_open_offline_in_headless_chromium(built, tmp_path):
 
 @pytest.mark.e2e
 def test_a_report_over_its_time_limit_fails_and_publishes_nothing(tmp_path):
-    cat = catalogue(
+    cat = write_catalogue(
         tmp_path,
         f"""
         [settings]
