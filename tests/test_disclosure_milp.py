@@ -31,9 +31,12 @@ from hmip.rules.framework import default_framework
 from hmip.stats.disclosure import MARKER, get_rule
 from hmip.stats.release import (
     RELEASE_LEVELS,
+    RULE_VERSION,
     FineWorld,
     Release,
     ReleaseAudit,
+    decide_release,
+    file_sha256,
     grouping_id,
     release_for_file,
     release_path,
@@ -161,6 +164,7 @@ PLANTED = {
 def planted(tmp_path_factory):
     path = tmp_path_factory.mktemp("planted") / "planted_cases.csv"
     small_file(path, PLANTED)
+    release_for_file(str(path), "nhs", default_framework())  # decided once, stored next to it
     return path
 
 
@@ -176,23 +180,32 @@ def test_planted_file_release_holds(planted):
     }
 
 
-def test_release_is_stored_and_reproducible(tmp_path):
-    """The decision is stored next to the file and made again identically (a small world)."""
+def test_release_is_stored_with_its_fingerprint(planted):
+    stored = release_path(planted)
+    assert stored.exists()
+    text = stored.read_text()
+    rel = Release.from_json(text)
+    assert rel.to_json() == text
+    assert (rel.sha256, rel.rule, rel.version) == (
+        file_sha256(planted),
+        get_rule("nhs").name,
+        RULE_VERSION,
+    )
+    assert release_for_file(str(planted), "nhs", default_framework(), decide=False) == rel
+    assert RELEASE_LEVELS == (0.90, 0.95, 0.99)
+
+
+def test_release_is_reproducible(tmp_path):
+    """The same file gives the same decision (a small world, three key questions)."""
     path = tmp_path / "small.csv"
     small_file(path, {"Lambeth": [("African", 9), (WB, 10), ("Indian", 2)], "Newham": [(WB, 12)]})
     fw = default_framework()
-    first = release_for_file(str(path), "nhs", fw)
-    stored = release_path(path)
-    assert stored.exists()
-    text = stored.read_text()
-    assert Release.from_json(text).to_json() == first.to_json() == text
-    stored.unlink()
-    from hmip.stats import release as rel
-
-    rel._CACHE.clear()
-    again = release_for_file(str(path), "nhs", fw)
-    assert again.to_json() == text == stored.read_text()
-    assert RELEASE_LEVELS == (0.90, 0.95, 0.99)
+    cases = load_cases(path, framework=fw)
+    kqs = [(k.standard_id, k.id) for k in fw.key_questions][:3]
+    first = decide_release(cases, kqs, "nhs", "x", fw)
+    assert (
+        first.suppressed and first.to_json() == decide_release(cases, kqs, "nhs", "x", fw).to_json()
+    )
 
 
 def test_public_ranges_need_no_solve():

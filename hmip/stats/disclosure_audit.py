@@ -24,6 +24,7 @@ from hmip.stats.disclosure import (
     count_codes,
     get_rule,
     mantel_haenszel_batch,
+    round_ratio,
     row_codes,
 )
 from hmip.stats.disclosure_shown import (  # noqa: F401
@@ -667,3 +668,71 @@ def disclosure_audit(
     else:
         audit.off = set(decided)
     return audit
+
+
+class AllLevelsAudit(DisclosureAudit):
+    """The twin audit with the pooled estimates at several confidence levels at once (issue 22): a
+    twin must show every level's intervals as the true world does. An estimate is then shown at
+    every level or at none, and the audit is run once instead of once per level. ``level`` is the
+    first of ``levels``."""
+
+    def __init__(
+        self,
+        w: _World,
+        grouping: Grouping,
+        rule: DisclosureRule,
+        levels: tuple[float, ...],
+        totals: bool,
+    ):
+        self.levels = tuple(levels)
+        super().__init__(w, grouping, rule, self.levels[0], totals)
+
+    def _mh_codes(self, tables: np.ndarray) -> np.ndarray:
+        """The ratios and every level's intervals at 2 d.p., side by side (..., 6 * levels)."""
+        return np.concatenate(
+            [np.round(mantel_haenszel_batch(tables, lv), 2) for lv in self.levels], -1
+        )
+
+    def _base_codes(self) -> None:
+        super()._base_codes()
+        for q, g in list(self.mh_base):
+            self.mh_base[(q, g)] = self._mh_codes(self._tables(q, g, self._strata(q, g)))
+
+    def _screen(
+        self, q: int, dY: np.ndarray, dO: np.ndarray, ignore: frozenset = frozenset()
+    ) -> np.ndarray:
+        ok = np.ones(len(dY), bool)
+        for touched, g in self._mh_touched(q, dY, dO, ignore):
+            if not touched.any():
+                continue
+            c = self._mh_codes(self._tables(q, g, self._strata(q, g), dY[touched], dO[touched]))
+            b = self.mh_base[(q, g)]
+            same = ((c == b[None]) | (~np.isfinite(c) & ~np.isfinite(b)[None])).all(1)
+            ok[touched] &= same
+        return ok
+
+    def _pooled(self, items: list[tuple[int, np.ndarray, np.ndarray]]) -> list[dict]:
+        """As :meth:`ShownWorld._pooled`, each row with every other level's intervals added as
+        ``"<column>@<level>"``."""
+        first = self.level
+        out = super()._pooled(items)
+        for lv in self.levels[1:]:
+            self.level = lv
+            try:
+                more = super()._pooled(items)
+            finally:
+                self.level = first
+            for part, extra in zip(out, more, strict=True):
+                for k, row in part.items():
+                    row.update({f"{c}@{lv}": extra.get(k, {}).get(c, np.nan) for c in MH_RATIOS})
+        return out
+
+    def mh_display(self, raw: dict | None) -> tuple:
+        shown = super().mh_display(raw)
+        if raw is None:
+            return shown
+        return shown + tuple(
+            _key(round_ratio(raw.get(f"{c}@{lv}", np.nan), self.rule))
+            for lv in self.levels[1:]
+            for c in MH_RATIOS
+        )

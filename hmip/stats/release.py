@@ -62,7 +62,7 @@ from hmip.stats.disclosure import MARKER, RULES, DisclosureRule, get_rule, row_c
 
 #: Changes whenever what the decision covers or how it is made changes (a stored decision with
 #: another version is recomputed).
-RULE_VERSION = "release-1"
+RULE_VERSION = "release-2"
 ALL_PDUS = "All PDUs"
 MINORITY = "Ethnic minority"
 WHITE_BRITISH = "White British"
@@ -191,6 +191,7 @@ class IntegerProgram:
         self.binaries: list[int] = []
         self._binary_set: set[int] = set()
         self._A = None
+        self.witnessed: tuple | None = None  # (lowest, highest) reached, of the last ranges()
         self.plain: list[int] = []  # rows without a binary variable
         self.disjunctions: list[tuple] = []  # ("zero", expr, k) or ("between", exprs, lo, hi)
         self.solves = 0  # how many MILPs were solved (for profiling and the tests)
@@ -342,7 +343,7 @@ class IntegerProgram:
         """Bring every target's lowest (``side`` 1) or highest (-1) value seen to its goal, or prove
         that it cannot be: batch solves; (not ``exact``) linear relaxations, whose bound proves a
         goal out of reach at a small part of an integer solve's cost; batch solves again over the
-        rest; then one integer solve each."""
+        rest; then one integer solve each. Returns {target: a bound beyond its goal} where the goal was proven out of reach."""
 
         def open_(skip: dict) -> list[int]:
             return [
@@ -376,8 +377,7 @@ class IntegerProgram:
         for i in open_(proven):  # one solve each for the rest (exact where the solve finishes)
             if side * (seen_side[i] - goal[i]) > 0:
                 seen(self.solve(side * Tn[i]).x)
-        for i, bound in proven.items():  # the lowest (highest) value is at least (most) bound
-            seen_side[i] = bound
+        return proven
 
     def ranges(
         self,
@@ -422,8 +422,15 @@ class IntegerProgram:
             if self.satisfies(x):
                 seen(x)
 
-        self._settle(1, T, Tn, lo_seen, g_lo, seen, exact or want is None)
-        self._settle(-1, T, Tn, hi_seen, g_hi, seen, exact or want is None)
+        exact = exact or want is None
+        proven = [
+            self._settle(side, T, Tn, val, goal, seen, exact)
+            for side, val, goal in ((1, lo_seen, g_lo), (-1, hi_seen, g_hi))
+        ]
+        self.witnessed = (lo_seen.copy(), hi_seen.copy())  # reached by integer points found
+        for val, found in zip((lo_seen, hi_seen), proven, strict=True):
+            for i, bound in found.items():  # the lowest (highest) value is at least (most) bound
+                val[i] = bound
         # where a solve stopped at its node limit, the range seen is what was proved reachable:
         # narrower than the truth allows, so an audit errs towards hiding more
         return lo_seen, hi_seen
@@ -704,13 +711,24 @@ class ReleaseAudit:
         want = [(lo - w, hi + w) for lo, hi, w in req]  # a wide range needs no exact bounds
         prog = self.program(hidden)
         lo, hi = prog.ranges(T, self.w.truth(), want, self._pool)
-        # a larger hidden count needs a width: where neither side reached its goal, the bounds the
-        # relaxation proved may be wider than the truth, so these few are solved exactly
-        redo = [
-            i
-            for i, (a, b, (wl, wh, width)) in enumerate(zip(lo, hi, req, strict=True))
-            if width and a > wl - width and b < wh + width
-        ]
+        # a larger hidden count needs a width: where neither side reached its goal, the integer
+        # points found may show it; else the relaxation's bounds may prove it narrowed; the few
+        # left are solved exactly
+        wlo, whi = prog.witnessed
+        redo = []
+        for i, (a, b, (wl, wh, width)) in enumerate(zip(lo, hi, req, strict=True)):
+            if width and a > wl - width and b < wh + width:
+                if whi[i] - wlo[i] >= width:
+                    lo[i], hi[i] = wlo[i], whi[i]
+                    continue
+                r_lo = prog.solve(T[i].toarray()[0], relaxed=True)
+                r_hi = prog.solve(-T[i].toarray()[0], relaxed=True)
+                if r_lo.status == 0 and r_hi.status == 0:
+                    b_lo, b_hi = np.ceil(r_lo.fun - 1e-6), np.floor(-r_hi.fun + 1e-6)
+                    if b_hi - b_lo < width:
+                        lo[i], hi[i] = b_lo, b_hi
+                        continue
+                redo.append(i)
         if redo:
             lo[redo], hi[redo] = prog.ranges(
                 T[redo],
@@ -833,9 +851,11 @@ def pooled_decision(
     framework: object = None,
 ) -> set:
     """(grouping, standard, key question, group) of the pooled estimates hidden: the twin audit
-    (:mod:`hmip.stats.disclosure_audit`) over every key question, at every level of
-    ``RELEASE_LEVELS``."""
-    from hmip.stats.disclosure_audit import disclosure_audit
+    (:class:`hmip.stats.disclosure_audit.AllLevelsAudit`) over every key question, its twins
+    showing the intervals at every level of ``RELEASE_LEVELS`` as the true world does (one audit
+    per grouping)."""
+    from hmip.stats.disclosure_audit import AllLevelsAudit
+    from hmip.stats.disclosure_shown import _World
     from hmip.stats.disproportionality import assign_groups, group_counts, make_grouping
 
     stds = list(dict.fromkeys(s for s, _ in kqs))
@@ -850,12 +870,12 @@ def pooled_decision(
             .rename("cases")
             .reset_index()
         )
-        for level in RELEASE_LEVELS:
-            audit = disclosure_audit(counts, sizes, grouping, level=level, rule=rule)
-            for item in audit.off:
-                if item[0] == "mh":
-                    std, kq = audit.w.kqs[item[1]]
-                    out.add((gid, std, kq, audit.w.groups[item[2]]))
+        audit = AllLevelsAudit(_World.of(counts, sizes), grouping, rule, RELEASE_LEVELS, True)
+        audit.run()
+        for item in audit.off:
+            if item[0] == "mh":
+                std, kq = audit.w.kqs[item[1]]
+                out.add((gid, std, kq, audit.w.groups[item[2]]))
     return out
 
 
