@@ -56,7 +56,8 @@ def test_only_the_pdu_with_audits_has_the_section(built):
     s = next(p.since for p in pack.pages if p.pdu == PDU)
     assert s.simulated and s.audits_simulated
     assert s.verdict.startswith(
-        "Improved on 4 of 15 key questions, more than chance alone would give"
+        "The PDU's own audits of the last 12 months (80 cases) show 4 of 15 key questions improved, "
+        "more than chance alone would give: 'keeping other people safe' in Assessment, Planning,"
     )
     assert (
         "'keeping other people safe'" in s.verdict
@@ -65,9 +66,7 @@ def test_only_the_pdu_with_audits_has_the_section(built):
     assert s.short == (
         "Improved on 4 of 15 key questions ('keeping other people safe'); no clear change on 11."
     )
-    assert s.now.startswith(
-        "If HMIP inspected 42 cases now, the overall rating would most likely be"
-    )
+    assert s.now.startswith("If inspected now (42 cases): most likely Requires improvement (RI)")
     assert s.published == "Inadequate"
     assert abs(sum(p for _, p in s.chances) - 1) < 1e-9
     assert pack.parameters["audits_path"] == "(bundled SIMULATED example audits)"
@@ -81,7 +80,7 @@ def test_the_page_shows_the_section_labelled_simulated_and_others_are_unchanged(
         text = _page_of(pack, pdf_pages, p.pdu)
         if p.pdu == PDU:
             assert "5. Since the inspection" in text
-            assert "SIMULATED example audits, not the PDU's results" in text
+            assert "SIMULATED audits, not the PDU's results" in text
             assert _norm(p.since.verdict) in text
             assert "If inspected now SIM" in text  # the chart's row, marked
             for label, chance in p.since.chances:

@@ -702,23 +702,26 @@ def since_section(
     rest = n - len(up) - len(down)
     keys_up = list(zip(up["standard"], up["key_question"], strict=True))
     keys_down = list(zip(down["standard"], down["key_question"], strict=True))
+    about = latest_words(result)
+    about = about[:1].upper() + about[1:]
     if up.empty and down.empty:
         verdict = (
-            f"No clear change on any of the {n} key questions: every difference from the inspection "
-            "is within what chance alone gives with samples this size."
+            f"{about} show no clear change on any of the {n} key questions: every difference from "
+            "the inspection is within what chance alone gives with samples this size."
         )
         short = f"no clear change on any of the {n} key questions"
     else:
         parts, shorts = [], []
         if len(up):
             parts.append(
-                f"Improved on {len(up)} of {n} key questions, more than chance alone would give: "
-                f"{_grouped_kqs(keys_up, fw)}."
+                f"{about} show {len(up)} of {n} key questions improved, more than chance alone "
+                f"would give: {_grouped_kqs(keys_up, fw)}."
             )
             shorts.append(f"improved on {len(up)} of {n} key questions ({_kq_themes(keys_up, fw)})")
         if len(down):
             parts.append(
-                f"Worse on {len(down)}, more than chance alone would give: "
+                ("They show " if len(up) else f"{about} show ")
+                + f"{len(down)} of {n} worse, more than chance alone would give: "
                 f"{_grouped_kqs(keys_down, fw)}."
             )
             shorts.append(f"worse on {len(down)} ({_kq_themes(keys_down, fw)})")
@@ -726,7 +729,7 @@ def since_section(
         shorts.append(f"no clear change on {rest}")
         verdict = " ".join(parts)
         short = "; ".join(shorts)
-    now_text, now_short, chances = "", "", []
+    now_text, now_short, now_full, chances = "", "", "", []
     published = next((p for p in [_published_overall(inp, pdu)] if p), NOT_PUBLISHED)
     fresh = result.inputs.fresh_n
     if result.now is not None and result.standards_now is not None:
@@ -736,7 +739,6 @@ def since_section(
         ]
         best, p_best = max(chances, key=lambda x: x[1])
         rw = rating_words  # every rating word with its letter, as everywhere in the pack
-        others = [f"{percent(p)} for {rw(lab)}" for lab, p in chances if lab != best and p >= 0.005]
         likely = list(dict.fromkeys(result.standards_now["most_likely"]))
         stds = len(result.standards_now)
         now_short = (
@@ -755,6 +757,10 @@ def since_section(
                     f"; every case-sample standard {'still ' if still else ''}most likely "
                     f"{rw(likely[0])}"
                 )
+                now_full = (
+                    f", though every case-sample standard would most likely "
+                    f"{'still ' if still else ''}be {rw(likely[0])}"
+                )
         else:
             tail = "; case-sample standards most likely " + join_words(
                 [
@@ -764,21 +770,21 @@ def since_section(
             )
         points, _ = published_points(result)
         step = next_band(points)
+        reason = ""
         if (
             step is not None
             and step[1] == 1
             and step[0].label == best
             and likely == [Rating.INADEQUATE.label]
         ):  # why the overall rating rises while no standard is likely to
-            tail += (
-                f", but the PDU was one point short of {rw(best)}: any one standard up a band is "
-                "enough"
+            reason = (
+                f": the PDU was one point short of {rw(best)}, so one standard up a band is enough"
             )
         now_text = (
-            f"If HMIP inspected {fresh} cases now, the overall rating would most likely be {rw(best)}, "
-            f"a {percent(p_best)} chance"
-            + (f", against {join_words(others)}" if others else "")
-            + f"{tail}."
+            f"If inspected now ({fresh} cases): most likely {rw(best)} overall, {percent(p_best)}"
+            + (now_full if len(likely) == 1 and likely[0] != best else tail)
+            + reason
+            + "."
         )
     simulated = summary.simulated or d.is_simulated(inp.data.counts)
     shares = result.shares

@@ -196,7 +196,7 @@ ol.questions li {{ margin-bottom: 0.15rem; }}
 .pdu.tight .page-legend {{ margin-top: 0.05rem; padding-top: 0; }}
 /* "Since the inspection" (a PDU with case audits): words on the left, one small chart on the right;
    on a page short of room, one line */
-.since {{ display: grid; grid-template-columns: 1fr 37%; column-gap: 0.8rem; border-top: 0.75pt solid #6F777B; }}
+.since {{ display: grid; grid-template-columns: 1fr 33%; column-gap: 0.8rem; border-top: 0.75pt solid #6F777B; }}
 .since p, .since-line {{ font-family: "Liberation Sans Narrow", "Arial Narrow", "Liberation Sans", Arial, sans-serif; }}
 .since p {{ margin: 0.1rem 0; }}
 .since-line {{ border-top: 0.75pt solid #6F777B; margin: 0.25rem 0 0; padding-top: 0.05rem; }}
@@ -499,7 +499,7 @@ def _since_chart(since: SinceSection) -> str:
 
 def _since_note(since: SinceSection) -> str:
     return (
-        "SIMULATED example audits, not the PDU's results"
+        "SIMULATED audits, not the PDU's results"
         if since.audits_simulated
         else "the PDU's own case audits, against the inspection's sample"
     )
@@ -521,10 +521,10 @@ def _since(p: PduPage, number: int, compact: int = 0) -> str:
         if compact == 1 and s.now_short:
             line += f'<p class="since-now">{esc(s.now_short)}{_sim(s.simulated)}</p>'
         return line
-    note = f"{s.about}; {_since_note(s)}"
+    note = _since_note(s)
     return (
         '<section class="since"><div>'
-        f'<h3>{number}. Since the inspection <span class="h-note">({esc(note)})</span></h3>'
+        f'<h3>{number}. Since the inspection <span class="h-note">({esc(note)}{_sim(s.simulated)})</span></h3>'
         f"<p>{esc(s.verdict)}{_sim(s.simulated)}</p>"
         + (f"<p>{esc(s.now)}{_sim(s.simulated)}</p>" if s.now else "")
         + "</div>"
