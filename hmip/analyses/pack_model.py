@@ -130,7 +130,7 @@ class SinceSection:
     """ "Since the inspection" on the page of a PDU with case audits: the verdict of the PDU's own
     audits against the inspection, in two short lines (or one line where the page is short of room),
     and one small chart: the overall rating at the inspection and the chance of each if HMIP inspected
-    a fresh sample now. Built by :func:`hmip.analyses.pack_sections.since_section`."""
+    a fresh sample now. Built by :func:`hmip.analyses.pack_since.since_section`."""
 
     about: str  # which audits: "the PDU's own audits of the last 12 months (80 cases)"
     verdict: str  # what changed, key question by key question, in words

@@ -41,8 +41,8 @@ from hmip.analyses.pack_sections import (
     cases_needed_per_group,
     pdu_page,
     region_ranks,
-    since_section,
 )
+from hmip.analyses.pack_since import since_section
 from hmip.analyses.pack_tables import NA, TABLE_SPECS, build_tables, data_dictionary
 from hmip.analyses.pack_text import how_to_read, methods_text
 from hmip.analyses.params import check_choice, check_level, check_path, check_positive_int
