@@ -297,6 +297,12 @@ def power_statements(
                 continue
             ng = typical(g["n_display"])
             head = f"{pdu}, {group} vs {grouping.reference}"
+            if not (np.isfinite(ng) and np.isfinite(nr)):  # hidden: say nothing of their size
+                out.append(
+                    f"{head}: group sizes not shown (disclosure control); look at the pooled "
+                    "analysis."
+                )
+                continue
             if not (ng > 0 and nr > 0):
                 out.append(
                     f"{head}: fewer than {(r.threshold or 0) + 1} cases in a group, too few to detect "
