@@ -521,10 +521,11 @@ def member_finding(pdu: str, region: str) -> tuple[str, str] | None:
     """(HMIP's words, where they apply) for the first member's question: a published finding about the
     quality of casework (one naming a standard), else the first published figure other than points;
     None where HMIP's findings hold nothing for this PDU."""
+    from hmip.analyses import cache
     from hmip.data.findings import findings_for
 
     try:
-        rows = findings_for(pdu, region=region)
+        rows = findings_for(pdu, cache.findings(), region=region)
     except Exception:  # noqa: BLE001 - no findings file: the question falls back to the case sample
         return None
     rows = rows[rows["kind"].isin(["figure", "paraphrase"]) & (rows["unit"].fillna("") != "points")]

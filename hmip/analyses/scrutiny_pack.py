@@ -223,9 +223,10 @@ def prepare(*, framework: Framework | None = None, **parameters: object) -> Scru
     simulated = d.is_simulated(*inp.data.loaded)
     years = Counter(p.inspected for p in pages if p.inspected != NOT_PUBLISHED)
     year = years.most_common(1)[0][0] if years else "year not published"
-    from hmip.data.findings import load_findings, load_reports
+    from hmip.analyses import cache
+    from hmip.data.findings import load_reports
 
-    loaded = [*inp.data.loaded, inp.recommendations, load_findings(), load_reports()] + (
+    loaded = [*inp.data.loaded, inp.recommendations, cache.findings(), load_reports()] + (
         [inp.progress] if inp.progress is not None else []
     )
     sources = d.sources(*loaded)

@@ -196,7 +196,7 @@ ol.questions li {{ margin-bottom: 0.15rem; }}
 .pdu.tight .page-legend {{ margin-top: 0.05rem; padding-top: 0; }}
 /* "Since the inspection" (a PDU with case audits): words on the left, one small chart on the right;
    on a page short of room, one line */
-.since {{ display: grid; grid-template-columns: 1fr 33%; column-gap: 0.8rem; border-top: 0.75pt solid #6F777B; }}
+.since {{ display: grid; grid-template-columns: minmax(0, 1fr) 33%; column-gap: 0.8rem; border-top: 0.75pt solid #6F777B; }}
 .since p, .since-line {{ font-family: "Liberation Sans Narrow", "Arial Narrow", "Liberation Sans", Arial, sans-serif; }}
 .since p {{ margin: 0.1rem 0; }}
 .since-line {{ border-top: 0.75pt solid #6F777B; margin: 0.25rem 0 0; padding-top: 0.05rem; }}
