@@ -468,16 +468,19 @@ class Release:
         return tuple(cell) in self.suppressed
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "version": self.version,
-                "sha256": self.sha256,
-                "rule": self.rule,
-                "suppressed": sorted(list(c) for c in self.suppressed),
-                "pooled_hidden": sorted(list(c) for c in self.pooled_hidden),
-            },
-            indent=1,
-        )
+        """One line per hidden cell (a readable, diffable file)."""
+
+        def cells(items: set) -> str:
+            rows = [json.dumps(list(c)) for c in sorted(list(c) for c in items)]
+            return "[\n  " + ",\n  ".join(rows) + "\n ]" if rows else "[]"
+
+        head = {"version": self.version, "sha256": self.sha256, "rule": self.rule}
+        parts = [f" {json.dumps(k)}: {json.dumps(v)}" for k, v in head.items()]
+        parts += [
+            f' "suppressed": {cells(self.suppressed)}',
+            f' "pooled_hidden": {cells(self.pooled_hidden)}',
+        ]
+        return "{\n" + ",\n".join(parts) + "\n}\n"
 
     @classmethod
     def from_json(cls, text: str) -> Release:
