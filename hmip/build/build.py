@@ -42,7 +42,7 @@ import os
 import shutil
 import sys
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -223,8 +223,12 @@ def _build_checked(
 
 
 def schedule(jobs: list[Job], out_dir: Path) -> list[Job]:
-    """Longest first, so no long report is left running alone at the end: by the previous published
-    run's times when there is one, otherwise single reports before the (many, similar) fanned-out ones."""
+    """Longest first, so no long report is left running alone at the end (LPT scheduling): by the
+    previous published run's times when there is one. Otherwise by what each kind of job costs: the
+    scrutiny packs first (each prepares every PDU's page and lays out and writes a PDF: the longest
+    job of a build), then single reports, then fanned-out ones, the fan-outs over few values before
+    those over many (a report made for each of many PDUs is the light, per-PDU kind; one made for
+    a few PDUs, such as the audit-progress report for the PDUs with audits, does more for each)."""
     previous: dict[str, float] = {}
     manifest = out_dir / names.LATEST / names.MANIFEST
     if manifest.is_file():
@@ -235,7 +239,10 @@ def schedule(jobs: list[Job], out_dir: Path) -> list[Job]:
     if previous:
         default = max(previous.values())  # a new report: assume it is long
         return sorted(jobs, key=lambda j: -previous.get(j.name, default))
-    return sorted(jobs, key=lambda j: j.fanned_out)
+    fan_size = Counter(j.notebook for j in jobs if j.fanned_out and not j.pack)
+    return sorted(
+        jobs, key=lambda j: (not j.pack, j.fanned_out, fan_size[j.notebook] if j.fanned_out else 0)
+    )
 
 
 def _build_locked(
