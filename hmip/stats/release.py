@@ -463,9 +463,18 @@ class Release:
     suppressed: set = field(default_factory=set)
     pooled_hidden: set = field(default_factory=set)
     version: str = RULE_VERSION
+    key_questions: list = field(default_factory=list)  # (standard, key question) decided over
 
     def hides(self, cell: tuple) -> bool:
         return tuple(cell) in self.suppressed
+
+    def current(self, sha256: str, rule: str, kqs: list[tuple[str, str]]) -> bool:
+        """Made for this file, rule and version, over (at least) these key questions: a decision
+        over fewer would leave the others' cells to the row rule alone."""
+        covered = {tuple(k) for k in self.key_questions}
+        return (self.sha256, self.rule, self.version) == (sha256, rule, RULE_VERSION) and all(
+            tuple(k) in covered for k in kqs
+        )
 
     def to_json(self) -> str:
         """One line per hidden cell (a readable, diffable file)."""
@@ -474,7 +483,12 @@ class Release:
             rows = [json.dumps(list(c)) for c in sorted(list(c) for c in items)]
             return "[\n  " + ",\n  ".join(rows) + "\n ]" if rows else "[]"
 
-        head = {"version": self.version, "sha256": self.sha256, "rule": self.rule}
+        head = {
+            "version": self.version,
+            "sha256": self.sha256,
+            "rule": self.rule,
+            "key_questions": [list(k) for k in self.key_questions],
+        }
         parts = [f" {json.dumps(k)}: {json.dumps(v)}" for k, v in head.items()]
         parts += [
             f' "suppressed": {cells(self.suppressed)}',
@@ -491,6 +505,7 @@ class Release:
             suppressed={tuple(c) for c in d["suppressed"]},
             pooled_hidden={tuple(c) for c in d["pooled_hidden"]},
             version=d["version"],
+            key_questions=[tuple(k) for k in d.get("key_questions", [])],
         )
 
 
@@ -890,7 +905,7 @@ def decide_release(
     framework: object = None,
 ) -> Release:
     r = get_rule(rule)
-    rel = Release(sha256=sha256, rule=r.name)
+    rel = Release(sha256=sha256, rule=r.name, key_questions=[tuple(k) for k in kqs])
     if not r.active:
         return rel
     audit = ReleaseAudit(FineWorld.of_cases(cases, kqs), r)
@@ -964,7 +979,7 @@ def load_release(
     if path.exists():
         try:
             rel = Release.from_json(path.read_text())
-            if (rel.sha256, rel.rule, rel.version) == (sha, r.name, RULE_VERSION):
+            if rel.current(sha, r.name, kqs):
                 return rel
         except (ValueError, KeyError):
             pass
@@ -1019,7 +1034,7 @@ def release_for_file(
                 rel = Release.from_json(stored.read_text())
             except (ValueError, KeyError):
                 rel = None
-        if rel is None or (rel.sha256, rel.rule, rel.version) != (sha, r.name, RULE_VERSION):
+        if rel is None or not rel.current(sha, r.name, kqs):
             if not decide:
                 return None
             rel = load_release(path, load_cases(path, framework=fw), kqs, r, framework=fw)
