@@ -129,6 +129,8 @@ def build(
             "modules": notebook_imports([j.notebook for j in selected]),
             "kernel": settings.kernel,
             "validate": [asdict(j) for j in selected],  # checked there: papermill is imported there
+            # the packs start on a worker forked before the warm imports, on the core they leave idle
+            "early_pack": bool(settings.packs) and n_jobs >= 2,
         }
         pool = None
         try:
@@ -332,9 +334,13 @@ def _run_all(
     pending = deque(schedule(jobs, staging.parent.parent))
     by_name = {j.name: j for j in jobs}
     while len(results) < len(jobs):
-        for w in pool.workers:
-            if w.job is None and pending:
-                job = pending.popleft()
+        for w in list(pool.workers):
+            if w.job is None and w.early and not w.stopping and not any(j.pack for j in pending):
+                pool.send(w, {"stop": True})  # its packs are done: it exits
+                w.stopping = True
+            job = next((j for j in pending if w.takes(j)), None) if w.job is None else None
+            if job is not None:
+                pending.remove(job)
                 w.job, w.started = job, time.perf_counter()
                 pool.send(
                     w,
@@ -359,7 +365,7 @@ def _run_all(
                     _ensure_notebook(w.job, staging, r.error)
                     results[w.job.name] = r
                     progress.finished(r, sum(x.job is not None for x in pool.workers))
-                if pending:
+                if pending and not w.early:
                     pool.request(1)  # a replacement, forked from the warm process
                 continue
             job = by_name[msg["name"]]

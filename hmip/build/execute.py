@@ -616,6 +616,8 @@ def zygote_main(ctl_fd: int) -> int:
     Messages (JSON, one per datagram): builder -> ``{"modules", "kernel", "validate"}`` then
     ``{"fork": n}``; warm process -> ``{"checked": true}`` or ``{"refused", "error"}``, then
     ``{"ready", "warm_seconds", "forked"}``, then ``{"worker": pid}`` with the socket's file descriptor.
+    With ``"early_pack": true`` in the builder's first message, one ``{"worker": pid, "early": true}``
+    comes before ``ready``: a worker forked before the warm imports, for the scrutiny packs only.
     """
     import socket
 
@@ -655,6 +657,13 @@ def zygote_main(ctl_fd: int) -> int:
         except HmipError as exc:
             send({"refused": str(exc), "error": type(exc).__name__})
             return 0
+    me = os.getpid()
+    if hello.get("early_pack"):
+        # the scrutiny packs need no kernel, papermill or warm charts: a worker forked now builds them
+        # on the core the imports below leave idle (about 4 s at the start of every build); it runs
+        # packs only, then stops (the builder gives it nothing else: its report processes would start
+        # cold)
+        _fork_worker(ctl, send, me, forked=False, prime_ahead=False, early=True)
     warm_imports(hello.get("modules", []))
     _warm_render()
     _warm_charts()
@@ -665,7 +674,6 @@ def zygote_main(ctl_fd: int) -> int:
     gc.collect()
     gc.freeze()  # the collector leaves the warm objects alone, so forked children share their pages
     send({"ready": os.getpid(), "warm_seconds": time.perf_counter() - start, "forked": forked})
-    me = os.getpid()
     while True:
         with contextlib.suppress(ChildProcessError):
             while os.waitpid(-1, os.WNOHANG)[0]:
@@ -679,25 +687,36 @@ def zygote_main(ctl_fd: int) -> int:
         if not data:  # the builder closed the control socket: done
             return 0
         for _ in range(int(json.loads(data).get("fork", 0))):
-            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            _fork_worker(ctl, send, me, forked=forked, prime_ahead=hello.get("prime_ahead", True))
+
+
+def _fork_worker(
+    ctl, send, me: int, *, forked: bool, prime_ahead: bool, early: bool = False
+) -> int:
+    """Fork one worker from the warm process and hand the builder its socket (``early``: a worker
+    forked before the warm imports, for the scrutiny packs only)."""
+    import socket
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - a worker
+        code = 1
+        try:
+            ctl.close()
+            theirs.close()
+            code = _worker_loop(ours.detach(), me, forked, prime_ahead)
+        except BaseException:  # noqa: BLE001
+            traceback.print_exc()
+        finally:
             sys.stdout.flush()
             sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - a worker
-                code = 1
-                try:
-                    ctl.close()
-                    theirs.close()
-                    code = _worker_loop(ours.detach(), me, forked, hello.get("prime_ahead", True))
-                except BaseException:  # noqa: BLE001
-                    traceback.print_exc()
-                finally:
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                    os._exit(code)
-            ours.close()
-            send({"worker": pid}, [theirs.fileno()])
-            theirs.close()
+            os._exit(code)
+    ours.close()
+    send({"worker": pid, **({"early": True} if early else {})}, [theirs.fileno()])
+    theirs.close()
+    return pid
 
 
 if __name__ == "__main__":

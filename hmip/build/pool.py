@@ -133,9 +133,17 @@ def stop_signals():
 
 # --- The worker pool ----------------------------------------------------------------------------------------
 class _Worker:
-    def __init__(self, pid: int, sock):
+    def __init__(self, pid: int, sock, early: bool = False):
         self.pid, self.sock, self.out, self.job, self.started = pid, sock, b"", None, 0.0
         self.returncode: int | None = None
+        #: forked before the warm imports (``early_pack``): given scrutiny packs only, then stopped
+        self.early = early
+        self.stopping = False
+
+    def takes(self, job: Job) -> bool:
+        """Can this worker run ``job``? An early worker runs packs only (its report processes would
+        start without the warm imports)."""
+        return not self.stopping and (job.pack or not self.early)
 
 
 class WorkerPool:
@@ -214,7 +222,9 @@ class WorkerPool:
             )
             self.request(self.n)
         elif "worker" in msg:
-            w = _Worker(msg["worker"], socket.socket(fileno=fds[0]))
+            w = _Worker(msg["worker"], socket.socket(fileno=fds[0]), bool(msg.get("early")))
+            if w.early:
+                self.sink.write(f"worker {w.pid}: forked before the warm imports, for the packs\n")
             self.workers.append(w)
             self.sel.register(w.sock, selectors.EVENT_READ, (w, "worker"))
 
