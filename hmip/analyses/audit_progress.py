@@ -122,29 +122,38 @@ class AuditProgress(ReportBase):
 def prepare(*, framework: Framework | None = None, **parameters: object) -> AuditProgress:
     """Validate the notebook's parameters, load the data and compute everything the report shows.
     Takes the notebook's parameters, the same as :func:`load_inputs`."""
+    return _prepare(framework, parameters, trends=True)
+
+
+def _prepare(framework: Framework | None, parameters: dict, *, trends: bool) -> AuditProgress:
+    """:func:`prepare`; ``trends`` False leaves out what only the report shows (the trend table and
+    its curves, the recommendations and the worked example: empty), for the pack's section."""
     fw = framework_or_default(framework)
     inp = load_inputs(framework=fw, **parameters)
     shares = pr.audit_shares(inp.counts, level=inp.level)
     shares["label"] = [
         kq_label(s, k, fw) for s, k in zip(shares["standard"], shares["key_question"], strict=True)
     ]
-    trend = trend_table(inp.counts, inp.inspection_date, level=inp.level, adjust=inp.adjust)
-    trend["label"] = [
-        kq_label(s, k, fw) for s, k in zip(trend["standard"], trend["key_question"], strict=True)
-    ]
-    trend["words"] = [trend_words(r, inp.level) for r in trend.to_dict("records")]
+    trend = pd.DataFrame()
+    if trends:
+        trend = trend_table(inp.counts, inp.inspection_date, level=inp.level, adjust=inp.adjust)
+        trend["label"] = [
+            kq_label(s, k, fw)
+            for s, k in zip(trend["standard"], trend["key_question"], strict=True)
+        ]
+        trend["words"] = [trend_words(r, inp.level) for r in trend.to_dict("records")]
     now = inspection_now(inp)
     change = change_table(inp)
     return AuditProgress(
         inputs=inp,
         shares=shares,
         trend=trend,
-        curves=curves(inp.counts, trend, inp.inspection_date, level=inp.level),
+        curves=curves(inp.counts, trend, inp.inspection_date, level=inp.level) if trends else {},
         now=now,
         standards_now=None if now is None else standards_now(now, fw),
         change=change,
-        recommendations=recommendations_table(inp, change),
-        example=worked_example(inp, level=inp.level),
+        recommendations=recommendations_table(inp, change) if trends else pd.DataFrame(),
+        example=worked_example(inp, level=inp.level) if trends else None,
     )
 
 
@@ -159,7 +168,11 @@ def pack_summary(
     from hmip.analyses.words import sentence
 
     try:
-        result = prepare(pdu=pdu, audits_path=str(audits or ""), progress_path="none", **parameters)
+        # the pack shows the change, the shares and 'if inspected now', not the trends (issue 25)
+        parameters = dict(
+            pdu=pdu, audits_path=str(audits or ""), progress_path="none", **parameters
+        )
+        result = _prepare(parameters.pop("framework", None), parameters, trends=False)
     except ParameterError as exc:
         if "audits hold no cases" in str(exc) or "no cases of this PDU" in str(exc):
             return None
