@@ -5,6 +5,7 @@
     hmip reports build [--catalogue reports.toml] [--jobs N] [--only NAME] [--list [--format json]] ...
     hmip reports publish FOLDER [--catalogue reports.toml] [--out DIR]
     hmip run NOTEBOOK [-p NAME VALUE ...] [-o OUT.html]
+    hmip release [CASES.csv] [--rule nhs|none]
     hmip pack [--region London] [--paper A4|A3] [--out DIR] [--cases-path P] [--counts-path P]
               [--progress-path P] [--audits-path P|none]
 
@@ -164,6 +165,30 @@ def _out_folder(path: Path) -> Path:
     return path
 
 
+def _release(args) -> int:
+    """Decide (or read) a case file's one release decision and store it beside the file."""
+    import time
+
+    from hmip.analyses.params import check_path
+    from hmip.data.cases import SIMULATED_CASES_FILE
+    from hmip.paths import data_dir
+    from hmip.stats.disclosure import get_rule
+    from hmip.stats.release import release_for_file, release_path
+
+    cases = check_path("cases_path", args.cases_path) or data_dir() / SIMULATED_CASES_FILE
+    started = time.perf_counter()
+    rel = release_for_file(cases, get_rule(args.rule))
+    if rel is None:
+        print(f"rule {args.rule!r} hides nothing: no release decision is needed")
+        return EXIT_OK
+    path = release_path(cases)
+    print(
+        f"{path}: {len(rel.suppressed)} counts and {len(rel.pooled_hidden)} pooled estimates hidden "
+        f"in every output of this file ({time.perf_counter() - started:.0f} s)"
+    )
+    return EXIT_OK
+
+
 def _pack(args) -> int:
     import time
 
@@ -318,6 +343,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead, N unconstrained simulated PDUs",
     )
     s.set_defaults(func=_simulate)
+    rel = sub.add_parser(
+        "release",
+        help="decide once, for every report, the pack and the workbook, which counts by ethnicity "
+        "a case file may show; stored beside it as <file>.release.json (takes minutes)",
+    )
+    rel.add_argument(
+        "cases_path",
+        nargs="?",
+        default="",
+        help="case-level file (default: the bundled SIMULATED sample)",
+    )
+    rel.add_argument("--rule", default="nhs", help="disclosure rule (default: nhs)")
+    rel.set_defaults(func=_release)
     pk = sub.add_parser(
         "pack",
         help="build the scrutiny pack (PDF, HTML) and its data (workbook, CSVs) for one region",

@@ -150,6 +150,27 @@ def load_inputs(
     )
 
 
+def release_words(release, cases_path: str, active: bool) -> str:
+    """How the counts are protected across reports, in a sentence for the methods."""
+    if not active:
+        return ""
+    if release is not None:
+        return (
+            "Across reports: this case file's one release decision (stored beside it as "
+            f"<file>.release.json, made for its SHA-256 {release.sha256[:12]}...) hides the same counts "
+            "in every run of this report, whatever the grouping, key questions or confidence level, and "
+            "in the scrutiny pack and its workbook; an integer program checked that nothing published "
+            "narrows a hidden count below its full range (docs/methods.md)."
+        )
+    file = cases_path or "the case file"
+    return (
+        "Across reports: NO release decision is stored for this case file, so its counts are "
+        "protected within this report only; another run or output from the same file can undo it. "
+        f"Before sharing, run the command 'hmip release {file}' (it takes minutes) to decide once "
+        "for every output."
+    )
+
+
 @dataclass
 class EthnicityDisproportionality(ReportBase):
     """Everything the disproportionality report shows; every count of people is protected."""
@@ -163,6 +184,8 @@ class EthnicityDisproportionality(ReportBase):
     forest: list[tuple[str, pd.DataFrame]]  # (title, rows) for each forest plot
     power: list[str]
     conclusion: list[str]
+    #: what protects the counts across reports: the data set's one release decision, or a warning
+    release_note: str = ""
 
     index_group: ClassVar[str] = "analysts"
 
@@ -184,12 +207,12 @@ def prepare(
     fw = framework_or_default(framework)
     inp = load_inputs(framework=fw, **parameters)
     release = None
+    given = str(parameters.get("cases_path", "") or "")
     if inp.rule.active and inp.grouping.name in ("binary", "ons5"):
-        release = release_for_file(
-            str(parameters.get("cases_path", "") or ""), inp.rule, fw, decide=False
-        )
+        release = release_for_file(given, inp.rule, fw, decide=False)
     return EthnicityDisproportionality(
         inputs=inp,
+        release_note=release_words(release, given, inp.rule.active),
         **disclose(
             group_counts(
                 inp.cases,

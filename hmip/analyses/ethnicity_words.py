@@ -305,4 +305,5 @@ def methods(result: EthnicityResult) -> list[str]:
         "interval), the Mantel-Haenszel test, Benjamini-Hochberg over the pooled tests, and the Breslow-Day test "
         "of whether the gap differs between PDUs; ratios shown to 2 decimal places and p-values as bands.",
         f"Disclosure control: {inp.rule.describe()}",
+        *([result.release_note] if getattr(result, "release_note", "") else []),
     ]
