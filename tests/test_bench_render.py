@@ -87,3 +87,17 @@ def test_nbconverts_parser_is_put_back():
 
     render._exporter().from_notebook_node(_notebook())
     assert nbconvert_html.BeautifulSoup is BeautifulSoup
+
+
+def test_no_element_a_browser_would_leave_open():
+    """A heading's anchor link came out as ``<a ... />``: a browser reads that as an open tag, and the
+    rest of the page printed as one underlined link (seen in the rendered ethnicity report)."""
+    import re
+
+    ours, _ = render._exporter().from_notebook_node(_notebook())
+    assert '<a class="anchor-link" href="#A-heading"></a>' in ours
+    void = "area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr"
+    assert not re.search(rf"<(?!(?:{void})\b)[a-zA-Z][\w-]*(\s[^<>]*)?/>", ours)
+    assert (
+        render.close_elements('<p>x<a href="#h" />y<br/></p>') == '<p>x<a href="#h"></a>y<br/></p>'
+    )

@@ -44,6 +44,18 @@ def document(title: str, body: str, *, paper: str = "A4") -> str:
 _EXPORTER = None
 #: an <img> without alt text (a base64 ``src`` holds no '>')
 _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)[^>]*>", re.IGNORECASE)
+#: a self-closed element that HTML does not allow to self-close (markdown headings' anchor links are
+#: written ``<a class="anchor-link" href="#..." />``): a browser reads it as an open tag, so the rest
+#: of the page becomes one link. nbconvert's re-parse closed it; without the re-parse, we do.
+_SELF_CLOSED = re.compile(
+    r"<(?!(?:area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr)\b)"
+    r"([a-zA-Z][\w-]*)(\s[^<>]*?)?\s*/>"
+)
+
+
+def close_elements(body: str) -> str:
+    """``<a href="#x" />`` -> ``<a href="#x"></a>`` (void elements such as ``<br/>`` unchanged)."""
+    return _SELF_CLOSED.sub(lambda m: f"<{m[1]}{m[2] or ''}></{m[1]}>", body)
 
 
 class _Verbatim(str):
@@ -78,7 +90,7 @@ def _exporter_class():
                 nbconvert_html.BeautifulSoup = real
             if "jp-Notebook" in body or _IMG_WITHOUT_ALT.search(body):
                 return super().from_notebook_node(nb, resources, **kw)
-            return str(body), out
+            return close_elements(str(body)), out
 
     return ReportExporter
 
