@@ -213,6 +213,10 @@ class DisclosureAudit(ShownWorld):
                 out.append((changed[:, :, g].any(1) | changed[:, :, self.ref].any(1), g))
         return out
 
+    def _mh_codes(self, tables: np.ndarray) -> np.ndarray:
+        """The Mantel-Haenszel ratios and intervals at the report's level, at 2 d.p."""
+        return np.round(mantel_haenszel_batch(tables, self.level), 2)
+
     def _screen(
         self, q: int, dY: np.ndarray, dO: np.ndarray, ignore: frozenset = frozenset()
     ) -> np.ndarray:
@@ -221,12 +225,7 @@ class DisclosureAudit(ShownWorld):
         for touched, g in self._mh_touched(q, dY, dO, ignore):
             if not touched.any():
                 continue
-            c = np.round(
-                mantel_haenszel_batch(
-                    self._tables(q, g, self._strata(q, g), dY[touched], dO[touched]), self.level
-                ),
-                2,
-            )
+            c = self._mh_codes(self._tables(q, g, self._strata(q, g), dY[touched], dO[touched]))
             b = self.mh_base[(q, g)]
             same = ((c == b[None]) | (~np.isfinite(c) & ~np.isfinite(b)[None])).all(1)
             ok[touched] &= same
@@ -697,19 +696,6 @@ class AllLevelsAudit(DisclosureAudit):
         super()._base_codes()
         for q, g in list(self.mh_base):
             self.mh_base[(q, g)] = self._mh_codes(self._tables(q, g, self._strata(q, g)))
-
-    def _screen(
-        self, q: int, dY: np.ndarray, dO: np.ndarray, ignore: frozenset = frozenset()
-    ) -> np.ndarray:
-        ok = np.ones(len(dY), bool)
-        for touched, g in self._mh_touched(q, dY, dO, ignore):
-            if not touched.any():
-                continue
-            c = self._mh_codes(self._tables(q, g, self._strata(q, g), dY[touched], dO[touched]))
-            b = self.mh_base[(q, g)]
-            same = ((c == b[None]) | (~np.isfinite(c) & ~np.isfinite(b)[None])).all(1)
-            ok[touched] &= same
-        return ok
 
     def _pooled(self, items: list[tuple[int, np.ndarray, np.ndarray]]) -> list[dict]:
         """As :meth:`ShownWorld._pooled`, each row with every other level's intervals added as
