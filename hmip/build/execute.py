@@ -617,7 +617,7 @@ def zygote_main(ctl_fd: int) -> int:
     ``{"fork": n}``; warm process -> ``{"checked": true}`` or ``{"refused", "error"}``, then
     ``{"ready", "warm_seconds", "forked"}``, then ``{"worker": pid}`` with the socket's file descriptor.
     With ``"early_pack": true`` in the builder's first message, one ``{"worker": pid, "early": true}``
-    comes before ``ready``: a worker forked before the warm imports, for the scrutiny packs only.
+    comes first: a worker forked before the warm imports, for the scrutiny packs only.
     """
     import socket
 
@@ -642,6 +642,17 @@ def zygote_main(ctl_fd: int) -> int:
     from hmip.build.lazy import defer_rfc3987_syntax
 
     defer_rfc3987_syntax()  # before nbconvert imports nbformat: ~1.8 s saved (see hmip.build.lazy)
+    me = os.getpid()
+    if hello.get("early_pack"):
+        # the scrutiny packs need no kernel, papermill or warm charts: a worker forked now (after the
+        # numerical libraries everything uses) imports what they need and builds them on the core the
+        # warm imports below leave idle (3-4 s at the start of every build); it runs packs only, then
+        # stops (the builder gives it nothing else: its report processes would start cold). It gets
+        # no job before the catalogue is checked.
+        from hmip.build.kernel import warm_imports
+
+        warm_imports(("numpy", "pandas", "scipy.stats"))
+        _fork_worker(ctl, send, me, forked=False, prime_ahead=False, early=True)
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
@@ -657,13 +668,6 @@ def zygote_main(ctl_fd: int) -> int:
         except HmipError as exc:
             send({"refused": str(exc), "error": type(exc).__name__})
             return 0
-    me = os.getpid()
-    if hello.get("early_pack"):
-        # the scrutiny packs need no kernel, papermill or warm charts: a worker forked now builds them
-        # on the core the imports below leave idle (about 4 s at the start of every build); it runs
-        # packs only, then stops (the builder gives it nothing else: its report processes would start
-        # cold)
-        _fork_worker(ctl, send, me, forked=False, prime_ahead=False, early=True)
     warm_imports(hello.get("modules", []))
     _warm_render()
     _warm_charts()
@@ -690,6 +694,10 @@ def zygote_main(ctl_fd: int) -> int:
             _fork_worker(ctl, send, me, forked=forked, prime_ahead=hello.get("prime_ahead", True))
 
 
+#: what a pack imports, imported by the early worker before its first job
+EARLY_MODULES = ("hmip.build.pack", "hmip.analyses.scrutiny_pack", "weasyprint")
+
+
 def _fork_worker(
     ctl, send, me: int, *, forked: bool, prime_ahead: bool, early: bool = False
 ) -> int:
@@ -706,6 +714,10 @@ def _fork_worker(
         try:
             ctl.close()
             theirs.close()
+            if early:  # while the builder waits for the catalogue's check
+                from hmip.build.kernel import warm_imports
+
+                warm_imports(EARLY_MODULES)
             code = _worker_loop(ours.detach(), me, forked, prime_ahead)
         except BaseException:  # noqa: BLE001
             traceback.print_exc()
