@@ -12,6 +12,11 @@ report runs. So a report pays no imports, no interpreter start and no kernel sta
 starts clean: nothing a notebook does (globals, Matplotlib's rcParams, open figures, caches) survives
 into the next one.
 
+The scrutiny packs need no kernel: when a build has packs and two workers or more, the warm process
+forks one early worker as soon as the numerical libraries are imported, before the rest of its
+imports. It imports the pack's modules and builds the packs on the core the warm process's imports
+leave idle, then stops; the reports run on the warm workers (the builder gives it packs only).
+
 Lifetime: the warm process and the workers get SIGTERM when their parent dies (PR_SET_PDEATHSIG) and
 also watch their parent's pid; report processes and kernels get SIGKILL when their parent dies. No
 process outlives the build.
