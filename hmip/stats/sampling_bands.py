@@ -411,12 +411,15 @@ def rating_distribution_independent(
     at_least = np.ones(len(RATINGS) + 1)
     at_least[-1] = 0.0
     for q, (yes, no) in counts.items():
-        n = yes + no
+        # the probabilities band_probabilities / stability give (without building their tables:
+        # the same numbers, a tenth of the time)
+        k, n = _check_kn(yes, yes + no)
         if kind == "true":
-            table = band_probabilities(yes, n, prior=(a0, b0), framework=fw)
+            cdf = stats.beta.cdf([float(t) for _, t in fw.thresholds], a0 + k, b0 + n - k)
+            probs = np.diff(np.concatenate([[0.0], cdf, [1.0]]))
         else:
-            table = stability(yes, n, n_new=sizes[q], prior=(a0, b0), framework=fw)
-        p_band = _vector(table)
+            probs = _predictive_bands(sizes[q], a0 + k, b0 + n - k, sizes[q], fw)
+        p_band = np.clip(np.asarray(probs, dtype=float), 0, 1)
         survival = np.concatenate([np.cumsum(p_band[::-1])[::-1], [0.0]])
         at_least[:-1] *= survival[:-1]
     probs = at_least[:-1] - at_least[1:]
