@@ -40,9 +40,9 @@ from hmip.stats.sampling import (
     fresh_sizes,
     overall_distribution,
     p_correct_band,
-    stability,
     standard_rating_distribution,
 )
+from hmip.stats.sampling_bands import stability_chances
 
 
 def improvement_verdict(row: Mapping) -> str:
@@ -104,10 +104,12 @@ def key_question_table(
         bands = band_probabilities(
             int(r.yes), int(r.n), caseload=caseload, prior=prior, framework=fw
         )
-        probs = bands.set_index("rating")["probability"]
+        probs = dict(zip(bands["rating"], bands["probability"].to_numpy(), strict=True))
         sampled = int(r.n) + int(getattr(r, "not_applicable", 0) or 0)
         fresh = fresh_sizes(int(r.n), sampled, n_new)
-        st = stability(int(r.yes), int(r.n), n_new=fresh, prior=prior, framework=fw)
+        # stability's chances without its table (the same numbers); the observed band's
+        st = stability_chances(int(r.yes), int(r.n), n_new=fresh, prior=prior, framework=fw)
+        band = band_counts(int(r.yes), int(r.n - r.yes), framework=fw)
         rows.append(
             {
                 "standard": r.standard,
@@ -120,10 +122,10 @@ def key_question_table(
                 "upper": r.upper,
                 "method": r.method,
                 "level": r.level,
-                "band": band_counts(int(r.yes), int(r.n - r.yes), framework=fw).label,
+                "band": band.label,
                 **{rt.label: float(probs[rt]) for rt in RATINGS},
                 "n_fresh": fresh,
-                "p_same_band_fresh_sample": float(st.loc[st["observed"], "probability"].item()),
+                "p_same_band_fresh_sample": float(st[RATINGS.index(band)]),
                 "band_method": bands["method"].iloc[0],
             }
         )

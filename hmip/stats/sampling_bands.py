@@ -227,6 +227,23 @@ def stability(
     )
 
 
+def stability_chances(
+    k: int,
+    n: int,
+    n_new: int | None = None,
+    prior: tuple[float, float] = JEFFREYS,
+    *,
+    framework: Framework | None = None,
+) -> np.ndarray:
+    """:func:`stability`'s probabilities alone, in rating order (the same numbers, without its table)."""
+    k, n = _check_kn(k, n)
+    n_new = n if n_new is None else whole_number("n_new", n_new, minimum=1, error=SamplingError)
+    a, b = _check_prior(prior)
+    fw = _fw(framework)
+    probs = _predictive_bands(n_new, a + k, b + n - k, n_new, fw)
+    return np.clip(np.asarray(probs, dtype=float), 0, 1)
+
+
 # --- 3. Accuracy for a known true share --------------------------------------------------------------
 def _count_edges(n: np.ndarray, framework: Framework) -> list[np.ndarray]:
     """Per n: the lowest count reaching each band above the first (exact integer ceil of t*n)."""
