@@ -91,10 +91,25 @@ def standards_table(
 ) -> pd.DataFrame:
     """One row per rated standard: its rating (HMIP's where published, otherwise the case sample's, and
     which), the key question that set it, how many more sufficient cases would reach the next band, and
-    the chance a fresh sample gives the same rating."""
+    the chance a fresh sample gives the same rating.
+
+    Made once per result and framework (the main points and the notebook's table both ask for it):
+    a copy of the same table each time, made again if the result's inputs or distributions are
+    replaced."""
+    fw = framework_or_default(framework)
+    made = (fw, result.inputs, result.distributions)
+    memo = getattr(result, "__dict__", {}).get("_standards_table")
+    if memo is not None and all(a is b for a, b in zip(memo[0], made, strict=True)):
+        return memo[1].copy()
+    table = _standards_table(result, fw)
+    if hasattr(result, "__dict__"):
+        result.__dict__["_standards_table"] = (made, table.copy())
+    return table
+
+
+def _standards_table(result: SampleSizeResult, fw: Framework) -> pd.DataFrame:
     from hmip.rules.ratings import min_yes_for
 
-    fw = framework_or_default(framework)
     inp = result.inputs
     published = _frame_with(inp, "standard", "rating", "basis", "standard_name")
     pub = {} if published is None else published[published["pdu"] == inp.pdu].set_index("standard")

@@ -463,12 +463,10 @@ _ANSWER_CODES = {"yes": 1, "no": 0, "n/a": -1}
 
 def _code_answers(answers: pd.DataFrame) -> np.ndarray:
     """Cases x key questions: 1 yes, 0 no, -1 n/a."""
-    coded = np.column_stack(
-        [
-            answers[c].astype(object).map(_ANSWER_CODES).to_numpy(dtype=float)
-            for c in answers.columns
-        ]
-    )
+    values = answers.to_numpy(dtype=object)
+    coded = np.full(values.shape, np.nan)
+    for answer, code in _ANSWER_CODES.items():  # compared as a whole array, not cell by cell
+        coded[values == answer] = code
     if np.isnan(coded).any():
         raise SamplingError(
             "answers must be 'yes', 'no' or 'n/a'; load case files with hmip.data.load_cases"
