@@ -156,11 +156,11 @@ def release_words(release, cases_path: str, active: bool) -> str:
         return ""
     if release is not None:
         return (
-            "Across reports: this case file's one release decision (stored beside it as "
-            f"<file>.release.json, made for its SHA-256 {release.sha256[:12]}...) hides the same counts "
+            "Across reports: this case file's one release decision (stored beside the file, made for "
+            f"its SHA-256 {release.sha256[:12]}...) hides the same counts "
             "in every run of this report, whatever the grouping, key questions or confidence level, and "
             "in the scrutiny pack and its workbook; an integer program checked that nothing published "
-            "narrows a hidden count below its full range (docs/methods.md)."
+            "narrows a hidden count below its full range (the project's methods document says how)."
         )
     file = cases_path or "the case file"
     return (

@@ -368,7 +368,8 @@ def heterogeneity_statement(pooled: pd.DataFrame) -> str:
     return (
         "Breslow-Day tests suggest the gap differs between PDUs for: "
         + "; ".join(
-            f"{r.standard}.{r.key_question} ({r.group}, {r.breslow_day})" for r in low.itertuples()
+            f"{_kq_label(r.standard, r.key_question)} ({r.group}, {r.breslow_day})"
+            for r in low.itertuples()
         )
         + ". Read the pooled estimate for these with care."
     )
@@ -392,14 +393,15 @@ def conclusion(pooled: pd.DataFrame, grouping: Grouping, level: float = 0.95) ->
     for r in sig.itertuples():
         direction = "less" if r.mh_risk_ratio < 1 else "more"
         out.append(
-            f"{r.standard}.{r.key_question}: cases of people in the '{r.group}' group were {direction} often judged "
+            f"{_kq_label(r.standard, r.key_question)}: cases of people in the '{r.group}' group were {direction} often judged "
             f"sufficient than the {grouping.reference} group, after allowing for differences between PDUs "
             f"(Mantel-Haenszel risk ratio {r.mh_risk_ratio:.2f}, {100 * level:g}% interval {r.rr_lower:.2f}-{r.rr_upper:.2f}; "
             f"Benjamini-Hochberg adjusted {r.p_bh})."
         )
     for r in shown[shown["mh_p"] == ""].itertuples() if "mh_p" in shown else ():
         out.append(
-            f"{r.standard}.{r.key_question} ({r.group} against {grouping.reference}): the pooled test cannot "
+            f"{_kq_label(r.standard, r.key_question)} ({r.group} against {grouping.reference}): the "
+            "pooled test cannot "
             "be done: within every PDU all the cases compared had the same outcome (all sufficient, or all "
             "not), so there is no variation to test."
         )
