@@ -19,6 +19,7 @@ from hmip.analyses.contract import ReportBase, ReportInputs
 from hmip.analyses.sample_size_tables import (  # noqa: F401
     BOUNDARY_SHARES,
     SensitivityInputs,
+    accuracy_table,
     boundary_shares,
     conclusion,
     improvement_verdict,
@@ -43,7 +44,7 @@ from hmip.analyses.sample_size_words import (  # noqa: F401
     standards_table,
 )
 from hmip.rules.framework import Framework, framework_or_default
-from hmip.stats.sampling import (
+from hmip.stats.sampling import (  # noqa: F401 (accuracy_curve: re-exported)
     accuracy_curve,
     compare_samples,
 )
@@ -96,7 +97,7 @@ def prepare(*, framework: Framework | None = None, **parameters: object) -> Samp
         key_questions=kq,
         distributions=dist,
         observed_points=observed_points(inp),
-        accuracy=accuracy_curve(
+        accuracy=accuracy_table(
             boundary_shares(inp.caseload),
             range(10, min(400, inp.caseload or 400) + 1),
             inp.caseload,

@@ -133,6 +133,18 @@ def key_question_table(
 
 
 @cache.memoize("hmip.stats", "hmip.rules")  # the same for every PDU: computed once per build
+def accuracy_table(
+    true_shares: Iterable[float],
+    ns: Iterable[int],
+    caseload: int | None = None,
+    *,
+    framework: Framework | None = None,
+) -> pd.DataFrame:
+    """The report's accuracy curves (:func:`hmip.stats.sampling.accuracy_curve`), memoised."""
+    return accuracy_curve(true_shares, ns, caseload, framework=framework)
+
+
+@cache.memoize("hmip.stats", "hmip.rules")  # the same for every PDU: computed once per build
 def sample_size_table(
     true_shares: Iterable[float],
     targets: Iterable[float] = (0.8, 0.9),
