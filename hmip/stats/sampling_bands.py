@@ -215,11 +215,11 @@ def stability(
 
     One row per rating: rating, probability, observed (True on the band of k of n), method.
     """
+    probs = stability_chances(k, n, n_new, prior, framework=framework)
     k, n = _check_kn(k, n)
-    n_new = n if n_new is None else whole_number("n_new", n_new, minimum=1, error=SamplingError)
+    n_new = n if n_new is None else int(n_new)
     a, b = _check_prior(prior)
     fw = _fw(framework)
-    probs = _predictive_bands(n_new, a + k, b + n - k, n_new, fw)
     observed = band_counts(k, n - k, framework=fw)
     detail = f"{_prior_name(a, b)} prior; a fresh sample of {n_new}"
     return _rating_table(
