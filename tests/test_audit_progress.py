@@ -71,7 +71,11 @@ def test_band_chances_sum_to_one_and_the_ratings_are_said(example):
     assert RatingMention("Inadequate") in now[0] and RatingMention("Requires improvement") in now[1]
     text = plain(now[1])
     assert "Requires improvement (73%, about 3 in 4) rather than Inadequate (27%)" in text
-    assert "4 points at the inspection, one short of Requires improvement" in text
+    # the real rating said beside the simulated one (a reader skimming took RI for the real rating)
+    assert (
+        "HMIP rated it Inadequate at the inspection, with 4 points (implied by its published "
+        "standard ratings), one short of Requires improvement" in text
+    )
     assert "stay at their published Requires improvement" in text
     first = plain(now[0])
     assert first.startswith(

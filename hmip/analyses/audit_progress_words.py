@@ -183,13 +183,22 @@ def now_sentences(result: AuditProgressResult) -> list:
     ]
     if others:
         parts.append(" rather than " + join_words([f"{r.label} ({_pct(p)})" for r, p in others]))
-    points, _ = published_points(result)
+    points, basis = published_points(result)
     step = next_band(points)
+    rated = _published_rating(result)
+    if rated:  # the real rating, said beside the simulated one, so neither is read as the other
+        parts += ["; HMIP rated it ", RatingMention(rated), " at the inspection"]
+        if points is not None:
+            parts.append(
+                f", with {points} points"
+                + (" (implied by its published standard ratings)" if basis == "implied" else "")
+            )
     if step is not None and step[1] == 1 and set(s["most_likely"]) == {Rating.INADEQUATE.label}:
         if best == step[0]:
             parts.append(
-                f": it had {points} points at the inspection, one short of {step[0].label}, so any "
-                "one case-sample standard moving up a band would be enough"
+                f"{',' if rated else ': it had ' + str(points) + ' points at the inspection,'} one "
+                f"short of {step[0].label}, so any one case-sample standard moving up a band would be "
+                "enough"
             )
     parts.append(
         f" (assuming the four organisational delivery standards stay at their published {held})"
@@ -293,6 +302,15 @@ DISCLOSURE_NOTE = (
     "NHS England / OpenSAFELY rule for counts of people by personal characteristic: none are shown "
     "in this report. Case counts per audit and key question are audit and inspection sample sizes."
 )
+
+
+def _published_rating(result: AuditProgressResult) -> str:
+    """HMIP's published overall rating of the PDU ('' if not published)."""
+    overall = d.load_published_overall()
+    row = overall[overall["pdu"] == result.pdu]
+    if row.empty or pd.isna(row["overall_rating"].iloc[0]):
+        return ""
+    return str(row["overall_rating"].iloc[0])
 
 
 def published_points(result: AuditProgressResult) -> tuple[int | None, str]:
