@@ -404,3 +404,22 @@ def test_correlated_check_is_seeded_and_agrees_with_the_exact_margin():
     exact = pr.fresh_sample_bands((recent == "yes").sum(), (recent == "no").sum(), 42)
     tol = 4 * got["monte_carlo_se"].to_numpy() + 1e-3
     assert (abs(got["probability"].to_numpy() - exact["probability"].to_numpy()) <= tol).all()
+
+
+@pytest.mark.parametrize("adjust,sm_method", [("holm", "holm"), ("bh", "fdr_bh")])
+def test_adjusted_p_values_equal_statsmodels_multipletests(adjust, sm_method):
+    """Holm's adjustment is computed in hmip (statsmodels runs a full garbage collection on each
+    Holm call): the same floats as multipletests on random families, with ties, ones and zeros."""
+    rng = np.random.default_rng(25)
+    families = [rng.uniform(size=m) ** rng.uniform(0.2, 3) for m in (1, 2, 3, 5, 15, 40)]
+    families += [
+        np.array([0.01, 0.01, 0.04, 0.04, 1.0]),
+        np.array([0.0, 0.5, 0.5, 1.0]),
+        np.round(rng.uniform(size=30), 2),  # many ties
+        np.array([0.3, 0.2, 0.6, 0.01]),  # a later step's product below an earlier one's
+    ]
+    for p in families:
+        got = pr.adjusted_p_values(p, adjust)
+        want = multipletests(p, method=sm_method)[1]
+        assert np.array_equal(got, want), (p, got, want)
+    assert pr.adjusted_p_values(np.array([]), adjust).shape == (0,)

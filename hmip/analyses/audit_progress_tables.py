@@ -274,15 +274,13 @@ def trend_table(
     key questions whose trend was estimated (Holm's or Benjamini-Hochberg's), ``clear`` ('up',
     'down' or '') on the ADJUSTED p-value, and the change in share per year at the middle of the
     series (for words)."""
-    from statsmodels.stats.multitest import multipletests
-
     t = pr.trend(counts, origin=origin, level=level)
     est = t["status"] == "estimated"
     t["p_adjusted"] = np.nan
     if est.any():
-        t.loc[est, "p_adjusted"] = multipletests(
-            t.loc[est, "p_value"].to_numpy(float), method=pr.ADJUSTMENTS[adjust]
-        )[1]
+        t.loc[est, "p_adjusted"] = pr.adjusted_p_values(
+            t.loc[est, "p_value"].to_numpy(float), adjust
+        )
     alpha = 1 - level
     t["clear"] = np.where(
         est & (t["p_adjusted"] < alpha), np.where(t["estimate"] > 0, "up", "down"), ""

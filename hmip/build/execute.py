@@ -699,8 +699,19 @@ def zygote_main(ctl_fd: int) -> int:
             _fork_worker(ctl, send, me, forked=forked, prime_ahead=hello.get("prime_ahead", True))
 
 
-#: what a pack imports, imported by the early worker before its first job
-EARLY_MODULES = ("hmip.build.pack", "hmip.analyses.scrutiny_pack", "weasyprint")
+#: what a pack imports, imported by the early worker before its first job (while the builder checks
+#: the catalogue: its core is otherwise idle then): the pack's HTML and PDF, and what it imports on
+#: first use (its "Since the inspection" section, the workbook and the CSVs' data dictionary)
+EARLY_MODULES = (
+    "hmip.build.pack",
+    "hmip.analyses.scrutiny_pack",
+    "weasyprint",
+    "hmip.analyses.audit_progress",
+    "hmip.data.findings",
+    "gptables",
+    "yaml",
+    "pandas.io.formats.csvs",
+)
 
 
 def _fork_worker(
@@ -720,9 +731,15 @@ def _fork_worker(
             ctl.close()
             theirs.close()
             if early:  # while the builder waits for the catalogue's check
+                import gc
+
                 from hmip.build.kernel import warm_imports
 
                 warm_imports(EARLY_MODULES)
+                # the collector leaves what was imported alone: a pack allocates millions of objects
+                # (WeasyPrint's boxes), and each full collection would walk the imports too
+                gc.collect()
+                gc.freeze()
             code = _worker_loop(ours.detach(), me, forked, prime_ahead)
         except BaseException:  # noqa: BLE001
             traceback.print_exc()

@@ -59,6 +59,7 @@ from hmip.stats.progress_trend import (  # noqa: F401
     RATINGS,
     TESTS,
     ProgressError,
+    adjusted_p_values,
     audit_shares,
     check_audit_counts,
     trend,
@@ -68,6 +69,7 @@ from hmip.stats.progress_trend import (  # noqa: F401
 
 __all__ = [
     "ADJUSTMENTS",
+    "adjusted_p_values",
     "CANNOT",
     "COUNT_COLUMNS",
     "DAYS_PER_YEAR",

@@ -20,6 +20,7 @@ from hmip.stats.progress_trend import (
     ProgressError,
     _fw,
     _select_pdu,
+    adjusted_p_values,
     check_audit_counts,
 )
 from hmip.stats.results import check_level, method_label
@@ -209,8 +210,6 @@ def change_since_inspection(
             framework=fw,
         )
         frames.append(cmp.assign(audit=audit))
-    from statsmodels.stats.multitest import multipletests
-
     out = pd.concat(frames, ignore_index=True)
     out["p_value"] = [
         _exact_p(r.yes_before, r.n_before, r.yes_after, r.n_after, test) for r in out.itertuples()
@@ -223,7 +222,7 @@ def change_since_inspection(
     family = pd.Series(0, index=out.index)
     for _, idx in out.groupby(group, sort=False).groups.items():
         p = out.loc[idx, "p_value"].to_numpy(float)
-        out.loc[idx, "p_adjusted"] = multipletests(p, method=ADJUSTMENTS[adjust])[1]
+        out.loc[idx, "p_adjusted"] = adjusted_p_values(p, adjust)
         out.loc[idx, "adjustment"] = (
             f"{method_label(adjust)} across the {len(idx)} comparisons of this PDU"
         )

@@ -23,6 +23,27 @@ RATINGS = list(Rating)
 DAYS_PER_YEAR = 365.25
 TESTS = ("fisher", "boschloo")
 ADJUSTMENTS = {"holm": "holm", "bh": "fdr_bh"}
+
+
+def adjusted_p_values(p, adjust: str) -> np.ndarray:
+    """p-values adjusted across one family of comparisons: Holm's step-down (``"holm"``) or
+    Benjamini-Hochberg's (``"bh"``, statsmodels ``multipletests``). Holm's is the same arithmetic as
+    statsmodels' (p sorted, times m, m - 1, ..., 1, running maximum, capped at 1: the same floats,
+    tests/test_progress_stats.py), done here because ``multipletests(method="holm")`` runs a full
+    garbage collection on every call: 0.2 s each in a report process (issue 25)."""
+    p = np.asarray(p, dtype=float)
+    if adjust == "holm":
+        order = np.argsort(p)
+        stepped = np.maximum.accumulate(p[order] * np.arange(len(p), 0, -1))
+        stepped[stepped > 1] = 1
+        out = np.empty_like(stepped)
+        out[order] = stepped
+        return out
+    from statsmodels.stats.multitest import multipletests
+
+    return multipletests(p, method=ADJUSTMENTS[adjust])[1]
+
+
 KEYS = ["pdu", "standard", "key_question"]
 COUNT_COLUMNS = ["pdu", "audit_date", "standard", "key_question", "yes", "no"]
 #: Fewest audits (with answers) a trend is fitted on.
@@ -192,15 +213,18 @@ def _fit_glm(
 def _fit_glm_uncached(
     years: np.ndarray, yes: np.ndarray, no: np.ndarray, *, quasi: bool = False
 ) -> _Fit | str:
-    import statsmodels.api as sm
+    # the GLM's own modules, not statsmodels.api (which imports every model: ~0.3-0.9 s a process)
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+    from statsmodels.tools.tools import add_constant
 
-    exog = sm.add_constant(years, has_constant="add")
+    exog = add_constant(years, has_constant="add")
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         warnings.simplefilter("error", PerfectSeparationWarning)
         try:
-            res = sm.GLM(np.column_stack([yes, no]), exog, family=sm.families.Binomial()).fit(
+            res = GLM(np.column_stack([yes, no]), exog, family=families.Binomial()).fit(
                 tol=1e-12, scale="X2" if quasi else None
             )
         except (ConvergenceWarning, PerfectSeparationWarning, np.linalg.LinAlgError) as exc:
