@@ -503,3 +503,59 @@ def test_wrapping_by_bisection_breaks_lines_where_word_by_word_greedy_does():
         for width in (0.5, 1.5, 3.0, 6.0):
             weight = rng.choice(("normal", "bold"))
             assert frame._wrap(fig, text, width, 10, weight) == greedy(text, width, 10, weight)
+
+
+def _png_without_kept_glyphs(fig, monkeypatch) -> bytes:
+    from hmip.present.charts import glyphs
+    from hmip.present.charts import png as png_module
+
+    with monkeypatch.context() as m:
+        m.setattr(png_module, "cached_glyphs", lambda: glyphs.cached_glyphs(False))
+        return png_module.figure_png(fig)
+
+
+def test_kept_glyphs_draw_every_chart_byte_for_byte(london, sensitivity, eth, monkeypatch):
+    """Issue 25: glyph bitmaps kept between charts (hmip.present.charts.glyphs) give the very bytes
+    Matplotlib's own glyph-by-glyph drawing gives, for every chart of the reports, whether the cache
+    starts empty or already holds every other chart's glyphs. (Each image from a new figure: a
+    figure embedded twice is laid out again from its first layout.)"""
+    from hmip.present.charts import glyphs
+    from hmip.present.charts.png import figure_png
+
+    assert glyphs.applies(), "the locked Matplotlib is the one the kept glyphs were checked against"
+
+    def new(name):
+        return CHARTS[name](london, sensitivity, eth)
+
+    plain = {name: _png_without_kept_glyphs(new(name), monkeypatch) for name in CHARTS}
+    glyphs.clear()
+    for name in CHARTS:  # an empty cache, filling
+        assert figure_png(new(name)) == plain[name], name
+    assert len(glyphs._GLYPHS) > 100
+    for name in reversed(list(CHARTS)):  # a full cache, other order
+        assert figure_png(new(name)) == plain[name], name
+
+
+def test_kept_glyphs_with_rotated_unhinted_and_mathtext(monkeypatch):
+    """The branches the report charts use rarely: rotated text (other transforms), text drawn
+    without anti-aliasing (FreeType's mono mode), mathtext (glyphs and rule boxes), at whole and
+    part-pixel positions."""
+    import matplotlib
+
+    from hmip.present.charts import glyphs
+    from hmip.present.charts.png import figure_png
+
+    def figure():
+        fig = matplotlib.figure.Figure(figsize=(3, 2))
+        ax = fig.add_subplot()
+        for i, angle in enumerate((0, 30, 90, 200)):
+            ax.text(0.1 + i * 0.21, 0.3 + i * 0.013, f"Ratings {angle}", rotation=angle)
+        ax.text(0.1, 0.8, "Mono 0-9%", antialiased=False)
+        ax.text(0.5, 0.8, r"$\frac{a}{b}\sqrt{x}$")
+        ax.set_ylabel("Share sufficient (%)")
+        return fig
+
+    plain = _png_without_kept_glyphs(figure(), monkeypatch)
+    glyphs.clear()
+    assert figure_png(figure()) == plain
+    assert figure_png(figure()) == plain  # from kept glyphs

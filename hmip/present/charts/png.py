@@ -18,6 +18,7 @@ from hmip.present.charts.frame import (
     _text_width,
     chart_style,
 )
+from hmip.present.charts.glyphs import cached_glyphs
 
 # --- the embedded image ------------------------------------------------------------------------------
 #: Resolution of embedded charts: 110 dpi at the charts' print size (6.7 in = 17 cm: A4's text width).
@@ -83,7 +84,7 @@ def _rendered(fig, dpi: int):
     from PIL import Image
 
     buf = io.BytesIO()
-    with chart_style():
+    with chart_style(), cached_glyphs():  # glyph bitmaps kept between charts: the same pixels
         with _laid_out(fig, dpi):  # laid out just now: savefig draws it once
             fig.savefig(buf, format="raw", dpi=dpi)
     raw = buf.getvalue()
@@ -93,7 +94,7 @@ def _rendered(fig, dpi: int):
         if w > 0 and len(raw) % (4 * w) == 0 and abs(len(raw) // (4 * w) - height) < 1.5:
             return Image.frombuffer("RGBA", (w, len(raw) // (4 * w)), raw).convert("RGB")
     buf = io.BytesIO()  # a size we could not infer: the PNG route (drawn twice: slower)
-    with chart_style():
+    with chart_style(), cached_glyphs():
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
 
