@@ -183,7 +183,13 @@ def test_warm_fills_the_memo_for_the_catalogues_sample_size_reports():
         {"notebook": NOTEBOOK, "parameters": {"pdu": p}}
         for p in ("Lewisham and Bromley", "Lambeth")
     ] + [{"notebook": "notebooks/london_comparison.ipynb", "parameters": {}}]
+    from hmip.present.charts import glyphs
+
+    glyphs.clear()
     assert chart_cache.warm(jobs) == 1  # one shared parameter set
+    # one PDU's own charts drawn too: their text kept for every report forked afterwards
+    assert len(glyphs._GLYPHS) > 200 and len(glyphs._LAYOUTS) > 50
+    assert any("fresh sample" in key[3] for key in glyphs._LAYOUTS)
     hits = cache.STATS["hits"]
     result = ss.prepare(pdu="Lambeth")
     chart_cache.accuracy_chart(result, 42, 0.8)

@@ -555,7 +555,16 @@ def test_kept_glyphs_with_rotated_unhinted_and_mathtext(monkeypatch):
         ax.set_ylabel("Share sufficient (%)")
         return fig
 
-    plain = _png_without_kept_glyphs(figure(), monkeypatch)
+    def png(dpi, kept=True):
+        if not kept:
+            from hmip.present.charts import png as png_module
+
+            with monkeypatch.context() as m:
+                m.setattr(png_module, "cached_glyphs", lambda: glyphs.cached_glyphs(False))
+                return png_module.figure_png(figure(), dpi=dpi)
+        return figure_png(figure(), dpi=dpi)
+
+    plain = {dpi: png(dpi, kept=False) for dpi in (110, 163)}
     glyphs.clear()
-    assert figure_png(figure()) == plain
-    assert figure_png(figure()) == plain  # from kept glyphs
+    for dpi in (110, 163, 110, 163):  # empty, then kept at another dpi, then from kept text
+        assert png(dpi) == plain[dpi], dpi

@@ -129,6 +129,40 @@ def warm_sample_size(parameters: Mapping) -> None:
     params = {**defaults, **{k: v for k, v in parameters.items() if k in defaults}}
     result = ss.prepare(**params)
     accuracy_chart(result, params["n"], params["accuracy_target"])
+    warm_glyphs(result, params["n"])
+
+
+def warm_glyphs(result, n: int) -> None:
+    """Draw one PDU's own sample-size charts and throw them away: the glyphs every PDU's charts share
+    (tick labels, standard names, rating words, axis titles) are then rasterised once in the warm
+    process and kept for every report forked from it (:mod:`hmip.present.charts.glyphs`; the pixels
+    are the same either way). Titles follow the notebook's; a different title only costs its glyphs."""
+    from hmip.analyses import sample_size as ss
+    from hmip.present import charts
+
+    pdu = result.inputs.pdu
+    figures = [
+        charts.probability_bars(
+            ss.standard_chances(result),
+            title=f"{pdu}: chance of each rating with a fresh sample of {n}",
+            xlabel="Chance of each rating with a fresh sample (%)",
+            simulated=result.simulated,
+        ),
+        charts.shares_with_bands(
+            result.key_questions.set_index("label"),
+            title=f"{pdu}: key-question shares against the band thresholds",
+            simulated=result.simulated,
+        ),
+    ]
+    points = result.distributions.get("points")
+    if points is not None:
+        figures.append(
+            charts.points_distribution(
+                points, pdu=pdu, observed=result.observed_points, simulated=result.simulated
+            )
+        )
+    for fig in figures:
+        charts.figure_png(fig)
 
 
 def accuracy_chart(result, n: int, accuracy_target: float) -> tuple:

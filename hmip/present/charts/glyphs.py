@@ -1,22 +1,29 @@
-"""Drawn glyphs kept, so that a chart's text is not rasterised again glyph by glyph (issue 25).
+"""Text drawn from kept glyphs and layouts, so that a chart's text is not laid out and rasterised
+again glyph by glyph (issue 25).
 
-Matplotlib 3.11's Agg renderer draws text one glyph at a time: for each glyph it sets the font's size
-and transform, has FreeType hint and rasterise it, then composites the bitmap. About a sixth of a
-sample-size report's time went there (py-spy), mostly on the same glyphs: tick labels, standard
-names and rating words are the same on every chart of every PDU.
+Matplotlib 3.11's Agg renderer lays out every text with FreeType each time it is measured or drawn,
+and draws it one glyph at a time: for each glyph it sets the font's size and transform, has FreeType
+hint and rasterise it, then composites the bitmap. About a third of a sample-size report's chart
+time went there (py-spy), mostly on the same text: tick labels, standard names and rating words are
+the same on every chart of every PDU.
 
-A glyph's bitmap depends only on the font, its size, the dpi, the glyph, the transform, the load flags
-(hinting), the render mode and where it falls within its pixel (the sub-pixel part of its offset, in
-FreeType's 1/64 units); a whole-pixel offset moves the same bitmap. So :func:`cached_glyphs` keeps each
-bitmap the first time it is drawn, with its position relative to that whole-pixel offset, and later
-draws composite the kept bitmap at the new place. The image is the same, byte for byte
-(tests/test_chart_glyphs.py draws every report chart with and without it).
+What is kept, each exactly what Matplotlib would compute again:
+- a text's measure (width, height, descent) and its layout (glyphs and their offsets): they depend
+  only on the text, the font (the FreeType font object Matplotlib resolves the properties to, which
+  carries the hinting factor), its size, the dpi, the load flags (hinting) and, for the layout, the
+  text's font features and language;
+- a glyph's bitmap: it depends only on the font, its size, the dpi, the glyph, the transform, the load
+  flags, the render mode and where it falls within its pixel (the sub-pixel part of its offset, in
+  FreeType's 1/64 units); a whole-pixel offset moves the same bitmap. Each bitmap is kept with its
+  position relative to that whole-pixel offset, and later draws composite it at the new place.
 
-It replaces ``RendererAgg._draw_text_glyphs_and_boxes`` only while :func:`cached_glyphs` lasts (the
-embedded charts are drawn inside it: :func:`hmip.present.charts.png.figure_png`), and only on the
-Matplotlib version it was checked against (:data:`CHECKED_MATPLOTLIB`); any other version draws as
-Matplotlib does. A build's warm process fills the cache before it forks (its warm-up charts), so every
-report process starts with the common glyphs.
+The image is the same, byte for byte (tests/test_chart_layout.py draws every report chart with and
+without them, from an empty and from a full cache). They replace three ``RendererAgg`` methods only
+while :func:`cached_glyphs` lasts (the embedded charts are drawn and laid out inside it:
+:func:`hmip.present.charts.png.figure_png`), and only on the Matplotlib version they were checked
+against (:data:`CHECKED_MATPLOTLIB`); any other version draws as Matplotlib does. A build's warm
+process fills the caches before it forks (its warm-up charts), so every report process starts with
+the common text.
 """
 
 from __future__ import annotations
@@ -33,6 +40,66 @@ MAX_GLYPHS = 50000
 
 _GLYPHS: dict[tuple, tuple[np.ndarray, int, int]] = {}
 _MATRICES: dict[tuple, np.ndarray] = {}
+#: text layouts: (font, size, dpi, text, load flags, features, language) -> ((font, glyph, x, y), ...)
+_LAYOUTS: dict[tuple, tuple] = {}
+#: text measures: (font, size, dpi, text, load flags) -> (width, height, descent) in pixels
+_MEASURES: dict[tuple, tuple[float, float, float]] = {}
+#: layouts and measures kept at most (emptied when full)
+MAX_TEXTS = 20000
+
+
+def _font(prop):
+    """The FreeType font Matplotlib's Agg renderer resolves ``prop`` to (``_prepare_font``'s, without
+    its clear and set_size, which only matter when the font is used)."""
+    from matplotlib.backends.backend_agg import get_font
+    from matplotlib.font_manager import fontManager
+
+    return get_font(fontManager._find_fonts_by_props(prop))
+
+
+def _draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+    """Matplotlib 3.11.2's ``RendererAgg.draw_text`` with the text's layout kept."""
+    from matplotlib.backends.backend_agg import get_hinting_flag
+
+    if ismath:
+        return self.draw_mathtext(gc, x, y, s, prop, angle)
+    features = mtext.get_fontfeatures() if mtext is not None else None
+    language = mtext.get_language() if mtext is not None else None
+    size = prop.get_size_in_points()
+    flags = get_hinting_flag()
+    font = _font(prop)
+    key = (font, size, self.dpi, s, flags, repr(features), repr(language))
+    items = _LAYOUTS.get(key)
+    if items is None:
+        font = self._prepare_font(prop)
+        items = tuple(
+            (item.ft_object, item.glyph_index, item.x, item.y)
+            for item in font._layout(s, flags=flags, features=features, language=language)
+        )
+        if len(_LAYOUTS) >= MAX_TEXTS:
+            _LAYOUTS.clear()
+        _LAYOUTS[key] = items
+    self._draw_text_glyphs_and_boxes(
+        gc, x, y, angle, ((f, size, g, 0, 1, dx, dy) for f, g, dx, dy in items), []
+    )
+
+
+def _get_text_width_height_descent(self, s, prop, ismath):
+    """Matplotlib 3.11.2's ``RendererAgg.get_text_width_height_descent`` with plain text's measure
+    kept (mathtext and TeX are measured by Matplotlib's own code)."""
+    from matplotlib.backends.backend_agg import get_hinting_flag
+
+    if ismath is not False:
+        return _ORIGINAL[2](self, s, prop, ismath)
+    flags = get_hinting_flag()
+    key = (_font(prop), prop.get_size_in_points(), self.dpi, s, flags)
+    measure = _MEASURES.get(key)
+    if measure is None:
+        measure = _ORIGINAL[2](self, s, prop, ismath)
+        if len(_MEASURES) >= MAX_TEXTS:
+            _MEASURES.clear()
+        _MEASURES[key] = measure
+    return measure
 
 
 def _matrix(cos: float, sin: float, extend: float, slant: float) -> np.ndarray:
@@ -89,37 +156,48 @@ _ORIGINAL: list = []
 
 
 def applies() -> bool:
-    """True where the kept glyphs are used: the Matplotlib version they were checked against."""
+    """True where the kept text is used: the Matplotlib version it was checked against."""
     import matplotlib
     from matplotlib.backends.backend_agg import RendererAgg
 
-    return matplotlib.__version__ == CHECKED_MATPLOTLIB and hasattr(
-        RendererAgg, "_draw_text_glyphs_and_boxes"
+    return matplotlib.__version__ == CHECKED_MATPLOTLIB and all(
+        name in RendererAgg.__dict__ for name in _REPLACED
     )
+
+
+#: the methods replaced while :func:`cached_glyphs` lasts, in the order of ``_ORIGINAL``
+_REPLACED = {
+    "_draw_text_glyphs_and_boxes": _draw_text_glyphs_and_boxes,
+    "draw_text": _draw_text,
+    "get_text_width_height_descent": _get_text_width_height_descent,
+}
 
 
 @contextlib.contextmanager
 def cached_glyphs(enabled: bool = True):
-    """Draw text with kept glyph bitmaps while the context lasts (nothing changes where
-    :func:`applies` is False or ``enabled`` is False). Not for threads drawing at the same time."""
+    """Measure, lay out and draw text from what is kept while the context lasts (nothing changes
+    where :func:`applies` is False or ``enabled`` is False). Not for threads drawing at the same
+    time."""
     if not enabled or not applies():
         yield
         return
     from matplotlib.backends.backend_agg import RendererAgg
 
-    original = RendererAgg.__dict__["_draw_text_glyphs_and_boxes"]
-    if original is _draw_text_glyphs_and_boxes:  # nested: already in place
+    originals = [RendererAgg.__dict__[name] for name in _REPLACED]
+    if originals[0] is _draw_text_glyphs_and_boxes:  # nested: already in place
         yield
         return
-    _ORIGINAL[:] = [original]
-    RendererAgg._draw_text_glyphs_and_boxes = _draw_text_glyphs_and_boxes
+    _ORIGINAL[:] = originals
+    for name, method in _REPLACED.items():
+        setattr(RendererAgg, name, method)
     try:
         yield
     finally:
-        RendererAgg._draw_text_glyphs_and_boxes = original
+        for name, original in zip(_REPLACED, originals, strict=True):
+            setattr(RendererAgg, name, original)
 
 
 def clear() -> None:
-    """Forget the kept glyphs (tests)."""
-    _GLYPHS.clear()
-    _MATRICES.clear()
+    """Forget the kept glyphs, layouts and measures (tests)."""
+    for kept in (_GLYPHS, _MATRICES, _LAYOUTS, _MEASURES):
+        kept.clear()
