@@ -187,6 +187,10 @@ def test_warm_fills_the_memo_for_the_catalogues_sample_size_reports():
 
     glyphs.clear()
     assert chart_cache.warm(jobs) == 1  # one shared parameter set
+    # two reports: no PDU's own charts drawn (it pays from MIN_GLYPH_WARM reports)
+    assert not any("fresh sample" in key[3] for key in glyphs._LAYOUTS)
+    many = [{"notebook": NOTEBOOK, "parameters": {"pdu": "Lambeth"}}] * 20
+    assert chart_cache.MIN_GLYPH_WARM <= len(many) and chart_cache.warm(many) == 1
     # one PDU's own charts drawn too: their text kept for every report forked afterwards
     assert len(glyphs._GLYPHS) > 200 and len(glyphs._LAYOUTS) > 50
     assert any("fresh sample" in key[3] for key in glyphs._LAYOUTS)

@@ -74,6 +74,10 @@ def drawn_chart(draw: Callable, *args, **kwargs) -> tuple[bytes, str, str, tuple
 SAMPLE_SIZE_NOTEBOOK = "sample_size_sensitivity.ipynb"
 #: distinct parameter sets warmed at most (each costs about a report's shared work, once)
 MAX_WARM = 6
+#: sample-size reports sharing parameters from which one PDU's own charts are drawn in the warm
+#: process (:func:`warm_glyphs`): drawing them costs ~0.6 s there, before any report starts, and saves
+#: each report ~0.06 s of its 2 cores' time, so it pays from about 20 reports (a national build)
+MIN_GLYPH_WARM = 20
 #: the sample-size parameters the shared work depends on (not the PDU)
 SHARED_PARAMETERS = (
     "n",
@@ -109,16 +113,18 @@ def warm(jobs: Iterable[Mapping]) -> int:
         count[shared] = count.get(shared, 0) + 1
     warmed = 0
     chosen = sorted((k for k in seen if count[k] >= 2), key=lambda k: -count[k])[:MAX_WARM]
-    for params in (seen[k] for k in chosen):
+    for k in chosen:
+        params = seen[k]
         with contextlib.suppress(Exception):
-            warm_sample_size(params)
+            warm_sample_size(params, count[k])
             warmed += 1
     return warmed
 
 
-def warm_sample_size(parameters: Mapping) -> None:
+def warm_sample_size(parameters: Mapping, reports: int = 0) -> None:
     """One sample-size report's shared work: its data files, its sample-size table and its
-    accuracy-curve chart (the notebook's call: :func:`accuracy_chart`)."""
+    accuracy-curve chart (the notebook's call: :func:`accuracy_chart`); for ``reports`` of
+    :data:`MIN_GLYPH_WARM` or more, one PDU's own charts too (:func:`warm_glyphs`)."""
     from hmip.analyses import sample_size as ss
 
     defaults = {
@@ -129,7 +135,8 @@ def warm_sample_size(parameters: Mapping) -> None:
     params = {**defaults, **{k: v for k, v in parameters.items() if k in defaults}}
     result = ss.prepare(**params)
     accuracy_chart(result, params["n"], params["accuracy_target"])
-    warm_glyphs(result, params["n"])
+    if reports >= MIN_GLYPH_WARM:
+        warm_glyphs(result, params["n"])
 
 
 def warm_glyphs(result, n: int) -> None:
