@@ -555,14 +555,22 @@ class _Worker:
         # the report's own alarm ends it at its limit; this is the backstop (stuck in C code)
         hard_limit = time.monotonic() + float(msg["timeout"]) + 10
         status = None
-        while status is None:
-            done, st = os.waitpid(pid, os.WNOHANG)
-            if done:
-                status = os.waitstatus_to_exitcode(st)
-                break
-            if self.parent_gone() or time.monotonic() > hard_limit:
-                os.kill(pid, signal.SIGKILL)
-            time.sleep(0.02)
+        exited = _exit_notice(pid)
+        try:
+            while status is None:
+                done, st = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    status = os.waitstatus_to_exitcode(st)
+                    break
+                if self.parent_gone() or time.monotonic() > hard_limit:
+                    os.kill(pid, signal.SIGKILL)
+                if exited is None:
+                    time.sleep(0.02)
+                else:  # woken the moment the report process ends (the next report starts at once)
+                    select.select([exited], [], [], 0.5)
+        finally:
+            if exited is not None:
+                os.close(exited)
         self.child = None
         self.sweep()  # whatever the report started (a `sleep &` in a cell) ends with it
         try:
@@ -586,6 +594,15 @@ class _Worker:
                 failed.notebook = str(out_nb)
             result = failed.to_dict()
         return result
+
+
+def _exit_notice(pid: int) -> int | None:
+    """A file descriptor that becomes readable when process ``pid`` ends (Linux's pidfd), or None
+    where the system has none (the worker then polls every 20 ms)."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
 
 
 def _worker_loop(fd: int, parent: int, forked: bool, prime_ahead: bool) -> int:
