@@ -77,6 +77,8 @@ def test_a_report_starts_clean_on_a_warm_worker(probed):
     assert not clean["leaked_global"] and not clean["leaked_module_attribute"]
     assert clean["linewidth"] == dirty["linewidth"] != 9.0
     assert clean["open_figures"] == 0
+    # no report writes the user's IPython history database (issue 25)
+    assert clean["history_database"] is False and dirty["history_database"] is False
 
 
 @pytest.mark.e2e

@@ -339,7 +339,14 @@ def _run_forked_kernel(cmd: list[str], cwd: str | None, env: dict, parent: int) 
     os.environ["JPY_PARENT_PID"] = str(parent)
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]
-    args = [*cmd[cmd.index("-f") :], f"--IPKernelApp.parent_handle={parent}"]
+    # a report's kernel keeps no input history on disk: IPython's SQLite history (one database for
+    # every kernel of the user) cost each report a write and a commit per cell, with the other
+    # workers' kernels writing to the same file (issue 25); inputs are in the notebook
+    args = [
+        *cmd[cmd.index("-f") :],
+        f"--IPKernelApp.parent_handle={parent}",
+        "--HistoryManager.enabled=False",
+    ]
     sys.argv = ["ipykernel_launcher", *args]
     launch_kernel_app(args)
 
