@@ -12,6 +12,17 @@ from hmip.build.render import document
 from hmip.build.results import JobResult
 
 
+def preload_index() -> None:
+    """Import what :func:`index_html` uses (a build calls it in a thread while its reports run); a
+    failure here is left for index_html to raise, where it is reported."""
+    import contextlib
+
+    with contextlib.suppress(Exception):
+        import hmip.data.loaders  # noqa: F401
+        import hmip.present.display  # noqa: F401
+        import hmip.rules.framework  # noqa: F401
+
+
 def _ratings_at_a_glance(region: str = "London") -> tuple[str, list[str]]:
     """The region's published ratings as a grid of badges, and its PDUs in order."""
     from hmip.data.loaders import load_published_ratings
