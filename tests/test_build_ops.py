@@ -79,6 +79,11 @@ def test_a_report_starts_clean_on_a_warm_worker(probed):
     assert clean["open_figures"] == 0
     # no report writes the user's IPython history database (issue 25)
     assert clean["history_database"] is False and dirty["history_database"] is False
+    # the commit is found once for the build and given to every report (no git run a report)
+    from hmip.present.banner import COMMIT_ENV, git_commit
+
+    assert COMMIT_ENV not in os.environ
+    assert clean["build_commit"] == dirty["build_commit"] == git_commit() != ""
 
 
 @pytest.mark.e2e

@@ -691,6 +691,9 @@ def zygote_main(ctl_fd: int) -> int:
             send({"refused": str(exc), "error": type(exc).__name__})
             return 0
     warm_imports(hello.get("modules", []))
+    from hmip.present.banner import COMMIT_ENV, git_commit
+
+    os.environ[COMMIT_ENV] = git_commit()  # found once: every report's banner says it
     _warm_render()
     _warm_charts()
     _warm_shared(hello.get("validate"))

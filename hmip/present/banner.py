@@ -4,6 +4,7 @@ report runner's worker processes stay small."""
 from __future__ import annotations
 
 import html
+import os
 import subprocess
 from datetime import UTC, datetime
 from importlib import metadata
@@ -63,7 +64,17 @@ def _git(*args: str) -> str:
     ).stdout.strip()
 
 
+#: set by a build's warm process for every report it runs: the commit, found once for the build (the
+#: builder's own banner replaces each report's; each report asked git twice for it: issue 25)
+COMMIT_ENV = "HMIP_BUILD_COMMIT"
+
+
 def git_commit() -> str:
+    """The project's commit (short), with "+uncommitted changes" when tracked files differ from it;
+    "unknown" outside a git checkout. In a build's reports, the build's (:data:`COMMIT_ENV`)."""
+    given = os.environ.get(COMMIT_ENV)
+    if given:
+        return given
     try:
         out = _git("rev-parse", "--short", "HEAD")
         dirty = _git("status", "--porcelain", "--untracked-files=no")
