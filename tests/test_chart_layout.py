@@ -568,3 +568,30 @@ def test_kept_glyphs_with_rotated_unhinted_and_mathtext(monkeypatch):
     glyphs.clear()
     for dpi in (110, 163, 110, 163):  # empty, then kept at another dpi, then from kept text
         assert png(dpi) == plain[dpi], dpi
+
+
+def test_each_pixel_takes_its_nearest_kept_colour(london, sensitivity, eth):
+    """figure_png's table lookup (issue 25) gives every pixel of every report chart the palette
+    entry a direct search gives: the nearest kept colour to its own (exact for kept colours)."""
+    import io as _io
+
+    from PIL import Image
+
+    from hmip.present.charts import png as png_module
+
+    for name, make in CHARTS.items():
+        image = png_module._rendered(make(london, sensitivity, eth), FIGURE_DPI)
+        decoded = Image.open(_io.BytesIO(png_module._encoded(image)))
+        if decoded.mode != "P":  # too many colours: kept as they are
+            assert np.array_equal(np.asarray(decoded.convert("RGB")), np.asarray(image)), name
+            continue
+        palette = np.array(decoded.getpalette()[: 3 * len(decoded.getcolors())], dtype=int)
+        palette = palette.reshape(-1, 3)
+        indices = np.asarray(decoded)
+        pixels = np.asarray(image, dtype=int)
+        codes = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
+        unique, inverse = np.unique(codes, return_inverse=True)
+        colours = np.stack([unique >> 16, (unique >> 8) & 255, unique & 255], axis=1)
+        distance = ((colours[:, None, :] - palette[None, :, :]) ** 2).sum(axis=2)
+        want = distance.argmin(axis=1)[inverse.ravel()].reshape(indices.shape)
+        assert np.array_equal(indices, want), name

@@ -44,9 +44,13 @@ def figure_png(fig, *, dpi: int = FIGURE_DPI, colours: int = FIGURE_COLOURS) -> 
     so labels measured to fit may not); PNG at 110 dpi 79 KB, but 21 KB reduced like this: about
     29 KB of HTML with its base64.
     """
+    return _encoded(_rendered(fig, dpi), colours)
+
+
+def _encoded(image, colours: int = FIGURE_COLOURS) -> bytes:
+    """An RGB image as :func:`figure_png` embeds it (reduced to a palette where faithful)."""
     from PIL import Image
 
-    image = _rendered(fig, dpi)
     counts = image.getcolors(maxcolors=image.width * image.height)
     out = io.BytesIO()
     if len(counts) > 20000:
@@ -63,15 +67,16 @@ def figure_png(fig, *, dpi: int = FIGURE_DPI, colours: int = FIGURE_COLOURS) -> 
     # conversion approximates, and turned white into 252 grey)
     pixels = np.asarray(image, dtype=np.int32)
     codes = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
-    # the distinct colours are known from getcolors: look each pixel up among them (sorted)
-    unique = np.sort(
-        np.array([(r << 16) | (g << 8) | b for _, (r, g, b) in counts], dtype=np.int32)
-    )
-    inverse = np.searchsorted(unique, codes.ravel())
+    # the distinct colours are known from getcolors: each one's nearest kept colour
+    unique = np.array([(r << 16) | (g << 8) | b for _, (r, g, b) in counts], dtype=np.int32)
     rgb = np.stack([(unique >> 16) & 255, (unique >> 8) & 255, unique & 255], axis=1)
     kept = np.array(keep, dtype=np.int32)
     nearest = ((rgb[:, None, :] - kept[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
-    indexed = Image.fromarray(nearest[inverse].reshape(codes.shape).astype(np.uint8), mode="P")
+    # then each pixel looked up in a table over every 24-bit colour (zero-filled on demand: only the
+    # pages of the colours present are touched): 3.7 ms a chart, where a sorted search took 11 ms
+    table = np.zeros(1 << 24, dtype=np.uint8)
+    table[unique] = nearest
+    indexed = Image.fromarray(table[codes], mode="P")
     indexed.putpalette([v for colour in keep for v in colour])
     # zlib level 8, not Pillow's optimize (level 9): 1% larger, 2.5x faster to write (issue 25)
     indexed.save(out, format="png", compress_level=PNG_COMPRESS_LEVEL)
