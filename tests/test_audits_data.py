@@ -104,6 +104,37 @@ def test_counts_keep_key_questions_an_audit_did_not_cover(series):
     assert (counts["n"] == counts["yes"] + counts["no"]).all()
 
 
+def test_load_notes_name_the_key_questions_only_some_audits_covered(series, tmp_path):
+    """The load notes say which key questions some audits left out (counted per audit: an audit
+    covers a key question when any of its cases answers it yes or no)."""
+    notes = " ".join(provenance(series).load_notes)
+    assert "covered by only some audits: court_work." in notes  # the series' court work
+    path = _write(
+        tmp_path / "two.csv",
+        [
+            _row("2023-03-31", "A1", answers=("yes", "n/a", "no")),
+            _row("2023-03-31", "A2", answers=("no", "n/a", "yes")),  # desistance: n/a throughout
+            _row("2023-06-30", "B1", answers=("yes", "yes", "n/a")),
+            _row("2023-06-30", "B2", answers=("n/a", "no", "n/a")),  # safety: n/a throughout
+        ],
+    )
+
+    def partial(path):
+        notes = " ".join(provenance(load_audits(path, today=TODAY)).load_notes)
+        if "covered by only some audits: " not in notes:
+            return set()
+        listed = notes.split("covered by only some audits: ")[1].split(". ")[0]
+        return set(listed.rstrip(".").split(", "))
+
+    listed = partial(path)  # the key questions absent from the file are not audited anywhere
+    assert {"assessment.desistance", "assessment.safety"} <= listed
+    assert "assessment.engagement" not in listed  # answered in both audits
+    full = _write(tmp_path / "full.csv", [_row("2023-03-31", "A1"), _row("2023-06-30", "B1")])
+    assert not {"assessment.engagement", "assessment.desistance", "assessment.safety"} & partial(
+        full
+    )
+
+
 # --- Dates ------------------------------------------------------------------------------------------
 def test_impossible_date_names_file_row_and_column(tmp_path):
     f = _write(tmp_path / "audits.csv", [_row(), _row("2023-02-30", "A2")])

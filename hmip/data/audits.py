@@ -340,14 +340,9 @@ def load_audits(
         ]
     ]
     audits = df.groupby(["pdu", AUDIT_DATE_COLUMN]).size()
-    covered = {
-        col: int(
-            df.groupby(["pdu", AUDIT_DATE_COLUMN])[col]
-            .agg(lambda s: s.isin(["yes", "no"]).any())
-            .sum()
-        )
-        for col in kq_cols
-    }
+    # per key question, the audits that answered it (a yes or no in any case): one grouping
+    answered = df[kq_cols].isin(["yes", "no"]).groupby([df["pdu"], df[AUDIT_DATE_COLUMN]]).any()
+    covered = {col: int(answered[col].sum()) for col in kq_cols}
     partial = sorted(c for c, k in covered.items() if k < len(audits))
     notes = [
         f"{len(df)} audited cases in {len(audits)} audits of {df['pdu'].nunique()} PDU(s) from "
