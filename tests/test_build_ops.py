@@ -88,6 +88,38 @@ def test_a_report_starts_clean_on_a_warm_worker(probed):
 
 
 @pytest.mark.e2e
+def test_a_kernel_is_ready_when_its_iopub_carries_the_first_cells_output():
+    """Issue 25: the build's kernel clients are ready without jupyter_client's 0.2 s of listening for
+    silence on IOPub, yet IOPub is connected by then: the first execution's output and status
+    arrive. A kernel that has died is reported, not waited for."""
+    from jupyter_core.utils import run_sync
+
+    from hmip.build.kernel import _ready_client_class, ipc_kernel_manager
+
+    km = ipc_kernel_manager("hmip")
+    run_sync(km.start_kernel)()
+    kc = km.client()
+    try:
+        assert isinstance(kc, _ready_client_class())
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=60)
+        seen = []
+        reply = run_sync(kc.execute_interactive)(
+            "print('first output')", output_hook=seen.append, timeout=60
+        )
+        assert reply["content"]["status"] == "ok"
+        streams = [m["content"]["text"] for m in seen if m["msg_type"] == "stream"]
+        assert streams == ["first output\n"]
+        run_sync(km.shutdown_kernel)(now=True)
+        with pytest.raises(RuntimeError, match="died|respond"):
+            run_sync(kc.wait_for_ready)(timeout=3)
+    finally:
+        kc.stop_channels()
+        if run_sync(km.is_alive)():
+            run_sync(km.shutdown_kernel)(now=True)
+
+
+@pytest.mark.e2e
 def test_a_running_kernels_connection_file_says_ipc(tmp_path):
     """While the report runs, its kernel's connection file (in a 0700 directory) names the ipc transport."""
     marker = tmp_path / "running"

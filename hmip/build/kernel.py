@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import json
 import os
 import shutil
@@ -139,6 +140,58 @@ def remove_stale_kernel_dirs(root: Path | None = None) -> list[Path]:
 
 
 # --- Kernel managers --------------------------------------------------------------------------------------
+@functools.cache
+def _ready_client_class():
+    """jupyter_client's asynchronous client, ready as soon as the kernel has answered.
+
+    jupyter_client's ``wait_for_ready`` takes the kernel_info reply and one IOPub message as proof that
+    the kernel answers and IOPub is connected, then listens to IOPub until it has been silent for
+    0.2 s: every report waited those 0.2 s (issue 25). This one waits for the same proof, made exact:
+    the reply to its own kernel_info request on the shell channel and that request's 'idle' status
+    on IOPub (the last message the kernel sends for it, so nothing of it is left to drain). Without
+    both within 0.2 s (an IOPub not yet connected drops messages), it asks again, as jupyter_client
+    does, until ``timeout``."""
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_core.utils import ensure_async
+
+    class ReadyKernelClient(AsyncKernelClient):
+        async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while True:
+                msg_id = self.kernel_info()
+                replied = idle = False
+                ask_again = time.monotonic() + 0.2
+                while not (replied and idle) and time.monotonic() < ask_again:
+                    if not replied:
+                        with contextlib.suppress(Empty):
+                            msg = await ensure_async(self.shell_channel.get_msg(timeout=0.02))
+                            if (
+                                msg["msg_type"] == "kernel_info_reply"
+                                and msg["parent_header"].get("msg_id") == msg_id
+                            ):
+                                self._handle_kernel_info_reply(msg)
+                                replied = True
+                    with contextlib.suppress(Empty):
+                        msg = await ensure_async(self.iopub_channel.get_msg(timeout=0.02))
+                        idle = idle or (
+                            msg["msg_type"] == "status"
+                            and msg["content"].get("execution_state") == "idle"
+                            and msg["parent_header"].get("msg_id") == msg_id
+                        )
+                if replied and idle:
+                    return
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+        wait_for_ready = _async_wait_for_ready
+
+    return ReadyKernelClient
+
+
 def _ipc_manager_classes():
     from jupyter_client.manager import AsyncKernelManager, KernelManager
     from jupyter_core.utils import run_sync
@@ -172,9 +225,14 @@ def _ipc_manager_classes():
             shutil.rmtree(self.private_dir, ignore_errors=True)
 
     class IPCKernelManager(_IPCMixin, AsyncKernelManager):
-        """Asynchronous (what nbclient and papermill use)."""
+        """Asynchronous (what nbclient and papermill use); its clients are ready without jupyter_client's
+        0.2 s of listening for silence (:func:`_ready_client_class`)."""
 
         cleanup_resources = _IPCMixin._async_cleanup_resources
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.client_factory = _ready_client_class()
 
     class BlockingIPCKernelManager(_IPCMixin, KernelManager):
         """Blocking (what nbval uses)."""
