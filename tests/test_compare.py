@@ -15,6 +15,7 @@ from hmip.analyses.london_comparison import (
 )
 from hmip.errors import StatisticsError
 from hmip.stats.funnel import (
+    OVERDISPERSION_METHODS,
     control_limits,
     distinguishable_pairs,
     funnel_curve,
@@ -323,6 +324,9 @@ def bad_counts(draw):
     return t
 
 
+#: any short text but an accepted method ("none" is one: hypothesis found it)
+NOT_A_METHOD = st.text(max_size=5).filter(lambda m: m not in OVERDISPERSION_METHODS)
+
 FUNNEL_CALLS = {
     "funnel_limits target": lambda d: funnel_limits(d.draw(NOT_A_TARGET), 42),
     "funnel_limits n": lambda d: funnel_limits(
@@ -335,7 +339,7 @@ FUNNEL_CALLS = {
     "overdispersion yes > n": lambda d: overdispersion([50, 20], [42, 42], 0.5),
     "overdispersion lengths": lambda d: overdispersion([20, 20, 20], [42, 42], 0.5),
     "overdispersion method": lambda d: overdispersion(
-        [20, 20], [42, 42], 0.5, method=d.draw(st.text(max_size=5))
+        [20, 20], [42, 42], 0.5, method=d.draw(NOT_A_METHOD)
     ),
     "overdispersion winsorise": lambda d: overdispersion(
         [20, 20], [42, 42], 0.5, winsorise=d.draw(st.floats().filter(lambda x: not 0 <= x < 0.5))
@@ -349,9 +353,7 @@ FUNNEL_CALLS = {
         GOOD, levels=d.draw(st.one_of(st.lists(NOT_A_LEVEL, min_size=1), st.just([])))
     ),
     "funnel_table pooled 0": lambda d: funnel_table(GOOD.assign(yes=0)),
-    "funnel_table method": lambda d: funnel_table(
-        GOOD, overdispersion_method=d.draw(st.text(max_size=5))
-    ),
+    "funnel_table method": lambda d: funnel_table(GOOD, overdispersion_method=d.draw(NOT_A_METHOD)),
     "funnel_curve": lambda d: funnel_curve(d.draw(bad_counts()), [10, 20]),
     "funnel_curve n": lambda d: funnel_curve(funnel_table(GOOD), d.draw(NOT_A_WHOLE_NUMBER)),
     "rank_uncertainty counts": lambda d: rank_uncertainty(d.draw(bad_counts())),
