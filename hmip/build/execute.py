@@ -28,6 +28,7 @@ processes print goes to the run's log file.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import select
@@ -74,6 +75,7 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+@functools.cache  # registered once a process (the warm process does it before forking)
 def _register_primed_engine() -> str:
     """A papermill engine (papermill's extension point) whose notebook client uses a kernel client that
     was connected, and waited for, before the report was known: a primed kernel."""
@@ -304,8 +306,15 @@ def _short_error(exc: BaseException) -> str:
 
 # --- The warm worker ----------------------------------------------------------------------------------------
 def _warm_render() -> None:
-    """Render an empty notebook once, so nbconvert's templates are compiled before any fork."""
+    """Render an empty notebook once, so nbconvert's templates are compiled before any fork; and make
+    the kernel manager and engine classes every report uses."""
     import nbformat
+
+    from hmip.build.kernel import _forked_manager_class
+
+    with contextlib.suppress(Exception):
+        _forked_manager_class()
+        _register_primed_engine()
 
     with contextlib.suppress(Exception):
         render_html(

@@ -192,7 +192,10 @@ def _ready_client_class():
     return ReadyKernelClient
 
 
+@functools.cache
 def _ipc_manager_classes():
+    """The IPC kernel manager classes, made once a process (a build's warm process makes them before it
+    forks: traitlets classes take milliseconds to create, and every report used to make them anew)."""
     from jupyter_client.manager import AsyncKernelManager, KernelManager
     from jupyter_core.utils import run_sync
 
@@ -454,6 +457,7 @@ def launch_kernel_app(args: list[str]) -> None:
     app.start()
 
 
+@functools.cache
 def _forked_manager_class():
     from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
