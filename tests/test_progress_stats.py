@@ -161,6 +161,24 @@ def test_trend_curve_matches_statsmodels_prediction(series):
     np.testing.assert_allclose(curve["upper"], pred["mean_ci_upper"], rtol=1e-6)
 
 
+def test_trend_curves_are_each_key_questions_trend_curve(series):
+    """trend_curves (the counts checked once, issue 25) gives every estimated key question the very
+    curve trend_curve gives it alone, and none where the trend cannot be estimated."""
+    kq = (series["standard"] == "planning") & (series["key_question"] == "safety")
+    first_two = series.loc[kq, "audit_date"].drop_duplicates().nsmallest(2)
+    series = series[~kq | series["audit_date"].isin(first_two)]  # too few audits for a trend
+    trend = pr.trend(series, origin=ORIGIN)
+    assert (trend["status"] != "estimated").sum() == 1
+    curves = pr.trend_curves(series, trend, origin=ORIGIN, level=0.9, points=7)
+    estimated = trend[trend["status"] == "estimated"]
+    assert set(curves) == set(zip(estimated["standard"], estimated["key_question"], strict=True))
+    for (standard, kq), curve in curves.items():
+        alone = pr.trend_curve(series, standard, kq, origin=ORIGIN, level=0.9, points=7)
+        pd.testing.assert_frame_equal(curve, alone)
+    with pytest.raises(StatisticsError):
+        pr.trend_curves(series, trend, origin=ORIGIN, points=1)
+
+
 # --- Latest evidence ------------------------------------------------------------------------------------
 def test_window_takes_the_last_twelve_months(series):
     ev = pr.latest_evidence(series).set_index(["standard", "key_question"])

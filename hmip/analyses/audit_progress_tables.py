@@ -293,12 +293,7 @@ def curves(
     counts: pd.DataFrame, trend: pd.DataFrame, origin: pd.Timestamp, *, level: float
 ) -> dict:
     """(standard, key_question) -> the fitted share over time with its band (estimated trends only)."""
-    out = {}
-    for r in trend[trend["status"] == "estimated"].itertuples():
-        out[(r.standard, r.key_question)] = pr.trend_curve(
-            counts, r.standard, r.key_question, origin=origin, level=level, points=40
-        )
-    return out
+    return pr.trend_curves(counts, trend, origin=origin, level=level, points=40)
 
 
 def trend_words(row: Mapping, level: float) -> str:

@@ -64,6 +64,7 @@ from hmip.stats.progress_trend import (  # noqa: F401
     check_audit_counts,
     trend,
     trend_curve,
+    trend_curves,
     years_since,
 )
 
@@ -82,6 +83,7 @@ __all__ = [
     "check_audit_counts",
     "trend",
     "trend_curve",
+    "trend_curves",
     "years_since",
     "InspectionNow",
     "correlated_standards_now",

@@ -357,6 +357,37 @@ def trend_curve(
     row = trend(g, origin=origin, level=level).iloc[0]
     if row["status"] != "estimated":
         raise ProgressError(f"{standard}.{key_question}: {CANNOT}: {row['reason']}")
+    return _curve(g, origin, level, points)
+
+
+def trend_curves(
+    counts: pd.DataFrame,
+    trend_table: pd.DataFrame,
+    *,
+    origin: object,
+    level: float = 0.95,
+    points: int = 50,
+) -> dict[tuple[str, str], pd.DataFrame]:
+    """:func:`trend_curve` for every key question that ``trend_table`` (:func:`trend` of the same
+    counts, one PDU) says was estimated: (standard, key_question) -> its curve. The counts are
+    checked once, not once a key question (the same curves: tests/test_progress_stats.py)."""
+    table = check_audit_counts(counts)
+    if table["pdu"].nunique() > 1:
+        raise ProgressError("counts holds several PDUs; give one PDU's counts")
+    points = whole_number("points", points, minimum=2, error=ProgressError)
+    level = check_level(level)
+    answered = table[table["n"] > 0]
+    groups = dict(iter(answered.groupby(["standard", "key_question"], sort=False)))
+    return {
+        (r.standard, r.key_question): _curve(
+            groups[(r.standard, r.key_question)], origin, level, points
+        )
+        for r in trend_table[trend_table["status"] == "estimated"].itertuples()
+    }
+
+
+def _curve(g: pd.DataFrame, origin: object, level: float, points: int) -> pd.DataFrame:
+    """One key question's fitted share over time (``g``: its answered, checked rows)."""
     g = g.groupby("audit_date", as_index=False)[["yes", "no"]].sum()
     yrs = years_since(g["audit_date"], origin)
     fit = _fit_glm(yrs, g["yes"].to_numpy(), g["no"].to_numpy())
