@@ -573,3 +573,17 @@ def test_middle_claim_verdict_follows_the_figures(rows, pdu, verdict):
     assert text.startswith(verdict), text
     pos = national_position(table(*rows), pdu)
     assert f"of {len(rows)}" in text and str(pos.rank_best) in text
+
+
+def test_one_pdus_position_is_its_row_of_every_position():
+    """national_position counts one PDU against the others; national_positions counts every PDU: the
+    same figures, for every PDU of both frameworks in the bundled table."""
+    ratings = load_national_ratings()
+    for framework in sorted(set(ratings["framework"])):
+        every = national_positions(ratings, framework).set_index("pdu")
+        for pdu in every.index:
+            one = national_position(ratings, pdu, framework)
+            row = every.loc[pdu]
+            for field, value in one.__dict__.items():
+                want = row[field] if field != "pdu" else pdu
+                assert (pd.isna(want) and value is None) or want == value, (pdu, field)

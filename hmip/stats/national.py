@@ -185,7 +185,12 @@ def _intervals(rows: pd.DataFrame, framework: str) -> tuple[list[tuple[int, int]
     return out, scale
 
 
-def _positions(ratings: pd.DataFrame, framework: str) -> list[NationalPosition]:
+def _positions(
+    ratings: pd.DataFrame, framework: str, pdu: str | None = None
+) -> list[NationalPosition]:
+    """Every PDU's position under ``framework``; with ``pdu``, that PDU's only (each position is
+    counted against every other PDU, so one PDU's costs n comparisons, not n squared: a report placing
+    one PDU, or a pack placing each of its region's, does not count the whole table each time)."""
     _check_table(ratings)
     framework = _check_framework_arg(framework)
     rows = _framework_rows(ratings, framework).reset_index(drop=True)
@@ -198,6 +203,8 @@ def _positions(ratings: pd.DataFrame, framework: str) -> list[NationalPosition]:
     bases = rows["points_basis"] if "points_basis" in rows else pd.Series([""] * n)
     out = []
     for i, row in enumerate(rows.itertuples(index=False)):
+        if pdu is not None and row.pdu != pdu:
+            continue
         others = [j for j in range(n) if j != i]
         higher = sum(levels[j] > levels[i] for j in others)
         same = sum(levels[j] == levels[i] for j in others)
@@ -293,7 +300,7 @@ def national_position(
             f"{pdu} has {len(mine)} inspections under {framework}; keep the one to place "
             "(for example by publication_date) before asking for its position"
         )
-    return next(p for p in _positions(ratings, framework) if p.pdu == pdu)
+    return _positions(ratings, framework, pdu)[0]
 
 
 def national_positions(ratings: pd.DataFrame, framework: str = "pdu-2021") -> pd.DataFrame:
