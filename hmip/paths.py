@@ -9,6 +9,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+#: the environment variable naming a build's folder for results its processes share (set by the
+#: builder for its run: :mod:`hmip.analyses.cache`); unset outside a build
+SHARED_MEMO_ENV = "HMIP_SHARED_MEMO"
+
 
 def project_root() -> Path:
     env = os.environ.get("HMIP_PROJECT_ROOT")

@@ -66,6 +66,19 @@ def test_kernels_talk_over_ipc_in_a_private_directory_that_is_removed(probed):
 
 
 @pytest.mark.e2e
+def test_a_builds_reports_share_a_private_folder_that_is_removed_at_its_end(probed):
+    """Results two of a run's processes both compute (the pack's pages and the reports: issue 25) are
+    shared in a folder made for the run, readable by its owner only, and gone when the run ends."""
+    _, _, states = probed
+    folders = {s["shared_memo"] for s in states.values()}
+    assert len(folders) == 1 and None not in folders  # the same folder for every report of the run
+    assert all(s["shared_memo_is_dir"] for s in states.values())  # there while the reports ran
+    folder = Path(folders.pop())
+    assert folder.name.startswith("hmip-shared-")
+    assert not folder.exists()  # removed at the end of the run
+
+
+@pytest.mark.e2e
 def test_a_report_starts_clean_on_a_warm_worker(probed):
     """Imports are paid once per worker, yet a report that sets a global, changes rcParams and leaves
     a figure open does not affect the next report on the same worker."""

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hmip.analyses import cache
 from hmip.analyses.params import check_choice, check_level, check_path, check_positive_int
 from hmip.data import loaders as d
 from hmip.data.audits import audit_counts, load_audits, load_recommendation_key_questions
@@ -349,7 +350,9 @@ def change_table(inp: AuditProgressInputs, *, as_of: object = None) -> pd.DataFr
     """The latest audits (pooled over the window, up to ``as_of``) against the inspection, per key
     question, with exact tests adjusted across the key questions and the verdict in words."""
     window = inp.window_months or 12
-    out = pr.change_since_inspection(
+    # the audit-progress report and the pack's "Since the inspection" both compare: shared
+    out = cache.shared_call(
+        pr.change_since_inspection,
         inp.inspection,
         inp.counts,
         pdu=inp.pdu,
@@ -358,6 +361,7 @@ def change_table(inp: AuditProgressInputs, *, as_of: object = None) -> pd.DataFr
         level=inp.level,
         test=inp.test,
         adjust=inp.adjust,
+        code=cache.SAMPLING_CODE,
     )
     out["label"] = [
         kq_label(s, k) for s, k in zip(out["standard"], out["key_question"], strict=True)
@@ -374,13 +378,15 @@ def inspection_now(inp: AuditProgressInputs) -> pr.InspectionNow | None:
     """:func:`hmip.stats.progress.inspection_now` for the PDU, or None when a judgement rating is
     not known (the overall rating then cannot be said)."""
     try:
-        return pr.inspection_now(
+        return cache.shared_call(  # the report and the pack's section both say it: shared
+            pr.inspection_now,
             inp.counts,
             inp.published,
             pdu=inp.pdu,
             n_new=inp.fresh_n,
             window_months=inp.window_months,
             half_life_months=inp.half_life_months,
+            code=cache.SAMPLING_CODE,
         )
     except HmipError:
         return None

@@ -19,16 +19,27 @@ A build's warm process fills the memo before it forks its workers (:func:`hmip.p
 called from :mod:`hmip.build.execute`), so every report process inherits it; a report run alone
 (``hmip run``) computes everything itself and gives the same bytes. ``HMIP_NO_CACHE=1`` turns the memo
 off (every call computes).
+
+Work that two of a build's processes both need, but that no single warm-up can know in advance, is
+also shared on disk (``shared=True``): the scrutiny pack's worker and the reports run in different
+processes, and the pack's page for a PDU simulates the same rating distributions as that PDU's
+sample-size report, and summarises the same audit comparison as the audit-progress report. The
+builder makes a private folder for its run (:data:`SHARED_ENV`, removed when the run ends); whichever
+process computes such a result first writes it there (to a temporary name, then renamed, so a reader
+never sees half an entry), and the others read it by the same content key. An entry that cannot be
+read is computed again. Without the folder (``hmip run``, a notebook, a test) nothing is written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import functools
 import hashlib
 import importlib
 import os
+import pickle
 import threading
 from collections.abc import Callable, Iterable
 from fractions import Fraction
@@ -39,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from hmip.data.provenance import provenance
+from hmip.paths import SHARED_MEMO_ENV
 
 #: Entries kept at most (oldest dropped first): a build needs a handful per distinct parameter set.
 MAX_ENTRIES = 256
@@ -47,7 +59,10 @@ _STORE: dict[str, Any] = {}
 _LOCK = threading.Lock()
 _CODE: dict[str, str] = {}
 _FILES: dict[tuple, str] = {}
-STATS = {"hits": 0, "misses": 0}
+STATS = {"hits": 0, "misses": 0, "shared_hits": 0, "shared_writes": 0}
+#: the build's folder for results shared between its processes (set by the builder; unset: none)
+SHARED_ENV = SHARED_MEMO_ENV
+_ABSENT = object()
 
 
 def enabled() -> bool:
@@ -188,8 +203,9 @@ def key(namespace: str, *parts: object, code: Iterable[str] = ()) -> str:
     return h.hexdigest()
 
 
-def get_or_compute(k: str, compute: Callable[[], Any]) -> Any:
-    """The value stored under ``k``, else ``compute()`` stored; a copy either way."""
+def get_or_compute(k: str, compute: Callable[[], Any], *, shared: bool = False) -> Any:
+    """The value stored under ``k``, else ``compute()`` stored; a copy either way. ``shared``: also
+    looked up in, and written to, the build's shared folder (see the module's docstring)."""
     if not enabled():
         return compute()
     with _LOCK:
@@ -198,8 +214,14 @@ def get_or_compute(k: str, compute: Callable[[], Any]) -> Any:
     if found:
         STATS["hits"] += 1
         return copy.deepcopy(value)
-    STATS["misses"] += 1
-    value = compute()
+    value = _read_shared(k) if shared else _ABSENT
+    if value is _ABSENT:
+        STATS["misses"] += 1
+        value = compute()
+        if shared:
+            _write_shared(k, value)
+    else:
+        STATS["shared_hits"] += 1
     with _LOCK:
         _STORE[k] = copy.deepcopy(value)
         while len(_STORE) > MAX_ENTRIES:
@@ -207,10 +229,44 @@ def get_or_compute(k: str, compute: Callable[[], Any]) -> Any:
     return value
 
 
-def memoize(*code: str) -> Callable:
+def shared_dir() -> Path | None:
+    """The build's folder for results shared between its processes, or None (not in a build)."""
+    folder = os.environ.get(SHARED_ENV, "")
+    return Path(folder) if folder and Path(folder).is_dir() else None
+
+
+def _read_shared(k: str) -> Any:
+    folder = shared_dir()
+    if folder is None:
+        return _ABSENT
+    try:
+        with open(folder / f"{k}.pickle", "rb") as fh:
+            return pickle.load(fh)
+    except FileNotFoundError:
+        return _ABSENT
+    except Exception:  # unreadable (it never should be: entries are renamed into place whole)
+        return _ABSENT
+
+
+def _write_shared(k: str, value: Any) -> None:
+    folder = shared_dir()
+    if folder is None:
+        return
+    tmp = folder / f".{k}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        with open(tmp, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, folder / f"{k}.pickle")
+        STATS["shared_writes"] += 1
+    except Exception:  # a value that cannot be pickled, a full disk: the others compute it too
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def memoize(*code: str, shared: bool = False) -> Callable:
     """Decorate a pure function: its results are memoised by the content of its arguments (as
     :func:`token` reads them) and the version of its own module and of ``code`` (module or package
-    names it depends on)."""
+    names it depends on). ``shared``: shared with the build's other processes too."""
 
     def wrap(fn: Callable) -> Callable:
         modules = (fn.__module__, *code)
@@ -224,7 +280,7 @@ def memoize(*code: str) -> Callable:
                 k = key(name, args, sorted(kwargs.items()), code=modules)
             except TypeError:  # an argument this memo cannot key on: compute
                 return fn(*args, **kwargs)
-            return get_or_compute(k, lambda: fn(*args, **kwargs))
+            return get_or_compute(k, lambda: fn(*args, **kwargs), shared=shared)
 
         wrapper.uncached = fn  # type: ignore[attr-defined]
         return wrapper
@@ -232,11 +288,80 @@ def memoize(*code: str) -> Callable:
     return wrap
 
 
+def shared_call(fn: Callable, *args: object, code: Iterable[str] = (), **kwargs: object) -> Any:
+    """``fn(*args, **kwargs)`` for a pure ``fn``, memoised on the content of its arguments and the
+    source of its module and of ``code``, and shared with the build's other processes
+    (``shared=True``). An argument the memo cannot key on: computed."""
+    if not enabled():
+        return fn(*args, **kwargs)
+    try:
+        k = key(
+            f"{fn.__module__}.{fn.__qualname__}",
+            args,
+            sorted(kwargs.items()),
+            code=(fn.__module__, *code),
+        )
+    except TypeError:
+        return fn(*args, **kwargs)
+    return get_or_compute(k, lambda: fn(*args, **kwargs), shared=True)
+
+
+#: what a simulated or computed rating distribution depends on besides its arguments
+SAMPLING_CODE = ("hmip.stats", "hmip.rules")
+
+
+def correlated_distribution(
+    cases: pd.DataFrame,
+    standard: str,
+    *,
+    n_new: int | None = None,
+    draws: int,
+    seed: int,
+    framework,
+) -> pd.DataFrame:
+    """One PDU's rating distribution for ``standard`` in a fresh sample of ``n_new`` cases (default:
+    as many as ``cases`` holds), its key questions' answers drawn together
+    (:func:`hmip.stats.sampling_bands.standard_rating_distribution`, correlated, seeded).
+
+    Memoised on what the draws depend on: the answers to the standard's key questions (not the
+    table's other columns or its row labels), the fresh sample's size, draws, seed and framework; and
+    shared between a build's processes, as the scrutiny pack's page for a PDU and that PDU's
+    sample-size report draw the same distributions. ``cases``: that PDU's cases only."""
+    from hmip.rules.framework import framework_or_default
+    from hmip.stats.sampling_bands import standard_rating_distribution
+
+    fw = framework_or_default(framework)
+
+    def compute() -> pd.DataFrame:
+        return standard_rating_distribution(
+            cases, standard, correlated=True, n_new=n_new, draws=draws, seed=seed, framework=fw
+        )
+
+    if not enabled():
+        return compute()
+    try:
+        cols = [kq.qualified_id for kq in fw.standard(standard).key_questions]
+        answers = cases[cols].reset_index(drop=True)
+        k = key(
+            "correlated_distribution",
+            answers,
+            standard,
+            n_new or len(cases),
+            draws,
+            seed,
+            fw,
+            code=SAMPLING_CODE,
+        )
+    except Exception:  # not a table this can key on (a missing column...): computed, errors and all
+        return compute()
+    return get_or_compute(k, compute, shared=True)
+
+
 def clear() -> None:
     """Forget every stored result (tests; a long-lived process that wants the memory back)."""
     with _LOCK:
         _STORE.clear()
-    STATS.update(hits=0, misses=0)
+    STATS.update(hits=0, misses=0, shared_hits=0, shared_writes=0)
 
 
 def size() -> int:

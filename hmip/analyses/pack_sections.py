@@ -11,6 +11,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from hmip.analyses import cache
 from hmip.analyses.evidence import hmip_found
 from hmip.analyses.national import MIDDLE_CLAIM, middle_claim_text
 from hmip.analyses.pack_model import (
@@ -137,12 +138,17 @@ def sample_distributions(inp: PackInputs, pdu: str, *, framework: Framework | No
         g = counts[counts["standard"] == s.id]
         if g.empty or int(g["n"].sum()) == 0:
             continue
+        if cases is not None:  # the same draws as the PDU's sample-size report: shared with it
+            out[s.id] = cache.correlated_distribution(
+                cases, s.id, draws=inp.draws, seed=inp.seed + i, framework=fw
+            )
+            continue
         out[s.id] = standard_rating_distribution(
-            cases,
+            None,
             s.id,
             pdu=pdu,
             counts=counts,
-            correlated=cases is not None,
+            correlated=False,
             kind="resample",
             draws=inp.draws,
             seed=inp.seed + i,
@@ -521,7 +527,6 @@ def member_finding(pdu: str, region: str) -> tuple[str, str] | None:
     """(HMIP's words, where they apply) for the first member's question: a published finding about the
     quality of casework (one naming a standard), else the first published figure other than points;
     None where HMIP's findings hold nothing for this PDU."""
-    from hmip.analyses import cache
     from hmip.data.findings import findings_for
 
     try:

@@ -393,15 +393,9 @@ def rating_distributions(inp: SensitivityInputs, *, framework: Framework | None 
     }
     correlated = None
     if inp.cases is not None:
-        correlated = {
-            s.id: standard_rating_distribution(
-                inp.cases,
-                s.id,
-                correlated=True,
-                n_new=inp.n,
-                draws=inp.draws,
-                seed=inp.seed + i,
-                framework=fw,
+        correlated = {  # the same draws as the PDU's page in the scrutiny pack: shared with it
+            s.id: cache.correlated_distribution(
+                inp.cases, s.id, n_new=inp.n, draws=inp.draws, seed=inp.seed + i, framework=fw
             )
             for i, s in enumerate(fw.case_sample_standards)
         }

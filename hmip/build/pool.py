@@ -13,16 +13,18 @@ import contextlib
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 
 from hmip.build.catalogue import Job
 from hmip.build.results import JobResult
 from hmip.errors import CatalogueError
-from hmip.paths import project_root
+from hmip.paths import SHARED_MEMO_ENV, project_root
 
 
 class BuildInterrupted(KeyboardInterrupt):
@@ -161,6 +163,9 @@ class WorkerPool:
         self.checked: dict | None = None
         self.ready: dict | None = None
         self.ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # results the run's processes share (the pack's pages and the reports draw the same
+        # distributions: hmip.analyses.cache), in a folder private to this run, removed at its end
+        self.shared = tempfile.mkdtemp(prefix="hmip-shared-")
         self.zygote = subprocess.Popen(
             [sys.executable, *interpreter_flags(hello["kernel"]), "-m", "hmip.build.execute"]
             + ["zygote", str(theirs.fileno())],
@@ -169,7 +174,7 @@ class WorkerPool:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             cwd=str(project_root()),
-            env={**os.environ, "HMIP_BUILDER_PID": str(os.getpid())},
+            env={**os.environ, "HMIP_BUILDER_PID": str(os.getpid()), SHARED_MEMO_ENV: self.shared},
         )
         theirs.close()
         self.ctl.send(json.dumps(hello, default=str).encode())
@@ -304,6 +309,7 @@ class WorkerPool:
         except subprocess.TimeoutExpired:
             self.zygote.kill()
             self.zygote.wait()
+        shutil.rmtree(self.shared, ignore_errors=True)
         with contextlib.suppress(Exception):
             rest = self.zygote.stdout.read()
             if rest:
