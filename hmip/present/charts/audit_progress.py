@@ -31,8 +31,10 @@ from hmip.present.charts.frame import (
     _rating_key,
     _Row,
     _row_axis,
+    _rule,
     _sentence,
     _shade_bands,
+    _span,
     _styled,
     _wrap,
     _xaxis_height,
@@ -41,12 +43,13 @@ from hmip.rules.framework import Framework, framework_or_default
 
 
 def _shade_bands_y(ax, fw: Framework) -> None:
-    """Rating bands as horizontal background tints, edged in the rating's border colour."""
+    """Rating bands as horizontal background tints, edged in the rating's border colour. The chart
+    sets the y limits afterwards (:func:`hmip.present.charts.frame._span`)."""
     for r, a, b in _band_edges(fw):
         style = RATING_STYLES[r.label]
-        ax.axhspan(a, b, color=style.fill, alpha=_BAND_ALPHA, lw=0, zorder=0)
+        _span(ax, a, b, along="y", color=style.fill, alpha=_BAND_ALPHA, lw=0, zorder=0)
         if a > 0:
-            ax.axhline(a, color=style.border, lw=0.7, zorder=0.5)
+            _rule(ax, a, along="y", color=style.border, lw=0.7, zorder=0.5)
 
 
 def _band_letters_right(ax, fw: Framework) -> None:
