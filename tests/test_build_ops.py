@@ -98,6 +98,8 @@ def test_a_report_starts_clean_on_a_warm_worker(probed):
     assert COMMIT_ENV not in os.environ
     assert clean["build_commit"] == dirty["build_commit"] == git_commit() != ""
     assert not clean["debugger_loaded"]  # report kernels run without debugpy (issue 25)
+    # the warm process imports with the collector off (issue 25); every report runs with it on
+    assert clean["gc_enabled"] and dirty["gc_enabled"]
 
 
 @pytest.mark.e2e

@@ -670,6 +670,12 @@ def zygote_main(ctl_fd: int) -> int:
     if not hello:
         return 0
     start = time.perf_counter()
+    import gc
+
+    # no collections while the warm process imports and warms: the imports allocate millions of
+    # objects and none of them is garbage, yet each full collection walked them all (4 a build, ~0.1 s
+    # each); one collection at the end, then the warm objects are frozen (below) and it is enabled
+    gc.disable()
     from hmip.build.lazy import defer_rfc3987_syntax
 
     defer_rfc3987_syntax()  # before nbconvert imports nbformat: ~1.8 s saved (see hmip.build.lazy)
@@ -710,10 +716,9 @@ def zygote_main(ctl_fd: int) -> int:
     _warm_charts()
     _warm_shared(hello.get("validate"))
     forked = forkable(hello["kernel"])
-    import gc
-
     gc.collect()
     gc.freeze()  # the collector leaves the warm objects alone, so forked children share their pages
+    gc.enable()
     send({"ready": os.getpid(), "warm_seconds": time.perf_counter() - start, "forked": forked})
     while True:
         with contextlib.suppress(ChildProcessError):
@@ -767,11 +772,12 @@ def _fork_worker(
 
                 from hmip.build.kernel import warm_imports
 
-                warm_imports(EARLY_MODULES)
+                warm_imports(EARLY_MODULES)  # with the warm process's collector off (no garbage)
                 # the collector leaves what was imported alone: a pack allocates millions of objects
                 # (WeasyPrint's boxes), and each full collection would walk the imports too
                 gc.collect()
                 gc.freeze()
+                gc.enable()
             code = _worker_loop(ours.detach(), me, forked, prime_ahead)
         except BaseException:  # noqa: BLE001
             traceback.print_exc()
