@@ -570,6 +570,61 @@ def test_kept_glyphs_with_rotated_unhinted_and_mathtext(monkeypatch):
         assert png(dpi) == plain[dpi], dpi
 
 
+def test_a_kept_text_layout_is_matplotlibs_for_each_alignment_rotation_and_dpi(monkeypatch):
+    """Issue 25: a Text's layout is kept (glyphs._text_layout) under every property it depends on:
+    the same words aligned, rotated, spaced, sized or at another dpi each get their own layout, equal
+    to the one Matplotlib computes; a wrapped text, mathtext and other renderers are left to
+    Matplotlib."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    from hmip.present.charts import glyphs
+
+    glyphs.clear()
+    fig = matplotlib.figure.Figure(figsize=(3, 2))
+    FigureCanvasAgg(fig)
+    variants = [
+        {},
+        {"ha": "right"},
+        {"ha": "center", "va": "top"},
+        {"rotation": 90},
+        {"rotation": 30, "rotation_mode": "anchor"},
+        {"linespacing": 2.0},
+        {"fontsize": 14},
+        {"fontweight": "bold"},
+        {"multialignment": "right"},
+    ]
+    texts = [fig.text(0.1, 0.5, "Requires\nimprovement (RI) 0-9%", **v) for v in variants]
+    original = Text.__dict__["_get_layout"]
+
+    def same(a, b):
+        assert (a[0].get_points() == b[0].get_points()).all()
+        assert list(a[1]) == list(b[1]) and a[2] == b[2]
+
+    for dpi in (110, 163):
+        fig.dpi = dpi
+        renderer = fig.canvas.get_renderer()
+        with glyphs.cached_glyphs():
+            for _ in range(2):  # computed, then from what was kept
+                for t in texts:
+                    same(t._get_layout(renderer), original(t, renderer))
+    assert len(glyphs._TEXT_LAYOUTS) == 2 * len(variants)  # one a variant a dpi, none shared
+    # left to Matplotlib (not kept): mathtext, wrapped text
+    kept = len(glyphs._TEXT_LAYOUTS)
+    with glyphs.cached_glyphs():
+        for t in (fig.text(0.1, 0.1, r"$\sqrt{x}$"), fig.text(0.1, 0.2, "long words", wrap=True)):
+            t._renderer = renderer  # as drawing sets it (a wrapped text measures the figure)
+            same(t._get_layout(renderer), original(t, renderer))
+    assert len(glyphs._TEXT_LAYOUTS) == kept
+    # the kept box is a copy: changing what was returned changes nothing kept
+    with glyphs.cached_glyphs():
+        box = texts[0]._get_layout(renderer)[0]
+        box.set_points(box.get_points() * 0)
+        same(texts[0]._get_layout(renderer), original(texts[0], renderer))
+    assert Text._get_layout is original  # put back when the context ends
+
+
 def test_each_pixel_takes_its_nearest_kept_colour(london, sensitivity, eth):
     """figure_png's table lookup (issue 25) gives every pixel of every report chart the palette
     entry a direct search gives: the nearest kept colour to its own (exact for kept colours)."""

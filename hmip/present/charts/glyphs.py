@@ -44,6 +44,9 @@ _MATRICES: dict[tuple, np.ndarray] = {}
 _LAYOUTS: dict[tuple, tuple] = {}
 #: text measures: (font, size, dpi, text, load flags) -> (width, height, descent) in pixels
 _MEASURES: dict[tuple, tuple[float, float, float]] = {}
+#: a Text artist's layout (``Text._get_layout``): its bounding box, lines and box corner, relative to
+#: its position, keyed on everything it is computed from (see :func:`_text_layout`)
+_TEXT_LAYOUTS: dict[tuple, tuple] = {}
 #: layouts and measures kept at most (emptied when full)
 MAX_TEXTS = 20000
 
@@ -102,6 +105,47 @@ def _get_text_width_height_descent(self, s, prop, ismath):
     return measure
 
 
+def _text_layout(self, renderer):
+    """Matplotlib 3.11.2's ``Text._get_layout`` with the result kept. A text's layout (its rotated
+    bounding box, its lines with their measures and offsets, and its box's corner, all relative to its
+    position) depends only on the text, the font it resolves to and its size, the dpi, the line
+    spacing, the alignments, the rotation and its mode, and the hinting and kerning settings (for its
+    measures and the font's ascent, descent and line gap); a chart asks for it three times a text (two
+    passes of constrained layout and the draw), and tick labels and rating words recur on every chart.
+    Wrapped text, TeX and text with a ``$`` (mathtext) are laid out by Matplotlib's own code."""
+    from matplotlib import rcParams
+    from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
+    from matplotlib.transforms import Bbox
+
+    text = self.get_text()
+    if not isinstance(renderer, RendererAgg) or self.get_usetex() or self.get_wrap() or "$" in text:
+        return _ORIGINAL_TEXT[0](self, renderer)
+    prop = self._fontproperties
+    key = (
+        text,
+        _font(prop),
+        prop.get_size_in_points(),
+        self.get_figure(root=True).dpi,
+        self._linespacing,
+        self._get_multialignment(),
+        self.get_rotation(),
+        self.get_rotation_mode(),
+        self._horizontalalignment,
+        self._verticalalignment,
+        get_hinting_flag(),
+        rcParams["text.kerning_factor"],
+    )
+    kept = _TEXT_LAYOUTS.get(key)
+    if kept is None:
+        bbox, lines, corner = _ORIGINAL_TEXT[0](self, renderer)
+        if len(_TEXT_LAYOUTS) >= MAX_TEXTS:
+            _TEXT_LAYOUTS.clear()
+        _TEXT_LAYOUTS[key] = (bbox.get_points().copy(), tuple(lines), corner)
+        return bbox, lines, corner
+    points, lines, corner = kept
+    return Bbox(points.copy()), list(lines), corner
+
+
 def _matrix(cos: float, sin: float, extend: float, slant: float) -> np.ndarray:
     """FreeType's 16.16 transform, computed as Matplotlib computes it."""
     key = (cos, sin, extend, slant)
@@ -153,15 +197,19 @@ def _draw_text_glyphs_and_boxes(self, gc, x, y, angle, glyphs, boxes):
 
 
 _ORIGINAL: list = []
+_ORIGINAL_TEXT: list = []
 
 
 def applies() -> bool:
     """True where the kept text is used: the Matplotlib version it was checked against."""
     import matplotlib
     from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.text import Text
 
-    return matplotlib.__version__ == CHECKED_MATPLOTLIB and all(
-        name in RendererAgg.__dict__ for name in _REPLACED
+    return (
+        matplotlib.__version__ == CHECKED_MATPLOTLIB
+        and all(name in RendererAgg.__dict__ for name in _REPLACED)
+        and "_get_layout" in Text.__dict__
     )
 
 
@@ -187,17 +235,22 @@ def cached_glyphs(enabled: bool = True):
     if originals[0] is _draw_text_glyphs_and_boxes:  # nested: already in place
         yield
         return
+    from matplotlib.text import Text
+
     _ORIGINAL[:] = originals
+    _ORIGINAL_TEXT[:] = [Text.__dict__["_get_layout"]]
     for name, method in _REPLACED.items():
         setattr(RendererAgg, name, method)
+    Text._get_layout = _text_layout
     try:
         yield
     finally:
         for name, original in zip(_REPLACED, originals, strict=True):
             setattr(RendererAgg, name, original)
+        Text._get_layout = _ORIGINAL_TEXT[0]
 
 
 def clear() -> None:
     """Forget the kept glyphs, layouts and measures (tests)."""
-    for kept in (_GLYPHS, _MATRICES, _LAYOUTS, _MEASURES):
+    for kept in (_GLYPHS, _MATRICES, _LAYOUTS, _MEASURES, _TEXT_LAYOUTS):
         kept.clear()
