@@ -570,6 +570,32 @@ def test_kept_glyphs_with_rotated_unhinted_and_mathtext(monkeypatch):
         assert png(dpi) == plain[dpi], dpi
 
 
+def test_the_chart_style_sets_what_matplotlibs_style_context_sets():
+    """Issue 25: chart_style reads afcharts' style file once a process; inside it every parameter is
+    what matplotlib.style.context(STYLE) gives, from the defaults and after a notebook changed some
+    (those the style sets are set again; the others are left as the notebook set them)."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from hmip.present.charts.frame import STYLE, chart_style
+
+    def params():
+        d = dict(matplotlib.rcParams)
+        d.pop("backend", None)
+        return d
+
+    for changes in ({}, {"font.size": 33.0, "lines.linewidth": 7.0, "hatch.linewidth": 3.0}):
+        with matplotlib.rc_context(changes):
+            before = params()
+            with plt.style.context(STYLE):
+                want = params()
+            with chart_style():
+                got = params()
+            assert got == want
+            assert params() == before  # and put back afterwards
+    assert want["hatch.linewidth"] == 3.0  # not a style parameter: left as the notebook set it
+
+
 def test_a_kept_text_layout_is_matplotlibs_for_each_alignment_rotation_and_dpi(monkeypatch):
     """Issue 25: a Text's layout is kept (glyphs._text_layout) under every property it depends on:
     the same words aligned, rotated, spaced, sized or at another dpi each get their own layout, equal
