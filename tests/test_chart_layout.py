@@ -116,7 +116,9 @@ def _chart_functions() -> set[str]:
     return {
         name
         for name, f in inspect.getmembers(charts, inspect.isfunction)
-        if not name.startswith("_") and hasattr(f, "__wrapped__")
+        if not name.startswith("_")
+        and hasattr(f, "__wrapped__")
+        and name != "chart_style"  # the style's context manager, not a chart
     }
 
 
