@@ -24,7 +24,7 @@ Work that two of a build's processes both need, but that no single warm-up can k
 also shared on disk (``shared=True``): the scrutiny pack's worker and the reports run in different
 processes, and the pack's page for a PDU simulates the same rating distributions as that PDU's
 sample-size report, and summarises the same audit comparison as the audit-progress report. The
-builder makes a private folder for its run (:data:`SHARED_ENV`, removed when the run ends); whichever
+builder makes a private folder for its run (``HMIP_SHARED_MEMO``, removed when the run ends); whichever
 process computes such a result first writes it there (to a temporary name, then renamed, so a reader
 never sees half an entry), and the others read it by the same content key. An entry that cannot be
 read is computed again. Without the folder (``hmip run``, a notebook, a test) nothing is written.
@@ -60,8 +60,6 @@ _LOCK = threading.Lock()
 _CODE: dict[str, str] = {}
 _FILES: dict[tuple, str] = {}
 STATS = {"hits": 0, "misses": 0, "shared_hits": 0, "shared_writes": 0}
-#: the build's folder for results shared between its processes (set by the builder; unset: none)
-SHARED_ENV = SHARED_MEMO_ENV
 _ABSENT = object()
 
 
@@ -231,7 +229,7 @@ def get_or_compute(k: str, compute: Callable[[], Any], *, shared: bool = False) 
 
 def shared_dir() -> Path | None:
     """The build's folder for results shared between its processes, or None (not in a build)."""
-    folder = os.environ.get(SHARED_ENV, "")
+    folder = os.environ.get(SHARED_MEMO_ENV, "")
     return Path(folder) if folder and Path(folder).is_dir() else None
 
 
@@ -242,9 +240,7 @@ def _read_shared(k: str) -> Any:
     try:
         with open(folder / f"{k}.pickle", "rb") as fh:
             return pickle.load(fh)
-    except FileNotFoundError:
-        return _ABSENT
-    except Exception:  # unreadable (it never should be: entries are renamed into place whole)
+    except Exception:  # not there yet; or unreadable (entries are renamed into place whole)
         return _ABSENT
 
 

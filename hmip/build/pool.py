@@ -166,16 +166,24 @@ class WorkerPool:
         # results the run's processes share (the pack's pages and the reports draw the same
         # distributions: hmip.analyses.cache), in a folder private to this run, removed at its end
         self.shared = tempfile.mkdtemp(prefix="hmip-shared-")
-        self.zygote = subprocess.Popen(
-            [sys.executable, *interpreter_flags(hello["kernel"]), "-m", "hmip.build.execute"]
-            + ["zygote", str(theirs.fileno())],
-            pass_fds=[theirs.fileno()],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            cwd=str(project_root()),
-            env={**os.environ, "HMIP_BUILDER_PID": str(os.getpid()), SHARED_MEMO_ENV: self.shared},
-        )
+        try:  # a zygote that cannot start leaves no folder behind
+            self.zygote = subprocess.Popen(
+                [sys.executable, *interpreter_flags(hello["kernel"]), "-m", "hmip.build.execute"]
+                + ["zygote", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                cwd=str(project_root()),
+                env={
+                    **os.environ,
+                    "HMIP_BUILDER_PID": str(os.getpid()),
+                    SHARED_MEMO_ENV: self.shared,
+                },
+            )
+        except BaseException:
+            shutil.rmtree(self.shared, ignore_errors=True)
+            raise
         theirs.close()
         self.ctl.send(json.dumps(hello, default=str).encode())
         self.sel.register(self.ctl, selectors.EVENT_READ, (None, "ctl"))
